@@ -1,0 +1,193 @@
+/*
+ * Growable byte buffers with an optional size cap (see strbuf.h).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/strbuf.h"
+
+char ht_strbuf_slopbuf[1];
+
+void ht_strbuf_init(struct ht_strbuf *sb, size_t hint)
+{
+	sb->alloc = sb->len = sb->cap = 0;
+	sb->buf = ht_strbuf_slopbuf;
+	if (hint)
+		ht_strbuf_grow(sb, hint);
+}
+
+void ht_strbuf_init_capped(struct ht_strbuf *sb, size_t cap)
+{
+	ht_strbuf_init(sb, 0);
+	sb->cap = cap;
+}
+
+void ht_strbuf_release(struct ht_strbuf *sb)
+{
+	if (sb->alloc)
+		free(sb->buf);
+	sb->alloc = sb->len = 0;
+	sb->buf = ht_strbuf_slopbuf;
+}
+
+char *ht_strbuf_detach(struct ht_strbuf *sb, size_t *len_out)
+{
+	char *res;
+
+	if (len_out)
+		*len_out = sb->len;
+	if (!sb->alloc)
+		res = ht_xcalloc(1, 1);
+	else
+		res = sb->buf;
+	sb->alloc = sb->len = 0;
+	sb->buf = ht_strbuf_slopbuf;
+	return res;
+}
+
+int ht_strbuf_grow(struct ht_strbuf *sb, size_t extra)
+{
+	size_t want = ht_st_add(ht_st_add(sb->len, extra), 1);
+	size_t n;
+
+	if (sb->cap && sb->len + extra > sb->cap)
+		return ht_error_set(HT_ETOOBIG,
+				    "buffer would exceed its limit of %zu bytes",
+				    sb->cap);
+	if (want <= sb->alloc)
+		return 0;
+	n = sb->alloc ? sb->alloc : 64;
+	while (n < want)
+		n = n < SIZE_MAX / 2 ? n * 2 : want;
+	if (!sb->alloc) {
+		sb->buf = ht_xmalloc(n);
+		sb->buf[0] = '\0';
+	} else {
+		sb->buf = ht_xrealloc(sb->buf, n);
+	}
+	sb->alloc = n;
+	return 0;
+}
+
+void ht_strbuf_setlen(struct ht_strbuf *sb, size_t len)
+{
+	if (len > (sb->alloc ? sb->alloc - 1 : 0))
+		HT_BUG("ht_strbuf_setlen() beyond buffer");
+	sb->len = len;
+	if (sb->alloc)
+		sb->buf[len] = '\0';
+}
+
+int ht_strbuf_add(struct ht_strbuf *sb, const void *data, size_t len)
+{
+	int err;
+
+	if (!len)
+		return 0;
+	err = ht_strbuf_grow(sb, len);
+	if (err < 0)
+		return err;
+	memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+int ht_strbuf_addstr(struct ht_strbuf *sb, const char *s)
+{
+	return ht_strbuf_add(sb, s, strlen(s));
+}
+
+int ht_strbuf_addch(struct ht_strbuf *sb, int c)
+{
+	char ch = (char)c;
+
+	return ht_strbuf_add(sb, &ch, 1);
+}
+
+int ht_strbuf_addchars(struct ht_strbuf *sb, int c, size_t n)
+{
+	int err;
+
+	if (!n)
+		return 0;
+	err = ht_strbuf_grow(sb, n);
+	if (err < 0)
+		return err;
+	memset(sb->buf + sb->len, c, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+int ht_strbuf_vaddf(struct ht_strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+	int err;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return ht_error_set(HT_ERROR, "cannot format '%s'", fmt);
+	err = ht_strbuf_grow(sb, (size_t)n);
+	if (err < 0)
+		return err;
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+	return 0;
+}
+
+int ht_strbuf_addf(struct ht_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = ht_strbuf_vaddf(sb, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int ht_strbuf_read_file(struct ht_strbuf *sb, const char *path, size_t max)
+{
+	FILE *fp;
+	char chunk[8192];
+	size_t n, total = 0;
+	int err = 0;
+
+	if (!max)
+		max = sb->cap;
+	fp = fopen(path, "rb");
+	if (!fp) {
+		if (errno == ENOENT)
+			return ht_error_set(HT_ENOTFOUND,
+					    "cannot open '%s': %s", path,
+					    strerror(errno));
+		return ht_error_set(HT_EIO, "cannot open '%s': %s", path,
+				    strerror(errno));
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		total += n;
+		if (max && total > max) {
+			err = ht_error_set(HT_ETOOBIG,
+					   "'%s' is larger than %zu bytes",
+					   path, max);
+			goto cleanup;
+		}
+		err = ht_strbuf_add(sb, chunk, n);
+		if (err < 0)
+			goto cleanup;
+	}
+	if (ferror(fp))
+		err = ht_error_set(HT_EIO, "cannot read '%s': %s", path,
+				   strerror(errno));
+cleanup:
+	fclose(fp);
+	return err;
+}

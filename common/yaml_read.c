@@ -1,0 +1,676 @@
+/*
+ * The YAML reader: libyaml's event API into a struct ht_ynode tree, with
+ * the limits and rejections documented in yaml.h.  libyaml's 1/0 return
+ * convention and its marks (0-based, code points) stop in this file.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/yaml.h"
+
+/*
+ * A mapping under construction keeps a hash index of its keys so that
+ * duplicate detection stays linear in the size of the file.
+ */
+struct frame {
+	struct ht_ynode *node;
+	struct ht_ynode *pending_key; /* mappings: key read, value not yet */
+	size_t *index;                /* open addressing; pair number + 1 */
+	size_t index_size;            /* a power of two, or 0 */
+};
+
+struct reader {
+	const char *buf;
+	size_t len;
+	const char *path;
+	struct ht_ydiag *diag;
+	struct frame stack[HT_YAML_MAX_DEPTH + 1];
+	int depth;
+	struct ht_ynode *root;
+	int documents;
+};
+
+static int reject(struct reader *rd, int code, unsigned line, unsigned col,
+		  const char *rule, const char *fmt, ...) HT_PRINTF(6, 7);
+
+static int reject(struct reader *rd, int code, unsigned line, unsigned col,
+		  const char *rule, const char *fmt, ...)
+{
+	struct ht_ydiag local;
+	struct ht_ydiag *d = rd->diag ? rd->diag : &local;
+	va_list ap;
+
+	d->line = line;
+	d->col = col;
+	d->rule = rule;
+	va_start(ap, fmt);
+	vsnprintf(d->message, sizeof(d->message), fmt, ap);
+	va_end(ap);
+	return ht_error_set(code, "%s:%u:%u: %s", rd->path, line, col,
+			    d->message);
+}
+
+/* Line and column (1-based, in code points) of a byte offset. */
+static void offset_position(const char *buf, size_t len, size_t off,
+			    unsigned *line, unsigned *col)
+{
+	size_t i;
+	unsigned l = 1, c = 1;
+
+	if (off > len)
+		off = len;
+	for (i = 0; i < off; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (ch == '\n') {
+			l++;
+			c = 1;
+		} else if ((ch & 0xC0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
+/*
+ * Decode one UTF-8 sequence at `s` (at most `n` bytes).  Returns its length
+ * and the code point in `*cp`, or 0 for an invalid sequence (overlong
+ * forms, surrogates and values past U+10FFFF included).
+ */
+static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
+{
+	unsigned c = s[0], min;
+	size_t len, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xE0) == 0xC0) {
+		len = 2;
+		c &= 0x1F;
+		min = 0x80;
+	} else if ((c & 0xF0) == 0xE0) {
+		len = 3;
+		c &= 0x0F;
+		min = 0x800;
+	} else if ((c & 0xF8) == 0xF0) {
+		len = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* YAML's printable set (1.2, section 5.1), plus tab, LF and CR. */
+static int yaml_printable(unsigned cp)
+{
+	return cp == 0x09 || cp == 0x0A || cp == 0x0D ||
+	       (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
+	       (cp >= 0xA0 && cp <= 0xD7FF) ||
+	       (cp >= 0xE000 && cp <= 0xFFFD) ||
+	       (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+static int check_encoding(struct reader *rd)
+{
+	const unsigned char *s = (const unsigned char *)rd->buf;
+	size_t i = 0;
+	unsigned line, col, cp;
+
+	while (i < rd->len) {
+		size_t n = utf8_decode(s + i, rd->len - i, &cp);
+
+		if (!n) {
+			offset_position(rd->buf, rd->len, i, &line, &col);
+			return reject(rd, HT_ESYNTAX, line, col,
+				      "yaml-encoding",
+				      "invalid UTF-8 byte 0x%02X (files must be "
+				      "UTF-8)",
+				      s[i]);
+		}
+		if (!yaml_printable(cp)) {
+			offset_position(rd->buf, rd->len, i, &line, &col);
+			return reject(rd, HT_ESYNTAX, line, col,
+				      "yaml-encoding",
+				      "control character U+%04X is not allowed",
+				      cp);
+		}
+		i += n;
+	}
+	return 0;
+}
+
+/* The 1-based column of the first tab in a line's indentation, or 0. */
+static unsigned indent_tab(const char *buf, size_t len, unsigned line)
+{
+	size_t i = 0;
+	unsigned l = 1, col = 1;
+
+	while (i < len && l < line) {
+		if (buf[i++] == '\n')
+			l++;
+	}
+	for (; i < len && (buf[i] == ' ' || buf[i] == '\t'); i++, col++)
+		if (buf[i] == '\t')
+			return col;
+	return 0;
+}
+
+static int parser_error(struct reader *rd, yaml_parser_t *p)
+{
+	unsigned line, col, tab;
+	const char *problem = p->problem ? p->problem : "cannot parse";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return reject(rd, HT_ERROR, 1, 1, "yaml-syntax",
+			      "out of memory while parsing");
+	if (p->error == YAML_READER_ERROR) {
+		offset_position(rd->buf, rd->len, p->problem_offset, &line,
+				&col);
+		return reject(rd, HT_ESYNTAX, line, col, "yaml-encoding", "%s",
+			      problem);
+	}
+	line = (unsigned)p->problem_mark.line + 1;
+	col = (unsigned)p->problem_mark.column + 1;
+	tab = indent_tab(rd->buf, rd->len, line);
+	if (tab)
+		return reject(rd, HT_ESYNTAX, line, tab, "yaml-tab",
+			      "tab character used for indentation (indent "
+			      "with spaces)");
+	if (p->context)
+		return reject(rd, HT_ESYNTAX, line, col, "yaml-syntax",
+			      "%s %s at line %u", problem, p->context,
+			      (unsigned)p->context_mark.line + 1);
+	return reject(rd, HT_ESYNTAX, line, col, "yaml-syntax", "%s", problem);
+}
+
+static int all_digits(const char *s, size_t len, const char *set)
+{
+	size_t i;
+
+	if (!len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!strchr(set, s[i]) || !s[i])
+			return 0;
+	return 1;
+}
+
+static int is_one_of(const char *s, size_t len, const char *const *words)
+{
+	for (; *words; words++)
+		if (strlen(*words) == len && !memcmp(*words, s, len))
+			return 1;
+	return 0;
+}
+
+/* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+static int is_core_float(const char *s, size_t len)
+{
+	size_t i = 0, digits = 0;
+
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		i++;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++, digits++;
+	if (i < len && s[i] == '.') {
+		i++;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++, digits++;
+	}
+	if (!digits)
+		return 0;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		size_t exp = 0;
+
+		i++;
+		if (i < len && (s[i] == '-' || s[i] == '+'))
+			i++;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++, exp++;
+		if (!exp)
+			return 0;
+	}
+	return i == len;
+}
+
+/*
+ * YAML 1.2 core schema resolution of a plain scalar (10.3.2).
+ */
+static void resolve_plain(struct ht_ynode *n)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL",
+					     NULL };
+	static const char *const trues[] = { "true", "True", "TRUE", NULL };
+	static const char *const falses[] = { "false", "False", "FALSE",
+					      NULL };
+	static const char *const infs[] = { ".inf", ".Inf", ".INF", NULL };
+	static const char *const nans[] = { ".nan", ".NaN", ".NAN", NULL };
+	const char *s = n->str;
+	size_t len = n->len;
+	size_t sign = (len && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+	char *end;
+
+	n->type = HT_YTYPE_STR;
+	if (memchr(s, '\0', len))
+		return;
+	if (is_one_of(s, len, nulls)) {
+		n->type = HT_YTYPE_NULL;
+	} else if (is_one_of(s, len, trues)) {
+		n->type = HT_YTYPE_BOOL;
+		n->b = 1;
+	} else if (is_one_of(s, len, falses)) {
+		n->type = HT_YTYPE_BOOL;
+		n->b = 0;
+	} else if (all_digits(s + sign, len - sign, "0123456789")) {
+		errno = 0;
+		n->i = strtoll(s, &end, 10);
+		if (errno == ERANGE) {
+			n->type = HT_YTYPE_FLOAT;
+			n->f = strtod(s, NULL);
+		} else {
+			n->type = HT_YTYPE_INT;
+		}
+	} else if (len > 2 && s[0] == '0' && s[1] == 'o' &&
+		   all_digits(s + 2, len - 2, "01234567")) {
+		errno = 0;
+		n->i = (int64_t)strtoll(s + 2, NULL, 8);
+		n->type = errno == ERANGE ? HT_YTYPE_STR : HT_YTYPE_INT;
+	} else if (len > 2 && s[0] == '0' && s[1] == 'x' &&
+		   all_digits(s + 2, len - 2, "0123456789abcdefABCDEF")) {
+		errno = 0;
+		n->i = (int64_t)strtoll(s + 2, NULL, 16);
+		n->type = errno == ERANGE ? HT_YTYPE_STR : HT_YTYPE_INT;
+	} else if (is_one_of(s + sign, len - sign, infs)) {
+		n->type = HT_YTYPE_FLOAT;
+		n->f = s[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+	} else if (is_one_of(s, len, nans)) {
+		n->type = HT_YTYPE_FLOAT;
+		n->f = NAN;
+	} else if (is_core_float(s, len)) {
+		n->type = HT_YTYPE_FLOAT;
+		n->f = strtod(s, NULL);
+	}
+}
+
+static size_t hash_bytes(const char *s, size_t len)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= (size_t)1099511628211ULL;
+	}
+	return h;
+}
+
+static void index_insert(struct frame *f, size_t pair)
+{
+	const struct ht_ynode *key = f->node->pairs[pair].key;
+	size_t mask = f->index_size - 1;
+	size_t h = hash_bytes(key->str, key->len) & mask;
+
+	while (f->index[h])
+		h = (h + 1) & mask;
+	f->index[h] = pair + 1;
+}
+
+static void index_grow(struct frame *f)
+{
+	size_t i;
+
+	free(f->index);
+	f->index_size = f->index_size ? f->index_size * 2 : 64;
+	f->index = ht_xcalloc(f->index_size, sizeof(*f->index));
+	for (i = 0; i < f->node->npairs; i++)
+		index_insert(f, i);
+}
+
+/* The pair whose key has the same bytes as `key`, or NULL. */
+static const struct ht_ypair *find_key(struct frame *f,
+				       const struct ht_ynode *key)
+{
+	struct ht_ynode *map = f->node;
+	size_t i, h, mask;
+
+	if (map->npairs < 16) {
+		for (i = 0; i < map->npairs; i++) {
+			const struct ht_ynode *k = map->pairs[i].key;
+
+			if (k->len == key->len &&
+			    !memcmp(k->str, key->str, key->len))
+				return &map->pairs[i];
+		}
+		return NULL;
+	}
+	if (map->npairs * 2 >= f->index_size)
+		index_grow(f);
+	mask = f->index_size - 1;
+	for (h = hash_bytes(key->str, key->len) & mask; f->index[h];
+	     h = (h + 1) & mask) {
+		const struct ht_ypair *p = &map->pairs[f->index[h] - 1];
+
+		if (p->key->len == key->len &&
+		    !memcmp(p->key->str, key->str, key->len))
+			return p;
+	}
+	return NULL;
+}
+
+/* Attach a finished node to its parent (or make it the root). */
+static int attach(struct reader *rd, struct ht_ynode *node)
+{
+	struct frame *f;
+	const struct ht_ypair *dup;
+
+	if (!rd->depth) {
+		rd->root = node;
+		return 0;
+	}
+	f = &rd->stack[rd->depth - 1];
+	if (f->node->kind == HT_YNODE_SEQ) {
+		ht_ynode_seq_push(f->node, node);
+		return 0;
+	}
+	if (!f->pending_key) {
+		if (node->kind != HT_YNODE_SCALAR) {
+			unsigned line = node->line, col = node->col;
+
+			ht_ynode_free(node);
+			return reject(rd, HT_ESYNTAX, line, col, "yaml-syntax",
+				      "a mapping key must be a scalar, not a "
+				      "%s",
+				      node == NULL ? "node" : "collection");
+		}
+		dup = find_key(f, node);
+		if (dup) {
+			unsigned line = node->line, col = node->col;
+			int err = reject(rd, HT_ESYNTAX, line, col,
+					 "duplicate-key",
+					 "duplicate key '%.*s' (first at line "
+					 "%u)",
+					 (int)(node->len > 100 ? 100 : node->len),
+					 node->str, dup->key->line);
+
+			ht_ynode_free(node);
+			return err;
+		}
+		f->pending_key = node;
+		return 0;
+	}
+	ht_ynode_map_add_node(f->node, f->pending_key, node);
+	f->pending_key = NULL;
+	if (f->index_size)
+		index_insert(f, f->node->npairs - 1);
+	return 0;
+}
+
+static int check_properties(struct reader *rd, const yaml_event_t *ev,
+			    const yaml_char_t *anchor)
+{
+	if (anchor)
+		return reject(rd, HT_ESYNTAX,
+			      (unsigned)ev->start_mark.line + 1,
+			      (unsigned)ev->start_mark.column + 1,
+			      "yaml-anchor",
+			      "anchor '&%.100s' is not supported (Git Sync "
+			      "files do not use anchors or aliases)",
+			      (const char *)anchor);
+	return 0;
+}
+
+static int check_tag(struct reader *rd, const yaml_event_t *ev,
+		     const yaml_char_t *tag, const char *allowed)
+{
+	if (!tag || !strcmp((const char *)tag, "!") ||
+	    (allowed && !strcmp((const char *)tag, allowed)))
+		return 0;
+	return reject(rd, HT_ESYNTAX, (unsigned)ev->start_mark.line + 1,
+		      (unsigned)ev->start_mark.column + 1, "yaml-tag",
+		      "tag '%.100s' is not supported", (const char *)tag);
+}
+
+static enum ht_ystyle scalar_style(yaml_scalar_style_t s)
+{
+	switch (s) {
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+		return HT_YSTYLE_SINGLE;
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+		return HT_YSTYLE_DOUBLE;
+	case YAML_LITERAL_SCALAR_STYLE:
+		return HT_YSTYLE_LITERAL;
+	case YAML_FOLDED_SCALAR_STYLE:
+		return HT_YSTYLE_FOLDED;
+	default:
+		return HT_YSTYLE_PLAIN;
+	}
+}
+
+static int on_scalar(struct reader *rd, const yaml_event_t *ev)
+{
+	struct ht_ynode *n;
+	int err;
+
+	err = check_properties(rd, ev, ev->data.scalar.anchor);
+	if (!err)
+		err = check_tag(rd, ev, ev->data.scalar.tag,
+				"tag:yaml.org,2002:str");
+	if (err)
+		return err;
+	n = ht_ynode_new_str((const char *)ev->data.scalar.value,
+			     ev->data.scalar.length);
+	n->style = scalar_style(ev->data.scalar.style);
+	n->line = (unsigned)ev->start_mark.line + 1;
+	n->col = (unsigned)ev->start_mark.column + 1;
+	if (n->style == HT_YSTYLE_PLAIN && !ev->data.scalar.tag)
+		resolve_plain(n);
+	return attach(rd, n);
+}
+
+static int on_start(struct reader *rd, const yaml_event_t *ev, int is_map)
+{
+	struct ht_ynode *n;
+	struct frame *f;
+	int err;
+
+	if (is_map) {
+		err = check_properties(rd, ev, ev->data.mapping_start.anchor);
+		if (!err)
+			err = check_tag(rd, ev, ev->data.mapping_start.tag,
+					"tag:yaml.org,2002:map");
+	} else {
+		err = check_properties(rd, ev,
+				       ev->data.sequence_start.anchor);
+		if (!err)
+			err = check_tag(rd, ev, ev->data.sequence_start.tag,
+					"tag:yaml.org,2002:seq");
+	}
+	if (err)
+		return err;
+	if (rd->depth >= HT_YAML_MAX_DEPTH)
+		return reject(rd, HT_ETOODEEP,
+			      (unsigned)ev->start_mark.line + 1,
+			      (unsigned)ev->start_mark.column + 1,
+			      "yaml-depth", "nesting deeper than %d levels",
+			      HT_YAML_MAX_DEPTH);
+	n = is_map ? ht_ynode_new_map() : ht_ynode_new_seq();
+	n->line = (unsigned)ev->start_mark.line + 1;
+	n->col = (unsigned)ev->start_mark.column + 1;
+	if (is_map)
+		n->style = ev->data.mapping_start.style ==
+					   YAML_FLOW_MAPPING_STYLE
+				   ? HT_YSTYLE_FLOW
+				   : HT_YSTYLE_BLOCK;
+	else
+		n->style = ev->data.sequence_start.style ==
+					   YAML_FLOW_SEQUENCE_STYLE
+				   ? HT_YSTYLE_FLOW
+				   : HT_YSTYLE_BLOCK;
+	f = &rd->stack[rd->depth++];
+	memset(f, 0, sizeof(*f));
+	f->node = n;
+	return 0;
+}
+
+static int on_end(struct reader *rd)
+{
+	struct frame *f = &rd->stack[--rd->depth];
+	struct ht_ynode *n = f->node;
+
+	free(f->index);
+	ht_ynode_free(f->pending_key);
+	memset(f, 0, sizeof(*f));
+	return attach(rd, n);
+}
+
+static void unwind(struct reader *rd)
+{
+	while (rd->depth > 0) {
+		struct frame *f = &rd->stack[--rd->depth];
+
+		free(f->index);
+		ht_ynode_free(f->pending_key);
+		ht_ynode_free(f->node);
+	}
+	ht_ynode_free(rd->root);
+	rd->root = NULL;
+}
+
+static int on_event(struct reader *rd, const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		if (++rd->documents > 1)
+			return reject(rd, HT_ESYNTAX,
+				      (unsigned)ev->start_mark.line + 1,
+				      (unsigned)ev->start_mark.column + 1,
+				      "multi-document",
+				      "more than one YAML document in the "
+				      "file");
+		return 0;
+	case YAML_ALIAS_EVENT:
+		return reject(rd, HT_ESYNTAX, (unsigned)ev->start_mark.line + 1,
+			      (unsigned)ev->start_mark.column + 1,
+			      "yaml-anchor",
+			      "alias '*%.100s' is not supported (Git Sync "
+			      "files do not use anchors or aliases)",
+			      (const char *)ev->data.alias.anchor);
+	case YAML_SCALAR_EVENT:
+		return on_scalar(rd, ev);
+	case YAML_SEQUENCE_START_EVENT:
+		return on_start(rd, ev, 0);
+	case YAML_MAPPING_START_EVENT:
+		return on_start(rd, ev, 1);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		return on_end(rd);
+	default:
+		return 0;
+	}
+}
+
+int ht_yaml_parse(struct ht_ynode **out, const char *buf, size_t len,
+		  const char *path, struct ht_ydiag *diag)
+{
+	struct reader rd;
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int parser_ready = 0, done = 0;
+	int err;
+
+	*out = NULL;
+	memset(&rd, 0, sizeof(rd));
+	rd.buf = buf;
+	rd.len = len;
+	rd.path = path ? path : "<input>";
+	rd.diag = diag;
+
+	if (len > HT_YAML_MAX_SIZE) {
+		err = reject(&rd, HT_ETOOBIG, 1, 1, "file-size",
+			     "file is larger than %u bytes (%zu bytes)",
+			     HT_YAML_MAX_SIZE, len);
+		goto cleanup;
+	}
+	err = check_encoding(&rd);
+	if (err)
+		goto cleanup;
+
+	if (!yaml_parser_initialize(&parser)) {
+		err = ht_error_set(HT_ERROR, "cannot initialise the YAML "
+					     "parser");
+		goto cleanup;
+	}
+	parser_ready = 1;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			err = parser_error(&rd, &parser);
+			goto cleanup;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		err = on_event(&rd, &ev);
+		yaml_event_delete(&ev);
+		if (err)
+			goto cleanup;
+	}
+	if (!rd.root) {
+		rd.root = ht_ynode_new_null();
+		rd.root->line = rd.root->col = 1;
+	}
+	*out = rd.root;
+	rd.root = NULL;
+cleanup:
+	unwind(&rd);
+	if (parser_ready)
+		yaml_parser_delete(&parser);
+	return err;
+}
+
+int ht_yaml_parse_file(struct ht_ynode **out, const char *path,
+		       struct ht_ydiag *diag)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	int err;
+
+	*out = NULL;
+	err = ht_strbuf_read_file(&sb, path, HT_YAML_MAX_SIZE);
+	if (err == HT_ETOOBIG) {
+		if (diag) {
+			diag->line = diag->col = 1;
+			diag->rule = "file-size";
+			snprintf(diag->message, sizeof(diag->message),
+				 "file is larger than %u bytes",
+				 HT_YAML_MAX_SIZE);
+		}
+		err = ht_error_set(HT_ETOOBIG, "%s:1:1: file is larger than "
+					       "%u bytes",
+				   path, HT_YAML_MAX_SIZE);
+	}
+	if (!err)
+		err = ht_yaml_parse(out, sb.buf, sb.len, path, diag);
+	ht_strbuf_release(&sb);
+	return err;
+}

@@ -1,0 +1,43 @@
+#ifndef HIGHTOUCH_ALLOC_H
+#define HIGHTOUCH_ALLOC_H
+
+/*
+ * Allocation wrappers.
+ *
+ * Policy (as git's xmalloc): running out of memory is not an error a caller
+ * can handle; the wrappers print "fatal: out of memory" and exit with status
+ * 128.  All allocation in the project goes through them, and all size
+ * arithmetic that could overflow goes through ht_st_add()/ht_st_mult(),
+ * which die the same way on overflow.
+ */
+
+#include <stddef.h>
+
+void *ht_xmalloc(size_t size);
+void *ht_xcalloc(size_t nmemb, size_t size);
+void *ht_xrealloc(void *ptr, size_t size);
+char *ht_xstrdup(const char *s);
+/* A NUL-terminated copy of the first `len` bytes of `s`. */
+char *ht_xmemdupz(const void *s, size_t len);
+
+size_t ht_st_add(size_t a, size_t b);
+size_t ht_st_mult(size_t a, size_t b);
+
+/*
+ * Grow `x` (an array of `nr` used elements, `alloc` allocated) so that it
+ * has room for at least `n` elements.  As git's ALLOC_GROW: the caller
+ * updates `nr`.
+ */
+#define HT_ALLOC_GROW(x, n, alloc)                                            \
+	do {                                                                  \
+		if ((n) > (alloc)) {                                          \
+			size_t ht_new_alloc_ = ((alloc) + 16) * 3 / 2;        \
+			if (ht_new_alloc_ < (n))                              \
+				ht_new_alloc_ = (n);                          \
+			(x) = ht_xrealloc((x), ht_st_mult(sizeof(*(x)),      \
+							  ht_new_alloc_));    \
+			(alloc) = ht_new_alloc_;                              \
+		}                                                             \
+	} while (0)
+
+#endif

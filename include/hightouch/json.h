@@ -1,0 +1,62 @@
+#ifndef HIGHTOUCH_JSON_H
+#define HIGHTOUCH_JSON_H
+
+/*
+ * JSON: the one wrapper around jansson.  Objects keep their key order
+ * (jansson >= 2.8 keeps insertion order), numbers stay as the API sent
+ * them (integers as integers, reals as reals), parsing is size-capped, and
+ * jansson's NULL/-1 conventions stop here.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "hightouch/strbuf.h"
+#include "hightouch/yaml.h"
+
+/* Default cap on a JSON document read from the network: 64 MiB. */
+#define HT_JSON_MAX_SIZE (64u * 1024u * 1024u)
+#define HT_JSON_MAX_DEPTH 64
+
+/*
+ * Parse `len` bytes as one JSON value (any type at top level).  `what`
+ * names the input in messages ("response to 'GET /models'").  Fails with
+ * HT_ETOOBIG over `max` bytes (0: HT_JSON_MAX_SIZE), HT_ETOODEEP past
+ * HT_JSON_MAX_DEPTH, HT_ESYNTAX for text that is not JSON (message with
+ * line and column).  `*out` is a new reference.
+ */
+int ht_json_parse(json_t **out, const char *buf, size_t len, size_t max,
+		  const char *what);
+
+/* Append compact JSON text of `v`, keys in their order. */
+int ht_json_dump(struct ht_strbuf *out, const json_t *v);
+
+/*
+ * Read an id that may arrive as a JSON integer, an integral real, or a
+ * string of decimal digits.  HT_ENOTFOUND when absent or null,
+ * HT_EINVALID when of another shape.
+ */
+int ht_json_get_id(int64_t *out, const json_t *obj, const char *key);
+/* Borrowed string member, or NULL when absent or not a string. */
+const char *ht_json_get_string(const json_t *obj, const char *key);
+/* Member at a dotted path ("raw.sql"), borrowed; NULL when absent. */
+json_t *ht_json_get_path(const json_t *obj, const char *path);
+/*
+ * Set the member at a dotted path, creating objects on the way; steals
+ * `value`.  HT_EINVALID if a step is not an object.
+ */
+int ht_json_set_path(json_t *obj, const char *path, json_t *value);
+
+/*
+ * Free-form conversion between JSON values and YAML nodes, as used for a
+ * sync's `config`.  JSON -> YAML cannot fail but for depth.  YAML -> JSON
+ * fails with HT_EINVALID (and `diag` filled, `path` naming the file) for
+ * values JSON cannot hold (.inf, .nan, non-string keys).
+ */
+int ht_json_to_ynode(struct ht_ynode **out, const json_t *v);
+int ht_ynode_to_json(json_t **out, const struct ht_ynode *n, const char *path,
+		     struct ht_ydiag *diag);
+
+#endif

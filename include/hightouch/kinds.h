@@ -1,0 +1,149 @@
+#ifndef HIGHTOUCH_KINDS_H
+#define HIGHTOUCH_KINDS_H
+
+/*
+ * The kinds table: one row per resource kind, one entry per YAML field.
+ *
+ * Serialisation (API JSON <-> YAML), validation, the JSON Schemas for
+ * editors, the push plan and the emulator's checks all read this one table,
+ * so they cannot disagree.  docs/file-format.md describes the files it
+ * produces.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "hightouch/diag.h"
+#include "hightouch/strbuf.h"
+#include "hightouch/yaml.h"
+
+enum ht_kind {
+	HT_KIND_SOURCE,
+	HT_KIND_DESTINATION,
+	HT_KIND_MODEL,
+	HT_KIND_SYNC,
+	HT_KIND_PARENT_MODEL,
+	HT_KIND_RELATED_MODEL,
+	HT_KIND_EVENT_MODEL,
+	HT_KIND_RELATIONSHIP,
+	HT_KIND_MANIFEST,
+	HT_KIND_ALIASES,
+	HT_KIND__COUNT
+};
+
+enum ht_ftype {
+	HT_FTYPE_STRING,   /* one-line string */
+	HT_FTYPE_TEXT,     /* string, often multi-line (SQL, descriptions) */
+	HT_FTYPE_BOOL,
+	HT_FTYPE_INT,
+	HT_FTYPE_ENUM,     /* string from `values` */
+	HT_FTYPE_REF,      /* slug (or alias) of a resource of kind `ref` */
+	HT_FTYPE_ANY,      /* free-form value, kept in the API's key order */
+	HT_FTYPE_OBJECT,   /* free-form mapping */
+	HT_FTYPE_SCHEDULE, /* a sync schedule, see docs/file-format.md */
+	HT_FTYPE_JOINKEYS, /* list of {from, to} column pairs */
+	HT_FTYPE_ENTRIES,  /* manifest section: slug -> {name, type} */
+	HT_FTYPE_ALIASMAP, /* aliases file: alias -> slug */
+};
+
+enum ht_field_flags {
+	HT_FIELD_REQUIRED = (1 << 0),  /* must be in the file */
+	HT_FIELD_IMMUTABLE = (1 << 1), /* the API cannot change it */
+	HT_FIELD_NULLABLE = (1 << 2),  /* may be null */
+	HT_FIELD_READONLY = (1 << 3),  /* comes from the API, never sent */
+	HT_FIELD_LOCAL = (1 << 4),     /* no API field: lives in the file */
+	HT_FIELD_QUERY = (1 << 5),     /* a model query key, chosen by type */
+};
+
+struct ht_field {
+	const char *name;          /* YAML key */
+	enum ht_ftype type;
+	unsigned flags;            /* enum ht_field_flags */
+	const char *json;          /* API JSON path ("raw.sql"); NULL if LOCAL */
+	enum ht_kind ref;          /* REF: what it names */
+	const char *const *values; /* ENUM: NULL-terminated YAML values */
+	const char *when;          /* QUERY: the `type` value that needs it */
+	const char *description;   /* one line, for schemas and docs */
+};
+
+struct ht_kind_info {
+	enum ht_kind kind;
+	const char *name;     /* "model", "parent-model", "manifest" */
+	const char *folder;   /* "models", "schema/parent-models"; NULL for
+			       * kinds without files of their own */
+	const char *api_path; /* "/models", "/schema/parent-models" */
+	int extension;        /* 1: only on servers with the schema extension */
+	int phase;            /* push order: 1 models, 2 relationships,
+			       * 3 syncs; 0 never pushed */
+	const struct ht_field *fields; /* canonical key order */
+	size_t nfields;
+};
+
+const struct ht_kind_info *ht_kind_info(enum ht_kind kind);
+/* HT_KIND__COUNT when `name` is not a kind's name. */
+enum ht_kind ht_kind_from_name(const char *name);
+const struct ht_field *ht_kind_field(enum ht_kind kind, const char *name);
+/* 1 for model, parent-model, related-model and event-model. */
+int ht_kind_is_model(enum ht_kind kind);
+
+/*
+ * Slugs: 1 to 255 bytes of [A-Za-z0-9_-], starting with a letter or digit.
+ */
+int ht_slug_valid(const char *s, size_t len);
+
+/*
+ * The repository path of a resource file: "<prefix>/<folder>/<slug>.yaml",
+ * or "manifest-<workspace>.yaml" / "aliases-<workspace>.yaml" at the root.
+ * `prefix` may be NULL or empty.
+ */
+int ht_kind_path(struct ht_strbuf *out, enum ht_kind kind, const char *prefix,
+		 const char *workspace, const char *slug);
+/*
+ * The kind of file at a repository path (HT_KIND__COUNT for files the tool
+ * does not own), with the slug (the base name) appended to `slug_out` when
+ * not NULL.  `workspace` NULL matches any manifest-*.yaml / aliases-*.yaml.
+ */
+enum ht_kind ht_kind_for_path(const char *path, const char *prefix,
+			      const char *workspace,
+			      struct ht_strbuf *slug_out);
+
+/*
+ * Resolving references between ids (the API) and slugs (the files).  For
+ * REF fields naming models, `kind` is HT_KIND_MODEL whatever the model's
+ * own kind.  Both return 0 or HT_ENOTFOUND; the slug is borrowed and must
+ * outlive the conversion.
+ */
+struct ht_resolver {
+	int (*slug_of)(const char **slug_out, enum ht_kind kind, int64_t id,
+		       void *payload);
+	int (*id_of)(int64_t *id_out, enum ht_kind kind, const char *slug,
+		     void *payload);
+	void *payload;
+};
+
+/*
+ * API JSON -> YAML document for one resource, fields in canonical order.
+ * For HT_KIND_MANIFEST `api` is {"sources": [...], "destinations": [...]}
+ * of API objects; for HT_KIND_ALIASES it is {"alias": "slug", ...}.
+ * Fails with HT_EUNSUPPORTED for what files do not hold (visual models,
+ * i.e. audiences), HT_ENOTFOUND for an id the resolver does not know and
+ * HT_EINVALID for an object that is not what the API promises; the message
+ * names the field.
+ */
+int ht_kind_to_yaml(struct ht_ynode **out, enum ht_kind kind,
+		    const json_t *api, const struct ht_resolver *r);
+
+/*
+ * YAML document -> API JSON, with API field names, for every field the
+ * file represents (READONLY and LOCAL fields included under their JSON or
+ * YAML name: see docs/file-format.md), plus "slug" from `slug`.  Every
+ * problem is added to `diags` with `path` and its position (unknown fields
+ * as warnings); returns HT_EINVALID, with `*out` NULL, if any was an error.
+ */
+int ht_kind_from_yaml(json_t **out, enum ht_kind kind, const char *slug,
+		      const struct ht_ynode *doc, const struct ht_resolver *r,
+		      const char *path, struct ht_diags *diags);
+
+#endif

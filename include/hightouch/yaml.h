@@ -1,0 +1,160 @@
+#ifndef HIGHTOUCH_YAML_H
+#define HIGHTOUCH_YAML_H
+
+/*
+ * YAML documents: a small tree read with libyaml's event API and written
+ * canonically by our own emitter.
+ *
+ * Reading rejects what Git Sync files never contain and what makes a parser
+ * slow or unsafe: duplicate keys, anchors and aliases, nesting deeper than
+ * HT_YAML_MAX_DEPTH, input over HT_YAML_MAX_SIZE, invalid UTF-8, tabs used
+ * as indentation and more than one document.  Plain scalars are resolved
+ * with the YAML 1.2 core schema (null, bool, int, float, else string);
+ * quoted and block scalars are always strings.
+ *
+ * Writing is deterministic: block style, two-space indentation, keys in the
+ * tree's order, literal block scalars for multi-line strings, and quotes
+ * exactly where a YAML 1.1 or 1.2 reader would otherwise read a different
+ * value.  parse(emit(tree)) gives the same tree back.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hightouch/strbuf.h"
+
+#define HT_YAML_MAX_DEPTH 64
+#define HT_YAML_MAX_SIZE (4u * 1024u * 1024u)
+
+enum ht_ynode_kind {
+	HT_YNODE_SCALAR,
+	HT_YNODE_SEQ,
+	HT_YNODE_MAP,
+};
+
+/* The resolved type of a scalar. */
+enum ht_ytype {
+	HT_YTYPE_NULL,
+	HT_YTYPE_BOOL,
+	HT_YTYPE_INT,
+	HT_YTYPE_FLOAT,
+	HT_YTYPE_STR,
+};
+
+/* How a node was written in the file (PLAIN for nodes built in memory). */
+enum ht_ystyle {
+	HT_YSTYLE_PLAIN,
+	HT_YSTYLE_SINGLE,
+	HT_YSTYLE_DOUBLE,
+	HT_YSTYLE_LITERAL,
+	HT_YSTYLE_FOLDED,
+	HT_YSTYLE_BLOCK, /* block sequence or mapping */
+	HT_YSTYLE_FLOW,  /* flow sequence or mapping */
+};
+
+struct ht_ynode;
+
+struct ht_ypair {
+	struct ht_ynode *key; /* always a scalar */
+	struct ht_ynode *value;
+};
+
+struct ht_ynode {
+	enum ht_ynode_kind kind;
+	enum ht_ytype type;   /* scalars only */
+	enum ht_ystyle style;
+	unsigned line, col;   /* 1-based position of the node; 0 if built */
+
+	/*
+	 * Scalars: the exact bytes (NUL-terminated, may contain NUL), and the
+	 * resolved value for BOOL, INT and FLOAT.  An integer that does not
+	 * fit in int64_t resolves as FLOAT.
+	 */
+	char *str;
+	size_t len;
+	int b;
+	int64_t i;
+	double f;
+
+	/* Sequences */
+	struct ht_ynode **items;
+	size_t nitems, items_alloc;
+
+	/* Mappings, in document order */
+	struct ht_ypair *pairs;
+	size_t npairs, pairs_alloc;
+};
+
+/*
+ * Building trees.  Every constructor returns a new node the caller owns
+ * (free with ht_ynode_free()); the add functions steal `value` (and `key`).
+ */
+struct ht_ynode *ht_ynode_new_null(void);
+struct ht_ynode *ht_ynode_new_bool(int b);
+struct ht_ynode *ht_ynode_new_int(int64_t i);
+struct ht_ynode *ht_ynode_new_float(double f);
+struct ht_ynode *ht_ynode_new_str(const char *s, size_t len);
+struct ht_ynode *ht_ynode_new_cstr(const char *s);
+struct ht_ynode *ht_ynode_new_seq(void);
+struct ht_ynode *ht_ynode_new_map(void);
+void ht_ynode_seq_push(struct ht_ynode *seq, struct ht_ynode *value);
+/* Append a pair; the caller makes sure the key is not there yet. */
+void ht_ynode_map_add(struct ht_ynode *map, const char *key,
+		      struct ht_ynode *value);
+void ht_ynode_map_add_node(struct ht_ynode *map, struct ht_ynode *key,
+			   struct ht_ynode *value);
+void ht_ynode_free(struct ht_ynode *node);
+/* A deep copy. */
+struct ht_ynode *ht_ynode_dup(const struct ht_ynode *node);
+
+/* Lookups: borrowed pointers, NULL when absent or not a mapping. */
+struct ht_ynode *ht_ynode_map_get(const struct ht_ynode *map, const char *key);
+const struct ht_ypair *ht_ynode_map_get_pair(const struct ht_ynode *map,
+					     const char *key);
+/* 1 if `node` is a string scalar equal to `s`. */
+int ht_ynode_is_str(const struct ht_ynode *node, const char *s);
+/* Deep equality of values (positions and styles ignored). */
+int ht_ynode_equal(const struct ht_ynode *a, const struct ht_ynode *b);
+/* "null", "boolean", "integer", "number", "string", "list", "mapping" */
+const char *ht_ynode_type_name(const struct ht_ynode *node);
+
+/*
+ * Where and why a document was rejected.  `rule` is a stable id
+ * ("yaml-syntax", "duplicate-key", "yaml-anchor", "yaml-depth",
+ * "file-size", "yaml-encoding", "yaml-tab", "multi-document"); `message`
+ * has no position and no path in it.
+ */
+struct ht_ydiag {
+	unsigned line, col;
+	const char *rule;
+	char message[256];
+};
+
+/*
+ * Parse `len` bytes of `buf` into a tree.  `path` names the input in
+ * messages.  On failure returns HT_ESYNTAX, HT_ETOOBIG or HT_ETOODEEP,
+ * fills `diag` (may be NULL) and sets the error message to
+ * "path:line:col: message".  An empty document (or one of only comments)
+ * is a NULL scalar at 1:1.
+ */
+int ht_yaml_parse(struct ht_ynode **out, const char *buf, size_t len,
+		  const char *path, struct ht_ydiag *diag);
+/* As ht_yaml_parse(), reading the file at `path` (at most the size cap). */
+int ht_yaml_parse_file(struct ht_ynode **out, const char *path,
+		       struct ht_ydiag *diag);
+
+/*
+ * Append the canonical YAML text of `doc` to `out`, ending in a newline.
+ * Returns 0, HT_ETOODEEP past HT_YAML_MAX_DEPTH, or HT_ETOOBIG when `out`
+ * has a cap.
+ */
+int ht_yaml_emit(struct ht_strbuf *out, const struct ht_ynode *doc);
+
+/*
+ * How the emitter writes a string scalar: HT_YSTYLE_PLAIN, HT_YSTYLE_SINGLE,
+ * HT_YSTYLE_DOUBLE or HT_YSTYLE_LITERAL (multi-line text).  `is_key` asks
+ * for a mapping key (which is never a block scalar).
+ */
+enum ht_ystyle ht_yaml_string_style(const char *s, size_t len, int is_key);
+
+#endif
