@@ -1,0 +1,464 @@
+/*
+ * Unit tests for the YAML reader: tree shape, positions, scalar resolution
+ * and every rejection with its rule, position and message.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/strbuf.h"
+#include "hightouch/yaml.h"
+
+static struct ht_ynode *parse_ok(const char *text)
+{
+	struct ht_ynode *doc = NULL;
+	struct ht_ydiag diag;
+	int err = ht_yaml_parse(&doc, text, strlen(text), "t.yaml", &diag);
+
+	if (err)
+		fail_msg("unexpected rejection: %s", ht_error_message());
+	assert_non_null(doc);
+	return doc;
+}
+
+static void expect_reject_len(const char *text, size_t len, int code,
+			      const char *rule, unsigned line, unsigned col,
+			      const char *message)
+{
+	struct ht_ynode *doc = NULL;
+	struct ht_ydiag diag;
+	int err = ht_yaml_parse(&doc, text, len, "t.yaml", &diag);
+	char full[512];
+
+	assert_int_equal(err, code);
+	assert_null(doc);
+	assert_string_equal(diag.rule, rule);
+	assert_int_equal(diag.line, line);
+	assert_int_equal(diag.col, col);
+	if (message) {
+		assert_string_equal(diag.message, message);
+		snprintf(full, sizeof(full), "t.yaml:%u:%u: %s", line, col,
+			 message);
+		assert_string_equal(ht_error_message(), full);
+	}
+}
+
+static void expect_reject(const char *text, int code, const char *rule,
+			  unsigned line, unsigned col, const char *message)
+{
+	expect_reject_len(text, strlen(text), code, rule, line, col, message);
+}
+
+static void test_mapping_positions(void **state)
+{
+	struct ht_ynode *doc =
+		parse_ok("name: Users\nsource: pg\nlist:\n  - a\n  - b: 1\n");
+	struct ht_ynode *list, *item;
+
+	(void)state;
+	assert_int_equal(doc->kind, HT_YNODE_MAP);
+	assert_int_equal(doc->npairs, 3);
+	assert_true(ht_ynode_is_str(ht_ynode_map_get(doc, "name"), "Users"));
+	assert_int_equal(doc->pairs[1].key->line, 2);
+	assert_int_equal(doc->pairs[1].key->col, 1);
+	assert_int_equal(doc->pairs[1].value->col, 9);
+	list = ht_ynode_map_get(doc, "list");
+	assert_int_equal(list->kind, HT_YNODE_SEQ);
+	assert_int_equal(list->nitems, 2);
+	item = list->items[1];
+	assert_int_equal(item->kind, HT_YNODE_MAP);
+	assert_int_equal(item->line, 5);
+	assert_int_equal(item->col, 5);
+	assert_int_equal(ht_ynode_map_get(item, "b")->type, HT_YTYPE_INT);
+	ht_ynode_free(doc);
+}
+
+static void test_unicode_columns(void **state)
+{
+	struct ht_ynode *doc = parse_ok("caf\xc3\xa9: [1, x]\n");
+
+	(void)state;
+	/* columns count code points, as libyaml's marks do */
+	assert_int_equal(doc->pairs[0].value->items[0]->col, 8);
+	ht_ynode_free(doc);
+}
+
+struct resolve_case {
+	const char *text;
+	enum ht_ytype type;
+};
+
+static void test_core_schema(void **state)
+{
+	static const struct resolve_case cases[] = {
+		{ "~", HT_YTYPE_NULL },      { "null", HT_YTYPE_NULL },
+		{ "Null", HT_YTYPE_NULL },   { "NULL", HT_YTYPE_NULL },
+		{ "", HT_YTYPE_NULL },       { "true", HT_YTYPE_BOOL },
+		{ "True", HT_YTYPE_BOOL },   { "FALSE", HT_YTYPE_BOOL },
+		{ "yes", HT_YTYPE_STR },     { "no", HT_YTYPE_STR },
+		{ "on", HT_YTYPE_STR },      { "off", HT_YTYPE_STR },
+		{ "nULL", HT_YTYPE_STR },    { "tRUE", HT_YTYPE_STR },
+		{ "42", HT_YTYPE_INT },      { "-7", HT_YTYPE_INT },
+		{ "+7", HT_YTYPE_INT },      { "0755", HT_YTYPE_INT },
+		{ "0o17", HT_YTYPE_INT },    { "0x1F", HT_YTYPE_INT },
+		{ "0b101", HT_YTYPE_STR },   { "1_000", HT_YTYPE_STR },
+		{ "1.5", HT_YTYPE_FLOAT },   { "1e3", HT_YTYPE_FLOAT },
+		{ ".5", HT_YTYPE_FLOAT },    { "1.", HT_YTYPE_FLOAT },
+		{ "-1.5E-3", HT_YTYPE_FLOAT }, { ".inf", HT_YTYPE_FLOAT },
+		{ "-.Inf", HT_YTYPE_FLOAT }, { ".NaN", HT_YTYPE_FLOAT },
+		{ "1e", HT_YTYPE_STR },      { ".", HT_YTYPE_STR },
+		{ "1:20", HT_YTYPE_STR },    { "2023-06-24", HT_YTYPE_STR },
+		{ "99999999999999999999", HT_YTYPE_FLOAT },
+		{ "0x", HT_YTYPE_STR },      { "-x", HT_YTYPE_STR },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[64];
+		struct ht_ynode *doc;
+		struct ht_ynode *v;
+
+		snprintf(text, sizeof(text), "k: %s\n", cases[i].text);
+		doc = parse_ok(text);
+		v = ht_ynode_map_get(doc, "k");
+		if (v->type != cases[i].type)
+			fail_msg("'%s' resolved as %s", cases[i].text,
+				 ht_ynode_type_name(v));
+		ht_ynode_free(doc);
+	}
+}
+
+static void test_values(void **state)
+{
+	struct ht_ynode *doc = parse_ok("a: 0755\nb: 0x1F\nc: -1.5e3\n"
+					"d: -.inf\ne: True\nf: 0o17\n");
+
+	(void)state;
+	assert_int_equal(ht_ynode_map_get(doc, "a")->i, 755);
+	assert_int_equal(ht_ynode_map_get(doc, "b")->i, 31);
+	assert_true(ht_ynode_map_get(doc, "c")->f == -1500.0);
+	assert_true(isinf(ht_ynode_map_get(doc, "d")->f));
+	assert_true(ht_ynode_map_get(doc, "d")->f < 0);
+	assert_int_equal(ht_ynode_map_get(doc, "e")->b, 1);
+	assert_int_equal(ht_ynode_map_get(doc, "f")->i, 15);
+	ht_ynode_free(doc);
+}
+
+static void test_quoted_stay_strings(void **state)
+{
+	struct ht_ynode *doc = parse_ok("a: '42'\nb: \"true\"\nc: !!str 7\n"
+					"d: ''\ne: \"null\"\n");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < doc->npairs; i++)
+		assert_int_equal(doc->pairs[i].value->type, HT_YTYPE_STR);
+	assert_int_equal(doc->pairs[0].value->style, HT_YSTYLE_SINGLE);
+	assert_int_equal(doc->pairs[1].value->style, HT_YSTYLE_DOUBLE);
+	assert_int_equal(ht_ynode_map_get(doc, "d")->len, 0);
+	ht_ynode_free(doc);
+}
+
+static void test_block_scalars(void **state)
+{
+	struct ht_ynode *doc =
+		parse_ok("sql: |-\n  select *  \n\n  from t\n"
+			 "desc: >-\n  one\n  two\n"
+			 "keep: |+\n  x\n\n"
+			 "k: 1\n");
+	struct ht_ynode *sql = ht_ynode_map_get(doc, "sql");
+
+	(void)state;
+	assert_int_equal(sql->style, HT_YSTYLE_LITERAL);
+	assert_string_equal(sql->str, "select *  \n\nfrom t");
+	assert_string_equal(ht_ynode_map_get(doc, "desc")->str, "one two");
+	assert_int_equal(ht_ynode_map_get(doc, "desc")->style,
+			 HT_YSTYLE_FOLDED);
+	assert_string_equal(ht_ynode_map_get(doc, "keep")->str, "x\n\n");
+	ht_ynode_free(doc);
+}
+
+static void test_empty_documents(void **state)
+{
+	struct ht_ynode *doc = parse_ok("");
+
+	(void)state;
+	assert_int_equal(doc->type, HT_YTYPE_NULL);
+	assert_int_equal(doc->line, 1);
+	ht_ynode_free(doc);
+	doc = parse_ok("# only a comment\n\n");
+	assert_int_equal(doc->type, HT_YTYPE_NULL);
+	ht_ynode_free(doc);
+	doc = parse_ok("---\na: 1\n...\n");
+	assert_int_equal(doc->kind, HT_YNODE_MAP);
+	ht_ynode_free(doc);
+}
+
+static void test_nul_in_scalar(void **state)
+{
+	static const char text[] = "\"a\\0b\": 1\n\"a\\0c\": 2\n";
+	struct ht_ynode *doc = parse_ok(text);
+
+	(void)state;
+	assert_int_equal(doc->npairs, 2);
+	assert_int_equal(doc->pairs[0].key->len, 3);
+	ht_ynode_free(doc);
+	expect_reject("\"a\\0b\": 1\n\"a\\0b\": 2\n", HT_ESYNTAX,
+		      "duplicate-key", 2, 1, NULL);
+}
+
+static void test_duplicate_keys(void **state)
+{
+	(void)state;
+	expect_reject("a: 1\nb: 2\na: 3\n", HT_ESYNTAX, "duplicate-key", 3, 1,
+		      "duplicate key 'a' (first at line 1)");
+	expect_reject("m:\n  x: 1\n  x: 2\n", HT_ESYNTAX, "duplicate-key", 3,
+		      3, "duplicate key 'x' (first at line 2)");
+	/* same bytes in another style are the same key */
+	expect_reject("1: a\n'1': b\n", HT_ESYNTAX, "duplicate-key", 2, 1,
+		      "duplicate key '1' (first at line 1)");
+	expect_reject("{a: 1, a: 2}\n", HT_ESYNTAX, "duplicate-key", 1, 8,
+		      "duplicate key 'a' (first at line 1)");
+}
+
+static void test_duplicate_keys_large_map(void **state)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	struct ht_ynode *doc;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5000; i++)
+		ht_strbuf_addf(&sb, "key%d: %d\n", i, i);
+	doc = parse_ok(sb.buf);
+	assert_int_equal(doc->npairs, 5000);
+	ht_ynode_free(doc);
+	ht_strbuf_addstr(&sb, "key4321: again\n");
+	expect_reject(sb.buf, HT_ESYNTAX, "duplicate-key", 5001, 1,
+		      "duplicate key 'key4321' (first at line 4322)");
+	ht_strbuf_release(&sb);
+}
+
+static void test_anchors_and_aliases(void **state)
+{
+	(void)state;
+	expect_reject("a: &x 1\nb: *x\n", HT_ESYNTAX, "yaml-anchor", 1, 4,
+		      "anchor '&x' is not supported (Git Sync files do not "
+		      "use anchors or aliases)");
+	expect_reject("- *y\n", HT_ESYNTAX, "yaml-anchor", 1, 3,
+		      "alias '*y' is not supported (Git Sync files do not "
+		      "use anchors or aliases)");
+	expect_reject("base: &b {x: 1}\n", HT_ESYNTAX, "yaml-anchor", 1, 7,
+		      NULL);
+}
+
+static double elapsed_ms(clock_t start)
+{
+	return (double)(clock() - start) * 1000.0 / CLOCKS_PER_SEC;
+}
+
+static void test_billion_laughs(void **state)
+{
+	static const char text[] =
+		"a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+		"b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+		"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+		"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+		"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+		"f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+		"g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+		"h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
+		"i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
+	clock_t start = clock();
+
+	(void)state;
+	expect_reject(text, HT_ESYNTAX, "yaml-anchor", 1, 4, NULL);
+	print_message("# billion laughs rejected in %.2f ms\n",
+		      elapsed_ms(start));
+}
+
+static void test_depth(void **state)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	struct ht_ynode *doc;
+	clock_t start;
+	int i;
+
+	(void)state;
+	/* 64 levels are fine */
+	ht_strbuf_addchars(&sb, '[', 64);
+	ht_strbuf_addchars(&sb, ']', 64);
+	doc = parse_ok(sb.buf);
+	ht_ynode_free(doc);
+	ht_strbuf_reset(&sb);
+	ht_strbuf_addchars(&sb, '[', 65);
+	ht_strbuf_addchars(&sb, ']', 65);
+	expect_reject(sb.buf, HT_ETOODEEP, "yaml-depth", 1, 65,
+		      "nesting deeper than 64 levels");
+
+	ht_strbuf_reset(&sb);
+	ht_strbuf_addchars(&sb, '[', 10000);
+	ht_strbuf_addchars(&sb, ']', 10000);
+	start = clock();
+	expect_reject(sb.buf, HT_ETOODEEP, "yaml-depth", 1, 65, NULL);
+	print_message("# 10,000-deep flow nesting rejected in %.2f ms\n",
+		      elapsed_ms(start));
+
+	/* block nesting */
+	ht_strbuf_reset(&sb);
+	for (i = 0; i < 70; i++) {
+		ht_strbuf_addchars(&sb, ' ', (size_t)i * 2);
+		ht_strbuf_addstr(&sb, "k:\n");
+	}
+	expect_reject(sb.buf, HT_ETOODEEP, "yaml-depth", 65, 129, NULL);
+	ht_strbuf_release(&sb);
+}
+
+static void test_size_limit(void **state)
+{
+	size_t len = 5u * 1024 * 1024;
+	char *big = ht_xmalloc(len + 1);
+	clock_t start = clock();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < len; i++)
+		big[i] = (i % 64 == 63) ? '\n' : 'x';
+	big[len] = '\0';
+	expect_reject_len(big, len, HT_ETOOBIG, "file-size", 1, 1,
+			  "file is larger than 4194304 bytes (5242880 bytes)");
+	print_message("# 5 MiB file rejected in %.2f ms\n", elapsed_ms(start));
+	free(big);
+}
+
+static void test_encoding(void **state)
+{
+	(void)state;
+	expect_reject("a: b\nc: \xff\n", HT_ESYNTAX, "yaml-encoding", 2, 4,
+		      "invalid UTF-8 byte 0xFF (files must be UTF-8)");
+	/* overlong encoding of '/' */
+	expect_reject("a: \xc0\xaf\n", HT_ESYNTAX, "yaml-encoding", 1, 4,
+		      NULL);
+	/* a UTF-16 surrogate encoded in UTF-8 */
+	expect_reject("a: \xed\xa0\x80\n", HT_ESYNTAX, "yaml-encoding", 1, 4,
+		      NULL);
+	/* truncated sequence at the end, after a multi-byte character */
+	expect_reject("\xc3\xa9: \xe2\x82", HT_ESYNTAX, "yaml-encoding", 1, 4,
+		      NULL);
+	expect_reject("a: x\x01y\n", HT_ESYNTAX, "yaml-encoding", 1, 5,
+		      "control character U+0001 is not allowed");
+	expect_reject_len("a: x\0y\n", 7, HT_ESYNTAX, "yaml-encoding", 1, 5,
+			  "control character U+0000 is not allowed");
+}
+
+static void test_tabs(void **state)
+{
+	struct ht_ynode *doc;
+
+	(void)state;
+	expect_reject("a:\n\tb: 1\n", HT_ESYNTAX, "yaml-tab", 2, 1,
+		      "tab character used for indentation (indent with "
+		      "spaces)");
+	expect_reject("a:\n  - x\n  \t- y\n", HT_ESYNTAX, "yaml-tab", 3, 3,
+		      NULL);
+	/* tabs as separators and inside block scalars are content */
+	doc = parse_ok("a:\tb\nsql: |\n  select\n  \tfrom t\n");
+	assert_string_equal(ht_ynode_map_get(doc, "sql")->str,
+			    "select\n\tfrom t\n");
+	ht_ynode_free(doc);
+}
+
+static void test_multi_document(void **state)
+{
+	(void)state;
+	expect_reject("a: 1\n---\nb: 2\n", HT_ESYNTAX, "multi-document", 2, 1,
+		      "more than one YAML document in the file");
+	expect_reject("a: 1\n---\n", HT_ESYNTAX, "multi-document", 2, 1,
+		      NULL);
+}
+
+static void test_syntax_errors(void **state)
+{
+	(void)state;
+	expect_reject("a: [1, 2\n", HT_ESYNTAX, "yaml-syntax", 2, 1,
+		      "did not find expected ',' or ']' while parsing a flow "
+		      "sequence at line 1");
+	expect_reject("a: b\n c: d\n", HT_ESYNTAX, "yaml-syntax", 2, 3,
+		      "mapping values are not allowed in this context");
+	expect_reject("? [a]\n: 1\n", HT_ESYNTAX, "yaml-syntax", 1, 3,
+		      "a mapping key must be a scalar, not a collection");
+	expect_reject("a: !!binary aGk=\n", HT_ESYNTAX, "yaml-tag", 1, 4,
+		      "tag 'tag:yaml.org,2002:binary' is not supported");
+}
+
+static void test_parse_file(void **state)
+{
+	char path[] = "/tmp/t-yaml-read-XXXXXX";
+	int fd = mkstemp(path);
+	struct ht_ynode *doc = NULL;
+	struct ht_ydiag diag;
+	FILE *fp;
+
+	(void)state;
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	fputs("name: x\nname: y\n", fp);
+	fclose(fp);
+	assert_int_equal(ht_yaml_parse_file(&doc, path, &diag), HT_ESYNTAX);
+	assert_string_equal(diag.rule, "duplicate-key");
+	assert_int_equal(diag.line, 2);
+	unlink(path);
+	assert_int_equal(ht_yaml_parse_file(&doc, path, &diag), HT_ENOTFOUND);
+}
+
+static void test_equal_and_dup(void **state)
+{
+	struct ht_ynode *a = parse_ok("a: [1, 2.5, x, null, true]\nb: {c: d}\n");
+	struct ht_ynode *b = ht_ynode_dup(a);
+	struct ht_ynode *c = parse_ok("a: [1, 2.5, x, null, false]\nb: {c: d}\n");
+
+	(void)state;
+	assert_true(ht_ynode_equal(a, b));
+	assert_false(ht_ynode_equal(a, c));
+	ht_ynode_free(a);
+	ht_ynode_free(b);
+	ht_ynode_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mapping_positions),
+		cmocka_unit_test(test_unicode_columns),
+		cmocka_unit_test(test_core_schema),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_quoted_stay_strings),
+		cmocka_unit_test(test_block_scalars),
+		cmocka_unit_test(test_empty_documents),
+		cmocka_unit_test(test_nul_in_scalar),
+		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_duplicate_keys_large_map),
+		cmocka_unit_test(test_anchors_and_aliases),
+		cmocka_unit_test(test_billion_laughs),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_encoding),
+		cmocka_unit_test(test_tabs),
+		cmocka_unit_test(test_multi_document),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_parse_file),
+		cmocka_unit_test(test_equal_and_dup),
+	};
+
+	return cmocka_run_group_tests_name("yaml-read", tests, NULL, NULL);
+}
