@@ -1,0 +1,186 @@
+/*
+ * Unit tests for the core: strbuf (with its cap), errors, diagnostics.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/diag.h"
+#include "hightouch/error.h"
+#include "hightouch/strbuf.h"
+
+static void test_strbuf_init(void **state)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	(void)state;
+	assert_non_null(sb.buf);
+	assert_int_equal(sb.len, 0);
+	assert_string_equal(sb.buf, "");
+	ht_strbuf_release(&sb);
+	ht_strbuf_release(&sb); /* twice is safe */
+	assert_string_equal(sb.buf, "");
+}
+
+static void test_strbuf_add(void **state)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	char *s;
+	size_t len;
+	int i;
+
+	(void)state;
+	assert_int_equal(ht_strbuf_addstr(&sb, "abc"), 0);
+	assert_int_equal(ht_strbuf_addch(&sb, '\0'), 0);
+	assert_int_equal(ht_strbuf_addf(&sb, "%d-%s", 42, "x"), 0);
+	assert_int_equal(sb.len, 8);
+	assert_memory_equal(sb.buf, "abc\0" "42-x", 9);
+	for (i = 0; i < 1000; i++)
+		ht_strbuf_addchars(&sb, 'z', 10);
+	assert_int_equal(sb.len, 10008);
+	assert_int_equal(sb.buf[sb.len], '\0');
+	ht_strbuf_setlen(&sb, 3);
+	assert_string_equal(sb.buf, "abc");
+	s = ht_strbuf_detach(&sb, &len);
+	assert_int_equal(len, 3);
+	assert_string_equal(s, "abc");
+	assert_int_equal(sb.len, 0);
+	assert_string_equal(sb.buf, "");
+	free(s);
+	s = ht_strbuf_detach(&sb, NULL);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_strbuf_cap(void **state)
+{
+	struct ht_strbuf sb;
+
+	(void)state;
+	ht_strbuf_init_capped(&sb, 8);
+	assert_int_equal(ht_strbuf_addstr(&sb, "12345678"), 0);
+	assert_int_equal(ht_strbuf_addch(&sb, '9'), HT_ETOOBIG);
+	assert_int_equal(sb.len, 8);
+	assert_string_equal(sb.buf, "12345678");
+	assert_string_equal(ht_error_message(),
+			    "buffer would exceed its limit of 8 bytes");
+	assert_int_equal(ht_strbuf_addf(&sb, "%s", "x"), HT_ETOOBIG);
+	ht_strbuf_reset(&sb);
+	assert_int_equal(ht_strbuf_addf(&sb, "%s", "x"), 0);
+	ht_strbuf_release(&sb);
+}
+
+static void test_strbuf_read_file(void **state)
+{
+	char path[] = "/tmp/t-core-XXXXXX";
+	int fd = mkstemp(path);
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "hello\n", 6), 6);
+	close(fd);
+	assert_int_equal(ht_strbuf_read_file(&sb, path, 0), 0);
+	assert_string_equal(sb.buf, "hello\n");
+	ht_strbuf_reset(&sb);
+	assert_int_equal(ht_strbuf_read_file(&sb, path, 5), HT_ETOOBIG);
+	unlink(path);
+	assert_int_equal(ht_strbuf_read_file(&sb, path, 0), HT_ENOTFOUND);
+	assert_non_null(strstr(ht_error_message(), "cannot open '"));
+	ht_strbuf_release(&sb);
+}
+
+static int fails(void)
+{
+	return ht_error_set(HT_EINVALID, "bad value '%s'", "x");
+}
+
+static void test_errors(void **state)
+{
+	char longmsg[3000];
+
+	(void)state;
+	ht_error_clear();
+	assert_int_equal(ht_error_code(), HT_OK);
+	assert_string_equal(ht_error_message(), "success");
+	assert_int_equal(fails(), HT_EINVALID);
+	assert_int_equal(ht_error_code(), HT_EINVALID);
+	assert_string_equal(ht_error_message(), "bad value 'x'");
+	assert_string_equal(ht_error_name(HT_ENOTFOUND), "ENOTFOUND");
+	assert_string_equal(ht_error_default_message(HT_ETOODEEP),
+			    "nesting limit exceeded");
+	assert_string_equal(ht_error_default_message(-999), "unknown error");
+	memset(longmsg, 'a', sizeof(longmsg) - 1);
+	longmsg[sizeof(longmsg) - 1] = '\0';
+	ht_error_set(HT_ERROR, "%s", longmsg);
+	assert_int_equal(strlen(ht_error_message()), HT_ERROR_MAX - 1);
+	assert_string_equal(ht_error_message() + HT_ERROR_MAX - 4, "...");
+}
+
+static void test_alloc_grow(void **state)
+{
+	int *v = NULL;
+	size_t nr = 0, alloc = 0, i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		HT_ALLOC_GROW(v, nr + 1, alloc);
+		v[nr++] = (int)i;
+	}
+	assert_true(alloc >= 1000);
+	assert_int_equal(v[999], 999);
+	free(v);
+	assert_int_equal(ht_st_add(1, 2), 3);
+	assert_int_equal(ht_st_mult(3, 4), 12);
+}
+
+static void test_diags(void **state)
+{
+	struct ht_diags d = HT_DIAGS_INIT;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	(void)state;
+	ht_diags_add(&d, HT_SEV_WARNING, "models/b.yaml", 3, 1,
+		     "unknown-field", "unknown field '%s'", "nmae");
+	ht_diags_add(&d, HT_SEV_ERROR, "models/a.yaml", 7, 2,
+		     "missing-field", "missing field 'name'");
+	ht_diags_add(&d, HT_SEV_ERROR, "models/a.yaml", 2, 9, "wrong-type",
+		     "x");
+	assert_int_equal(d.nerrors, 2);
+	assert_int_equal(d.nwarnings, 1);
+	ht_diags_sort(&d);
+	assert_string_equal(d.items[0].rule, "wrong-type");
+	assert_string_equal(d.items[2].path, "models/b.yaml");
+	ht_diag_format(&sb, &d.items[2]);
+	assert_string_equal(sb.buf, "models/b.yaml:3:1: warning: unknown "
+				    "field 'nmae' [unknown-field]");
+	ht_strbuf_reset(&sb);
+	ht_diag_format(&sb, &d.items[1]);
+	assert_string_equal(sb.buf, "models/a.yaml:7:2: error: missing field "
+				    "'name' [missing-field]");
+	ht_strbuf_release(&sb);
+	ht_diags_release(&d);
+	assert_int_equal(d.nr, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strbuf_init),
+		cmocka_unit_test(test_strbuf_add),
+		cmocka_unit_test(test_strbuf_cap),
+		cmocka_unit_test(test_strbuf_read_file),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_alloc_grow),
+		cmocka_unit_test(test_diags),
+	};
+
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
