@@ -44,8 +44,11 @@ static int reject(struct reader *rd, int code, unsigned line, unsigned col,
 		  const char *rule, const char *fmt, ...)
 {
 	struct ht_ydiag local;
-	struct ht_ydiag *d = rd->diag ? rd->diag : &local;
+	struct ht_ydiag *d = &local;
 	va_list ap;
+
+	if (rd->diag)
+		d = rd->diag;
 
 	d->line = line;
 	d->col = col;
