@@ -14,8 +14,12 @@
  *
  * Writing is deterministic: block style, two-space indentation, keys in the
  * tree's order, literal block scalars for multi-line strings, and quotes
- * exactly where a YAML 1.1 or 1.2 reader would otherwise read a different
- * value.  parse(emit(tree)) gives the same tree back.
+ * wherever a YAML 1.1 or 1.2 reader could otherwise read a different value
+ * (a little more often than strictly needed: `nUll` is quoted too).
+ * parse(emit(tree)) gives the same tree back.
+ *
+ * Mapping keys are compared by their bytes: `1` and '1' are the same key
+ * (Git Sync files only have string keys).
  */
 
 #include <stddef.h>
@@ -145,15 +149,18 @@ int ht_yaml_parse_file(struct ht_ynode **out, const char *path,
 
 /*
  * Append the canonical YAML text of `doc` to `out`, ending in a newline.
- * Returns 0, HT_ETOODEEP past HT_YAML_MAX_DEPTH, or HT_ETOOBIG when `out`
- * has a cap.
+ * Returns 0, HT_ETOODEEP past HT_YAML_MAX_DEPTH, HT_EINVALID for a string
+ * that is not valid UTF-8, or HT_ETOOBIG when `out` has a cap (callers that
+ * write files cap it at HT_YAML_MAX_SIZE, which the reader enforces).  On
+ * failure `out` is left as it was.
  */
 int ht_yaml_emit(struct ht_strbuf *out, const struct ht_ynode *doc);
 
 /*
  * How the emitter writes a string scalar: HT_YSTYLE_PLAIN, HT_YSTYLE_SINGLE,
  * HT_YSTYLE_DOUBLE or HT_YSTYLE_LITERAL (multi-line text).  `is_key` asks
- * for a mapping key (which is never a block scalar).
+ * for a mapping key (which is never a block scalar).  Invalid UTF-8 gives
+ * HT_YSTYLE_DOUBLE (ht_yaml_emit() rejects it).
  */
 enum ht_ystyle ht_yaml_string_style(const char *s, size_t len, int is_key);
 
