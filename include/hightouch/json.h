@@ -39,6 +39,13 @@ int ht_json_dump(struct ht_strbuf *out, const json_t *v);
  * HT_EINVALID when of another shape.
  */
 int ht_json_get_id(int64_t *out, const json_t *obj, const char *key);
+/*
+ * The same for a value already in hand (`v` not NULL): 0, HT_ENOTFOUND for
+ * null, HT_EINVALID for anything else that is not an id.
+ */
+int ht_json_id_value(int64_t *out, const json_t *v);
+/* "object", "array", "string", "number", "boolean" or "null". */
+const char *ht_json_type_name(const json_t *v);
 /* Borrowed string member, or NULL when absent or not a string. */
 const char *ht_json_get_string(const json_t *obj, const char *key);
 /* Member at a dotted path ("raw.sql"), borrowed; NULL when absent. */
@@ -53,7 +60,9 @@ int ht_json_set_path(json_t *obj, const char *path, json_t *value);
  * Free-form conversion between JSON values and YAML nodes, as used for a
  * sync's `config`.  JSON -> YAML cannot fail but for depth.  YAML -> JSON
  * fails with HT_EINVALID (and `diag` filled, `path` naming the file) for
- * values JSON cannot hold (.inf, .nan, non-string keys).
+ * values JSON cannot hold (.inf, .nan); a key that is not a string becomes
+ * its text (`1:` is "1"), and two keys that then collide are a
+ * `duplicate-key` error.
  */
 int ht_json_to_ynode(struct ht_ynode **out, const json_t *v);
 int ht_ynode_to_json(json_t **out, const struct ht_ynode *n, const char *path,

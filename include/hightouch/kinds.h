@@ -57,8 +57,12 @@ enum ht_field_flags {
 	HT_FIELD_QUERY = (1 << 5),     /* a model query key, chosen by type */
 };
 
+/*
+ * One field of a kind.  The aliases row has a single field named "*",
+ * meaning "every key of the mapping".
+ */
 struct ht_field {
-	const char *name;          /* YAML key */
+	const char *name;          /* YAML key, or "*" (see above) */
 	enum ht_ftype type;
 	unsigned flags;            /* enum ht_field_flags */
 	const char *json;          /* API JSON path ("raw.sql"); NULL if LOCAL */
@@ -66,13 +70,21 @@ struct ht_field {
 	const char *const *values; /* ENUM: NULL-terminated YAML values */
 	const char *when;          /* QUERY: the `type` value that needs it */
 	const char *description;   /* one line, for schemas and docs */
+	/*
+	 * ENUM: the API's value for each of `values` (same order), or NULL
+	 * when the API uses the YAML values ("dbt_model" is "dbt").
+	 */
+	const char *const *api_values;
 };
 
 struct ht_kind_info {
 	enum ht_kind kind;
 	const char *name;     /* "model", "parent-model", "manifest" */
 	const char *folder;   /* "models", "schema/parent-models"; NULL for
-			       * kinds without files of their own */
+			       * kinds without a folder (sources and
+			       * destinations live in the manifest; the
+			       * manifest and aliases files sit at the
+			       * repository root) */
 	const char *api_path; /* "/models", "/schema/parent-models" */
 	int extension;        /* 1: only on servers with the schema extension */
 	int phase;            /* push order: 1 models, 2 relationships,
@@ -141,6 +153,8 @@ int ht_kind_to_yaml(struct ht_ynode **out, enum ht_kind kind,
  * YAML name: see docs/file-format.md), plus "slug" from `slug`.  Every
  * problem is added to `diags` with `path` and its position (unknown fields
  * as warnings); returns HT_EINVALID, with `*out` NULL, if any was an error.
+ * With a NULL resolver, references stay slugs under their YAML name
+ * ("source": "snowflake"), in both directions.
  */
 int ht_kind_from_yaml(json_t **out, enum ht_kind kind, const char *slug,
 		      const struct ht_ynode *doc, const struct ht_resolver *r,

@@ -1,0 +1,1823 @@
+/*
+ * The kinds table and the two conversions it drives: API JSON -> YAML
+ * document (ht_kind_to_yaml) and YAML document -> API JSON with validation
+ * (ht_kind_from_yaml).  docs/file-format.md describes the files.
+ *
+ * Most kinds are "records": a mapping whose fields are listed in the table
+ * in canonical order and converted one by one.  The manifest and the
+ * aliases file have shapes of their own and are converted by dedicated
+ * code below, still described by table rows so that schemas and docs can
+ * be generated from them.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/error.h"
+#include "hightouch/json.h"
+#include "hightouch/kinds.h"
+
+/* The field of a model whose value chooses the query key. */
+#define QUERY_SELECTOR "type"
+
+/* clang-format off */
+static const char *const query_types[] = {
+	"raw_sql", "table", "dbt_model", "custom", NULL
+};
+static const char *const query_types_api[] = {
+	"raw_sql", "table", "dbt", "custom", NULL
+};
+static const char *const cardinalities[] = {
+	"one-to-one", "one-to-many", "many-to-one", NULL
+};
+
+#define F_REQ HT_FIELD_REQUIRED
+#define F_IMM HT_FIELD_IMMUTABLE
+#define F_NULL HT_FIELD_NULLABLE
+#define F_RO HT_FIELD_READONLY
+#define F_LOCAL HT_FIELD_LOCAL
+#define F_QUERY HT_FIELD_QUERY
+
+#define MODEL_FIELDS(what)                                                    \
+	{ .name = "name", .type = HT_FTYPE_STRING, .flags = F_REQ,            \
+	  .json = "name", .description = "display name of the " what },       \
+	{ .name = "source", .type = HT_FTYPE_REF, .flags = F_REQ | F_IMM,     \
+	  .json = "sourceId", .ref = HT_KIND_SOURCE,                          \
+	  .description = "slug of the source in the manifest, or an alias" }, \
+	{ .name = "description", .type = HT_FTYPE_TEXT, .flags = F_RO,        \
+	  .json = "description",                                              \
+	  .description = "description, set in the Hightouch UI only" },       \
+	{ .name = "type", .type = HT_FTYPE_ENUM, .flags = F_REQ | F_IMM,      \
+	  .json = "queryType", .values = query_types,                         \
+	  .api_values = query_types_api,                                      \
+	  .description = "how the query is given: the key of the same name" },\
+	{ .name = "rawSql", .type = HT_FTYPE_TEXT, .flags = F_QUERY,          \
+	  .json = "raw.sql", .when = "raw_sql",                               \
+	  .description = "SQL query (type raw_sql)" },                        \
+	{ .name = "tableName", .type = HT_FTYPE_STRING, .flags = F_QUERY,     \
+	  .json = "table.name", .when = "table",                              \
+	  .description = "table name (type table)" },                         \
+	{ .name = "dbtModel", .type = HT_FTYPE_INT, .flags = F_QUERY,         \
+	  .json = "dbt.modelId", .when = "dbt_model",                         \
+	  .description = "id of the dbt model (type dbt_model)" },            \
+	{ .name = "customQuery", .type = HT_FTYPE_ANY, .flags = F_QUERY,      \
+	  .json = "custom.query", .when = "custom",                           \
+	  .description = "source-specific query (type custom)" },             \
+	{ .name = "isSchema", .type = HT_FTYPE_BOOL, .flags = 0,              \
+	  .json = "isSchema",                                                 \
+	  .description = "whether the model only serves the schema" },        \
+	{ .name = "primaryKey", .type = HT_FTYPE_STRING,                      \
+	  .flags = F_REQ | F_NULL, .json = "primaryKey",                      \
+	  .description = "primary key column, or null" }
+
+static const struct ht_field source_fields[] = {
+	{ .name = "name", .type = HT_FTYPE_STRING, .flags = F_REQ,
+	  .json = "name", .description = "display name of the source" },
+	{ .name = "type", .type = HT_FTYPE_STRING, .flags = F_REQ | F_IMM,
+	  .json = "type", .description = "source type, e.g. snowflake" },
+};
+
+static const struct ht_field destination_fields[] = {
+	{ .name = "name", .type = HT_FTYPE_STRING, .flags = F_REQ,
+	  .json = "name", .description = "display name of the destination" },
+	{ .name = "type", .type = HT_FTYPE_STRING, .flags = F_REQ | F_IMM,
+	  .json = "type", .description = "destination type, e.g. hubspot" },
+};
+
+static const struct ht_field model_fields[] = {
+	MODEL_FIELDS("model"),
+};
+
+static const struct ht_field parent_model_fields[] = {
+	MODEL_FIELDS("parent model"),
+	{ .name = "primaryLabel", .type = HT_FTYPE_STRING, .flags = 0,
+	  .json = "primaryLabel",
+	  .description = "column that labels a record" },
+	{ .name = "secondaryLabel", .type = HT_FTYPE_STRING, .flags = 0,
+	  .json = "secondaryLabel",
+	  .description = "column that labels a record, second line" },
+};
+
+static const struct ht_field related_model_fields[] = {
+	MODEL_FIELDS("related model"),
+};
+
+static const struct ht_field event_model_fields[] = {
+	MODEL_FIELDS("event model"),
+	{ .name = "timestampColumn", .type = HT_FTYPE_STRING, .flags = F_REQ,
+	  .json = "timestampColumn",
+	  .description = "column holding the time of the event" },
+};
+
+static const struct ht_field relationship_fields[] = {
+	{ .name = "from", .type = HT_FTYPE_REF, .flags = F_REQ,
+	  .json = "fromModelId", .ref = HT_KIND_MODEL,
+	  .description = "slug of the model the relationship starts at" },
+	{ .name = "to", .type = HT_FTYPE_REF, .flags = F_REQ,
+	  .json = "toModelId", .ref = HT_KIND_MODEL,
+	  .description = "slug of the model the relationship leads to" },
+	{ .name = "cardinality", .type = HT_FTYPE_ENUM, .flags = F_REQ,
+	  .json = "cardinality", .values = cardinalities,
+	  .description = "how many records of each side match" },
+	{ .name = "joinKeys", .type = HT_FTYPE_JOINKEYS, .flags = F_REQ,
+	  .json = "joinKeys",
+	  .description = "column pairs {from, to} that join the models" },
+};
+
+static const struct ht_field sync_fields[] = {
+	{ .name = "model", .type = HT_FTYPE_REF, .flags = F_REQ | F_IMM,
+	  .json = "modelId", .ref = HT_KIND_MODEL,
+	  .description = "slug of the model the sync reads" },
+	{ .name = "destination", .type = HT_FTYPE_REF,
+	  .flags = F_REQ | F_IMM, .json = "destinationId",
+	  .ref = HT_KIND_DESTINATION,
+	  .description = "slug of the destination in the manifest, or an "
+			 "alias" },
+	{ .name = "description", .type = HT_FTYPE_TEXT, .flags = F_LOCAL,
+	  .description = "free text kept in the file only" },
+	{ .name = "config", .type = HT_FTYPE_OBJECT, .flags = F_REQ,
+	  .json = "configuration",
+	  .description = "destination-specific configuration" },
+	{ .name = "schedule", .type = HT_FTYPE_SCHEDULE, .flags = F_REQ,
+	  .json = "schedule",
+	  .description = "when the sync runs; {type: manual} for never" },
+	{ .name = "schedulePaused", .type = HT_FTYPE_BOOL, .flags = F_REQ,
+	  .json = "disabled",
+	  .description = "whether the sync is disabled" },
+};
+
+static const struct ht_field manifest_fields[] = {
+	{ .name = "sources", .type = HT_FTYPE_ENTRIES, .flags = F_REQ | F_RO,
+	  .json = "sources", .ref = HT_KIND_SOURCE,
+	  .description = "the workspace's sources: slug -> {name, type}" },
+	{ .name = "destinations", .type = HT_FTYPE_ENTRIES,
+	  .flags = F_REQ | F_RO, .json = "destinations",
+	  .ref = HT_KIND_DESTINATION,
+	  .description = "the workspace's destinations: slug -> "
+			 "{name, type}" },
+};
+
+/* The aliases file is one mapping; its single row stands for every key. */
+static const struct ht_field aliases_fields[] = {
+	{ .name = "*", .type = HT_FTYPE_ALIASMAP, .flags = F_LOCAL,
+	  .description = "alias -> slug of a source or destination" },
+};
+
+#define ROW(k, name, folder, api, ext, phase, fields)                         \
+	{ k, name, folder, api, ext, phase, fields,                           \
+	  sizeof(fields) / sizeof((fields)[0]) }
+
+static const struct ht_kind_info kinds[HT_KIND__COUNT] = {
+	ROW(HT_KIND_SOURCE, "source", NULL, "/sources", 0, 0, source_fields),
+	ROW(HT_KIND_DESTINATION, "destination", NULL, "/destinations", 0, 0,
+	    destination_fields),
+	ROW(HT_KIND_MODEL, "model", "models", "/models", 0, 1, model_fields),
+	ROW(HT_KIND_SYNC, "sync", "syncs", "/syncs", 0, 3, sync_fields),
+	ROW(HT_KIND_PARENT_MODEL, "parent-model", "schema/parent-models",
+	    "/schema/parent-models", 1, 1, parent_model_fields),
+	ROW(HT_KIND_RELATED_MODEL, "related-model", "schema/related-models",
+	    "/schema/related-models", 1, 1, related_model_fields),
+	ROW(HT_KIND_EVENT_MODEL, "event-model", "schema/event-models",
+	    "/schema/event-models", 1, 1, event_model_fields),
+	ROW(HT_KIND_RELATIONSHIP, "relationship", "schema/model-relationships",
+	    "/schema/relationships", 1, 2, relationship_fields),
+	ROW(HT_KIND_MANIFEST, "manifest", NULL, NULL, 0, 0, manifest_fields),
+	ROW(HT_KIND_ALIASES, "aliases", NULL, NULL, 0, 0, aliases_fields),
+};
+
+/* clang-format on */
+
+static const char manifest_prefix[] = "manifest-";
+static const char aliases_prefix[] = "aliases-";
+static const char file_ext[] = ".yaml";
+
+const struct ht_kind_info *ht_kind_info(enum ht_kind kind)
+{
+	if ((int)kind < 0 || kind >= HT_KIND__COUNT)
+		return NULL;
+	return &kinds[kind];
+}
+
+enum ht_kind ht_kind_from_name(const char *name)
+{
+	int k;
+
+	for (k = 0; k < HT_KIND__COUNT; k++)
+		if (name && !strcmp(kinds[k].name, name))
+			return (enum ht_kind)k;
+	return HT_KIND__COUNT;
+}
+
+const struct ht_field *ht_kind_field(enum ht_kind kind, const char *name)
+{
+	const struct ht_kind_info *info = ht_kind_info(kind);
+	size_t i;
+
+	if (!info || !name)
+		return NULL;
+	for (i = 0; i < info->nfields; i++)
+		if (!strcmp(info->fields[i].name, name))
+			return &info->fields[i];
+	return NULL;
+}
+
+int ht_kind_is_model(enum ht_kind kind)
+{
+	return kind == HT_KIND_MODEL || kind == HT_KIND_PARENT_MODEL ||
+	       kind == HT_KIND_RELATED_MODEL || kind == HT_KIND_EVENT_MODEL;
+}
+
+static int is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+int ht_slug_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!s || !len || len > 255 || !is_alnum((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < len; i++)
+		if (!is_alnum((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '_')
+			return 0;
+	return 1;
+}
+
+/* The prefix without leading and trailing slashes. */
+static void trim_prefix(const char **p, size_t *len, const char *prefix)
+{
+	const char *s = prefix ? prefix : "";
+	size_t n;
+
+	while (*s == '/')
+		s++;
+	n = strlen(s);
+	while (n && s[n - 1] == '/')
+		n--;
+	*p = s;
+	*len = n;
+}
+
+int ht_kind_path(struct ht_strbuf *out, enum ht_kind kind, const char *prefix,
+		 const char *workspace, const char *slug)
+{
+	const struct ht_kind_info *info = ht_kind_info(kind);
+	const char *p;
+	size_t plen;
+
+	if (!info)
+		return ht_error_set(HT_EINVALID, "unknown resource kind %d",
+				    (int)kind);
+	if (kind == HT_KIND_MANIFEST || kind == HT_KIND_ALIASES) {
+		if (!workspace || !*workspace || strchr(workspace, '/'))
+			return ht_error_set(HT_EINVALID,
+					    "invalid workspace name '%s'",
+					    workspace ? workspace : "");
+		return ht_strbuf_addf(out, "%s%s%s",
+				      kind == HT_KIND_MANIFEST ?
+					      manifest_prefix :
+					      aliases_prefix,
+				      workspace, file_ext);
+	}
+	if (!info->folder)
+		return ht_error_set(HT_EINVALID, "a %s has no file of its own",
+				    info->name);
+	if (!slug || !ht_slug_valid(slug, strlen(slug)))
+		return ht_error_set(HT_EINVALID, "'%s' is not a valid slug",
+				    slug ? slug : "");
+	trim_prefix(&p, &plen, prefix);
+	if (plen)
+		return ht_strbuf_addf(out, "%.*s/%s/%s%s", (int)plen, p,
+				      info->folder, slug, file_ext);
+	return ht_strbuf_addf(out, "%s/%s%s", info->folder, slug, file_ext);
+}
+
+/* "<pfx><middle>.yaml" with a non-empty middle: its span, else 0. */
+static int match_root_file(const char **mid, size_t *mlen, const char *path,
+			   const char *pfx)
+{
+	size_t len = strlen(path), plen = strlen(pfx);
+	size_t elen = sizeof(file_ext) - 1;
+
+	if (len <= plen + elen || strncmp(path, pfx, plen) ||
+	    strcmp(path + len - elen, file_ext))
+		return 0;
+	*mid = path + plen;
+	*mlen = len - plen - elen;
+	return 1;
+}
+
+enum ht_kind ht_kind_for_path(const char *path, const char *prefix,
+			      const char *workspace, struct ht_strbuf *slug_out)
+{
+	size_t elen = sizeof(file_ext) - 1;
+	const char *rest, *p;
+	size_t plen;
+	int k;
+
+	if (!path)
+		return HT_KIND__COUNT;
+	if (!strchr(path, '/')) {
+		static const enum ht_kind root_kinds[] = { HT_KIND_MANIFEST,
+							   HT_KIND_ALIASES };
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			const char *mid;
+			size_t mlen;
+
+			if (!match_root_file(&mid, &mlen, path,
+					     root_kinds[i] == HT_KIND_MANIFEST ?
+						     manifest_prefix :
+						     aliases_prefix))
+				continue;
+			if (workspace && (strlen(workspace) != mlen ||
+					  strncmp(workspace, mid, mlen)))
+				continue;
+			if (slug_out)
+				ht_strbuf_add(slug_out, mid, mlen);
+			return root_kinds[i];
+		}
+		return HT_KIND__COUNT;
+	}
+
+	trim_prefix(&p, &plen, prefix);
+	rest = path;
+	if (plen) {
+		if (strncmp(path, p, plen) || path[plen] != '/')
+			return HT_KIND__COUNT;
+		rest = path + plen + 1;
+	}
+	for (k = 0; k < HT_KIND__COUNT; k++) {
+		const char *folder = kinds[k].folder, *name;
+		size_t flen, nlen;
+
+		if (!folder)
+			continue;
+		flen = strlen(folder);
+		if (strncmp(rest, folder, flen) || rest[flen] != '/')
+			continue;
+		name = rest + flen + 1;
+		nlen = strlen(name);
+		if (strchr(name, '/') || nlen <= elen ||
+		    strcmp(name + nlen - elen, file_ext))
+			return HT_KIND__COUNT;
+		if (slug_out)
+			ht_strbuf_add(slug_out, name, nlen - elen);
+		return (enum ht_kind)k;
+	}
+	return HT_KIND__COUNT;
+}
+
+/*
+ * Shared helpers
+ */
+
+static int is_null(const struct ht_ynode *n)
+{
+	return n->kind == HT_YNODE_SCALAR && n->type == HT_YTYPE_NULL;
+}
+
+static int is_str(const struct ht_ynode *n)
+{
+	return n->kind == HT_YNODE_SCALAR && n->type == HT_YTYPE_STR;
+}
+
+/*
+ * A short, one-line rendering of a value for messages: at most 64 bytes
+ * (cut at a character boundary, "..." added), control characters as '?'.
+ */
+#define SHORT_MAX 64
+#define SHORT_BUF (SHORT_MAX + 8)
+static const char *shorten(char *buf, const char *s, size_t len)
+{
+	size_t n = len, i;
+
+	if (n > SHORT_MAX) {
+		n = SHORT_MAX;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (n < len) {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+static const char *expected_type(enum ht_ftype t)
+{
+	switch (t) {
+	case HT_FTYPE_STRING:
+	case HT_FTYPE_TEXT:
+	case HT_FTYPE_ENUM:
+	case HT_FTYPE_REF:
+		return "a string";
+	case HT_FTYPE_BOOL:
+		return "a boolean";
+	case HT_FTYPE_INT:
+		return "an integer";
+	case HT_FTYPE_JOINKEYS:
+		return "a list";
+	case HT_FTYPE_OBJECT:
+	case HT_FTYPE_SCHEDULE:
+	case HT_FTYPE_ENTRIES:
+	case HT_FTYPE_ALIASMAP:
+		return "a mapping";
+	case HT_FTYPE_ANY:
+		break;
+	}
+	return "a value";
+}
+
+/* Comma-separated list of the values of an ENUM. */
+static void join_values(struct ht_strbuf *sb, const char *const *values)
+{
+	size_t i;
+
+	for (i = 0; values[i]; i++)
+		ht_strbuf_addf(sb, "%s%s", i ? ", " : "", values[i]);
+}
+
+/* How deep containers nest in a tree (a scalar is 0). */
+static size_t ynode_depth(const struct ht_ynode *n)
+{
+	size_t i, max = 0, d;
+
+	for (i = 0; i < n->nitems; i++)
+		if ((d = ynode_depth(n->items[i])) > max)
+			max = d;
+	for (i = 0; i < n->npairs; i++)
+		if ((d = ynode_depth(n->pairs[i].value)) > max)
+			max = d;
+	return n->kind == HT_YNODE_SCALAR ? 0 : max + 1;
+}
+
+/*
+ * API JSON -> YAML
+ */
+
+struct out_ctx {
+	const struct ht_resolver *r;
+	const char *who; /* "model 12": names the object in messages */
+};
+
+/* "<kind> <id>", "<kind> '<slug>'" or "<kind>" for messages. */
+static void describe(struct ht_strbuf *sb, enum ht_kind kind, const json_t *api)
+{
+	const json_t *id = json_object_get(api, "id");
+	const char *slug = ht_json_get_string(api, "slug");
+
+	ht_strbuf_addstr(sb, kinds[kind].name);
+	if (json_is_integer(id))
+		ht_strbuf_addf(sb, " %" JSON_INTEGER_FORMAT,
+			       json_integer_value(id));
+	else if (json_is_string(id) && json_string_length(id) < 40)
+		ht_strbuf_addf(sb, " %s", json_string_value(id));
+	else if (slug && strlen(slug) < 256)
+		ht_strbuf_addf(sb, " '%s'", slug);
+}
+
+static int out_invalid(const struct out_ctx *o, const char *field,
+		       const char *what)
+{
+	return ht_error_set(HT_EINVALID, "%s: field '%s' %s", o->who, field,
+			    what);
+}
+
+static int out_type(const struct out_ctx *o, const char *field,
+		    const char *want, const json_t *v)
+{
+	return ht_error_set(HT_EINVALID, "%s: field '%s' must be %s, got %s",
+			    o->who, field, want, ht_json_type_name(v));
+}
+
+static int id_to_slug(struct ht_ynode **out, const struct out_ctx *o,
+		      const struct ht_field *f, const json_t *v)
+{
+	const char *slug = NULL;
+	int64_t id;
+	int ret;
+
+	ret = ht_json_id_value(&id, v);
+	if (ret < 0)
+		return out_invalid(o, f->json, "is not a valid id");
+	ret = o->r->slug_of(&slug, f->ref, id, o->r->payload);
+	if (ret == HT_ENOTFOUND || (!ret && !slug))
+		return ht_error_set(HT_ENOTFOUND,
+				    "%s: %s %" PRId64 " not found", o->who,
+				    kinds[f->ref].name, id);
+	if (ret < 0)
+		return ret;
+	if (!ht_slug_valid(slug, strlen(slug)))
+		return ht_error_set(HT_EINVALID,
+				    "%s: %s %" PRId64 " has an invalid slug",
+				    o->who, kinds[f->ref].name, id);
+	*out = ht_ynode_new_cstr(slug);
+	return 0;
+}
+
+static int schedule_to_yaml(struct ht_ynode **out, const struct out_ctx *o,
+			    const json_t *v)
+{
+	struct ht_ynode *map = NULL, *n;
+	const json_t *type, *inner, *start;
+	void *it;
+	int ret = 0;
+
+	if (json_is_null(v)) {
+		map = ht_ynode_new_map();
+		ht_ynode_map_add(map, "type", ht_ynode_new_cstr("manual"));
+		*out = map;
+		return 0;
+	}
+	if (!json_is_object(v))
+		return out_type(o, "schedule", "an object or null", v);
+	type = json_object_get(v, "type");
+	if (!json_is_string(type))
+		return type ? out_type(o, "schedule.type", "a string", type) :
+			      out_invalid(o, "schedule.type", "is missing");
+	map = ht_ynode_new_map();
+	ht_ynode_map_add(map, "type",
+			 ht_ynode_new_str(json_string_value(type),
+					  json_string_length(type)));
+	if (!strcmp(json_string_value(type), "manual"))
+		goto done;
+
+	inner = json_object_get(v, "schedule");
+	if (!inner || json_is_null(inner)) {
+		ret = out_invalid(o, "schedule.schedule", "is missing");
+		goto cleanup;
+	}
+	ret = ht_json_to_ynode(&n, inner);
+	if (ret < 0)
+		goto cleanup;
+	ht_ynode_map_add(map, "schedule", n);
+
+	/* startDate, then whatever else the API sent, in its order */
+	start = json_object_get(v, "startDate");
+	if (start && !json_is_null(start)) {
+		if (!json_is_string(start)) {
+			ret = out_type(o, "schedule.startDate", "a string",
+				       start);
+			goto cleanup;
+		}
+		ht_ynode_map_add(map, "startDate",
+				 ht_ynode_new_str(json_string_value(start),
+						  json_string_length(start)));
+	}
+	for (it = json_object_iter((json_t *)v); it;
+	     it = json_object_iter_next((json_t *)v, it)) {
+		const char *key = json_object_iter_key(it);
+
+		if (!strcmp(key, "type") || !strcmp(key, "schedule") ||
+		    !strcmp(key, "startDate"))
+			continue;
+		ret = ht_json_to_ynode(&n, json_object_iter_value(it));
+		if (ret < 0)
+			goto cleanup;
+		ht_ynode_map_add_node(
+			map,
+			ht_ynode_new_str(key, json_object_iter_key_len(it)), n);
+	}
+done:
+	*out = map;
+	return 0;
+cleanup:
+	ht_ynode_free(map);
+	return ret;
+}
+
+static int joinkeys_to_yaml(struct ht_ynode **out, const struct out_ctx *o,
+			    const struct ht_field *f, const json_t *v)
+{
+	struct ht_ynode *seq;
+	size_t i;
+
+	if (!json_is_array(v))
+		return out_type(o, f->json, "an array", v);
+	if (!json_array_size(v))
+		return out_invalid(o, f->json, "is empty");
+	seq = ht_ynode_new_seq();
+	for (i = 0; i < json_array_size(v); i++) {
+		const json_t *item = json_array_get(v, i);
+		const json_t *from = json_object_get(item, "from");
+		const json_t *to = json_object_get(item, "to");
+		struct ht_ynode *pair;
+
+		if (!json_is_string(from) || !json_is_string(to)) {
+			ht_ynode_free(seq);
+			return out_invalid(o, f->json,
+					   "must hold {from, to} string pairs");
+		}
+		pair = ht_ynode_new_map();
+		ht_ynode_map_add(pair, "from",
+				 ht_ynode_new_str(json_string_value(from),
+						  json_string_length(from)));
+		ht_ynode_map_add(pair, "to",
+				 ht_ynode_new_str(json_string_value(to),
+						  json_string_length(to)));
+		ht_ynode_seq_push(seq, pair);
+	}
+	*out = seq;
+	return 0;
+}
+
+static int value_to_yaml(struct ht_ynode **out, const struct out_ctx *o,
+			 const struct ht_field *f, const json_t *v)
+{
+	const char *name = f->json ? f->json : f->name;
+	const char *const *api;
+	int64_t i;
+	size_t k;
+
+	*out = NULL;
+	switch (f->type) {
+	case HT_FTYPE_STRING:
+	case HT_FTYPE_TEXT:
+		if (!json_is_string(v))
+			return out_type(o, name, "a string", v);
+		*out = ht_ynode_new_str(json_string_value(v),
+					json_string_length(v));
+		return 0;
+	case HT_FTYPE_BOOL:
+		if (!json_is_boolean(v))
+			return out_type(o, name, "a boolean", v);
+		*out = ht_ynode_new_bool(json_is_true(v));
+		return 0;
+	case HT_FTYPE_INT:
+		if (ht_json_id_value(&i, v) < 0)
+			return out_type(o, name, "a whole number", v);
+		*out = ht_ynode_new_int(i);
+		return 0;
+	case HT_FTYPE_ENUM:
+		if (!json_is_string(v))
+			return out_type(o, name, "a string", v);
+		api = f->api_values ? f->api_values : f->values;
+		for (k = 0; api[k]; k++)
+			if (!strcmp(api[k], json_string_value(v)))
+				break;
+		if (!api[k]) {
+			char buf[SHORT_BUF];
+
+			return ht_error_set(HT_EUNSUPPORTED,
+					    "%s: unsupported %s '%s'", o->who,
+					    name,
+					    shorten(buf, json_string_value(v),
+						    json_string_length(v)));
+		}
+		*out = ht_ynode_new_cstr(f->values[k]);
+		return 0;
+	case HT_FTYPE_REF:
+		if (!o->r) {
+			/* no resolver: the slug, under the YAML name */
+			if (!json_is_string(v) ||
+			    !ht_slug_valid(json_string_value(v),
+					   json_string_length(v)))
+				return out_invalid(o, f->name,
+						   "is not a valid slug");
+			*out = ht_ynode_new_cstr(json_string_value(v));
+			return 0;
+		}
+		return id_to_slug(out, o, f, v);
+	case HT_FTYPE_OBJECT:
+		if (!json_is_object(v))
+			return out_type(o, name, "an object", v);
+		return ht_json_to_ynode(out, v);
+	case HT_FTYPE_ANY:
+		return ht_json_to_ynode(out, v);
+	case HT_FTYPE_SCHEDULE:
+		return schedule_to_yaml(out, o, v);
+	case HT_FTYPE_JOINKEYS:
+		return joinkeys_to_yaml(out, o, f, v);
+	case HT_FTYPE_ENTRIES:
+	case HT_FTYPE_ALIASMAP:
+		break;
+	}
+	HT_BUG("field '%s' cannot be converted on its own", f->name);
+}
+
+/* The field whose value chooses a model's query key. */
+static int is_selector(const struct ht_field *f)
+{
+	return f->type == HT_FTYPE_ENUM && !strcmp(f->name, QUERY_SELECTOR);
+}
+
+/* Fields absent from the API object that still have a value in files. */
+static struct ht_ynode *default_ynode(enum ht_kind kind,
+				      const struct ht_field *f)
+{
+	if (ht_kind_is_model(kind) && !strcmp(f->name, "isSchema"))
+		return ht_ynode_new_bool(kind != HT_KIND_MODEL);
+	return NULL;
+}
+
+static json_t *default_json(enum ht_kind kind, const struct ht_field *f)
+{
+	if (ht_kind_is_model(kind) && !strcmp(f->name, "isSchema"))
+		return json_boolean(kind != HT_KIND_MODEL);
+	return NULL;
+}
+
+/* Where a field lives in API JSON (and in what from_yaml returns). */
+static const char *json_key(const struct ht_field *f,
+			    const struct ht_resolver *r)
+{
+	if (!f->json || (f->type == HT_FTYPE_REF && !r))
+		return f->name;
+	return f->json;
+}
+
+static int record_to_yaml(struct ht_ynode **out, enum ht_kind kind,
+			  const json_t *api, const struct ht_resolver *r)
+{
+	const struct ht_kind_info *info = &kinds[kind];
+	struct ht_strbuf who = HT_STRBUF_INIT;
+	struct ht_ynode *map = NULL, *n;
+	const char *qtype = NULL;
+	struct out_ctx o;
+	size_t i;
+	int ret = 0;
+
+	*out = NULL;
+	describe(&who, kind, api);
+	o.r = r;
+	o.who = who.buf;
+	map = ht_ynode_new_map();
+	for (i = 0; i < info->nfields; i++) {
+		const struct ht_field *f = &info->fields[i];
+		const json_t *v = ht_json_get_path(api, json_key(f, r));
+
+		if ((f->flags & HT_FIELD_QUERY) &&
+		    (!qtype || strcmp(qtype, f->when)))
+			continue;
+		if (!v || json_is_null(v)) {
+			if (v && f->type == HT_FTYPE_SCHEDULE) {
+				/* null is the manual schedule: go on */
+			} else if (v && (f->flags & HT_FIELD_NULLABLE)) {
+				ht_ynode_map_add(map, f->name,
+						 ht_ynode_new_null());
+				continue;
+			} else if (f->flags &
+				   (HT_FIELD_REQUIRED | HT_FIELD_QUERY)) {
+				ret = out_invalid(&o, json_key(f, r),
+						  "is missing");
+				goto cleanup;
+			} else {
+				n = default_ynode(kind, f);
+				if (n)
+					ht_ynode_map_add(map, f->name, n);
+				continue;
+			}
+		}
+		/* the API cannot clear a description: "" means none */
+		if ((f->flags & HT_FIELD_READONLY) && json_is_string(v) &&
+		    !json_string_length(v))
+			continue;
+		ret = value_to_yaml(&n, &o, f, v);
+		if (ret < 0)
+			goto cleanup;
+		if (is_selector(f))
+			qtype = n->str;
+		ht_ynode_map_add(map, f->name, n);
+	}
+	*out = map;
+	map = NULL;
+cleanup:
+	ht_ynode_free(map);
+	ht_strbuf_release(&who);
+	return ret;
+}
+
+struct entry {
+	const char *slug;
+	struct ht_ynode *node;
+};
+
+static int cmp_entry(const void *va, const void *vb)
+{
+	const struct entry *a = va, *b = vb;
+
+	return strcmp(a->slug, b->slug);
+}
+
+static int entries_to_yaml(struct ht_ynode **out, const struct ht_field *f,
+			   const json_t *arr)
+{
+	struct entry *e = NULL;
+	size_t nr = 0, alloc = 0, i;
+	struct ht_ynode *map = NULL;
+	int ret = 0;
+
+	*out = NULL;
+	if (!arr)
+		return ht_error_set(HT_EINVALID,
+				    "manifest: field '%s' is missing", f->json);
+	if (!json_is_array(arr))
+		return ht_error_set(HT_EINVALID,
+				    "manifest: field '%s' must be an array, "
+				    "got %s",
+				    f->json, ht_json_type_name(arr));
+	for (i = 0; i < json_array_size(arr); i++) {
+		const json_t *item = json_array_get(arr, i);
+		const json_t *slug = json_object_get(item, "slug");
+		struct ht_ynode *n;
+
+		if (!json_is_object(item)) {
+			ret = ht_error_set(HT_EINVALID,
+					   "manifest: %s %zu is not an object",
+					   kinds[f->ref].name, i);
+			goto cleanup;
+		}
+		if (!json_is_string(slug) ||
+		    !ht_slug_valid(json_string_value(slug),
+				   json_string_length(slug))) {
+			struct ht_strbuf who = HT_STRBUF_INIT;
+
+			describe(&who, f->ref, item);
+			ret = ht_error_set(
+				HT_EINVALID, "%s: field 'slug' is %s", who.buf,
+				slug ? "not a valid slug" : "missing");
+			ht_strbuf_release(&who);
+			goto cleanup;
+		}
+		ret = record_to_yaml(&n, f->ref, item, NULL);
+		if (ret < 0)
+			goto cleanup;
+		HT_ALLOC_GROW(e, nr + 1, alloc);
+		e[nr].slug = json_string_value(slug);
+		e[nr].node = n;
+		nr++;
+	}
+	if (nr)
+		qsort(e, nr, sizeof(*e), cmp_entry);
+	for (i = 1; i < nr; i++)
+		if (!strcmp(e[i - 1].slug, e[i].slug)) {
+			ret = ht_error_set(HT_EINVALID,
+					   "manifest: duplicate %s slug '%s'",
+					   kinds[f->ref].name, e[i].slug);
+			goto cleanup;
+		}
+	map = ht_ynode_new_map();
+	for (i = 0; i < nr; i++) {
+		ht_ynode_map_add(map, e[i].slug, e[i].node);
+		e[i].node = NULL;
+	}
+	*out = map;
+cleanup:
+	for (i = 0; i < nr; i++)
+		ht_ynode_free(e[i].node);
+	free(e);
+	return ret;
+}
+
+static int manifest_to_yaml(struct ht_ynode **out, const json_t *api)
+{
+	const struct ht_kind_info *info = &kinds[HT_KIND_MANIFEST];
+	struct ht_ynode *map = ht_ynode_new_map(), *n;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < info->nfields; i++) {
+		const struct ht_field *f = &info->fields[i];
+
+		ret = entries_to_yaml(&n, f, json_object_get(api, f->json));
+		if (ret < 0)
+			goto cleanup;
+		ht_ynode_map_add(map, f->name, n);
+	}
+	*out = map;
+	return 0;
+cleanup:
+	ht_ynode_free(map);
+	return ret;
+}
+
+static int aliases_to_yaml(struct ht_ynode **out, const json_t *api)
+{
+	struct ht_ynode *map = ht_ynode_new_map();
+	char buf[SHORT_BUF];
+	void *it;
+	int ret = 0;
+
+	for (it = json_object_iter((json_t *)api); it;
+	     it = json_object_iter_next((json_t *)api, it)) {
+		const char *alias = json_object_iter_key(it);
+		size_t alen = json_object_iter_key_len(it);
+		const json_t *v = json_object_iter_value(it);
+
+		if (!ht_slug_valid(alias, alen)) {
+			ret = ht_error_set(HT_EINVALID,
+					   "aliases: '%s' is not a valid alias",
+					   shorten(buf, alias, alen));
+			goto cleanup;
+		}
+		if (!json_is_string(v) ||
+		    !ht_slug_valid(json_string_value(v),
+				   json_string_length(v))) {
+			ret = ht_error_set(HT_EINVALID,
+					   "aliases: alias '%s' must name a "
+					   "slug",
+					   alias);
+			goto cleanup;
+		}
+		ht_ynode_map_add(map, alias,
+				 ht_ynode_new_cstr(json_string_value(v)));
+	}
+	*out = map;
+	return 0;
+cleanup:
+	ht_ynode_free(map);
+	return ret;
+}
+
+int ht_kind_to_yaml(struct ht_ynode **out, enum ht_kind kind, const json_t *api,
+		    const struct ht_resolver *r)
+{
+	struct ht_ynode *doc = NULL;
+	int ret;
+
+	*out = NULL;
+	if (!ht_kind_info(kind))
+		return ht_error_set(HT_EINVALID, "unknown resource kind %d",
+				    (int)kind);
+	if (!json_is_object(api))
+		return ht_error_set(HT_EINVALID,
+				    "%s: expected a JSON object, got %s",
+				    kinds[kind].name, ht_json_type_name(api));
+	switch (kind) {
+	case HT_KIND_MANIFEST:
+		ret = manifest_to_yaml(&doc, api);
+		break;
+	case HT_KIND_ALIASES:
+		ret = aliases_to_yaml(&doc, api);
+		break;
+	default:
+		ret = record_to_yaml(&doc, kind, api, r);
+		break;
+	}
+	if (ret < 0)
+		return ret;
+	if (ynode_depth(doc) > HT_YAML_MAX_DEPTH) {
+		ht_ynode_free(doc);
+		return ht_error_set(HT_ETOODEEP,
+				    "%s: nests deeper than %d levels",
+				    kinds[kind].name, HT_YAML_MAX_DEPTH);
+	}
+	*out = doc;
+	return 0;
+}
+
+/*
+ * YAML -> API JSON, with validation
+ */
+
+struct in_ctx {
+	const char *path;
+	struct ht_diags *diags;
+	const struct ht_resolver *r;
+	int hard; /* a resolver failure other than HT_ENOTFOUND */
+};
+
+static void report(struct in_ctx *c, enum ht_severity sev,
+		   const struct ht_ynode *at, const char *rule, const char *fmt,
+		   ...) HT_PRINTF(5, 6);
+
+static void report(struct in_ctx *c, enum ht_severity sev,
+		   const struct ht_ynode *at, const char *rule, const char *fmt,
+		   ...)
+{
+	struct ht_strbuf msg = HT_STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ht_strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	ht_diags_add(c->diags, sev, c->path, at ? at->line : 0,
+		     at ? at->col : 0, rule, "%s", msg.buf);
+	ht_strbuf_release(&msg);
+}
+
+static void wrong_type(struct in_ctx *c, const char *field, const char *want,
+		       const struct ht_ynode *got)
+{
+	report(c, HT_SEV_ERROR, got, "wrong-type",
+	       "field '%s' must be %s, got %s", field, want,
+	       ht_ynode_type_name(got));
+}
+
+static void missing(struct in_ctx *c, const struct ht_ynode *map,
+		    const char *field)
+{
+	report(c, HT_SEV_ERROR, map, "missing-field", "missing field '%s'",
+	       field);
+}
+
+static void unknown(struct in_ctx *c, const struct ht_ynode *key,
+		    const char *prefix)
+{
+	char buf[SHORT_BUF];
+
+	report(c, HT_SEV_WARNING, key, "unknown-field", "unknown field '%s%s'",
+	       prefix, shorten(buf, key->str, key->len));
+}
+
+/* A string, with messages for the cases JSON cannot hold. */
+static json_t *string_json(struct in_ctx *c, const struct ht_ynode *n)
+{
+	json_t *v = json_stringn(n->str, n->len);
+
+	if (!v)
+		report(c, HT_SEV_ERROR, n, "yaml-encoding",
+		       "string is not valid UTF-8");
+	return v;
+}
+
+static json_t *free_json(struct in_ctx *c, const struct ht_ynode *n)
+{
+	struct ht_ydiag yd;
+	json_t *v = NULL;
+
+	if (ht_ynode_to_json(&v, n, c->path, &yd) < 0) {
+		ht_diags_add_ydiag(c->diags, c->path, &yd);
+		return NULL;
+	}
+	return v;
+}
+
+static json_t *ref_from_yaml(struct in_ctx *c, const struct ht_field *f,
+			     const struct ht_ynode *v)
+{
+	char buf[SHORT_BUF];
+	int64_t id;
+	int ret;
+
+	if (!ht_slug_valid(v->str, v->len)) {
+		report(c, HT_SEV_ERROR, v, "bad-slug",
+		       "field '%s' must be a slug, got '%s'", f->name,
+		       shorten(buf, v->str, v->len));
+		return NULL;
+	}
+	if (!c->r)
+		return json_string(v->str);
+	ret = c->r->id_of(&id, f->ref, v->str, c->r->payload);
+	if (ret == HT_ENOTFOUND) {
+		report(c, HT_SEV_ERROR, v, "unresolved-reference",
+		       "%s '%s' not found", kinds[f->ref].name, v->str);
+		return NULL;
+	}
+	if (ret < 0) {
+		if (!c->hard)
+			c->hard = ret;
+		return NULL;
+	}
+	return json_integer(id);
+}
+
+/* "HH:MM", 00:00 to 23:59. */
+static int valid_hhmm(const char *s, size_t len)
+{
+	if (len != 5 || s[2] != ':')
+		return 0;
+	if (s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' ||
+	    s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
+		return 0;
+	return (s[0] - '0') * 10 + (s[1] - '0') < 24;
+}
+
+/* `n` digits at s[*i] with a value in [lo, hi]; advances *i. */
+static int digits(const char *s, size_t len, size_t *i, size_t n, int lo,
+		  int hi)
+{
+	int v = 0;
+	size_t k;
+
+	if (*i + n > len)
+		return 0;
+	for (k = 0; k < n; k++) {
+		char ch = s[*i + k];
+
+		if (ch < '0' || ch > '9')
+			return 0;
+		v = v * 10 + (ch - '0');
+	}
+	*i += n;
+	return v >= lo && v <= hi;
+}
+
+/*
+ * ISO 8601 as the API writes it: YYYY-MM-DD, optionally followed by
+ * THH:MM[:SS[.fraction]] and a zone (Z, +HH:MM, +HHMM or +HH).
+ */
+static int valid_iso8601(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (!digits(s, len, &i, 4, 0, 9999) || i >= len || s[i++] != '-' ||
+	    !digits(s, len, &i, 2, 1, 12) || i >= len || s[i++] != '-' ||
+	    !digits(s, len, &i, 2, 1, 31))
+		return 0;
+	if (i == len)
+		return 1;
+	if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
+		return 0;
+	i++;
+	if (!digits(s, len, &i, 2, 0, 23) || i >= len || s[i++] != ':' ||
+	    !digits(s, len, &i, 2, 0, 59))
+		return 0;
+	if (i < len && s[i] == ':') {
+		i++;
+		if (!digits(s, len, &i, 2, 0, 60))
+			return 0;
+		if (i < len && (s[i] == '.' || s[i] == ',')) {
+			size_t start = ++i;
+
+			while (i < len && s[i] >= '0' && s[i] <= '9')
+				i++;
+			if (i == start)
+				return 0;
+		}
+	}
+	if (i == len)
+		return 1;
+	if (s[i] == 'Z' || s[i] == 'z')
+		return i + 1 == len;
+	if (s[i] != '+' && s[i] != '-')
+		return 0;
+	i++;
+	if (!digits(s, len, &i, 2, 0, 23))
+		return 0;
+	if (i < len && s[i] == ':')
+		i++;
+	if (i < len && !digits(s, len, &i, 2, 0, 59))
+		return 0;
+	return i == len;
+}
+
+/*
+ * A basic check of a cron expression: fields separated by blanks, each
+ * made of digits, names (JAN, MON), and * / , - ? L W #.  Returns the
+ * number of fields, or -1 for a bad character (with the field's span).
+ */
+static int cron_check(const char *s, size_t len, const char **bad,
+		      size_t *badlen)
+{
+	size_t i = 0;
+	int nfields = 0;
+
+	while (i < len) {
+		size_t start;
+
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && s[i] != ' ' && s[i] != '\t')
+			i++;
+		nfields++;
+		for (; start < i; start++) {
+			char ch = s[start];
+
+			if (!is_alnum((unsigned char)ch) &&
+			    !strchr("*/,-?#", ch)) {
+				size_t b = start, e = start;
+
+				while (b && s[b - 1] != ' ' && s[b - 1] != '\t')
+					b--;
+				while (e < len && s[e] != ' ' && s[e] != '\t')
+					e++;
+				*bad = s + b;
+				*badlen = e - b;
+				return -1;
+			}
+		}
+	}
+	return nfields;
+}
+
+static const char *const interval_units[] = { "minute", "hour", "day", "week",
+					      NULL };
+static const char *const weekdays[] = { "monday",   "tuesday", "wednesday",
+					"thursday", "friday",  "saturday",
+					"sunday",   NULL };
+
+static int in_list(const char *const *list, const struct ht_ynode *n)
+{
+	size_t i;
+
+	if (!is_str(n))
+		return 0;
+	for (i = 0; list[i]; i++)
+		if (ht_ynode_is_str(n, list[i]))
+			return 1;
+	return 0;
+}
+
+/* A value in a message: 'text' for scalars, the type name otherwise. */
+static const char *show(char *buf, const struct ht_ynode *n)
+{
+	char tmp[SHORT_BUF];
+	size_t len;
+
+	if (n->kind != HT_YNODE_SCALAR || is_null(n))
+		return ht_ynode_type_name(n);
+	shorten(tmp, n->str, n->len);
+	len = strlen(tmp);
+	buf[0] = '\'';
+	memcpy(buf + 1, tmp, len);
+	memcpy(buf + 1 + len, "'", 2);
+	return buf;
+}
+
+static void check_interval(struct in_ctx *c, const struct ht_ynode *inner)
+{
+	const struct ht_ynode *iv = ht_ynode_map_get(inner, "interval");
+	const struct ht_ynode *unit, *qty;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	char buf[SHORT_BUF];
+
+	if (!iv || iv->kind != HT_YNODE_MAP) {
+		report(c, HT_SEV_ERROR, iv ? iv : inner, "bad-schedule",
+		       "an interval schedule needs 'interval' with 'unit' "
+		       "and 'quantity'");
+		return;
+	}
+	unit = ht_ynode_map_get(iv, "unit");
+	qty = ht_ynode_map_get(iv, "quantity");
+	if (!unit || !in_list(interval_units, unit)) {
+		join_values(&sb, interval_units);
+		report(c, HT_SEV_ERROR, unit ? unit : iv, "bad-schedule",
+		       "interval unit must be one of %s, got %s", sb.buf,
+		       unit ? show(buf, unit) : "nothing");
+	}
+	if (!qty || qty->kind != HT_YNODE_SCALAR || qty->type != HT_YTYPE_INT ||
+	    qty->i <= 0)
+		report(c, HT_SEV_ERROR, qty ? qty : iv, "bad-schedule",
+		       "interval quantity must be a positive integer, got %s",
+		       qty ? show(buf, qty) : "nothing");
+	ht_strbuf_release(&sb);
+}
+
+static void check_cron(struct in_ctx *c, const struct ht_ynode *inner)
+{
+	const struct ht_ynode *e = ht_ynode_map_get(inner, "expression");
+	char buf[SHORT_BUF], bad_buf[SHORT_MAX + 4];
+	const char *bad = NULL;
+	size_t badlen = 0;
+	int n;
+
+	if (!e || !is_str(e)) {
+		report(c, HT_SEV_ERROR, e ? e : inner, "bad-schedule",
+		       "a cron schedule needs a string 'expression', got %s",
+		       e ? ht_ynode_type_name(e) : "nothing");
+		return;
+	}
+	n = cron_check(e->str, e->len, &bad, &badlen);
+	if (n < 0)
+		report(c, HT_SEV_ERROR, e, "bad-schedule",
+		       "cron expression %s has an invalid field '%s'",
+		       show(buf, e), shorten(bad_buf, bad, badlen));
+	else if (n != 5)
+		report(c, HT_SEV_ERROR, e, "bad-schedule",
+		       "cron expression %s must have 5 fields, got %d",
+		       show(buf, e), n);
+}
+
+static void check_visual(struct in_ctx *c, const struct ht_ynode *inner)
+{
+	const struct ht_ynode *list = ht_ynode_map_get(inner, "expressions");
+	char buf[SHORT_BUF];
+	size_t i, j;
+
+	if (!list || list->kind != HT_YNODE_SEQ || !list->nitems) {
+		report(c, HT_SEV_ERROR, list ? list : inner, "bad-schedule",
+		       "a visual schedule needs a non-empty list "
+		       "'expressions'");
+		return;
+	}
+	for (i = 0; i < list->nitems; i++) {
+		const struct ht_ynode *item = list->items[i];
+		const struct ht_ynode *days, *time;
+
+		if (item->kind != HT_YNODE_MAP) {
+			report(c, HT_SEV_ERROR, item, "bad-schedule",
+			       "a visual schedule expression must be a "
+			       "mapping with 'days' and 'time', got %s",
+			       ht_ynode_type_name(item));
+			continue;
+		}
+		days = ht_ynode_map_get(item, "days");
+		time = ht_ynode_map_get(item, "time");
+		if (!days || days->kind != HT_YNODE_MAP) {
+			report(c, HT_SEV_ERROR, days ? days : item,
+			       "bad-schedule",
+			       "a visual schedule expression needs a "
+			       "mapping 'days'");
+		} else {
+			for (j = 0; j < days->npairs; j++) {
+				const struct ht_ynode *k = days->pairs[j].key;
+				const struct ht_ynode *v = days->pairs[j].value;
+
+				if (!in_list(weekdays, k))
+					report(c, HT_SEV_ERROR, k,
+					       "bad-schedule",
+					       "unknown day %s in visual "
+					       "schedule",
+					       show(buf, k));
+				else if (v->kind != HT_YNODE_SCALAR ||
+					 v->type != HT_YTYPE_BOOL)
+					report(c, HT_SEV_ERROR, v,
+					       "bad-schedule",
+					       "day '%s' must be true or "
+					       "false, got %s",
+					       k->str, ht_ynode_type_name(v));
+			}
+		}
+		if (!time || !is_str(time) || !valid_hhmm(time->str, time->len))
+			report(c, HT_SEV_ERROR, time ? time : item,
+			       "bad-schedule",
+			       "visual schedule time must be 'HH:MM', got %s",
+			       time ? show(buf, time) : "nothing");
+	}
+}
+
+static int valid_dbt_id(const struct ht_ynode *obj)
+{
+	const struct ht_ynode *id = ht_ynode_map_get(obj, "id");
+
+	return id && id->kind == HT_YNODE_SCALAR &&
+	       ((id->type == HT_YTYPE_STR && id->len) ||
+		id->type == HT_YTYPE_INT);
+}
+
+static void check_dbt_cloud(struct in_ctx *c, const struct ht_ynode *inner)
+{
+	static const char *const parts[] = { "account", "job" };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const struct ht_ynode *p = ht_ynode_map_get(inner, parts[i]);
+
+		if (!p || p->kind != HT_YNODE_MAP || !valid_dbt_id(p))
+			report(c, HT_SEV_ERROR, p ? p : inner, "bad-schedule",
+			       "a dbt-cloud schedule needs '%s' with an 'id'",
+			       parts[i]);
+	}
+}
+
+/* The inner `schedule` of a schedule whose type is the string `type`. */
+static void check_inner(struct in_ctx *c, const struct ht_ynode *type,
+			const struct ht_ynode *inner)
+{
+	char buf[SHORT_BUF];
+
+	if (ht_ynode_is_str(type, "interval"))
+		check_interval(c, inner);
+	else if (ht_ynode_is_str(type, "cron"))
+		check_cron(c, inner);
+	else if (ht_ynode_is_str(type, "visual"))
+		check_visual(c, inner);
+	else if (ht_ynode_is_str(type, "dbt-cloud"))
+		check_dbt_cloud(c, inner);
+	else
+		report(c, HT_SEV_WARNING, type, "bad-schedule",
+		       "unknown schedule type %s", show(buf, type));
+}
+
+static json_t *schedule_from_yaml(struct in_ctx *c, const struct ht_field *f,
+				  const struct ht_ynode *v)
+{
+	const struct ht_ynode *type, *inner;
+	size_t before = c->diags->nerrors, i;
+	char buf[SHORT_BUF];
+	int manual = 0;
+
+	if (v->kind != HT_YNODE_MAP) {
+		wrong_type(c, f->name, "a mapping", v);
+		return NULL;
+	}
+	type = ht_ynode_map_get(v, "type");
+	inner = ht_ynode_map_get(v, "schedule");
+	if (!type)
+		missing(c, v, "schedule.type");
+	else if (!is_str(type))
+		wrong_type(c, "schedule.type", "a string", type);
+	else
+		manual = ht_ynode_is_str(type, "manual");
+
+	for (i = 0; i < v->npairs; i++) {
+		const struct ht_ynode *k = v->pairs[i].key;
+		const struct ht_ynode *val = v->pairs[i].value;
+
+		if (ht_ynode_is_str(k, "type"))
+			continue;
+		if (manual) {
+			report(c, HT_SEV_ERROR, k, "bad-schedule",
+			       "field 'schedule.%s' is not allowed with type "
+			       "'manual'",
+			       shorten(buf, k->str, k->len));
+			continue;
+		}
+		if (ht_ynode_is_str(k, "schedule"))
+			continue;
+		if (!ht_ynode_is_str(k, "startDate")) {
+			unknown(c, k, "schedule.");
+			continue;
+		}
+		if (!is_str(val))
+			wrong_type(c, "schedule.startDate", "a string", val);
+		else if (!valid_iso8601(val->str, val->len))
+			report(c, HT_SEV_ERROR, val, "bad-schedule",
+			       "field 'schedule.startDate' must be an ISO 8601 "
+			       "date-time, got %s",
+			       show(buf, val));
+	}
+	if (manual)
+		return c->diags->nerrors > before ? NULL : json_null();
+
+	if (!inner)
+		missing(c, v, "schedule.schedule");
+	else if (inner->kind != HT_YNODE_MAP)
+		wrong_type(c, "schedule.schedule", "a mapping", inner);
+	else if (type && is_str(type))
+		check_inner(c, type, inner);
+	if (c->diags->nerrors > before)
+		return NULL;
+	return free_json(c, v);
+}
+
+static json_t *joinkeys_from_yaml(struct in_ctx *c, const struct ht_field *f,
+				  const struct ht_ynode *v)
+{
+	size_t before = c->diags->nerrors, i, j;
+
+	if (v->kind != HT_YNODE_SEQ || !v->nitems) {
+		wrong_type(c, f->name, "a non-empty list", v);
+		return NULL;
+	}
+	for (i = 0; i < v->nitems; i++) {
+		const struct ht_ynode *item = v->items[i];
+		static const char *const sides[] = { "from", "to" };
+
+		if (item->kind != HT_YNODE_MAP) {
+			report(c, HT_SEV_ERROR, item, "wrong-type",
+			       "field '%s' must hold {from, to} mappings, "
+			       "got %s",
+			       f->name, ht_ynode_type_name(item));
+			continue;
+		}
+		for (j = 0; j < 2; j++) {
+			const struct ht_ynode *s =
+				ht_ynode_map_get(item, sides[j]);
+			char name[32];
+
+			snprintf(name, sizeof(name), "%s.%s", f->name,
+				 sides[j]);
+			if (!s)
+				missing(c, item, name);
+			else if (!is_str(s))
+				wrong_type(c, name, "a string", s);
+		}
+		for (j = 0; j < item->npairs; j++) {
+			const struct ht_ynode *k = item->pairs[j].key;
+
+			if (!ht_ynode_is_str(k, "from") &&
+			    !ht_ynode_is_str(k, "to"))
+				unknown(c, k, "joinKeys.");
+		}
+	}
+	if (c->diags->nerrors > before)
+		return NULL;
+	return free_json(c, v);
+}
+
+static json_t *value_from_yaml(struct in_ctx *c, const struct ht_field *f,
+			       const struct ht_ynode *v)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	char buf[SHORT_BUF];
+	size_t k;
+
+	switch (f->type) {
+	case HT_FTYPE_STRING:
+	case HT_FTYPE_TEXT:
+		if (!is_str(v))
+			break;
+		return string_json(c, v);
+	case HT_FTYPE_BOOL:
+		if (v->kind != HT_YNODE_SCALAR || v->type != HT_YTYPE_BOOL)
+			break;
+		return json_boolean(v->b);
+	case HT_FTYPE_INT:
+		if (v->kind != HT_YNODE_SCALAR || v->type != HT_YTYPE_INT)
+			break;
+		return json_integer(v->i);
+	case HT_FTYPE_ENUM:
+		if (!is_str(v))
+			break;
+		for (k = 0; f->values[k]; k++)
+			if (ht_ynode_is_str(v, f->values[k]))
+				return json_string(f->api_values ?
+							   f->api_values[k] :
+							   f->values[k]);
+		join_values(&sb, f->values);
+		report(c, HT_SEV_ERROR, v, "bad-enum",
+		       "field '%s' must be one of %s, got '%s'", f->name,
+		       sb.buf, shorten(buf, v->str, v->len));
+		ht_strbuf_release(&sb);
+		return NULL;
+	case HT_FTYPE_REF:
+		if (!is_str(v))
+			break;
+		return ref_from_yaml(c, f, v);
+	case HT_FTYPE_OBJECT:
+		if (v->kind != HT_YNODE_MAP)
+			break;
+		return free_json(c, v);
+	case HT_FTYPE_ANY:
+		return free_json(c, v);
+	case HT_FTYPE_SCHEDULE:
+		return schedule_from_yaml(c, f, v);
+	case HT_FTYPE_JOINKEYS:
+		return joinkeys_from_yaml(c, f, v);
+	case HT_FTYPE_ENTRIES:
+	case HT_FTYPE_ALIASMAP:
+		HT_BUG("field '%s' cannot be converted on its own", f->name);
+	}
+	wrong_type(c, f->name, expected_type(f->type), v);
+	return NULL;
+}
+
+static void set_json(json_t *obj, const char *path, json_t *v)
+{
+	if (ht_json_set_path(obj, path, v) < 0)
+		HT_BUG("cannot set '%s' in a converted object", path);
+}
+
+/*
+ * A record kind: fields in table order, unknown keys warned about, the
+ * model query key checked against `type`.  Returns the object even when
+ * problems were reported; the caller counts errors.
+ */
+static json_t *record_from_yaml(struct in_ctx *c, enum ht_kind kind,
+				const char *slug, const struct ht_ynode *doc)
+{
+	const struct ht_kind_info *info = &kinds[kind];
+	const char *qtype = NULL;
+	json_t *obj = json_object();
+	size_t i;
+
+	if (slug)
+		json_object_set_new(obj, "slug", json_string(slug));
+	if (doc->kind != HT_YNODE_MAP) {
+		report(c, HT_SEV_ERROR, doc, "not-a-mapping",
+		       "a %s file must be a mapping, got %s", info->name,
+		       ht_ynode_type_name(doc));
+		return obj;
+	}
+	for (i = 0; i < doc->npairs; i++) {
+		const struct ht_ynode *k = doc->pairs[i].key;
+
+		if (!is_str(k) || strlen(k->str) != k->len ||
+		    !ht_kind_field(kind, k->str))
+			unknown(c, k, "");
+	}
+	for (i = 0; i < info->nfields; i++) {
+		const struct ht_field *f = &info->fields[i];
+		const struct ht_ypair *p = ht_ynode_map_get_pair(doc, f->name);
+		const struct ht_ynode *v = p ? p->value : NULL;
+		json_t *jv;
+
+		if (p && !is_str(p->key)) {
+			/* only a string key names a field */
+			p = NULL;
+			v = NULL;
+		}
+		if (f->flags & HT_FIELD_QUERY) {
+			int wanted = qtype && !strcmp(qtype, f->when);
+
+			if (!v && wanted) {
+				report(c, HT_SEV_ERROR, doc,
+				       "query-type-mismatch",
+				       "type '%s' needs field '%s'", qtype,
+				       f->name);
+				continue;
+			}
+			if (!v || (is_null(v) && !wanted))
+				continue;
+			if (qtype && !wanted) {
+				report(c, HT_SEV_ERROR, p->key,
+				       "query-type-mismatch",
+				       "field '%s' does not match type '%s'",
+				       f->name, qtype);
+				continue;
+			}
+		} else if (!v ||
+			   (is_null(v) && !(f->flags & (HT_FIELD_REQUIRED |
+							HT_FIELD_NULLABLE)))) {
+			/* absent, or null for an optional field */
+			if (!v && (f->flags & HT_FIELD_REQUIRED)) {
+				missing(c, doc, f->name);
+			} else {
+				jv = default_json(kind, f);
+				if (jv)
+					set_json(obj, json_key(f, c->r), jv);
+			}
+			continue;
+		} else if (is_null(v) && (f->flags & HT_FIELD_NULLABLE)) {
+			set_json(obj, json_key(f, c->r), json_null());
+			continue;
+		}
+		jv = value_from_yaml(c, f, v);
+		if (!jv)
+			continue;
+		if (is_selector(f))
+			qtype = v->str;
+		set_json(obj, json_key(f, c->r), jv);
+	}
+	return obj;
+}
+
+static json_t *entries_from_yaml(struct in_ctx *c, const struct ht_field *f,
+				 const struct ht_ynode *v)
+{
+	char buf[SHORT_BUF];
+	json_t *arr = json_array();
+	size_t i;
+
+	if (is_null(v))
+		return arr;
+	if (v->kind != HT_YNODE_MAP) {
+		wrong_type(c, f->name, "a mapping", v);
+		return arr;
+	}
+	for (i = 0; i < v->npairs; i++) {
+		const struct ht_ynode *k = v->pairs[i].key;
+		const struct ht_ynode *e = v->pairs[i].value;
+
+		if (!ht_slug_valid(k->str, k->len)) {
+			report(c, HT_SEV_ERROR, k, "bad-slug",
+			       "%s slug '%s' is not a valid slug",
+			       kinds[f->ref].name,
+			       shorten(buf, k->str, k->len));
+			continue;
+		}
+		if (e->kind != HT_YNODE_MAP) {
+			report(c, HT_SEV_ERROR, e, "wrong-type",
+			       "%s '%s' must be a mapping, got %s",
+			       kinds[f->ref].name, k->str,
+			       ht_ynode_type_name(e));
+			continue;
+		}
+		json_array_append_new(arr,
+				      record_from_yaml(c, f->ref, k->str, e));
+	}
+	return arr;
+}
+
+static json_t *manifest_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
+{
+	const struct ht_kind_info *info = &kinds[HT_KIND_MANIFEST];
+	json_t *obj = json_object();
+	size_t i;
+
+	if (doc->kind != HT_YNODE_MAP) {
+		report(c, HT_SEV_ERROR, doc, "not-a-mapping",
+		       "a manifest must be a mapping, got %s",
+		       ht_ynode_type_name(doc));
+		return obj;
+	}
+	for (i = 0; i < doc->npairs; i++) {
+		const struct ht_ynode *k = doc->pairs[i].key;
+
+		if (!is_str(k) || strlen(k->str) != k->len ||
+		    !ht_kind_field(HT_KIND_MANIFEST, k->str))
+			unknown(c, k, "");
+	}
+	for (i = 0; i < info->nfields; i++) {
+		const struct ht_field *f = &info->fields[i];
+		const struct ht_ynode *v = ht_ynode_map_get(doc, f->name);
+
+		if (!v) {
+			missing(c, doc, f->name);
+			continue;
+		}
+		json_object_set_new(obj, f->json, entries_from_yaml(c, f, v));
+	}
+	return obj;
+}
+
+static json_t *aliases_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
+{
+	char buf[SHORT_BUF];
+	json_t *obj = json_object();
+	size_t i;
+
+	if (is_null(doc))
+		return obj;
+	if (doc->kind != HT_YNODE_MAP) {
+		report(c, HT_SEV_ERROR, doc, "not-a-mapping",
+		       "an aliases file must be a mapping, got %s",
+		       ht_ynode_type_name(doc));
+		return obj;
+	}
+	for (i = 0; i < doc->npairs; i++) {
+		const struct ht_ynode *k = doc->pairs[i].key;
+		const struct ht_ynode *v = doc->pairs[i].value;
+
+		if (!ht_slug_valid(k->str, k->len)) {
+			report(c, HT_SEV_ERROR, k, "bad-slug",
+			       "alias '%s' is not a valid slug",
+			       shorten(buf, k->str, k->len));
+			continue;
+		}
+		if (!is_str(v)) {
+			report(c, HT_SEV_ERROR, v, "wrong-type",
+			       "alias '%s' must name a slug (a string), "
+			       "got %s",
+			       k->str, ht_ynode_type_name(v));
+			continue;
+		}
+		if (!ht_slug_valid(v->str, v->len)) {
+			report(c, HT_SEV_ERROR, v, "bad-slug",
+			       "alias '%s' must name a slug, got '%s'", k->str,
+			       shorten(buf, v->str, v->len));
+			continue;
+		}
+		json_object_set_new(obj, k->str, json_string(v->str));
+	}
+	return obj;
+}
+
+int ht_kind_from_yaml(json_t **out, enum ht_kind kind, const char *slug,
+		      const struct ht_ynode *doc, const struct ht_resolver *r,
+		      const char *path, struct ht_diags *diags)
+{
+	struct ht_diags local = HT_DIAGS_INIT;
+	struct ht_ynode *null_doc = NULL;
+	const struct ht_kind_info *info = ht_kind_info(kind);
+	char buf[SHORT_BUF];
+	struct in_ctx c;
+	json_t *obj = NULL;
+	size_t before;
+	int ret = 0;
+
+	*out = NULL;
+	if (!info)
+		return ht_error_set(HT_EINVALID, "unknown resource kind %d",
+				    (int)kind);
+	c.path = path ? path : "";
+	c.diags = diags ? diags : &local;
+	c.r = r;
+	c.hard = 0;
+	before = c.diags->nerrors;
+	if (!doc)
+		doc = null_doc = ht_ynode_new_null();
+
+	switch (kind) {
+	case HT_KIND_MANIFEST:
+		obj = manifest_from_yaml(&c, doc);
+		break;
+	case HT_KIND_ALIASES:
+		obj = aliases_from_yaml(&c, doc);
+		break;
+	default:
+		if (slug && !ht_slug_valid(slug, strlen(slug))) {
+			report(&c, HT_SEV_ERROR, NULL, "bad-slug",
+			       "file name '%s' is not a valid slug",
+			       shorten(buf, slug, strlen(slug)));
+			slug = NULL;
+		}
+		obj = record_from_yaml(&c, kind, slug, doc);
+		break;
+	}
+	if (c.hard) {
+		ret = c.hard;
+		goto cleanup;
+	}
+	if (c.diags->nerrors > before) {
+		ret = ht_error_set(HT_EINVALID, "invalid %s file '%s'",
+				   info->name, c.path);
+		goto cleanup;
+	}
+	*out = obj;
+	obj = NULL;
+cleanup:
+	json_decref(obj);
+	ht_ynode_free(null_doc);
+	ht_diags_release(&local);
+	return ret;
+}
