@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/utf8.h"
 #include "hightouch/yaml.h"
 
 /*
@@ -83,49 +84,8 @@ static void offset_position(const char *buf, size_t len, size_t off,
 	*col = c;
 }
 
-/*
- * Decode one UTF-8 sequence at `s` (at most `n` bytes).  Returns its length
- * and the code point in `*cp`, or 0 for an invalid sequence (overlong
- * forms, surrogates and values past U+10FFFF included).
- */
-static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-	unsigned c = s[0], min;
-	size_t len, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if ((c & 0xE0) == 0xC0) {
-		len = 2;
-		c &= 0x1F;
-		min = 0x80;
-	} else if ((c & 0xF0) == 0xE0) {
-		len = 3;
-		c &= 0x0F;
-		min = 0x800;
-	} else if ((c & 0xF8) == 0xF0) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* YAML's printable set (1.2, section 5.1), plus tab, LF and CR. */
-static int yaml_printable(unsigned cp)
+static int yaml_printable(uint32_t cp)
 {
 	return cp == 0x09 || cp == 0x0A || cp == 0x0D ||
 	       (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
@@ -138,10 +98,11 @@ static int check_encoding(struct reader *rd)
 {
 	const unsigned char *s = (const unsigned char *)rd->buf;
 	size_t i = 0;
-	unsigned line, col, cp;
+	unsigned line, col;
+	uint32_t cp;
 
 	while (i < rd->len) {
-		size_t n = utf8_decode(s + i, rd->len - i, &cp);
+		size_t n = ht_utf8_decode(s + i, rd->len - i, &cp);
 
 		if (!n) {
 			offset_position(rd->buf, rd->len, i, &line, &col);

@@ -39,6 +39,7 @@
 
 #include "hightouch/error.h"
 #include "hightouch/strbuf.h"
+#include "hightouch/utf8.h"
 #include "hightouch/yaml.h"
 
 /*
@@ -84,46 +85,6 @@ static int word_is(const char *s, size_t len, const char *word)
 	return 1;
 }
 
-/*
- * Decode the UTF-8 sequence at the start of `s` into `*cp`.  Returns its
- * length, or 0 when it is not valid (overlong, surrogate, past U+10FFFF,
- * cut short).
- */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		c = s[0] & 0x1f;
-		min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		c = s[0] & 0x0f;
-		min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		c = s[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 /*
  * 1 for a code point YAML cannot hold unescaped, or that a YAML 1.1
@@ -147,7 +108,7 @@ static void scan_string(const char *s, size_t len, struct scan *sc)
 	memset(sc, 0, sizeof(*sc));
 	sc->blank = 1;
 	while (i < len) {
-		n = utf8_decode(p + i, len - i, &c);
+		n = ht_utf8_decode(p + i, len - i, &c);
 		if (!n) {
 			sc->invalid = 1;
 			return;
@@ -402,7 +363,7 @@ static int emit_double(struct ht_strbuf *out, const char *s, size_t len)
 	if ((ret = ht_strbuf_addch(out, '"')) < 0)
 		return ret;
 	while (i < len) {
-		n = utf8_decode(p + i, len - i, &c);
+		n = ht_utf8_decode(p + i, len - i, &c);
 		if (!n)
 			HT_BUG("emit_double() on invalid UTF-8");
 		esc = short_escape(c);
