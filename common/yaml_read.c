@@ -431,6 +431,17 @@ static enum ht_ystyle scalar_style(yaml_scalar_style_t s)
 	}
 }
 
+/* 1 if the next node attached is a mapping key. */
+static int is_key_position(const struct reader *rd)
+{
+	const struct frame *f;
+
+	if (!rd->depth)
+		return 0;
+	f = &rd->stack[rd->depth - 1];
+	return f->node->kind == HT_YNODE_MAP && !f->pending_key;
+}
+
 static int on_scalar(struct reader *rd, const yaml_event_t *ev)
 {
 	struct ht_ynode *n;
@@ -447,7 +458,13 @@ static int on_scalar(struct reader *rd, const yaml_event_t *ev)
 	n->style = scalar_style(ev->data.scalar.style);
 	n->line = (unsigned)ev->start_mark.line + 1;
 	n->col = (unsigned)ev->start_mark.column + 1;
-	if (n->style == HT_YSTYLE_PLAIN && !ev->data.scalar.tag)
+	/*
+	 * Mapping keys stay strings: they are compared by their bytes, and
+	 * a file's keys are names, so `01:` and `1:` are two keys, not one
+	 * integer twice.
+	 */
+	if (n->style == HT_YSTYLE_PLAIN && !ev->data.scalar.tag &&
+	    !is_key_position(rd))
 		resolve_plain(n);
 	return attach(rd, n);
 }

@@ -18,8 +18,9 @@
  * (a little more often than strictly needed: `nUll` is quoted too).
  * parse(emit(tree)) gives the same tree back.
  *
- * Mapping keys are compared by their bytes: `1` and '1' are the same key
- * (Git Sync files only have string keys).
+ * Mapping keys are always strings (never resolved: `1:` is the string
+ * "1") and are compared by their bytes, so `1` and '1' are the same key and
+ * `01` and `1` are two (Git Sync files only have string keys).
  */
 
 #include <stddef.h>
