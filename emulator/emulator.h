@@ -1,0 +1,397 @@
+#ifndef EMULATOR_H
+#define EMULATOR_H
+
+/*
+ * hightouch-emulator: internal interfaces between its files.
+ *
+ *   main.c      options, keys, signals, life cycle
+ *   server.c    libmicrohttpd glue: requests, responses, the request log,
+ *               fault injection, latency, the rate limiter
+ *   store.c     SQLite: schema, transactions, the clock, rows
+ *   fields.c    the API's fields per resource (from the kinds table plus
+ *               the emulator's own table), validation and rendering
+ *   resource.c  create, update, delete, get and list, shared by the API,
+ *               the admin surface and seeds
+ *   runs.c      sync runs and triggers
+ *   api.c       the public API, /api/v1/...
+ *   admin.c     the admin surface, /_emulator/..., seeds and exports
+ *   generate.c  `hightouch-emulator generate`
+ *   util.c      time, query parameters, JSON bodies
+ *
+ * Threads: libmicrohttpd runs one thread per connection; everything in
+ * `struct emu` below `lock` is guarded by it, and the handlers hold it for
+ * the whole of a request's work (but not while sleeping for latency).
+ */
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "hightouch/kinds.h"
+#include "hightouch/strbuf.h"
+
+#define EMU_API_PREFIX "/api/v1"
+#define EMU_ADMIN_PREFIX "/_emulator"
+
+/* Request bodies: the public API, and the admin surface (seeds). */
+#define EMU_API_BODY_MAX (8u * 1024u * 1024u)
+#define EMU_ADMIN_BODY_MAX (256u * 1024u * 1024u)
+
+/* Pagination. */
+#define EMU_LIMIT_DEFAULT 100
+#define EMU_LIMIT_MAX 1000
+
+/* The request log keeps this many entries (a ring). */
+#define EMU_LOG_MAX 10000
+
+/* A timestamp: "2022-02-16T21:37:58.510Z" and its NUL. */
+#define EMU_TIME_LEN 25
+
+/*
+ * Storage tables: the kinds that share ids and slugs.  The four model
+ * kinds are one table, as they are one `/models` list in the API.
+ */
+enum emu_tbl {
+	EMU_TBL_SOURCE,
+	EMU_TBL_DESTINATION,
+	EMU_TBL_MODEL,
+	EMU_TBL_SYNC,
+	EMU_TBL_RELATIONSHIP,
+	EMU_TBL__COUNT
+};
+
+/* Who is writing: the rules differ (see fields.c). */
+enum emu_op {
+	EMU_OP_CREATE,    /* POST through the API */
+	EMU_OP_UPDATE,    /* PATCH through the API */
+	EMU_OP_UI_CREATE, /* admin surface: create "as in the UI" */
+	EMU_OP_UI_UPDATE, /* admin surface: update "as in the UI" */
+	EMU_OP_SEED,      /* one resource of a seed */
+};
+
+struct emu_settings {
+	int rate_limit;      /* requests per window; 0: no limit */
+	int rate_window_ms;
+	int latency_ms;      /* added to every /api/v1 request */
+	int order_desc;      /* lists sorted descending */
+	int run_duration_ms; /* from queued to the terminal status */
+	char run_status[16]; /* terminal status of new runs */
+};
+
+struct emu_fault {
+	char method[16];  /* "" for any */
+	char *prefix;     /* path prefix */
+	long remaining;   /* requests left to affect */
+	int status;       /* 0: keep the handler's status */
+	char *body;       /* JSON text for `status`, or NULL for a default */
+	int latency_ms;
+	int close;        /* close the connection half-way through the body */
+	int apply;        /* with `status`: run the handler first */
+	int64_t id;
+};
+
+struct emu_log_entry {
+	int64_t seq;
+	int64_t time_ms;
+	char method[8];
+	char *path;   /* with the query string, if any */
+	char *route;  /* "GET /api/v1/models/{id}" */
+	int status;
+	int64_t duration_us;
+	const char *fault; /* static: "status", "close", "latency" or NULL */
+};
+
+struct emu_counter {
+	char *route; /* "GET /api/v1/models/{id}" */
+	int status;
+	int64_t count;
+	int64_t total_us;
+	int64_t max_us;
+};
+
+struct emu_stmts;
+
+/*
+ * The order of an unfiltered list (one kind, one orderBy, one direction)
+ * as row ids, so that a page at any offset costs its own rows only.
+ * Valid while `generation` is the store's.
+ */
+#define EMU_LIST_CACHE_MAX 8
+struct emu_list_cache {
+	int in_use;
+	enum ht_kind kind;
+	const char *column;
+	int desc;
+	int64_t generation;
+	int64_t last_used;
+	int64_t *rowids;
+	size_t nr;
+};
+
+struct emu {
+	/* Set before the server starts, read-only after. */
+	const char *workspace;
+	char *api_key;
+	char *admin_key; /* NULL: no admin surface */
+	int quiet;
+
+	pthread_mutex_t lock;
+	sqlite3 *db;
+	struct emu_stmts *st;
+	int64_t workspace_id;
+	int64_t clock_ms;      /* the last timestamp handed out */
+	int64_t next_id[EMU_TBL__COUNT];
+	int64_t next_run_id;
+	struct emu_settings settings;
+
+	/* rate limiter: times of the last `rate_limit` accepted requests */
+	int64_t *rl_times;
+	size_t rl_size, rl_head;
+
+	struct emu_fault *faults;
+	size_t nfaults, faults_alloc;
+	int64_t next_fault_id;
+
+	struct emu_log_entry *log; /* ring of EMU_LOG_MAX */
+	size_t log_nr, log_head;
+	int64_t log_seq;
+	struct emu_counter *counters;
+	size_t ncounters, counters_alloc;
+
+	/* runs not yet settled, and the earliest time one is due */
+	size_t pending_runs;
+	int64_t next_due_ms;
+
+	/* bumped by every write to `resources`: list caches go stale */
+	int64_t generation;
+	struct emu_list_cache lists[EMU_LIST_CACHE_MAX];
+	int64_t list_uses;
+};
+
+/* A query-string argument, decoded. */
+struct emu_arg {
+	char *key;
+	char *value; /* NULL for "?key" with no '=' */
+};
+
+struct emu_request {
+	const char *method;
+	const char *path;
+	const char *query; /* raw query string, for the log; may be NULL */
+	struct emu_arg *args;
+	size_t nargs, args_alloc;
+	const char *authorization;
+	const char *body;
+	size_t body_len;
+	int body_too_big;
+	char route[128]; /* set by the handlers, for the log and counters */
+};
+
+struct emu_response {
+	int status;
+	struct ht_strbuf body; /* JSON text */
+};
+
+/* util.c: time */
+int64_t emu_now_ms(void);
+int64_t emu_mono_us(void);
+void emu_format_time(char out[EMU_TIME_LEN], int64_t ms);
+/* ISO 8601 date-time (with 'Z' or an offset) or date: 0, or -1. */
+int emu_parse_time(int64_t *ms, const char *s);
+void emu_sleep_ms(int ms);
+
+/* util.c: query arguments */
+void emu_request_add_arg(struct emu_request *req, const char *key,
+			 const char *value);
+void emu_request_release(struct emu_request *req);
+const char *emu_arg(const struct emu_request *req, const char *key);
+
+/* util.c: responses */
+void emu_respond(struct emu_response *resp, int status, const char *json);
+void emu_respond_json(struct emu_response *resp, int status, const json_t *v);
+/* {"message": message, "details": details} with details a string. */
+void emu_respond_error(struct emu_response *resp, int status,
+		       const char *message, const char *fmt, ...)
+	HT_PRINTF(4, 5);
+/* 422 {"message": "Validation failed", "details": details}. */
+void emu_respond_invalid(struct emu_response *resp, int status,
+			 const json_t *details);
+void emu_respond_internal(struct emu_response *resp);
+/* Add {"message": ...} under "requestBody[.path]" to `details`. */
+void emu_detail(json_t *details, const char *path, const char *fmt, ...)
+	HT_PRINTF(3, 4);
+const char *emu_status_text(int status);
+
+/* util.c: misc */
+int emu_parse_int(int64_t *out, const char *s, int64_t min, int64_t max);
+int emu_key_equal(const char *given, size_t len, const char *key);
+/* A JSON object from text we wrote ourselves; NULL only on a bug. */
+json_t *emu_json_load(const char *text);
+
+/* store.c */
+enum emu_tbl emu_tbl_of(enum ht_kind kind);
+int emu_store_open(struct emu *e, const char *path);
+void emu_store_close(struct emu *e);
+int emu_store_begin(struct emu *e);
+int emu_store_commit(struct emu *e);
+void emu_store_rollback(struct emu *e);
+/* The next timestamp (strictly after every earlier one), persisted. */
+int emu_store_tick(struct emu *e, int64_t *ms);
+int emu_store_alloc_id(struct emu *e, enum emu_tbl tbl, int64_t *id);
+int emu_store_save_meta(struct emu *e);
+/* Drop every resource and run (a seed or a reset). */
+int emu_store_clear(struct emu *e);
+
+struct emu_row {
+	enum emu_tbl tbl;
+	int64_t id;
+	enum ht_kind kind;
+	char *slug;
+	char *name;
+	char created_at[EMU_TIME_LEN];
+	char updated_at[EMU_TIME_LEN];
+	int64_t ref1, ref2; /* model: source; sync: model, destination;
+			     * relationship: from, to (0 for none) */
+	char *last_run_at;  /* syncs */
+	char *doc;          /* the resource as the API shows it */
+	char *ext;          /* extension members, "{...}", or NULL */
+};
+void emu_row_release(struct emu_row *row);
+/* HT_ENOTFOUND when there is no such row. */
+int emu_store_get(struct emu *e, enum emu_tbl tbl, int64_t id,
+		  struct emu_row *out);
+int emu_store_find_slug(struct emu *e, enum emu_tbl tbl, const char *slug,
+			int64_t *id);
+int emu_store_exists(struct emu *e, enum emu_tbl tbl, int64_t id);
+int emu_store_insert(struct emu *e, const struct emu_row *row);
+/* Every column but tbl and id. */
+int emu_store_update(struct emu *e, const struct emu_row *row);
+int emu_store_delete(struct emu *e, enum emu_tbl tbl, int64_t id);
+/* Ids of the rows of `tbl` whose ref1 (which = 1) or ref2 is `ref`. */
+int emu_store_ids_by_ref(struct emu *e, enum emu_tbl tbl, int which,
+			 int64_t ref, int64_t **ids, size_t *nr);
+sqlite3_stmt *emu_store_prepare(struct emu *e, const char *sql);
+/* The cached "SELECT doc, ext ... WHERE rowid = ?1"; reset it after use. */
+sqlite3_stmt *emu_store_doc_by_rowid(struct emu *e);
+int emu_store_error(struct emu *e, const char *what);
+
+/* fields.c */
+struct emu_field;
+int emu_fields_init(void);
+/*
+ * Check `body` for `op` on `kind`: every problem is added to `details`,
+ * under "requestBody.<prefix>.<field>" (`prefix` may be NULL).
+ */
+void emu_fields_check(enum ht_kind kind, enum emu_op op, const json_t *body,
+		      const char *prefix, json_t *details);
+/*
+ * Apply a checked `body` to `state`, normalised (ids as integers, times
+ * as "....sssZ").  Returns 1 if anything changed, else 0.
+ */
+int emu_fields_apply(enum ht_kind kind, enum emu_op op, const json_t *body,
+		     json_t *state);
+/* Checks on the whole state after a change (query keys, schema rules). */
+void emu_fields_check_state(enum ht_kind kind, const json_t *state,
+			    const char *prefix, json_t *details);
+/*
+ * Defaults for fields absent from a new resource, and the fields computed
+ * from others (a sync's referencedColumns and status, dbt details).
+ */
+void emu_fields_defaults(enum ht_kind kind, json_t *state);
+/*
+ * The references of a state: (kind, id, field) triples, e.g. a sync's
+ * model and destination.  Returns how many were stored in `out`.
+ */
+struct emu_ref {
+	enum ht_kind kind;
+	int64_t id;
+	const char *field;
+};
+size_t emu_fields_refs(enum ht_kind kind, const json_t *state,
+		       struct emu_ref *out, size_t max);
+/* Render the API document and the extension members from `state`. */
+void emu_fields_render(enum ht_kind kind, const json_t *state,
+		       struct ht_strbuf *doc, struct ht_strbuf *ext);
+/* Describe the table (for --help-fields and the docs). */
+void emu_fields_describe(struct ht_strbuf *out);
+/* The kinds the emulator serves, in API order. */
+extern const enum ht_kind emu_kinds[];
+extern const size_t emu_nkinds;
+const char *emu_kind_api_path(enum ht_kind kind);
+/* "sources", "parentModels"...: the key of a kind in seeds. */
+const char *emu_kind_seed_key(enum ht_kind kind);
+
+/* resource.c */
+void emu_resource_create(struct emu *e, enum ht_kind kind, enum emu_op op,
+			 const json_t *body, struct emu_response *resp);
+void emu_resource_update(struct emu *e, enum ht_kind kind, int64_t id,
+			 enum emu_op op, const json_t *body,
+			 struct emu_response *resp);
+void emu_resource_delete(struct emu *e, enum ht_kind kind, int64_t id,
+			 int cascade, struct emu_response *resp);
+void emu_resource_get(struct emu *e, enum ht_kind kind, int64_t id,
+		      struct emu_response *resp);
+void emu_resource_list(struct emu *e, enum ht_kind kind,
+		       const struct emu_request *req,
+		       struct emu_response *resp);
+void emu_list_cache_release(struct emu *e);
+/* `offset` and `limit` of a list: 0, or -1 with a 400 answered. */
+int emu_list_paging(const struct emu_request *req, int64_t *offset,
+		    int64_t *limit, struct emu_response *resp);
+/* Recompute the `syncs` arrays of a model and of a destination. */
+int emu_resource_refresh_syncs(struct emu *e, int64_t model_id,
+			       int64_t destination_id);
+/* Fill `row` (columns and rendered text) from a resource's state. */
+void emu_row_from_state(struct emu_row *row, enum ht_kind kind,
+			const json_t *state);
+/* The document of a row as `kind`'s endpoint shows it. */
+void emu_row_output(struct ht_strbuf *out, const struct emu_row *row,
+		    int with_ext);
+int emu_kind_matches(enum ht_kind endpoint, enum ht_kind row_kind);
+
+/* runs.c */
+int emu_runs_settle(struct emu *e);
+void emu_runs_trigger(struct emu *e, int64_t sync_id, const json_t *body,
+		      struct emu_response *resp);
+void emu_runs_trigger_custom(struct emu *e, const json_t *body,
+			     struct emu_response *resp);
+void emu_runs_list(struct emu *e, int64_t sync_id,
+		   const struct emu_request *req, struct emu_response *resp);
+int emu_runs_load_state(struct emu *e);
+
+/* api.c */
+void emu_api_handle(struct emu *e, struct emu_request *req,
+		    struct emu_response *resp);
+int emu_check_bearer(const char *authorization, const char *key,
+		     const char **why);
+
+/* admin.c */
+void emu_admin_handle(struct emu *e, struct emu_request *req,
+		      struct emu_response *resp);
+/* Replace the workspace with a seed (a JSON document). */
+int emu_seed_load(struct emu *e, const json_t *seed, json_t *details);
+int emu_seed_load_file(struct emu *e, const char *path);
+int emu_export(struct emu *e, struct ht_strbuf *out);
+
+/* server.c */
+struct emu_server;
+/* Start listening; `url` gets "http://127.0.0.1:PORT" (the real port). */
+int emu_server_start(struct emu_server **out, struct emu *e,
+		     const char *listen, int allow_remote,
+		     struct ht_strbuf *url);
+void emu_server_stop(struct emu_server *s);
+int emu_settings_set_rate(struct emu *e, const char *spec);
+void emu_log_reset(struct emu *e);
+void emu_log_json(struct emu *e, int64_t since, json_t *out);
+void emu_faults_clear(struct emu *e);
+int emu_fault_add(struct emu *e, const json_t *spec, json_t *details,
+		  int64_t *id);
+json_t *emu_faults_json(struct emu *e);
+
+/* generate.c */
+int emu_generate_main(int argc, const char **argv);
+
+#endif

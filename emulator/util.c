@@ -1,0 +1,346 @@
+/*
+ * Small helpers: time, query arguments, JSON response bodies.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/error.h"
+#include "hightouch/json.h"
+
+#include "emulator.h"
+
+int64_t emu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t emu_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void emu_sleep_ms(int ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void emu_format_time(char out[EMU_TIME_LEN], int64_t ms)
+{
+	time_t secs = (time_t)(ms / 1000);
+	int frac = (int)(ms % 1000);
+	char buf[96];
+	struct tm tm;
+
+	if (frac < 0) {
+		frac += 1000;
+		secs--;
+	}
+	if (!gmtime_r(&secs, &tm))
+		memset(&tm, 0, sizeof(tm));
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		 (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	memcpy(out, buf, EMU_TIME_LEN - 1);
+	out[EMU_TIME_LEN - 1] = '\0';
+}
+
+/* `n` decimal digits at `*p`, advanced; -1 if not there. */
+static int digits(const char **p, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	return v;
+}
+
+int emu_parse_time(int64_t *ms, const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30,
+				     31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
+	const char *p = s;
+	struct tm tm;
+	time_t t;
+
+	if (!s)
+		return -1;
+	if ((y = digits(&p, 4)) < 0 || *p++ != '-' ||
+	    (mo = digits(&p, 2)) < 0 || *p++ != '-' ||
+	    (d = digits(&p, 2)) < 0)
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+		return -1;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if ((h = digits(&p, 2)) < 0 || *p++ != ':' ||
+		    (mi = digits(&p, 2)) < 0)
+			return -1;
+		if (*p == ':') {
+			p++;
+			if ((sec = digits(&p, 2)) < 0)
+				return -1;
+			if (*p == '.') {
+				int scale = 100;
+
+				p++;
+				if (*p < '0' || *p > '9')
+					return -1;
+				while (*p >= '0' && *p <= '9') {
+					frac += (*p - '0') * scale;
+					scale /= 10;
+					p++;
+				}
+			}
+		}
+		if (h > 23 || mi > 59 || sec > 60)
+			return -1;
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int sign = *p == '-' ? -1 : 1, oh, om;
+
+			p++;
+			if ((oh = digits(&p, 2)) < 0)
+				return -1;
+			if (*p == ':')
+				p++;
+			if ((om = digits(&p, 2)) < 0 || oh > 23 || om > 59)
+				return -1;
+			off = sign * (oh * 60 + om);
+		} else {
+			return -1;
+		}
+	}
+	if (*p)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	*ms = ((int64_t)t - (int64_t)off * 60) * 1000 + frac;
+	return 0;
+}
+
+void emu_request_add_arg(struct emu_request *req, const char *key,
+			 const char *value)
+{
+	struct emu_arg *a;
+
+	HT_ALLOC_GROW(req->args, req->nargs + 1, req->args_alloc);
+	a = &req->args[req->nargs++];
+	a->key = ht_xstrdup(key ? key : "");
+	a->value = value ? ht_xstrdup(value) : NULL;
+}
+
+void emu_request_release(struct emu_request *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->nargs; i++) {
+		free(req->args[i].key);
+		free(req->args[i].value);
+	}
+	free(req->args);
+	req->args = NULL;
+	req->nargs = req->args_alloc = 0;
+}
+
+const char *emu_arg(const struct emu_request *req, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < req->nargs; i++)
+		if (!strcmp(req->args[i].key, key))
+			return req->args[i].value ? req->args[i].value : "";
+	return NULL;
+}
+
+const char *emu_status_text(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Payload Too Large";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Error";
+	}
+}
+
+void emu_respond(struct emu_response *resp, int status, const char *json)
+{
+	resp->status = status;
+	ht_strbuf_reset(&resp->body);
+	ht_strbuf_addstr(&resp->body, json);
+}
+
+void emu_respond_json(struct emu_response *resp, int status, const json_t *v)
+{
+	resp->status = status;
+	ht_strbuf_reset(&resp->body);
+	if (ht_json_dump(&resp->body, v) < 0)
+		emu_respond_internal(resp);
+}
+
+void emu_respond_error(struct emu_response *resp, int status,
+		       const char *message, const char *fmt, ...)
+{
+	struct ht_strbuf details = HT_STRBUF_INIT;
+	json_t *v;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ht_strbuf_vaddf(&details, fmt, ap);
+	va_end(ap);
+	v = json_pack("{s:s, s:s%}", "message", message, "details",
+		      details.buf, details.len);
+	if (v)
+		emu_respond_json(resp, status, v);
+	else
+		emu_respond_internal(resp);
+	json_decref(v);
+	ht_strbuf_release(&details);
+}
+
+void emu_respond_invalid(struct emu_response *resp, int status,
+			 const json_t *details)
+{
+	json_t *v = json_object();
+
+	json_object_set_new(v, "message", json_string("Validation failed"));
+	json_object_set(v, "details", (json_t *)details);
+	emu_respond_json(resp, status, v);
+	json_decref(v);
+}
+
+void emu_respond_internal(struct emu_response *resp)
+{
+	resp->status = 500;
+	ht_strbuf_reset(&resp->body);
+	ht_strbuf_addstr(&resp->body, "\"Internal Server Error\"");
+}
+
+void emu_detail(json_t *details, const char *path, const char *fmt, ...)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT, msg = HT_STRBUF_INIT;
+	va_list ap;
+
+	ht_strbuf_addstr(&key, "requestBody");
+	if (path && *path)
+		ht_strbuf_addf(&key, ".%s", path);
+	va_start(ap, fmt);
+	ht_strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	/* the first problem with a member is the one reported */
+	if (!json_object_get(details, key.buf))
+		json_object_set_new(details, key.buf,
+				    json_pack("{s:s%}", "message", msg.buf,
+					      msg.len));
+	ht_strbuf_release(&key);
+	ht_strbuf_release(&msg);
+}
+
+int emu_parse_int(int64_t *out, const char *s, int64_t min, int64_t max)
+{
+	int64_t v = 0;
+	const char *p = s;
+	int neg = 0;
+
+	if (!s || !*s)
+		return -1;
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (!*p)
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (v > (INT64_MAX - (*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	if (neg)
+		v = -v;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Compare without leaking, through timing, how much of the key matched. */
+int emu_key_equal(const char *given, size_t len, const char *key)
+{
+	size_t klen = strlen(key), i;
+	unsigned char diff = (unsigned char)(len != klen);
+
+	for (i = 0; i < klen; i++)
+		diff |= (unsigned char)(key[i] ^ (i < len ? given[i] : 0));
+	return !diff;
+}
+
+json_t *emu_json_load(const char *text)
+{
+	json_t *v = NULL;
+
+	if (!text)
+		return NULL;
+	if (ht_json_parse(&v, text, strlen(text), EMU_ADMIN_BODY_MAX,
+			  "stored document") < 0)
+		return NULL;
+	return v;
+}
