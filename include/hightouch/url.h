@@ -1,0 +1,73 @@
+#ifndef HIGHTOUCH_URL_H
+#define HIGHTOUCH_URL_H
+
+/*
+ * Remote URLs: what `git clone hightouch://...` hands to the helper, and
+ * what the hooks read from `remote.<name>.url`.
+ *
+ * Forms (docs/git-remote-hightouch.1):
+ *
+ *   hightouch://WORKSPACE                 https://api.hightouch.com/api/v1
+ *   hightouch://HOST[:PORT]/WORKSPACE     https://HOST[:PORT]/api/v1
+ *   hightouch::https://HOST[:PORT]/WORKSPACE
+ *                                         https://HOST[:PORT]/api/v1
+ *   hightouch::http://HOST[:PORT]/WORKSPACE
+ *                                         http://HOST[:PORT]/api/v1
+ *
+ * git strips `hightouch::` before it runs the helper, so the helper sees
+ * `https://...` or `http://...`; a `hightouch::` prefix is accepted too,
+ * and so are `WORKSPACE` and `HOST[:PORT]/WORKSPACE` alone (what
+ * `hightouch::WORKSPACE` gives).  One trailing slash is ignored.
+ *
+ * HOST is a DNS name, an IPv4 address, or an IPv6 address in brackets;
+ * PORT is 1 to 65535; WORKSPACE follows the slug rules of kinds.h (it
+ * names the manifest and aliases files).  Plain http is accepted only to
+ * a loopback host (127.0.0.0/8, ::1, localhost) unless the caller allows
+ * it (the `hightouch.allowHttp` setting).  A URL with credentials in it
+ * (`user:key@host`) is refused: the API key never travels in a URL.
+ * Messages never quote a URL that holds an '@'.
+ */
+
+#include <stddef.h>
+
+#define HT_URL_DEFAULT_HOST "api.hightouch.com"
+#define HT_URL_API_PATH "/api/v1"
+/* Longer URLs are refused. */
+#define HT_URL_MAX 2048
+
+enum ht_url_flags {
+	/* Accept http:// to any host, not only to loopback. */
+	HT_URL_ALLOW_HTTP = (1 << 0),
+};
+
+struct ht_url {
+	char *scheme;    /* "https" or "http" */
+	char *host;      /* lower case, IPv6 without brackets: "::1" */
+	unsigned port;   /* 0 when the URL gave none */
+	char *authority; /* "host", "host:port", "[::1]:port": as git's
+			  * credential protocol and messages name it */
+	char *workspace; /* the WORKSPACE part, as given */
+	char *api_base;  /* "https://host[:port]/api/v1", no final slash */
+};
+
+#define HT_URL_INIT { NULL, NULL, 0, NULL, NULL, NULL }
+
+/*
+ * Parse `url` into `out` (initialised with HT_URL_INIT or released).
+ * Returns 0, or HT_EINVALID with a message (and `out` left empty) for a
+ * URL that is malformed, has credentials, or asks for plain http to a host
+ * that is not loopback without HT_URL_ALLOW_HTTP.
+ */
+int ht_url_parse(struct ht_url *out, const char *url, unsigned flags);
+
+/* Free the members; `u` is then as HT_URL_INIT.  Safe to call twice. */
+void ht_url_release(struct ht_url *u);
+
+/*
+ * 1 if `host` (as in struct ht_url: no brackets) is a loopback address:
+ * 127.0.0.0/8, ::1, ::ffff:127.x.y.z, or "localhost" (any case, with or
+ * without a final dot).
+ */
+int ht_url_host_is_loopback(const char *host);
+
+#endif

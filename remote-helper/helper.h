@@ -1,0 +1,346 @@
+#ifndef REMOTE_HELPER_H
+#define REMOTE_HELPER_H
+
+/*
+ * git-remote-hightouch: interfaces between its files.
+ *
+ *   main.c        arguments, environment, the protocol handlers (list,
+ *                 import, push), `fatal:` and the exit status
+ *   run.c         git child processes (config, rev-parse, credential)
+ *   config.c      the helper's git configuration
+ *   credential.c  the API key: HIGHTOUCH_API_KEY or `git credential`
+ *   repo.c        libgit2: the object database, trees, commits, packs
+ *   state.c       the per-remote state under $GIT_DIR/hightouch/<remote>/
+ *   listing.c     reading each list of the API, whole or from its tail
+ *   import.c      from listings to files and commits
+ *   progress.c    git-style progress lines and HT_TRACE
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <git2.h>
+#include <jansson.h>
+
+#include "hightouch/client.h"
+#include "hightouch/kinds.h"
+#include "hightouch/protocol.h"
+#include "hightouch/strbuf.h"
+#include "hightouch/url.h"
+
+/* The one branch a workspace has. */
+#define HELPER_BRANCH "refs/heads/main"
+/* Identity of commits when the server does not say who made a change. */
+#define HELPER_DEFAULT_NAME "Hightouch"
+#define HELPER_DEFAULT_EMAIL "noreply@hightouch.com"
+
+/*
+ * progress.c
+ */
+struct progress;
+
+/* Set once from the protocol options and HT_TRACE. */
+struct output {
+	int verbosity; /* git's: 0 -q, 1 default, 2 -v */
+	int progress;  /* git asked for progress */
+	int trace;     /* HT_TRACE */
+};
+extern struct output helper_out;
+
+/* A message on stderr at `level` or above ("warning: ...", "...\n"). */
+void say(int level, const char *fmt, ...) HT_PRINTF(2, 3);
+/* "trace: <what>: ..." on stderr with HT_TRACE. */
+void trace(const char *what, const char *fmt, ...) HT_PRINTF(2, 3);
+
+/*
+ * For tests only: with HT_TEST_CRASH_AT=N in the environment, the N-th
+ * call (from 1) kills the helper with SIGKILL, so that a test can stop it
+ * at every point where it writes something and check what it leaves.
+ */
+void crash_point(const char *where);
+
+/* `title: N` (or `title: P% (N/TOTAL)`) with `\r`, then ", done." */
+struct progress *progress_start(const char *title, uint64_t total);
+void progress_update(struct progress *p, uint64_t n);
+/* Print the final line and free; NULL is accepted. */
+void progress_stop(struct progress **p);
+
+/*
+ * run.c: git as a child process.  stdin gets `in` (may be NULL), stdout
+ * is captured into `out` (may be NULL: discarded), stderr is inherited.
+ * Returns the exit status (>= 0), or an error when git cannot be run.
+ */
+int run_git(struct ht_strbuf *out, const char *in, size_t in_len,
+	    const char *const *argv);
+
+/*
+ * config.c
+ */
+struct helper_config {
+	int allow_http;
+	int full_resync;
+	char *author_name;  /* hightouch.authorName, or the default */
+	char *author_email; /* hightouch.authorEmail, or the default */
+	char *prefix;       /* remote.<name>.hightouchPath, normalised */
+	unsigned page_size; /* hightouch.pageSize, 1..1000, default 100 */
+	unsigned retries;   /* hightouch.retries, 0..20, default 6 */
+};
+
+/* Read it with `git config`; `remote` may be NULL (no remote). */
+int config_read(struct helper_config *cfg, const char *remote);
+void config_release(struct helper_config *cfg);
+
+/*
+ * credential.c
+ */
+struct credential {
+	char *protocol, *host, *path; /* what `git credential` is asked */
+	char *username, *password;    /* password: the API key */
+	int from_git;                 /* came from `git credential fill` */
+};
+
+/*
+ * The API key for `url`: HIGHTOUCH_API_KEY, else `git credential fill`.
+ * On failure `c` is left released.
+ */
+int credential_fill(struct credential *c, const struct ht_url *url);
+/* Tell git's credential helpers that the key worked, or did not. */
+void credential_approve(struct credential *c);
+void credential_reject(struct credential *c);
+/* Wipe and free. */
+void credential_release(struct credential *c);
+
+/*
+ * repo.c
+ */
+struct repo {
+	char *gitdir;    /* $GIT_DIR */
+	char *commondir; /* where objects and refs live */
+	git_odb *odb;
+	git_repository *repo; /* wraps `odb`: objects only */
+	char *objects;   /* the object directory */
+	git_odb_backend *mempack;
+	git_oid *packed; /* objects written since repo_pack_begin() */
+	size_t packed_nr, packed_alloc;
+	size_t written;  /* objects written by this process */
+};
+
+#define REPO_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
+
+/* The libgit2 error of `ret`, as an ht error: "<what>: <libgit2's>". */
+int git2_error(int ret, const char *what);
+
+/*
+ * Open the object database of the repository at `gitdir`, following
+ * `commondir` for linked worktrees.  A repository that is not SHA-1 is
+ * refused (HT_EUNSUPPORTED) before anything is written.
+ */
+int repo_open(struct repo *r, const char *gitdir);
+void repo_close(struct repo *r);
+/* From now on, write objects to memory; repo_pack_finish() packs them. */
+int repo_pack_begin(struct repo *r);
+/* Write the objects gathered since repo_pack_begin() as one pack. */
+int repo_pack_finish(struct repo *r);
+
+int repo_write_blob(struct repo *r, git_oid *out, const void *buf,
+		    size_t len);
+/* The id `buf` would have as a blob, without writing it. */
+int repo_hash_blob(git_oid *out, const void *buf, size_t len);
+/* HT_ENOTFOUND when there is no such blob at `path` in `tree`. */
+int repo_read_path(struct repo *r, struct ht_strbuf *out,
+		   const git_oid *tree, const char *path, git_oid *blob_id);
+/* The blob id at `path`, or HT_ENOTFOUND. */
+int repo_path_id(struct repo *r, git_oid *out, const git_oid *tree,
+		 const char *path);
+
+/* One change to a tree: `path` gets blob `id`, or goes when `remove`. */
+struct tree_change {
+	char *path;
+	git_oid id;
+	int remove;
+	size_t seq; /* of two changes to one path, the later wins */
+};
+/*
+ * A new tree: `base` (NULL for the empty tree) with `changes` applied
+ * (sorted in place).  Directories left empty disappear.
+ */
+int repo_tree_update(struct repo *r, git_oid *out, const git_oid *base,
+		     struct tree_change *changes, size_t nr);
+/* The tree of a commit. */
+int repo_commit_tree(struct repo *r, git_oid *out, const git_oid *commit);
+/* HT_ENOTFOUND if the object is not in the database. */
+int repo_has_commit(struct repo *r, const git_oid *id);
+
+struct ident {
+	const char *name;
+	const char *email;
+};
+/*
+ * Write a commit of `tree` on `parent` (NULL for a root commit), author
+ * and committer dated `when` (seconds since the epoch, +0000).
+ */
+int repo_commit(struct repo *r, git_oid *out, const git_oid *tree,
+		const git_oid *parent, const struct ident *author,
+		const struct ident *committer, int64_t when,
+		const char *message);
+
+/*
+ * state.c
+ */
+
+/* The order of lists of updatedAt, as detected. */
+enum list_dir {
+	DIR_UNKNOWN,
+	DIR_ASC,
+	DIR_DESC,
+	DIR_NONE, /* not sorted: always read the whole list */
+};
+
+/* What is known of one list of the API (one per kind with an endpoint). */
+struct list_state {
+	int valid;
+	uint64_t count;
+	enum list_dir dir;
+	/* the newest item, by (updatedAt, id) */
+	int64_t newest_id, newest_ms;
+};
+
+/* Tables of ids: the four model kinds share one. */
+enum id_table {
+	TBL_SOURCE,
+	TBL_DESTINATION,
+	TBL_MODEL,
+	TBL_SYNC,
+	TBL_RELATIONSHIP,
+	TBL__COUNT
+};
+
+/* One resource the helper has seen. */
+struct resource {
+	enum id_table table;
+	int64_t id;
+	/* the kind of its file, or HT_KIND__COUNT when it has none (an
+	 * audience, or a sync of one) */
+	enum ht_kind kind;
+	int64_t updated_ms;
+	char *slug;
+};
+
+struct state {
+	char *dir; /* $GIT_COMMON_DIR/hightouch/<remote> */
+	int lock_fd;
+	/* header */
+	int loaded;
+	char *source;   /* api base and workspace the state is about */
+	char *prefix;
+	git_oid commit;
+	int schema;     /* 1 the server has the schema extension, 0 not, -1 ? */
+	struct list_state lists[HT_KIND__COUNT];
+	char *map_id;   /* hash of the resources file */
+	/* resources, sorted by (table, id), loaded by state_load_map() */
+	int map_loaded;
+	struct resource *res;
+	size_t nr, alloc;
+	size_t *slots, nslots; /* hash table: index + 1 into res */
+};
+
+/* Open (creating the directory) and lock the state of `remote`. */
+int state_open(struct state *s, const char *commondir, const char *remote);
+/* Read the header; 0 and s->loaded = 0 when it is missing or corrupt. */
+int state_load(struct state *s);
+/* Read the resources; 0 or HT_EINVALID when missing or corrupt. */
+int state_load_map(struct state *s);
+/* Write the resources and the header, each atomically. */
+int state_save(struct state *s);
+/* Forget every resource (a full resync starts from none). */
+void state_clear_map(struct state *s);
+void state_release(struct state *s);
+
+enum id_table table_of(enum ht_kind kind);
+struct resource *state_find(struct state *s, enum id_table t, int64_t id);
+/* Add or replace; `slug` is copied.  Keeps the order. */
+struct resource *state_set(struct state *s, enum id_table t, int64_t id,
+			   enum ht_kind kind, int64_t updated_ms,
+			   const char *slug);
+void state_remove(struct state *s, enum id_table t, int64_t id);
+/* 1 if `r` is an item of the list of `list` (a kind with an endpoint). */
+int state_in_list(const struct resource *r, enum ht_kind list, int schema);
+
+/* ISO 8601 date-time -> milliseconds since the epoch; -1 if invalid. */
+int64_t parse_time_ms(const char *s);
+
+/*
+ * listing.c
+ */
+
+/* One item of a list, as the API sent it. */
+struct item {
+	json_t *json;
+	int64_t id;
+	int64_t updated_ms;
+};
+
+struct listing {
+	enum ht_kind list;
+	int same;        /* nothing changed since the state */
+	int full;        /* `items` is the whole list, else what changed */
+	int unavailable; /* 404: the server has no such list */
+	struct item *items;
+	size_t nr, alloc;
+	struct list_state next; /* the list's state after this fetch */
+	struct ht_page probe;   /* listing_probe()'s page, for reuse */
+	size_t probe_offset;
+};
+
+struct list_ctx {
+	struct ht_client *client;
+	struct state *state;
+	unsigned page_size;
+	struct progress *progress;
+	uint64_t seen; /* items read, for progress */
+	/*
+	 * Optional, for whole listings: called with each page's items
+	 * (l->items[from..from+n)), which it may consume (json_decref()
+	 * and NULL their `json`) while the next pages are read.
+	 */
+	int (*page_cb)(struct listing *l, size_t from, size_t n,
+		       void *payload);
+	void *page_payload;
+};
+
+/*
+ * Cheap check, from the state's header alone (one or two requests): is
+ * the list of `list` as the state has it?  Sets l->same.
+ */
+int listing_probe(struct list_ctx *ctx, struct listing *l, enum ht_kind list);
+/*
+ * Read what changed since the state (which must have its resources
+ * loaded), or, when that cannot be told from the list's tail or `full`
+ * is set, the whole list.
+ */
+int listing_fetch(struct list_ctx *ctx, struct listing *l, enum ht_kind list,
+		  int full);
+/* Free the items (and the probe page), keeping what l->next says. */
+void listing_drop_items(struct listing *l);
+void listing_release(struct listing *l);
+
+/*
+ * import.c
+ */
+struct import_opts {
+	const char *remote;     /* the remote's name (or a hash of the URL) */
+	const struct ht_url *url;
+	const struct helper_config *cfg;
+	struct ht_client *client;
+};
+
+/*
+ * Bring the private ref's history up to date with the workspace: write
+ * the objects and the state, and set `*out` to the commit the private ref
+ * must point at.  `private_ref` is the current value (NULL if none).
+ */
+int import_run(struct repo *r, struct state *s, const struct import_opts *o,
+	       const git_oid *private_ref, git_oid *out);
+
+#endif

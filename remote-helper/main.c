@@ -1,0 +1,370 @@
+/*
+ * git-remote-hightouch: the git remote helper for hightouch:// URLs.
+ *
+ * git runs it as `git-remote-hightouch <remote> <url>` with GIT_DIR set
+ * (unset for `git ls-remote` outside a repository) and talks to it on
+ * stdin/stdout (gitremote-helpers(7); common/protocol.c has the loop).
+ * See docs/git-remote-hightouch.1.
+ *
+ * Exit status: 0 when git ends the session; 128 with "fatal: <message>"
+ * on stderr for any error (the message of the failed step, as set by the
+ * code below it); 129 for bad arguments.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <git2.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/client.h"
+#include "hightouch/error.h"
+#include "hightouch/protocol.h"
+#include "hightouch/url.h"
+
+#include "helper.h"
+
+struct helper {
+	const char *remote;     /* argv[1] */
+	const char *url_text;   /* argv[2] */
+	char *name;             /* the remote's name in refs and state */
+	char *private_ref;      /* refs/hightouch/<name>/heads/main */
+	char *refspec;
+	const char *gitdir;     /* NULL outside a repository */
+	struct helper_config cfg;
+	struct ht_url url;
+	struct credential cred;
+	int have_cred;
+	struct ht_client *client;
+	int libgit2;
+};
+
+static int env_true(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0") && strcasecmp(v, "false") &&
+	       strcasecmp(v, "no") && strcasecmp(v, "off");
+}
+
+/*
+ * The remote's name as it goes into refs/hightouch/<name>/ and the state
+ * directory.  git validates configured remote names; for a URL given on
+ * the command line (`git fetch hightouch://x`, `git ls-remote`), argv[1]
+ * is the URL itself, which is no ref component: use a hash of it, as
+ * git-remote-hg does.
+ */
+static int private_name(struct helper *h)
+{
+	const char *s = h->remote;
+	size_t len = strlen(s), i;
+	int ok = len && strcmp(s, h->url_text) && s[0] != '.' &&
+		 s[0] != '/' && s[len - 1] != '/' && !strstr(s, "..") &&
+		 !strstr(s, "//") &&
+		 !(len >= 5 && !strcmp(s + len - 5, ".lock"));
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid id;
+	int ret;
+
+	for (i = 0; ok && i < len; i++) {
+		unsigned char c = s[i];
+
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		     (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		     c == '.' || c == '/';
+	}
+	if (ok) {
+		h->name = ht_xstrdup(s);
+		return 0;
+	}
+	ret = repo_hash_blob(&id, h->url_text, strlen(h->url_text));
+	if (ret < 0)
+		return ret;
+	git_oid_tostr(hex, 17, &id);
+	ht_strbuf_addf(&sb, "url-%s", hex);
+	h->name = ht_strbuf_detach(&sb, NULL);
+	return 0;
+}
+
+/* The private ref's commit, if the repository has it. */
+static int read_private_ref(struct helper *h, git_oid *out, int *found)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	const char *argv[] = { "rev-parse", "--verify", "-q", NULL, NULL };
+	struct ht_strbuf rev = HT_STRBUF_INIT;
+	int ret;
+
+	*found = 0;
+	ht_strbuf_addf(&rev, "%s^{commit}", h->private_ref);
+	argv[3] = rev.buf;
+	ret = run_git(&sb, NULL, 0, argv);
+	if (ret < 0)
+		goto cleanup;
+	if (ret > 0) {
+		ret = 0; /* no such ref */
+		goto cleanup;
+	}
+	while (sb.len && sb.buf[sb.len - 1] == '\n')
+		ht_strbuf_setlen(&sb, sb.len - 1);
+	if (sb.len != GIT_OID_HEXSZ || git_oid_fromstr(out, sb.buf) < 0) {
+		ret = ht_error_set(HT_EINVALID, "'git rev-parse %s' printed "
+				   "no object id", h->private_ref);
+		goto cleanup;
+	}
+	*found = 1;
+cleanup:
+	ht_strbuf_release(&sb);
+	ht_strbuf_release(&rev);
+	return ret;
+}
+
+static int handle_list(struct ht_proto *p, int for_push, void *payload)
+{
+	struct helper *h = payload;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid id;
+	int found = 0, ret;
+
+	if (p->opts.object_format)
+		ht_proto_printf(p, ":object-format sha1\n");
+	if (for_push && h->gitdir) {
+		ret = read_private_ref(h, &id, &found);
+		if (ret < 0)
+			return ret;
+	}
+	if (found)
+		ht_proto_printf(p, "%s %s\n",
+				git_oid_tostr(hex, sizeof(hex), &id),
+				HELPER_BRANCH);
+	else
+		ht_proto_printf(p, "? %s\n", HELPER_BRANCH);
+	ht_proto_printf(p, "@%s HEAD\n\n", HELPER_BRANCH);
+	return 0;
+}
+
+static int make_client(struct helper *h)
+{
+	struct ht_client_options opts = HT_CLIENT_OPTIONS_INIT;
+	int ret;
+
+	if (h->client)
+		return 0;
+	if (!h->have_cred) {
+		ret = credential_fill(&h->cred, &h->url);
+		if (ret < 0)
+			return ret;
+		h->have_cred = 1;
+	}
+	opts.base_url = h->url.api_base;
+	opts.api_key = h->cred.password;
+	/*
+	 * The API's 200 requests per 10 s are per workspace, shared with
+	 * every other client: by default, retry for about one window.
+	 */
+	opts.max_retries = h->cfg.retries;
+	opts.allow_http = h->cfg.allow_http;
+	if (helper_out.trace) {
+		opts.trace = ht_client_trace_to_file;
+		opts.trace_payload = stderr;
+	}
+	return ht_client_new(&h->client, &opts);
+}
+
+static int do_import(struct helper *h, git_oid *out)
+{
+	struct repo r = REPO_INIT;
+	struct state s;
+	struct import_opts o;
+	git_oid base;
+	int found = 0, ret, state_open_ok = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.lock_fd = -1;
+	if (!h->gitdir) {
+		ret = ht_error_set(HT_EINVALID, "cannot import without a git "
+				   "repository (GIT_DIR is not set)");
+		goto cleanup;
+	}
+	/* refuses sha256 before anything is written */
+	ret = repo_open(&r, h->gitdir);
+	if (ret < 0)
+		goto cleanup;
+	ret = state_open(&s, r.commondir, h->name);
+	if (ret < 0)
+		goto cleanup;
+	state_open_ok = 1;
+	ret = read_private_ref(h, &base, &found);
+	if (ret < 0)
+		goto cleanup;
+	ret = make_client(h);
+	if (ret < 0)
+		goto cleanup;
+
+	o.remote = h->name;
+	o.url = &h->url;
+	o.cfg = &h->cfg;
+	o.client = h->client;
+	ret = import_run(&r, &s, &o, found ? &base : NULL, out);
+	if (!ret)
+		credential_approve(&h->cred);
+	else if (ret == HT_EAUTH && ht_client_last_status(h->client) == 401)
+		credential_reject(&h->cred);
+cleanup:
+	if (state_open_ok)
+		state_release(&s);
+	repo_close(&r);
+	return ret;
+}
+
+static int handle_import(struct ht_proto *p, const char *const *refs,
+			 size_t nr, void *payload)
+{
+	struct helper *h = payload;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid id;
+	size_t i;
+	int ret;
+
+	/*
+	 * First of all: fast-import then fails, rather than ends quietly,
+	 * if we die before "done" (git does not look at our exit status).
+	 */
+	ht_proto_printf(p, "feature done\n");
+	ret = ht_proto_flush(p);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < nr; i++)
+		if (strcmp(refs[i], HELPER_BRANCH) && strcmp(refs[i], "HEAD"))
+			return ht_error_set(HT_EINVALID, "a hightouch remote "
+					    "has no ref '%s' (only '%s')",
+					    refs[i], HELPER_BRANCH);
+	helper_out.verbosity = p->opts.verbosity;
+	helper_out.progress = p->opts.progress;
+
+	ret = do_import(h, &id);
+	if (ret < 0)
+		return ret;
+	ht_proto_printf(p, "reset %s\n", h->private_ref);
+	ret = ht_proto_flush(p);
+	if (ret < 0)
+		return ret;
+	crash_point("in the middle of the fast-import stream");
+	ht_proto_printf(p, "from %s\n\ndone\n",
+			git_oid_tostr(hex, sizeof(hex), &id));
+	return 0;
+}
+
+static int handle_push(struct ht_proto *p, const struct ht_push_spec *specs,
+		       size_t nr, void *payload)
+{
+	size_t i;
+
+	(void)payload;
+	for (i = 0; i < nr; i++)
+		ht_proto_printf(p, "error %s push is not implemented yet\n",
+				specs[i].dst);
+	ht_proto_printf(p, "\n");
+	return 0;
+}
+
+static void helper_release(struct helper *h)
+{
+	ht_client_free(h->client);
+	if (h->have_cred)
+		credential_release(&h->cred);
+	ht_url_release(&h->url);
+	config_release(&h->cfg);
+	free(h->name);
+	free(h->private_ref);
+	free(h->refspec);
+}
+
+static int setup(struct helper *h)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	int ret;
+
+	h->gitdir = getenv("GIT_DIR");
+	if (h->gitdir && !*h->gitdir)
+		h->gitdir = NULL;
+	ret = private_name(h);
+	if (ret < 0)
+		return ret;
+	ret = config_read(&h->cfg, strcmp(h->name, h->remote) ? NULL :
+			  h->remote);
+	if (ret < 0)
+		return ret;
+	ret = ht_url_parse(&h->url, h->url_text,
+			   h->cfg.allow_http ? HT_URL_ALLOW_HTTP : 0);
+	if (ret < 0)
+		return ret;
+	ht_strbuf_addf(&sb, "refs/hightouch/%s/heads/main", h->name);
+	h->private_ref = ht_strbuf_detach(&sb, NULL);
+	ht_strbuf_addf(&sb, "refs/heads/*:refs/hightouch/%s/heads/*",
+		       h->name);
+	h->refspec = ht_strbuf_detach(&sb, NULL);
+	trace("helper", "remote '%s', api '%s', workspace '%s', git dir "
+	      "'%s'", h->name, h->url.api_base, h->url.workspace,
+	      h->gitdir ? h->gitdir : "(none)");
+	return 0;
+}
+
+int main(int argc, const char **argv)
+{
+	struct helper h;
+	struct ht_proto_handler handler;
+	struct ht_proto p;
+	int ret, proto_ready = 0;
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: git-remote-hightouch <remote> [<url>]\n"
+			"(git runs it for hightouch:// URLs; see "
+			"git-remote-hightouch(1))\n");
+		return 129;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	helper_out.trace = env_true("HT_TRACE");
+
+	memset(&h, 0, sizeof(h));
+	h.remote = argv[1];
+	h.url_text = argc == 3 ? argv[2] : argv[1];
+	if (git_libgit2_init() < 0) {
+		fprintf(stderr, "fatal: cannot initialise libgit2\n");
+		return 128;
+	}
+	h.libgit2 = 1;
+	/* we only link objects we have just written */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	ret = ht_client_global_init();
+	if (ret < 0)
+		goto cleanup;
+
+	ret = setup(&h);
+	if (ret < 0)
+		goto cleanup;
+
+	memset(&handler, 0, sizeof(handler));
+	handler.refspec = h.refspec;
+	handler.object_format = 1;
+	handler.list = handle_list;
+	handler.import = handle_import;
+	handler.push = handle_push;
+	handler.payload = &h;
+	ht_proto_init(&p, stdin, stdout, helper_out.trace ? stderr : NULL,
+		      &handler);
+	proto_ready = 1;
+	ret = ht_proto_run(&p);
+cleanup:
+	if (ret < 0)
+		fprintf(stderr, "fatal: %s\n", ht_error_message());
+	if (proto_ready)
+		ht_proto_release(&p);
+	helper_release(&h);
+	ht_client_global_cleanup();
+	if (h.libgit2)
+		git_libgit2_shutdown();
+	return ret < 0 ? 128 : 0;
+}

@@ -1,0 +1,546 @@
+/*
+ * The repository, through libgit2 1.5's object database only.
+ *
+ * libgit2 1.5 cannot open every repository git 2.39 can (sha256,
+ * worktreeConfig, reftable), and must not write refs next to git's own
+ * ref transaction, so the helper opens the object database alone
+ * (git_odb_open + git_repository_wrap_odb): blobs, trees and commits are
+ * written there, and refs are left to git (reference/remote-helpers.md,
+ * section 4).  Every libgit2 error stops in git2_error().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/error.h"
+
+#include "helper.h"
+
+/* The mempack backend goes before the loose and packed ones. */
+#define MEMPACK_PRIORITY 1000
+
+int git2_error(int ret, const char *what)
+{
+	const git_error *e = git_error_last();
+	const char *msg = e && e->message ? e->message : "unknown error";
+
+	return ht_error_set(ret == GIT_ENOTFOUND ? HT_ENOTFOUND : HT_ERROR,
+			    "%s: %s", what, msg);
+}
+
+/* `dir`/`path`, or `path` when it is absolute. */
+static char *join(const char *dir, const char *path)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	if (path[0] != '/')
+		ht_strbuf_addf(&sb, "%s/", dir);
+	ht_strbuf_addstr(&sb, path);
+	return ht_strbuf_detach(&sb, NULL);
+}
+
+static int find_commondir(struct repo *r)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	const char *env = getenv("GIT_COMMON_DIR");
+	char *path;
+	int ret;
+
+	if (env && *env) {
+		r->commondir = ht_xstrdup(env);
+		return 0;
+	}
+	path = join(r->gitdir, "commondir");
+	ret = ht_strbuf_read_file(&sb, path, 4096);
+	free(path);
+	if (ret == HT_ENOTFOUND) {
+		ht_error_clear();
+		r->commondir = ht_xstrdup(r->gitdir);
+		ret = 0;
+		goto cleanup;
+	}
+	if (ret < 0)
+		goto cleanup;
+	while (sb.len && (sb.buf[sb.len - 1] == '\n' ||
+			  sb.buf[sb.len - 1] == '\r'))
+		ht_strbuf_setlen(&sb, sb.len - 1);
+	if (!sb.len) {
+		ret = ht_error_set(HT_EINVALID, "'%s/commondir' is empty",
+				   r->gitdir);
+		goto cleanup;
+	}
+	r->commondir = join(r->gitdir, sb.buf);
+cleanup:
+	ht_strbuf_release(&sb);
+	return ret;
+}
+
+/* Refuse anything but a SHA-1 repository, before writing a byte. */
+static int check_object_format(struct repo *r)
+{
+	git_config *cfg = NULL;
+	git_buf value = { 0 };
+	char *path = join(r->commondir, "config");
+	int ret;
+
+	ret = git_config_open_ondisk(&cfg, path);
+	if (ret < 0) {
+		ret = git2_error(ret, "cannot read the repository's config");
+		goto cleanup;
+	}
+	ret = git_config_get_string_buf(&value, cfg, "extensions.objectformat");
+	if (ret == GIT_ENOTFOUND) {
+		ret = 0;
+		goto cleanup;
+	}
+	if (ret < 0) {
+		ret = git2_error(ret, "cannot read extensions.objectformat");
+		goto cleanup;
+	}
+	if (strcasecmp(value.ptr, "sha1"))
+		ret = ht_error_set(HT_EUNSUPPORTED,
+				   "this is a %s repository: "
+				   "git-remote-hightouch writes SHA-1 objects "
+				   "only (libgit2 1.5); clone into a SHA-1 "
+				   "repository instead",
+				   value.ptr);
+cleanup:
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	free(path);
+	return ret;
+}
+
+int repo_open(struct repo *r, const char *gitdir)
+{
+	const char *objenv = getenv("GIT_OBJECT_DIRECTORY");
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->gitdir = ht_xstrdup(gitdir);
+	ret = find_commondir(r);
+	if (ret < 0)
+		goto cleanup;
+	ret = check_object_format(r);
+	if (ret < 0)
+		goto cleanup;
+	r->objects = objenv && *objenv ? ht_xstrdup(objenv) :
+					 join(r->commondir, "objects");
+	ret = git_odb_open(&r->odb, r->objects);
+	if (ret < 0) {
+		ret = git2_error(ret, "cannot open the object database");
+		goto cleanup;
+	}
+	ret = git_repository_wrap_odb(&r->repo, r->odb);
+	if (ret < 0)
+		ret = git2_error(ret, "cannot open the object database");
+cleanup:
+	return ret;
+}
+
+void repo_close(struct repo *r)
+{
+	git_repository_free(r->repo);
+	git_odb_free(r->odb); /* frees the mempack backend too */
+	free(r->gitdir);
+	free(r->commondir);
+	free(r->objects);
+	free(r->packed);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Remember an object written while packing. */
+static void note_written(struct repo *r, const git_oid *id)
+{
+	r->written++;
+	if (!r->mempack)
+		return;
+	HT_ALLOC_GROW(r->packed, r->packed_nr + 1, r->packed_alloc);
+	git_oid_cpy(&r->packed[r->packed_nr++], id);
+}
+
+int repo_pack_begin(struct repo *r)
+{
+	int ret;
+
+	if (r->mempack)
+		return 0;
+	ret = git_mempack_new(&r->mempack);
+	if (ret < 0)
+		return git2_error(ret, "cannot keep objects in memory");
+	ret = git_odb_add_backend(r->odb, r->mempack, MEMPACK_PRIORITY);
+	if (ret < 0) {
+		r->mempack->free(r->mempack);
+		r->mempack = NULL;
+		return git2_error(ret, "cannot keep objects in memory");
+	}
+	return 0;
+}
+
+/*
+ * The objects written to memory since repo_pack_begin() go into one pack,
+ * written and indexed in the object directory by libgit2's packbuilder
+ * (with as many threads as there are processors for the delta search).
+ */
+int repo_pack_finish(struct repo *r)
+{
+	git_packbuilder *pb = NULL;
+	char *dir = NULL;
+	size_t i;
+	int ret;
+
+	if (!r->mempack)
+		return 0;
+	ret = git_packbuilder_new(&pb, r->repo);
+	if (ret < 0) {
+		ret = git2_error(ret, "cannot make a pack");
+		goto cleanup;
+	}
+	git_packbuilder_set_threads(pb, 0);
+	for (i = 0; i < r->packed_nr; i++) {
+		/* only what is new: the rest is on disk already */
+		if (!r->mempack->exists(r->mempack, &r->packed[i]))
+			continue;
+		ret = git_packbuilder_insert(pb, &r->packed[i], NULL);
+		if (ret < 0) {
+			ret = git2_error(ret, "cannot make a pack");
+			goto cleanup;
+		}
+	}
+	if (!git_packbuilder_object_count(pb))
+		goto cleanup;
+	dir = join(r->objects, "pack");
+	crash_point("before writing a pack");
+	ret = git_packbuilder_write(pb, dir, 0, NULL, NULL);
+	if (ret < 0) {
+		ret = git2_error(ret, "cannot write a pack");
+		goto cleanup;
+	}
+	trace("repo", "wrote a pack of %zu objects",
+	      git_packbuilder_object_count(pb));
+	crash_point("after writing a pack");
+cleanup:
+	git_packbuilder_free(pb);
+	free(dir);
+	git_mempack_reset(r->mempack);
+	r->packed_nr = 0;
+	return ret;
+}
+
+int repo_write_blob(struct repo *r, git_oid *out, const void *buf,
+		    size_t len)
+{
+	int ret = git_odb_write(out, r->odb, buf, len, GIT_OBJECT_BLOB);
+
+	if (ret < 0)
+		return git2_error(ret, "cannot write a blob");
+	note_written(r, out);
+	crash_point("after writing a blob");
+	return 0;
+}
+
+int repo_hash_blob(git_oid *out, const void *buf, size_t len)
+{
+	int ret = git_odb_hash(out, buf, len, GIT_OBJECT_BLOB);
+
+	if (ret < 0)
+		return git2_error(ret, "cannot hash a blob");
+	return 0;
+}
+
+static int entry_bypath(git_tree_entry **out, struct repo *r,
+			const git_oid *tree_id, const char *path)
+{
+	git_tree *tree = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = git_tree_lookup(&tree, r->repo, tree_id);
+	if (ret < 0)
+		return git2_error(ret, "cannot read a tree");
+	ret = git_tree_entry_bypath(out, tree, path);
+	git_tree_free(tree);
+	if (ret == GIT_ENOTFOUND) {
+		git_error_clear();
+		return HT_ENOTFOUND;
+	}
+	if (ret < 0)
+		return git2_error(ret, "cannot read a tree");
+	if (git_tree_entry_type(*out) != GIT_OBJECT_BLOB) {
+		git_tree_entry_free(*out);
+		*out = NULL;
+		return HT_ENOTFOUND;
+	}
+	return 0;
+}
+
+int repo_path_id(struct repo *r, git_oid *out, const git_oid *tree,
+		 const char *path)
+{
+	git_tree_entry *e;
+	int ret = entry_bypath(&e, r, tree, path);
+
+	if (ret < 0)
+		return ret;
+	git_oid_cpy(out, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	return 0;
+}
+
+int repo_read_path(struct repo *r, struct ht_strbuf *out,
+		   const git_oid *tree, const char *path, git_oid *blob_id)
+{
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int ret = entry_bypath(&e, r, tree, path);
+
+	if (ret < 0)
+		return ret;
+	if (blob_id)
+		git_oid_cpy(blob_id, git_tree_entry_id(e));
+	ret = git_blob_lookup(&blob, r->repo, git_tree_entry_id(e));
+	if (ret < 0) {
+		ret = git2_error(ret, "cannot read a blob");
+		goto cleanup;
+	}
+	ret = ht_strbuf_add(out, git_blob_rawcontent(blob),
+			    (size_t)git_blob_rawsize(blob));
+cleanup:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	return ret;
+}
+
+static int cmp_change(const void *va, const void *vb)
+{
+	const struct tree_change *a = va, *b = vb;
+	int c = strcmp(a->path, b->path);
+
+	if (c)
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/*
+ * Apply `ch` (sorted; their paths relative to this directory from `off`)
+ * to the tree `base` (NULL: none).  `*out` is the new tree, or `*empty`
+ * is set when nothing is left in it.
+ */
+static int update_dir(struct repo *r, git_oid *out, int *empty,
+		      const git_oid *base, struct tree_change *ch, size_t nr,
+		      size_t off)
+{
+	git_tree *tree = NULL;
+	git_treebuilder *tb = NULL;
+	struct ht_strbuf name = HT_STRBUF_INIT;
+	size_t i = 0, j;
+	int ret;
+
+	*empty = 0;
+	if (base) {
+		ret = git_tree_lookup(&tree, r->repo, base);
+		if (ret < 0) {
+			ret = git2_error(ret, "cannot read a tree");
+			goto cleanup;
+		}
+	}
+	ret = git_treebuilder_new(&tb, r->repo, tree);
+	if (ret < 0) {
+		ret = git2_error(ret, "cannot build a tree");
+		goto cleanup;
+	}
+	while (i < nr) {
+		const char *rest = ch[i].path + off;
+		const char *slash = strchr(rest, '/');
+		const git_tree_entry *e;
+
+		ht_strbuf_reset(&name);
+		if (!slash) {
+			ht_strbuf_addstr(&name, rest);
+			e = git_treebuilder_get(tb, name.buf);
+			if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+				ret = ht_error_set(HT_ECONFLICT,
+						   "cannot write '%s': it is "
+						   "a directory",
+						   ch[i].path);
+				goto cleanup;
+			}
+			if (ch[i].remove) {
+				if (e)
+					ret = git_treebuilder_remove(tb,
+								     name.buf);
+			} else {
+				ret = git_treebuilder_insert(NULL, tb, name.buf,
+							     &ch[i].id,
+							     GIT_FILEMODE_BLOB);
+			}
+			if (ret < 0) {
+				ret = git2_error(ret, "cannot build a tree");
+				goto cleanup;
+			}
+			i++;
+			continue;
+		}
+
+		ht_strbuf_add(&name, rest, slash - rest);
+		for (j = i + 1; j < nr; j++)
+			if (strncmp(ch[j].path + off, name.buf, name.len) ||
+			    ch[j].path[off + name.len] != '/')
+				break;
+		{
+			git_oid sub;
+			int sub_empty;
+			const git_oid *sub_base = NULL;
+
+			e = git_treebuilder_get(tb, name.buf);
+			if (e && git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+				ret = ht_error_set(HT_ECONFLICT,
+						   "cannot write '%s': "
+						   "'%.*s' is a file",
+						   ch[i].path,
+						   (int)(off + name.len),
+						   ch[i].path);
+				goto cleanup;
+			}
+			if (e)
+				sub_base = git_tree_entry_id(e);
+			ret = update_dir(r, &sub, &sub_empty, sub_base, ch + i,
+					 j - i, off + name.len + 1);
+			if (ret < 0)
+				goto cleanup;
+			if (sub_empty) {
+				if (e)
+					ret = git_treebuilder_remove(tb,
+								     name.buf);
+			} else {
+				ret = git_treebuilder_insert(NULL, tb, name.buf,
+							     &sub,
+							     GIT_FILEMODE_TREE);
+			}
+			if (ret < 0) {
+				ret = git2_error(ret, "cannot build a tree");
+				goto cleanup;
+			}
+		}
+		i = j;
+	}
+	if (!git_treebuilder_entrycount(tb))
+		*empty = 1;
+	ret = git_treebuilder_write(out, tb);
+	if (ret < 0) {
+		ret = git2_error(ret, "cannot write a tree");
+		goto cleanup;
+	}
+	note_written(r, out);
+	crash_point("after writing a tree");
+cleanup:
+	ht_strbuf_release(&name);
+	git_treebuilder_free(tb);
+	git_tree_free(tree);
+	return ret;
+}
+
+int repo_tree_update(struct repo *r, git_oid *out, const git_oid *base,
+		     struct tree_change *changes, size_t nr)
+{
+	int empty;
+
+	if (nr > 1)
+		qsort(changes, nr, sizeof(*changes), cmp_change);
+	return update_dir(r, out, &empty, base, changes, nr, 0);
+}
+
+int repo_commit_tree(struct repo *r, git_oid *out, const git_oid *commit)
+{
+	git_commit *c = NULL;
+	int ret = git_commit_lookup(&c, r->repo, commit);
+
+	if (ret < 0)
+		return git2_error(ret, "cannot read a commit");
+	git_oid_cpy(out, git_commit_tree_id(c));
+	git_commit_free(c);
+	return 0;
+}
+
+int repo_has_commit(struct repo *r, const git_oid *id)
+{
+	size_t len;
+	git_object_t type;
+	int ret = git_odb_read_header(&len, &type, r->odb, id);
+
+	if (ret == GIT_ENOTFOUND) {
+		git_error_clear();
+		return HT_ENOTFOUND;
+	}
+	if (ret < 0)
+		return git2_error(ret, "cannot read an object");
+	return type == GIT_OBJECT_COMMIT ? 0 : HT_ENOTFOUND;
+}
+
+/*
+ * A name or an e-mail as git writes them in a commit: no '<', '>' or
+ * newline, no leading or trailing space.
+ */
+static void add_ident_part(struct ht_strbuf *sb, const char *s,
+			   const char *fallback)
+{
+	size_t start = sb->len;
+
+	while (*s == ' ')
+		s++;
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '<' || c == '>' || c < ' ' || c == 0x7f)
+			continue;
+		ht_strbuf_addch(sb, c);
+	}
+	while (sb->len > start && sb->buf[sb->len - 1] == ' ')
+		ht_strbuf_setlen(sb, sb->len - 1);
+	if (sb->len == start && fallback)
+		add_ident_part(sb, fallback, NULL);
+}
+
+static void add_ident(struct ht_strbuf *sb, const char *field,
+		      const struct ident *id, int64_t when)
+{
+	ht_strbuf_addf(sb, "%s ", field);
+	add_ident_part(sb, id->name, HELPER_DEFAULT_NAME);
+	ht_strbuf_addstr(sb, " <");
+	add_ident_part(sb, id->email, HELPER_DEFAULT_EMAIL);
+	ht_strbuf_addf(sb, "> %lld +0000\n", (long long)when);
+}
+
+int repo_commit(struct repo *r, git_oid *out, const git_oid *tree,
+		const git_oid *parent, const struct ident *author,
+		const struct ident *committer, int64_t when,
+		const char *message)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	int ret;
+
+	ht_strbuf_addf(&sb, "tree %s\n", git_oid_tostr(hex, sizeof(hex),
+							 tree));
+	if (parent)
+		ht_strbuf_addf(&sb, "parent %s\n",
+			       git_oid_tostr(hex, sizeof(hex), parent));
+	add_ident(&sb, "author", author, when);
+	add_ident(&sb, "committer", committer, when);
+	ht_strbuf_addf(&sb, "\n%s", message);
+	ret = git_odb_write(out, r->odb, sb.buf, sb.len, GIT_OBJECT_COMMIT);
+	if (ret < 0) {
+		ret = git2_error(ret, "cannot write a commit");
+	} else {
+		note_written(r, out);
+		crash_point("after writing a commit");
+	}
+	ht_strbuf_release(&sb);
+	return ret;
+}
