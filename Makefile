@@ -40,6 +40,7 @@ bindir = $(PREFIX)/bin
 datadir = $(PREFIX)/share
 hookdir = $(datadir)/git-hightouch/hooks
 man1dir = $(datadir)/man/man1
+man7dir = $(datadir)/man/man7
 
 comma := ,
 hash := \#
@@ -70,7 +71,11 @@ LIB := $(BUILD)/libhightouch.a
 # ---------------------------------------------------------------------------
 # Flags.
 
-BASIC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude
+# The version the programs report (user agent, --version).
+HT_VERSION = 0.1.0
+
+BASIC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude \
+	-DHT_VERSION='"$(HT_VERSION)"'
 
 # git's DEVELOPER warning set (config.mak.dev); -Werror with DEVELOPER=1.
 WARNINGS = -Wall -Wextra -pedantic -Wdeclaration-after-statement \
@@ -124,6 +129,7 @@ ifneq ($(V),1)
 QUIET_CC = @echo '   ' CC $@;
 QUIET_AR = @echo '   ' AR $@;
 QUIET_LINK = @echo '   ' LINK $@;
+QUIET_GEN = @echo '   ' GEN $@;
 QUIET_HDR = echo '   ' HDR $$h;
 else
 QUIET_HDR = set -x;
@@ -178,6 +184,7 @@ ALL_OBJS := $(LIB_OBJS) $(HELPER_OBJS) $(HOOKS_OBJS) $(EMU_OBJS) \
 
 HOOK_SCRIPTS := $(wildcard hooks/pre-commit hooks/pre-push)
 MAN1 := $(wildcard docs/*.1)
+MAN7 := $(wildcard docs/*.7)
 
 # Targets that run scripts/install-deps before building anything.
 DEPS_GATE :=
@@ -226,6 +233,20 @@ $(BUILD)/%.o: %.c $(BUILD)/.flags | $(DEPS_GATE)
 
 $(EMU_OBJS): EXTRA_CFLAGS = $(EMU_CFLAGS)
 $(UNIT_OBJS) $(UNIT_HELPER_OBJS): EXTRA_CFLAGS = $(UNIT_CFLAGS)
+
+# The hook scripts, built into git-hightouch for `install-hooks` as C
+# strings (static const char hook_pre_commit[], hook_pre_push[]).
+HOOK_SCRIPTS_H := $(BUILD)/hooks/hook-scripts.h
+$(HOOK_SCRIPTS_H): hooks/pre-commit hooks/pre-push $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(QUIET_GEN)for f in pre-commit pre-push; do \
+		printf 'static const char hook_%s[] =\n' "$$f" | tr - _; \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' \
+			-e 's/^/"/' -e 's/$$/\\n"/' "hooks/$$f"; \
+		echo ';'; \
+	done >$@+ && mv $@+ $@
+$(HOOKS_OBJS): $(HOOK_SCRIPTS_H)
+$(HOOKS_OBJS): EXTRA_CFLAGS = -I$(BUILD)/hooks
 
 # An empty common/ still yields a (valid, empty) archive.
 $(LIB): $(LIB_OBJS) $(BUILD)/.sources $(BUILD)/.flags | $(DEPS_GATE)
@@ -309,6 +330,10 @@ ifneq ($(MAN1),)
 	$(INSTALL) -d '$(DESTDIR)$(man1dir)'
 	$(INSTALL) -m 644 $(MAN1) '$(DESTDIR)$(man1dir)'
 endif
+ifneq ($(MAN7),)
+	$(INSTALL) -d '$(DESTDIR)$(man7dir)'
+	$(INSTALL) -m 644 $(MAN7) '$(DESTDIR)$(man7dir)'
+endif
 
 uninstall:
 	rm -f $(addprefix '$(DESTDIR)$(bindir)'/,$(PROGRAM_NAMES))
@@ -317,6 +342,9 @@ uninstall:
 		2>/dev/null || :
 ifneq ($(MAN1),)
 	rm -f $(addprefix '$(DESTDIR)$(man1dir)'/,$(notdir $(MAN1)))
+endif
+ifneq ($(MAN7),)
+	rm -f $(addprefix '$(DESTDIR)$(man7dir)'/,$(notdir $(MAN7)))
 endif
 
 # ---------------------------------------------------------------------------
