@@ -351,6 +351,8 @@ static int set_option(struct ht_proto_options *o, const char *name,
 		return parse_bool(value, &o->progress);
 	if (!strcmp(name, "dry-run"))
 		return parse_bool(value, &o->dry_run);
+	if (!strcmp(name, "atomic"))
+		return parse_bool(value, &o->atomic);
 	if (!strcmp(name, "cloning"))
 		return parse_bool(value, &o->cloning);
 	if (!strcmp(name, "followtags"))

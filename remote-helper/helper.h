@@ -13,6 +13,7 @@
  *   state.c       the per-remote state under $GIT_DIR/hightouch/<remote>/
  *   listing.c     reading each list of the API, whole or from its tail
  *   import.c      from listings to files and commits
+ *   push.c        from files to the workspace: conflicts, plan, writes
  *   progress.c    git-style progress lines and HT_TRACE
  */
 
@@ -342,5 +343,34 @@ struct import_opts {
  */
 int import_run(struct repo *r, struct state *s, const struct import_opts *o,
 	       const git_oid *private_ref, git_oid *out);
+
+/*
+ * push.c
+ */
+enum push_force {
+	PUSH_NORMAL,
+	PUSH_LEASE, /* `option cas` matched: --force-with-lease */
+	PUSH_FORCE, /* `+` */
+};
+
+struct push_opts {
+	const char *remote;
+	const struct ht_url *url;
+	const struct helper_config *cfg;
+	struct ht_client *client;
+	enum push_force force;
+	int dry_run;
+	int trigger; /* `-o trigger` */
+};
+
+/*
+ * Push the change from `base` (the private ref: the last fetch; NULL if
+ * none) to `head` to the workspace.  0 with `why` empty: done (or, with
+ * dry_run, it would be); 0 with `why` set: rejected, `why` being the
+ * reason for git's `error <ref> <why>` (details are on stderr); a
+ * negative code for an error that is not about the push itself.
+ */
+int push_run(struct repo *r, struct state *s, const struct push_opts *o,
+	     const git_oid *base, const git_oid *head, struct ht_strbuf *why);
 
 #endif

@@ -113,6 +113,7 @@ struct import {
 	size_t files[HT_KIND__COUNT];
 	struct ht_strbuf buf;
 	struct ident author, committer;
+	json_t *aliases; /* of the base commit, read when first needed */
 };
 
 static const char *kind_name(enum ht_kind k)
@@ -173,6 +174,79 @@ cleanup:
 	return out;
 }
 
+/* The aliases file of the base commit: alias -> slug (maybe empty). */
+static json_t *base_aliases(struct import *im)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT, sb = HT_STRBUF_INIT;
+	struct ht_diags diags = HT_DIAGS_INIT;
+	struct ht_ynode *doc = NULL;
+	json_t *obj = NULL;
+
+	if (im->aliases)
+		return im->aliases;
+	if (ht_kind_path(&path, HT_KIND_ALIASES, NULL, im->o->url->workspace,
+			 NULL) < 0 ||
+	    repo_read_path(im->r, &sb, &im->tree, path.buf, NULL) < 0 ||
+	    ht_yaml_parse(&doc, sb.buf, sb.len, path.buf, NULL) < 0 ||
+	    ht_kind_from_yaml(&obj, HT_KIND_ALIASES, NULL, doc, NULL,
+			      path.buf, &diags) < 0)
+		obj = NULL;
+	ht_error_clear();
+	im->aliases = obj ? obj : json_object();
+	ht_diags_release(&diags);
+	ht_ynode_free(doc);
+	ht_strbuf_release(&sb);
+	ht_strbuf_release(&path);
+	return im->aliases;
+}
+
+/*
+ * A `source:` or `destination:` that the file at `path` gives as an alias
+ * of the aliases file stays that alias while it names the same slug, so
+ * that the same files can be pushed to several workspaces.
+ */
+static void keep_aliases(struct import *im, struct ht_ynode *doc,
+			 enum ht_kind kind, const char *path)
+{
+	const struct ht_kind_info *info = ht_kind_info(kind);
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	struct ht_ynode *old = NULL;
+	size_t i, j;
+
+	if (!im->has_base || !path || !info->folder)
+		return;
+	if (repo_read_path(im->r, &sb, &im->tree, path, NULL) < 0 ||
+	    ht_yaml_parse(&old, sb.buf, sb.len, path, NULL) < 0)
+		goto cleanup;
+	for (i = 0; i < info->nfields; i++) {
+		const struct ht_field *f = &info->fields[i];
+		const struct ht_ynode *o;
+		const char *target;
+
+		if (f->type != HT_FTYPE_REF || (f->ref != HT_KIND_SOURCE &&
+						f->ref != HT_KIND_DESTINATION))
+			continue;
+		o = ht_ynode_map_get(old, f->name);
+		if (!o || o->kind != HT_YNODE_SCALAR ||
+		    o->type != HT_YTYPE_STR)
+			continue;
+		target = ht_json_get_string(base_aliases(im), o->str);
+		for (j = 0; target && j < doc->npairs; j++) {
+			struct ht_ypair *pr = &doc->pairs[j];
+
+			if (!ht_ynode_is_str(pr->key, f->name) ||
+			    !ht_ynode_is_str(pr->value, target))
+				continue;
+			ht_ynode_free(pr->value);
+			pr->value = ht_ynode_new_str(o->str, o->len);
+		}
+	}
+cleanup:
+	ht_error_clear();
+	ht_ynode_free(old);
+	ht_strbuf_release(&sb);
+}
+
 static int emit(struct ht_strbuf *out, const struct ht_ynode *doc)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
@@ -211,6 +285,7 @@ static int render(struct import *im, struct ht_strbuf *out,
 	json_decref(api);
 	if (ret < 0)
 		return ret;
+	keep_aliases(im, doc, c->kind, old_path);
 	ret = emit(out, doc);
 	ht_ynode_free(doc);
 	return ret;
@@ -1302,6 +1377,7 @@ static void release_import(struct import *im)
 	release_tree_changes(im->tc, im->tc_nr);
 	json_decref(im->sources);
 	json_decref(im->destinations);
+	json_decref(im->aliases);
 	ht_strbuf_release(&im->buf);
 }
 

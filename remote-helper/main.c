@@ -257,16 +257,206 @@ static int handle_import(struct ht_proto *p, const char *const *refs,
 	return 0;
 }
 
+/* Resolve a push's source (any revision expression) to a commit. */
+static int resolve_src(const char *src, git_oid *out, int *found)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT, rev = HT_STRBUF_INIT;
+	const char *argv[] = { "rev-parse", "--verify", "-q", NULL, NULL };
+	int ret;
+
+	*found = 0;
+	ht_strbuf_addf(&rev, "%s^{commit}", src);
+	argv[3] = rev.buf;
+	ret = run_git(&sb, NULL, 0, argv);
+	if (ret < 0)
+		goto cleanup;
+	ret = 0;
+	while (sb.len && sb.buf[sb.len - 1] == '\n')
+		ht_strbuf_setlen(&sb, sb.len - 1);
+	if (sb.len == GIT_OID_HEXSZ && !git_oid_fromstr(out, sb.buf))
+		*found = 1;
+cleanup:
+	ht_strbuf_release(&sb);
+	ht_strbuf_release(&rev);
+	return ret;
+}
+
+/* How forced a push of `dst` is: `+`, or a cas matching the last fetch. */
+static enum push_force push_force(struct ht_proto *p,
+				  const struct ht_push_spec *spec,
+				  const git_oid *base, int *stale)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i, len = strlen(spec->dst);
+	enum push_force force = PUSH_NORMAL;
+
+	*stale = 0;
+	if (spec->force)
+		return PUSH_FORCE;
+	if (base)
+		git_oid_tostr(hex, sizeof(hex), base);
+	for (i = 0; i < p->opts.cas_nr; i++) {
+		const char *c = p->opts.cas[i];
+
+		if (strncmp(c, spec->dst, len) || c[len] != ':')
+			continue;
+		if (base && !strcmp(c + len + 1, hex))
+			force = PUSH_LEASE;
+		else
+			*stale = 1;
+	}
+	return *stale ? PUSH_NORMAL : force;
+}
+
+/* The answer for one ref: `ok <dst>` or `error <dst> <why>`. */
+static void push_answer(struct ht_proto *p, const char *dst, const char *why)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	if (!why) {
+		ht_proto_printf(p, "ok %s\n", dst);
+		return;
+	}
+	ht_proto_quote_c(&sb, why);
+	ht_proto_printf(p, "error %s %s\n", dst, sb.buf);
+	ht_strbuf_release(&sb);
+}
+
+/* Why a spec cannot be pushed at all, or NULL. */
+static const char *push_refusal(struct ht_proto *p,
+				const struct ht_push_spec *specs, size_t i,
+				struct ht_strbuf *sb)
+{
+	size_t j;
+
+	ht_strbuf_reset(sb);
+	if (strcmp(specs[i].dst, HELPER_BRANCH)) {
+		ht_strbuf_addf(sb, "a hightouch remote has only one branch, "
+			       "'%s'", HELPER_BRANCH);
+		return sb->buf;
+	}
+	if (!*specs[i].src) {
+		ht_strbuf_addstr(sb, "cannot delete the branch of a workspace: "
+				 "the API deletes nothing");
+		return sb->buf;
+	}
+	for (j = 0; j < i; j++)
+		if (!strcmp(specs[j].dst, specs[i].dst)) {
+			ht_strbuf_addstr(sb, "pushed twice in one push");
+			return sb->buf;
+		}
+	for (j = 0; j < p->opts.push_options_nr; j++)
+		if (strcmp(p->opts.push_options[j], "trigger")) {
+			ht_strbuf_addf(sb, "unknown push option '%s' (known: "
+				       "trigger)", p->opts.push_options[j]);
+			return sb->buf;
+		}
+	return NULL;
+}
+
+static int do_push(struct helper *h, struct ht_proto *p,
+		   const struct ht_push_spec *spec, struct ht_strbuf *why)
+{
+	struct repo r = REPO_INIT;
+	struct state s;
+	struct push_opts o;
+	git_oid base, head;
+	int found_base = 0, found = 0, stale = 0, ret, state_open_ok = 0;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	s.lock_fd = -1;
+	memset(&o, 0, sizeof(o));
+	if (!h->gitdir) {
+		ret = ht_error_set(HT_EINVALID, "cannot push without a git "
+				   "repository (GIT_DIR is not set)");
+		goto cleanup;
+	}
+	ret = repo_open(&r, h->gitdir);
+	if (ret < 0)
+		goto cleanup;
+	ret = resolve_src(spec->src, &head, &found);
+	if (ret < 0)
+		goto cleanup;
+	if (!found) {
+		ht_strbuf_addf(why, "'%s' is not a commit", spec->src);
+		goto cleanup;
+	}
+	ret = state_open(&s, r.commondir, h->name);
+	if (ret < 0)
+		goto cleanup;
+	state_open_ok = 1;
+	ret = read_private_ref(h, &base, &found_base);
+	if (ret < 0)
+		goto cleanup;
+	o.force = push_force(p, spec, found_base ? &base : NULL, &stale);
+	if (stale) {
+		ht_strbuf_addstr(why, "stale info");
+		goto cleanup;
+	}
+	ret = make_client(h);
+	if (ret < 0)
+		goto cleanup;
+	o.remote = h->name;
+	o.url = &h->url;
+	o.cfg = &h->cfg;
+	o.client = h->client;
+	o.dry_run = p->opts.dry_run;
+	for (i = 0; i < p->opts.push_options_nr; i++)
+		if (!strcmp(p->opts.push_options[i], "trigger"))
+			o.trigger = 1;
+	ret = push_run(&r, &s, &o, found_base ? &base : NULL, &head, why);
+	if (!ret)
+		credential_approve(&h->cred);
+	else if (ret == HT_EAUTH && ht_client_last_status(h->client) == 401)
+		credential_reject(&h->cred);
+cleanup:
+	if (state_open_ok)
+		state_release(&s);
+	repo_close(&r);
+	return ret;
+}
+
+/*
+ * One `ok` or `error` per ref, always: a ref left without an answer would
+ * look "up to date" to git.  With `option atomic`, any refusal refuses
+ * the whole batch before anything is written.
+ */
 static int handle_push(struct ht_proto *p, const struct ht_push_spec *specs,
 		       size_t nr, void *payload)
 {
+	struct helper *h = payload;
+	struct ht_strbuf sb = HT_STRBUF_INIT, why = HT_STRBUF_INIT;
+	const char *refused = NULL;
 	size_t i;
+	int ret;
 
-	(void)payload;
-	for (i = 0; i < nr; i++)
-		ht_proto_printf(p, "error %s push is not implemented yet\n",
-				specs[i].dst);
+	helper_out.verbosity = p->opts.verbosity;
+	helper_out.progress = p->opts.progress;
+	if (p->opts.atomic)
+		for (i = 0; i < nr && !refused; i++)
+			refused = push_refusal(p, specs, i, &sb);
+	for (i = 0; i < nr; i++) {
+		const char *no = refused ? "atomic push failed" :
+				 push_refusal(p, specs, i, &sb);
+
+		if (no) {
+			push_answer(p, specs[i].dst, no);
+			continue;
+		}
+		ht_strbuf_reset(&why);
+		ret = do_push(h, p, &specs[i], &why);
+		if (ret < 0) {
+			ht_strbuf_reset(&why);
+			ht_strbuf_addstr(&why, ht_error_message());
+			say(0, "error: %s", ht_error_message());
+			ht_error_clear();
+		}
+		push_answer(p, specs[i].dst, why.len ? why.buf : NULL);
+	}
 	ht_proto_printf(p, "\n");
+	ht_strbuf_release(&sb);
+	ht_strbuf_release(&why);
 	return 0;
 }
 

@@ -37,6 +37,7 @@ struct ht_proto_options {
 	int verbosity;     /* 1 by default, 0 for -q, 2 for -v, ... */
 	int progress;      /* 1 if git asked for progress */
 	int dry_run;
+	int atomic;        /* `option atomic`: all refs or none */
 	int cloning;
 	int followtags;
 	int object_format; /* git sent `option object-format` */

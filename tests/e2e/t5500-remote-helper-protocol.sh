@@ -75,7 +75,7 @@ test_expect_success 'options are answered truthfully' '
 	ok
 	ok
 	error invalid value
-	unsupported
+	ok
 	unsupported
 	unsupported
 	error invalid value
@@ -170,18 +170,20 @@ test_expect_success 'push answers every ref, and the batch' '
 	cat >in <<-\EOF &&
 	option dry-run true
 	push refs/heads/main:refs/heads/main
-	option push-option x
+	option push-option trigger
 	push +HEAD~0:refs/heads/other
-	push :refs/heads/gone
+	push :refs/heads/main
+	push refs/heads/main:refs/heads/main
 
 	EOF
 	helper origin "$ADDR" <in >out &&
 	cat >expect <<-\EOF &&
 	ok
 	ok
-	error refs/heads/main push is not implemented yet
-	error refs/heads/other push is not implemented yet
-	error refs/heads/gone push is not implemented yet
+	error refs/heads/main cannot push without a git repository (GIT_DIR is not set)
+	error refs/heads/other a hightouch remote has only one branch, '"'"'refs/heads/main'"'"'
+	error refs/heads/main cannot delete the branch of a workspace: the API deletes nothing
+	error refs/heads/main pushed twice in one push
 
 	EOF
 	test_cmp expect out
