@@ -1,0 +1,1658 @@
+/*
+ * The repository-level rules (see check.h).
+ *
+ * A run has three phases:
+ *
+ *  1. in the calling thread, from the paths alone: classify the head's
+ *     files (resource files, manifests, aliases files, misplaced files),
+ *     collect the model slugs of head and base, read the workspaces'
+ *     manifests and aliases files;
+ *  2. in worker threads, one file at a time: read, parse and check each
+ *     resource file with the kinds table's rules (ht_kind_from_yaml, with
+ *     a resolver for model slugs), the schedule checks the table does not
+ *     make, and the resolution of sources and destinations in every
+ *     workspace; uses of aliases and of deleted models are noted;
+ *  3. in the calling thread again: the rules that need every file (alias
+ *     conflicts, renamed models, manifest edits), then what to report.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/check.h"
+#include "hightouch/cron.h"
+#include "hightouch/error.h"
+#include "hightouch/kinds.h"
+#include "hightouch/workspace.h"
+#include "hightouch/yaml.h"
+
+/* Files per grab of a worker, and the fewest files worth a thread. */
+#define CHUNK 16
+#define FILES_PER_THREAD 64
+#define MAX_THREADS 64
+
+/* Longest value echoed in a message. */
+#define SHOW_MAX 64
+
+/* clang-format off */
+static const struct ht_check_rule rules[] = {
+	/* the YAML reader */
+	{ "yaml-syntax", HT_SEV_ERROR, 0,
+	  "the file is not valid YAML" },
+	{ "yaml-encoding", HT_SEV_ERROR, 0,
+	  "the file is not UTF-8, or holds a character YAML does not allow" },
+	{ "yaml-tab", HT_SEV_ERROR, 0,
+	  "a tab is used to indent" },
+	{ "yaml-tag", HT_SEV_ERROR, 0,
+	  "an explicit tag (!!str, !custom) is used" },
+	{ "yaml-anchor", HT_SEV_ERROR, 0,
+	  "an anchor or an alias (&name, *name) is used" },
+	{ "yaml-depth", HT_SEV_ERROR, 0,
+	  "values nest deeper than 64 levels" },
+	{ "duplicate-key", HT_SEV_ERROR, 0,
+	  "a mapping has the same key twice" },
+	{ "multi-document", HT_SEV_ERROR, 0,
+	  "the file holds more than one YAML document" },
+	{ "file-size", HT_SEV_ERROR, 0,
+	  "the file is larger than 4 MiB" },
+	/* the kinds table */
+	{ "not-a-mapping", HT_SEV_ERROR, 1,
+	  "the file is not a mapping of fields" },
+	{ "unknown-field", HT_SEV_WARNING, 0,
+	  "a field the kind does not have (kept, ignored by push)" },
+	{ "missing-field", HT_SEV_ERROR, 1,
+	  "a required field is missing" },
+	{ "wrong-type", HT_SEV_ERROR, 1,
+	  "a field has the wrong type" },
+	{ "bad-enum", HT_SEV_ERROR, 1,
+	  "a field is not one of its allowed values" },
+	{ "query-type-mismatch", HT_SEV_ERROR, 1,
+	  "a model's query key does not match its type" },
+	{ "bad-schedule", HT_SEV_ERROR, 1,
+	  "a schedule is not valid (interval, cron, visual, start date)" },
+	{ "bad-slug", HT_SEV_ERROR, 1,
+	  "a file name or a reference is not a valid slug" },
+	/* across files */
+	{ "unresolved-reference", HT_SEV_ERROR, 0,
+	  "a source, destination or model that resolves to nothing" },
+	{ "duplicate-slug", HT_SEV_ERROR, 0,
+	  "two model files of different kinds have one slug" },
+	{ "misplaced-file", HT_SEV_WARNING, 0,
+	  "a YAML file in a resource folder that push ignores" },
+	{ "alias-conflict", HT_SEV_ERROR, 0,
+	  "an alias used both as a source and as a destination" },
+	{ "alias-shadows-slug", HT_SEV_ERROR, 0,
+	  "an alias with the name of a source or destination slug" },
+	{ "alias-target-missing", HT_SEV_ERROR, 0,
+	  "an alias whose target is not in the manifest" },
+	/* between two states */
+	{ "manifest-edited", HT_SEV_ERROR, 0,
+	  "a read-only manifest added, edited or deleted by hand" },
+	{ "deleted-in-use", HT_SEV_ERROR, 0,
+	  "a model deleted or renamed while a file still uses it" },
+	{ "removed-in-use", HT_SEV_ERROR, 0,
+	  "a source, destination or alias removed while a file still uses it" },
+};
+/* clang-format on */
+
+#define NRULES (sizeof(rules) / sizeof(rules[0]))
+
+const struct ht_check_rule *ht_check_rules(size_t *nr)
+{
+	*nr = NRULES;
+	return rules;
+}
+
+const struct ht_check_rule *ht_check_rule_find(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id && i < NRULES; i++)
+		if (!strcmp(rules[i].id, id))
+			return &rules[i];
+	return NULL;
+}
+
+/* Findings the change is responsible for wherever they are. */
+static int is_breaking_rule(const char *rule)
+{
+	return !strcmp(rule, "manifest-edited") ||
+	       !strcmp(rule, "deleted-in-use") ||
+	       !strcmp(rule, "removed-in-use");
+}
+
+/*
+ * Trees
+ */
+
+struct ht_check_file *ht_check_tree_add(struct ht_check_tree *t,
+					const char *path, const char *id)
+{
+	struct ht_check_file *f;
+
+	HT_ALLOC_GROW(t->files, t->nr + 1, t->alloc);
+	f = &t->files[t->nr++];
+	memset(f, 0, sizeof(*f));
+	f->path = ht_xstrdup(path);
+	if (id && strlen(id) <= HT_CHECK_ID_MAX)
+		memcpy(f->id, id, strlen(id) + 1);
+	t->sorted = 0;
+	return f;
+}
+
+void ht_check_tree_add_data(struct ht_check_tree *t, const char *path,
+			    const char *data, size_t len)
+{
+	struct ht_check_file *f = ht_check_tree_add(t, path, NULL);
+
+	f->data = ht_xmemdupz(data, len);
+	f->len = len;
+}
+
+static int cmp_file(const void *va, const void *vb)
+{
+	const struct ht_check_file *a = va, *b = vb;
+
+	return strcmp(a->path, b->path);
+}
+
+void ht_check_tree_sort(struct ht_check_tree *t)
+{
+	if (t->sorted)
+		return;
+	if (t->nr)
+		qsort(t->files, t->nr, sizeof(*t->files), cmp_file);
+	t->sorted = 1;
+}
+
+const struct ht_check_file *ht_check_tree_find(const struct ht_check_tree *t,
+					       const char *path)
+{
+	size_t lo = 0, hi = t->nr;
+
+	if (!t->sorted)
+		HT_BUG("ht_check_tree_find() on an unsorted tree");
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(t->files[mid].path, path);
+
+		if (!c)
+			return &t->files[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int ht_check_tree_read(const struct ht_check_tree *t,
+		       const struct ht_check_file *f, struct ht_strbuf *out,
+		       size_t max)
+{
+	if (t->read)
+		return t->read(out, f, max, t->payload);
+	if (max && f->len > max)
+		return ht_error_set(HT_ETOOBIG, "'%s' is larger than %zu bytes",
+				    f->path, max);
+	return ht_strbuf_add(out, f->data ? f->data : "", f->len);
+}
+
+void ht_check_tree_release(struct ht_check_tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++) {
+		free(t->files[i].path);
+		free(t->files[i].data);
+	}
+	free(t->files);
+	t->files = NULL;
+	t->nr = t->alloc = 0;
+	t->sorted = 0;
+}
+
+/* The prefix without leading and trailing slashes (as kinds.c). */
+static void trim_prefix(const char **p, size_t *len, const char *prefix)
+{
+	const char *s = prefix ? prefix : "";
+	size_t n;
+
+	while (*s == '/')
+		s++;
+	n = strlen(s);
+	while (n && s[n - 1] == '/')
+		n--;
+	*p = s;
+	*len = n;
+}
+
+/*
+ * The kind whose folder `path` is under (below the prefix), with the part
+ * after "<folder>/" in *rest; HT_KIND__COUNT if none.
+ */
+static enum ht_kind folder_of(const char *path, const char *prefix,
+			      const char **rest)
+{
+	const char *p, *r = path;
+	size_t plen;
+	int k;
+
+	trim_prefix(&p, &plen, prefix);
+	if (plen) {
+		if (strncmp(path, p, plen) || path[plen] != '/')
+			return HT_KIND__COUNT;
+		r = path + plen + 1;
+	}
+	for (k = 0; k < HT_KIND__COUNT; k++) {
+		const char *folder = ht_kind_info((enum ht_kind)k)->folder;
+		size_t flen;
+
+		if (!folder)
+			continue;
+		flen = strlen(folder);
+		if (!strncmp(r, folder, flen) && r[flen] == '/') {
+			if (rest)
+				*rest = r + flen + 1;
+			return (enum ht_kind)k;
+		}
+	}
+	return HT_KIND__COUNT;
+}
+
+int ht_check_wants_path(const char *path, const char *prefix)
+{
+	if (!strchr(path, '/'))
+		return 1;
+	return folder_of(path, prefix, NULL) != HT_KIND__COUNT;
+}
+
+struct dir_walk {
+	struct ht_check_tree *t;
+	const char *root;
+	struct ht_strbuf full;
+};
+
+/* Add the regular files under `rel` (a folder of the tree), recursively. */
+static int walk_dir(struct dir_walk *w, const char *rel, int recurse)
+{
+	struct ht_strbuf sub = HT_STRBUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int ret = 0;
+
+	ht_strbuf_reset(&w->full);
+	ht_strbuf_addf(&w->full, "%s%s%s", w->root, *rel ? "/" : "", rel);
+	dir = opendir(w->full.buf);
+	if (!dir) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return ht_error_set(HT_EIO, "cannot read '%s': %s",
+				    w->full.buf, strerror(errno));
+	}
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		ht_strbuf_reset(&sub);
+		ht_strbuf_addf(&sub, "%s%s%s", rel, *rel ? "/" : "",
+			       de->d_name);
+		ht_strbuf_reset(&w->full);
+		ht_strbuf_addf(&w->full, "%s/%s", w->root, sub.buf);
+		if (lstat(w->full.buf, &st) < 0)
+			continue; /* gone meanwhile */
+		if (S_ISREG(st.st_mode)) {
+			ht_check_tree_add(w->t, sub.buf, NULL);
+		} else if (S_ISDIR(st.st_mode) && recurse &&
+			   strcmp(de->d_name, ".git")) {
+			ret = walk_dir(w, sub.buf, 1);
+			if (ret < 0)
+				break;
+		}
+	}
+	closedir(dir);
+	ht_strbuf_release(&sub);
+	return ret;
+}
+
+static int read_dir_file(struct ht_strbuf *out, const struct ht_check_file *f,
+			 size_t max, void *payload)
+{
+	struct ht_strbuf full = HT_STRBUF_INIT;
+	int ret;
+
+	ht_strbuf_addf(&full, "%s/%s", (const char *)payload, f->path);
+	ret = ht_strbuf_read_file(out, full.buf, max);
+	ht_strbuf_release(&full);
+	return ret;
+}
+
+int ht_check_tree_from_dir(struct ht_check_tree *t, const char *root,
+			   const char *prefix)
+{
+	struct dir_walk w = { t, root, HT_STRBUF_INIT };
+	struct ht_strbuf rel = HT_STRBUF_INIT;
+	const char *p;
+	size_t plen;
+	int k, ret;
+
+	t->read = read_dir_file;
+	t->payload = (void *)root;
+	ret = walk_dir(&w, "", 0);
+	trim_prefix(&p, &plen, prefix);
+	for (k = 0; !ret && k < HT_KIND__COUNT; k++) {
+		const char *folder = ht_kind_info((enum ht_kind)k)->folder;
+
+		if (!folder)
+			continue;
+		ht_strbuf_reset(&rel);
+		if (plen)
+			ht_strbuf_addf(&rel, "%.*s/", (int)plen, p);
+		ht_strbuf_addstr(&rel, folder);
+		ret = walk_dir(&w, rel.buf, 1);
+	}
+	ht_strbuf_release(&rel);
+	ht_strbuf_release(&w.full);
+	ht_check_tree_sort(t);
+	return ret;
+}
+
+/*
+ * A run
+ */
+
+/* A resource file of the head. */
+struct rfile {
+	size_t index;    /* in head->files */
+	enum ht_kind kind;
+	char *slug;
+	uint64_t hash;   /* of the content, once read */
+	int hashed;
+};
+
+/* A use of an alias, of a deleted model, as noted by the workers. */
+struct use {
+	char *name;
+	enum ht_kind role; /* source, destination; model for deleted ones */
+	size_t file;       /* in check.files */
+	unsigned line, col;
+};
+
+struct uses {
+	struct use *items;
+	size_t nr, alloc;
+};
+
+struct check {
+	const struct ht_check_opts *opts;
+	struct ht_check_tree *head, *base;
+	struct rfile *files;
+	size_t nr, alloc;
+	struct ht_workspace *ws;      /* the workspaces checked */
+	struct ht_workspace *base_ws; /* the same names in the base */
+	size_t nws;
+	json_t *models;      /* head model slug -> index in files */
+	json_t *base_models; /* base model slug -> index in base->files */
+	signed char *changed; /* per head file: -1 unknown, 0, 1 */
+	struct ht_diags found; /* every finding, before filtering */
+	struct uses aliases, gone;
+	/* workers: the files of this round (indexes in files) */
+	pthread_mutex_t lock;
+	size_t *queue, nqueue;
+	size_t next;
+	int refs_only; /* unchanged files: only what other files need */
+};
+
+struct worker {
+	struct check *c;
+	pthread_t thread;
+	struct ht_diags diags;
+	struct uses aliases, gone;
+	struct ht_strbuf buf;
+	int err;
+	char *errmsg;
+};
+
+static void add_use(struct uses *u, const char *name, enum ht_kind role,
+		    size_t file, const struct ht_ynode *at)
+{
+	HT_ALLOC_GROW(u->items, u->nr + 1, u->alloc);
+	u->items[u->nr].name = ht_xstrdup(name);
+	u->items[u->nr].role = role;
+	u->items[u->nr].file = file;
+	u->items[u->nr].line = at->line;
+	u->items[u->nr].col = at->col;
+	u->nr++;
+}
+
+static void move_uses(struct uses *to, struct uses *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->nr; i++) {
+		HT_ALLOC_GROW(to->items, to->nr + 1, to->alloc);
+		to->items[to->nr++] = from->items[i];
+	}
+	free(from->items);
+	memset(from, 0, sizeof(*from));
+}
+
+static void release_uses(struct uses *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->nr; i++)
+		free(u->items[i].name);
+	free(u->items);
+	memset(u, 0, sizeof(*u));
+}
+
+/* Move every finding of `from` to the end of `to`. */
+static void move_diags(struct ht_diags *to, struct ht_diags *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->nr; i++) {
+		HT_ALLOC_GROW(to->items, to->nr + 1, to->alloc);
+		to->items[to->nr++] = from->items[i];
+		if (from->items[i].severity == HT_SEV_ERROR)
+			to->nerrors++;
+		else
+			to->nwarnings++;
+	}
+	free(from->items);
+	memset(from, 0, sizeof(*from));
+}
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* A value for a message: at most SHOW_MAX bytes, controls as '?'. */
+static const char *show(char *buf, const char *s, size_t len)
+{
+	size_t n = len > SHOW_MAX ? SHOW_MAX : len, i;
+
+	while (n < len && n && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
+				 '?' :
+				 s[i];
+	if (n < len) {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+static const char *kind_name(enum ht_kind kind)
+{
+	return ht_kind_info(kind)->name;
+}
+
+/*
+ * Phase 1: paths, workspaces
+ */
+
+static int add_misplaced(struct check *c, const char *path)
+{
+	const struct ht_kind_info *info;
+	const char *rest, *dot, *p;
+	enum ht_kind k = folder_of(path, c->opts->prefix, &rest);
+	size_t plen;
+
+	if (k == HT_KIND__COUNT)
+		return 0;
+	dot = strrchr(rest, '.');
+	if (!dot || (strcasecmp(dot, ".yaml") && strcasecmp(dot, ".yml")))
+		return 0;
+	info = ht_kind_info(k);
+	trim_prefix(&p, &plen, c->opts->prefix);
+	ht_diags_add(&c->found, HT_SEV_WARNING, path, 0, 0, "misplaced-file",
+		     "push ignores this file: %s files are named "
+		     "'%.*s%s%s/<slug>.yaml'",
+		     info->name, (int)plen, p, plen ? "/" : "", info->folder);
+	return 0;
+}
+
+/*
+ * Model slugs of a tree: slug -> file index (the first one).  With
+ * `report`, two files with one slug are each reported, naming the first
+ * other one.
+ */
+static void model_slugs(struct check *c, const struct ht_check_tree *t,
+			json_t *into, int report)
+{
+	struct ht_strbuf slug = HT_STRBUF_INIT;
+	json_t *reported = json_object();
+	size_t i, j;
+
+	for (i = 0; i < t->nr; i++) {
+		const char *path = t->files[i].path;
+		enum ht_kind k;
+		json_t *first;
+
+		ht_strbuf_reset(&slug);
+		k = ht_kind_for_path(path, c->opts->prefix, NULL, &slug);
+		if (!ht_kind_is_model(k) || !ht_slug_valid(slug.buf, slug.len))
+			continue;
+		first = json_object_get(into, slug.buf);
+		if (!first) {
+			json_object_set_new(into, slug.buf,
+					    json_integer((json_int_t)i));
+			continue;
+		}
+		if (!report)
+			continue;
+		j = (size_t)json_integer_value(first);
+		ht_diags_add(&c->found, HT_SEV_ERROR, path, 0, 0,
+			     "duplicate-slug",
+			     "model slug '%s' is also used by '%s'", slug.buf,
+			     t->files[j].path);
+		if (json_object_get(reported, slug.buf))
+			continue;
+		json_object_set_new(reported, slug.buf, json_true());
+		ht_diags_add(&c->found, HT_SEV_ERROR, t->files[j].path, 0, 0,
+			     "duplicate-slug",
+			     "model slug '%s' is also used by '%s'", slug.buf,
+			     path);
+	}
+	json_decref(reported);
+	ht_strbuf_release(&slug);
+}
+
+static int add_name(char ***names, size_t *nr, size_t *alloc,
+		    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < *nr; i++)
+		if (!strcmp((*names)[i], name))
+			return 0;
+	HT_ALLOC_GROW(*names, *nr + 1, *alloc);
+	(*names)[(*nr)++] = ht_xstrdup(name);
+	return 1;
+}
+
+/* Read a workspace's files from a tree into `ws`, findings to `diags`. */
+static int load_workspace(struct ht_workspace *ws,
+			  const struct ht_check_tree *t,
+			  struct ht_diags *diags)
+{
+	struct ht_strbuf buf = HT_STRBUF_INIT;
+	const struct ht_check_file *f;
+	int ret = 0;
+
+	f = ht_check_tree_find(t, ws->manifest_path);
+	if (f) {
+		ret = ht_check_tree_read(t, f, &buf, HT_YAML_MAX_SIZE);
+		if (ret == HT_ETOOBIG) {
+			ht_diags_add(diags, HT_SEV_ERROR, f->path, 1, 1,
+				     "file-size",
+				     "file is larger than %u bytes",
+				     HT_YAML_MAX_SIZE);
+			ht_error_clear();
+			ws->have_manifest = 1;
+			ret = 0;
+		} else if (!ret) {
+			ret = ht_workspace_read_manifest(ws, buf.buf, buf.len,
+							 diags);
+		}
+		if (ret < 0)
+			goto cleanup;
+	}
+	f = ht_check_tree_find(t, ws->aliases_path);
+	if (f) {
+		ht_strbuf_reset(&buf);
+		ret = ht_check_tree_read(t, f, &buf, HT_YAML_MAX_SIZE);
+		if (ret == HT_ETOOBIG) {
+			ht_diags_add(diags, HT_SEV_ERROR, f->path, 1, 1,
+				     "file-size",
+				     "file is larger than %u bytes",
+				     HT_YAML_MAX_SIZE);
+			ht_error_clear();
+			ws->have_aliases = 1;
+			ret = 0;
+		} else if (!ret) {
+			ret = ht_workspace_read_aliases(ws, buf.buf, buf.len,
+							diags);
+		}
+	}
+cleanup:
+	ht_strbuf_release(&buf);
+	return ret;
+}
+
+static int load_workspaces(struct check *c)
+{
+	struct ht_strbuf name = HT_STRBUF_INIT;
+	struct ht_diags scratch = HT_DIAGS_INIT;
+	char **names = NULL;
+	size_t nr = 0, alloc = 0, i;
+	int have_manifest = 0, ret = 0;
+
+	for (i = 0; i < c->head->nr; i++) {
+		enum ht_kind k;
+
+		ht_strbuf_reset(&name);
+		k = ht_kind_for_path(c->head->files[i].path, NULL, NULL,
+				     &name);
+		if (k != HT_KIND_MANIFEST && k != HT_KIND_ALIASES)
+			continue;
+		if (c->opts->workspace && strcmp(c->opts->workspace, name.buf))
+			continue;
+		if (k == HT_KIND_MANIFEST)
+			have_manifest = 1;
+		add_name(&names, &nr, &alloc, name.buf);
+	}
+	if (c->opts->workspace && !have_manifest) {
+		ret = ht_error_set(HT_ENOTFOUND,
+				   "workspace '%s' has no manifest-%s.yaml",
+				   c->opts->workspace, c->opts->workspace);
+		goto cleanup;
+	}
+	c->ws = ht_xcalloc(nr ? nr : 1, sizeof(*c->ws));
+	c->base_ws = ht_xcalloc(nr ? nr : 1, sizeof(*c->base_ws));
+	for (i = 0; i < nr; i++) {
+		ht_workspace_init(&c->ws[i], names[i]);
+		ht_workspace_init(&c->base_ws[i], names[i]);
+		c->nws++;
+		ret = load_workspace(&c->ws[i], c->head, &c->found);
+		if (ret < 0)
+			goto cleanup;
+		ht_workspace_check_aliases(&c->ws[i], &c->found);
+		if (!c->base)
+			continue;
+		ret = load_workspace(&c->base_ws[i], c->base, &scratch);
+		if (ret < 0)
+			goto cleanup;
+	}
+cleanup:
+	for (i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	ht_diags_release(&scratch);
+	ht_strbuf_release(&name);
+	return ret;
+}
+
+static int classify(struct check *c)
+{
+	struct ht_strbuf slug = HT_STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < c->head->nr; i++) {
+		const char *path = c->head->files[i].path;
+		enum ht_kind k;
+
+		ht_strbuf_reset(&slug);
+		k = ht_kind_for_path(path, c->opts->prefix, NULL, &slug);
+		if (k == HT_KIND_MANIFEST || k == HT_KIND_ALIASES)
+			continue;
+		if (k == HT_KIND__COUNT) {
+			add_misplaced(c, path);
+			continue;
+		}
+		HT_ALLOC_GROW(c->files, c->nr + 1, c->alloc);
+		memset(&c->files[c->nr], 0, sizeof(c->files[c->nr]));
+		c->files[c->nr].index = i;
+		c->files[c->nr].kind = k;
+		c->files[c->nr].slug = ht_strbuf_detach(&slug, NULL);
+		c->nr++;
+	}
+	ht_strbuf_release(&slug);
+	model_slugs(c, c->head, c->models, 1);
+	if (c->base)
+		model_slugs(c, c->base, c->base_models, 0);
+	return 0;
+}
+
+/*
+ * Phase 2: one file
+ */
+
+struct file_ctx {
+	struct worker *w;
+	size_t file; /* in check.files */
+	const char *path;
+	size_t first_diag; /* the file's first finding in w->diags */
+};
+
+static int model_known(const struct check *c, const char *slug)
+{
+	return json_object_get(c->models, slug) ||
+	       (c->opts->model_exists &&
+		c->opts->model_exists(slug, c->opts->payload) > 0);
+}
+
+/* A model deleted by the change: known in the base only. */
+static int model_gone(const struct check *c, const char *slug)
+{
+	return c->base && json_object_get(c->base_models, slug) &&
+	       !model_known(c, slug);
+}
+
+static int resolve_id(int64_t *id_out, enum ht_kind kind, const char *slug,
+		      void *payload)
+{
+	struct file_ctx *fc = payload;
+	const struct check *c = fc->w->c;
+
+	*id_out = 0;
+	if (kind != HT_KIND_MODEL)
+		return 0; /* sources and destinations: check_refs() */
+	if (model_known(c, slug) || model_gone(c, slug))
+		return 0; /* deleted ones get their own finding */
+	return HT_ENOTFOUND;
+}
+
+static void report(struct file_ctx *fc, const struct ht_ynode *at,
+		   const char *rule, const char *fmt, ...) HT_PRINTF(4, 5);
+
+static void report(struct file_ctx *fc, const struct ht_ynode *at,
+		   const char *rule, const char *fmt, ...)
+{
+	struct ht_strbuf msg = HT_STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ht_strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	ht_diags_add(&fc->w->diags, HT_SEV_ERROR, fc->path, at->line, at->col,
+		     rule, "%s", msg.buf);
+	ht_strbuf_release(&msg);
+}
+
+/* 1 if the kinds table already reported `rule` at `at` in this file. */
+static int reported_at(const struct file_ctx *fc, const struct ht_ynode *at,
+		       const char *rule)
+{
+	const struct ht_diags *d = &fc->w->diags;
+	size_t i;
+
+	for (i = fc->first_diag; i < d->nr; i++)
+		if (d->items[i].line == at->line &&
+		    d->items[i].col == at->col &&
+		    !strcmp(d->items[i].rule, rule))
+			return 1;
+	return 0;
+}
+
+static int str_node(const struct ht_ynode *n)
+{
+	return n && n->kind == HT_YNODE_SCALAR && n->type == HT_YTYPE_STR;
+}
+
+/* A source or destination in one workspace, head against base. */
+static void resolve_in(struct file_ctx *fc, const struct ht_ynode *v,
+		       enum ht_kind role, const struct ht_workspace *ws,
+		       const struct ht_workspace *bws)
+{
+	const char *name = v->str, *slug = NULL, *bslug = NULL;
+	int via = 0, bvia = 0;
+
+	switch (ht_workspace_resolve(ws, role, name, &slug, &via)) {
+	case HT_RESOLVED:
+	case HT_UNKNOWN:
+		return;
+	case HT_UNRESOLVED:
+		break;
+	}
+	if (bws->manifest_valid &&
+	    ht_workspace_resolve(bws, role, name, &bslug, &bvia) ==
+		    HT_RESOLVED) {
+		if (bvia && !ht_workspace_is_alias(ws, name)) {
+			report(fc, v, "removed-in-use",
+			       "alias '%s' was removed from %s but is still "
+			       "used here",
+			       name, ws->aliases_path);
+			return;
+		}
+		if (!ht_workspace_has(ws, role, bslug)) {
+			if (bvia)
+				report(fc, v, "removed-in-use",
+				       "%s '%s' (alias of '%s') was removed "
+				       "from %s but is still used here",
+				       kind_name(role), name, bslug,
+				       ws->manifest_path);
+			else
+				report(fc, v, "removed-in-use",
+				       "%s '%s' was removed from %s but is "
+				       "still used here",
+				       kind_name(role), name,
+				       ws->manifest_path);
+			return;
+		}
+	}
+	if (via)
+		report(fc, v, "unresolved-reference",
+		       "%s '%s' is an alias of '%s', which is not a %s of %s",
+		       kind_name(role), name, slug, kind_name(role),
+		       ws->manifest_path);
+	else if (ws->have_aliases)
+		report(fc, v, "unresolved-reference",
+		       "%s '%s' not found in %s or %s", kind_name(role), name,
+		       ws->manifest_path, ws->aliases_path);
+	else
+		report(fc, v, "unresolved-reference", "%s '%s' not found in %s",
+		       kind_name(role), name, ws->manifest_path);
+}
+
+/* The reference fields of a file, from the kinds table. */
+static void check_refs(struct file_ctx *fc, enum ht_kind kind,
+		       const struct ht_ynode *doc)
+{
+	const struct ht_kind_info *info = ht_kind_info(kind);
+	struct check *c = fc->w->c;
+	size_t i, j;
+
+	for (i = 0; i < info->nfields; i++) {
+		const struct ht_field *f = &info->fields[i];
+		const struct ht_ynode *v;
+
+		if (f->type != HT_FTYPE_REF)
+			continue;
+		v = ht_ynode_map_get(doc, f->name);
+		if (!str_node(v) || !ht_slug_valid(v->str, v->len))
+			continue; /* the kinds table said why */
+		if (f->ref == HT_KIND_MODEL) {
+			if (model_gone(c, v->str))
+				add_use(&fc->w->gone, v->str, HT_KIND_MODEL,
+					fc->file, v);
+			continue;
+		}
+		if (f->ref != HT_KIND_SOURCE && f->ref != HT_KIND_DESTINATION)
+			continue;
+		for (j = 0; j < c->nws; j++)
+			if (ht_workspace_is_alias(&c->ws[j], v->str)) {
+				add_use(&fc->w->aliases, v->str, f->ref,
+					fc->file, v);
+				break;
+			}
+		for (j = 0; j < c->nws; j++)
+			resolve_in(fc, v, f->ref, &c->ws[j], &c->base_ws[j]);
+	}
+}
+
+static int leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* A YYYY-MM-DD... that the format check passed: is the day real? */
+static int real_date(const char *s, size_t len)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+
+	if (len < 10)
+		return 1;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (m < 1 || m > 12)
+		return 1;
+	return d <= days[m - 1] + (m == 2 && leap(y));
+}
+
+static void check_visual(struct file_ctx *fc, const struct ht_ynode *inner)
+{
+	const struct ht_ynode *list = ht_ynode_map_get(inner, "expressions");
+	size_t i, j;
+
+	if (!list || list->kind != HT_YNODE_SEQ)
+		return;
+	for (i = 0; i < list->nitems; i++) {
+		const struct ht_ynode *days;
+		int any = 0, clean = 1;
+
+		days = ht_ynode_map_get(list->items[i], "days");
+		if (!days || days->kind != HT_YNODE_MAP)
+			continue;
+		for (j = 0; j < days->npairs; j++) {
+			const struct ht_ynode *v = days->pairs[j].value;
+
+			if (v->kind != HT_YNODE_SCALAR ||
+			    v->type != HT_YTYPE_BOOL)
+				clean = 0;
+			else if (v->b)
+				any = 1;
+		}
+		if (clean && !any && !reported_at(fc, days, "bad-schedule"))
+			report(fc, days, "bad-schedule",
+			       "a visual schedule expression must select at "
+			       "least one day");
+	}
+}
+
+/* What the kinds table leaves to us: cron syntax, visual days, dates. */
+static void check_schedule(struct file_ctx *fc, const struct ht_ynode *doc)
+{
+	const struct ht_ynode *s = ht_ynode_map_get(doc, "schedule");
+	const struct ht_ynode *type, *inner, *e, *start;
+	char buf[SHOW_MAX + 4];
+
+	if (!s || s->kind != HT_YNODE_MAP)
+		return;
+	type = ht_ynode_map_get(s, "type");
+	inner = ht_ynode_map_get(s, "schedule");
+	start = ht_ynode_map_get(s, "startDate");
+	if (str_node(start) && !ht_ynode_is_str(type, "manual") &&
+	    !reported_at(fc, start, "bad-schedule") &&
+	    !real_date(start->str, start->len))
+		report(fc, start, "bad-schedule",
+		       "field 'schedule.startDate' is not a calendar date, "
+		       "got '%s'",
+		       show(buf, start->str, start->len));
+	if (!inner || inner->kind != HT_YNODE_MAP)
+		return;
+	if (ht_ynode_is_str(type, "cron")) {
+		e = ht_ynode_map_get(inner, "expression");
+		if (str_node(e) && !reported_at(fc, e, "bad-schedule") &&
+		    ht_cron_check(e->str, e->len) < 0) {
+			report(fc, e, "bad-schedule",
+			       "cron expression '%s': %s",
+			       show(buf, e->str, e->len), ht_error_message());
+			ht_error_clear();
+		}
+	} else if (ht_ynode_is_str(type, "visual")) {
+		check_visual(fc, inner);
+	}
+}
+
+/*
+ * Check file `i` (of check.files).  With `refs_only` (a file the change
+ * leaves alone, whose own findings are not reported), only what the rules
+ * across files need: its references.
+ */
+static int check_file(struct worker *w, size_t i, int refs_only)
+{
+	struct check *c = w->c;
+	struct rfile *rf = &c->files[i];
+	const struct ht_check_file *f = &c->head->files[rf->index];
+	struct ht_resolver r = { NULL, resolve_id, NULL };
+	struct ht_ynode *doc = NULL;
+	struct file_ctx fc;
+	struct ht_ydiag yd;
+	json_t *obj = NULL;
+	int ret;
+
+	ht_strbuf_reset(&w->buf);
+	ret = ht_check_tree_read(c->head, f, &w->buf, HT_YAML_MAX_SIZE);
+	if (ret == HT_ETOOBIG) {
+		ht_error_clear();
+		if (!refs_only)
+			ht_diags_add(&w->diags, HT_SEV_ERROR, f->path, 1, 1,
+				     "file-size",
+				     "file is larger than %u bytes",
+				     HT_YAML_MAX_SIZE);
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	rf->hash = hash_bytes(w->buf.buf, w->buf.len);
+	rf->hashed = 1;
+	ret = ht_yaml_parse(&doc, w->buf.buf, w->buf.len, f->path, &yd);
+	if (ret == HT_ESYNTAX || ret == HT_ETOOBIG || ret == HT_ETOODEEP) {
+		ht_error_clear();
+		if (!refs_only)
+			ht_diags_add_ydiag(&w->diags, f->path, &yd);
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+
+	fc.w = w;
+	fc.file = i;
+	fc.path = f->path;
+	fc.first_diag = w->diags.nr;
+	r.payload = &fc;
+	if (refs_only) {
+		if (doc->kind == HT_YNODE_MAP)
+			check_refs(&fc, rf->kind, doc);
+		goto cleanup;
+	}
+	ret = ht_kind_from_yaml(&obj, rf->kind, rf->slug, doc, &r, f->path,
+				&w->diags);
+	json_decref(obj);
+	if (ret == HT_EINVALID) {
+		ht_error_clear();
+		ret = 0;
+	}
+	if (ret < 0)
+		goto cleanup;
+	if (doc->kind == HT_YNODE_MAP) {
+		check_refs(&fc, rf->kind, doc);
+		if (rf->kind == HT_KIND_SYNC)
+			check_schedule(&fc, doc);
+	}
+cleanup:
+	ht_ynode_free(doc);
+	return ret;
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct check *c = w->c;
+	size_t i, end;
+	int ret;
+
+	for (;;) {
+		pthread_mutex_lock(&c->lock);
+		i = c->next;
+		end = i + CHUNK < c->nqueue ? i + CHUNK : c->nqueue;
+		c->next = end;
+		pthread_mutex_unlock(&c->lock);
+		if (i >= end)
+			break;
+		for (; i < end; i++) {
+			ret = check_file(w, c->queue[i], c->refs_only);
+			if (ret < 0) {
+				w->err = ret;
+				w->errmsg = ht_xstrdup(ht_error_message());
+				pthread_mutex_lock(&c->lock);
+				c->next = c->nqueue; /* stop everyone */
+				pthread_mutex_unlock(&c->lock);
+				return NULL;
+			}
+		}
+	}
+	return NULL;
+}
+
+static unsigned thread_count(const struct check *c)
+{
+	long n = c->opts->jobs;
+
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if ((size_t)n > c->nqueue / FILES_PER_THREAD + 1)
+		n = (long)(c->nqueue / FILES_PER_THREAD + 1);
+	return n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
+}
+
+/* One round: the files of c->queue, on as many threads as useful. */
+static int run_round(struct check *c)
+{
+	struct worker *w;
+	unsigned n = thread_count(c), i, started = 0;
+	int ret = 0;
+
+	c->next = 0;
+	if (!c->nqueue)
+		return 0;
+	w = ht_xcalloc(n, sizeof(*w));
+	for (i = 0; i < n; i++) {
+		w[i].c = c;
+		ht_strbuf_init(&w[i].buf, 0);
+	}
+	/* the calling thread is worker 0 */
+	for (i = 1; i < n; i++) {
+		if (pthread_create(&w[i].thread, NULL, work, &w[i]))
+			break;
+		started++;
+	}
+	work(&w[0]);
+	for (i = 1; i <= started; i++)
+		pthread_join(w[i].thread, NULL);
+	for (i = 0; i < n; i++) {
+		if (w[i].err && !ret)
+			ret = ht_error_set(w[i].err, "%s", w[i].errmsg);
+		move_diags(&c->found, &w[i].diags);
+		move_uses(&c->aliases, &w[i].aliases);
+		move_uses(&c->gone, &w[i].gone);
+		ht_strbuf_release(&w[i].buf);
+		free(w[i].errmsg);
+	}
+	free(w);
+	return ret;
+}
+
+static int head_changed(struct check *c, size_t index);
+static int path_changed(struct check *c, const char *path);
+
+/*
+ * Could a file the change leaves alone hold a finding the change is
+ * responsible for?  Only through a reference: to a model the change
+ * deletes, to a source, destination or alias of a manifest or aliases
+ * file it changes, or to an alias that a changed file uses in the other
+ * role (c->aliases, after the first round).
+ */
+enum ref_need {
+	NEED_MODELS = (1 << 0),  /* references to models */
+	NEED_SOURCES = (1 << 1), /* to sources and destinations */
+};
+
+static unsigned unchanged_files_matter(struct check *c)
+{
+	const struct ht_check_tree *trees[2] = { c->head, c->base };
+	unsigned need = c->aliases.nr ? NEED_SOURCES : 0;
+	void *it;
+	size_t t, i;
+
+	for (it = json_object_iter(c->base_models); it;
+	     it = json_object_iter_next(c->base_models, it))
+		if (model_gone(c, json_object_iter_key(it))) {
+			need |= NEED_MODELS;
+			break;
+		}
+	for (t = 0; t < 2 && !(need & NEED_SOURCES); t++)
+		for (i = 0; i < trees[t]->nr; i++) {
+			const char *path = trees[t]->files[i].path;
+			enum ht_kind k;
+
+			k = ht_kind_for_path(path, NULL, NULL, NULL);
+			if (k != HT_KIND_MANIFEST && k != HT_KIND_ALIASES)
+				continue;
+			if (t ? !ht_check_tree_find(c->head, path) :
+				path_changed(c, path)) {
+				need |= NEED_SOURCES;
+				break;
+			}
+		}
+	return need;
+}
+
+/* The references a kind's files hold, from the kinds table. */
+static unsigned refs_of(enum ht_kind kind)
+{
+	const struct ht_kind_info *info = ht_kind_info(kind);
+	unsigned has = 0;
+	size_t i;
+
+	for (i = 0; i < info->nfields; i++) {
+		if (info->fields[i].type != HT_FTYPE_REF)
+			continue;
+		has |= info->fields[i].ref == HT_KIND_MODEL ? NEED_MODELS :
+							       NEED_SOURCES;
+	}
+	return has;
+}
+
+/*
+ * Every resource file, in one round; or, with a base (and without
+ * report_all), the files the change adds or modifies first, and the others
+ * in a second round, for their references only, when they can matter.
+ */
+static int check_files(struct check *c)
+{
+	unsigned need;
+	size_t i;
+	int ret;
+
+	c->queue = ht_xcalloc(c->nr ? c->nr : 1, sizeof(*c->queue));
+	c->nqueue = 0;
+	c->refs_only = 0;
+	for (i = 0; i < c->nr; i++)
+		if (!c->base || c->opts->report_all ||
+		    head_changed(c, c->files[i].index))
+			c->queue[c->nqueue++] = i;
+	ret = run_round(c);
+	if (ret < 0 || !c->base || c->opts->report_all)
+		return ret;
+	need = unchanged_files_matter(c);
+	c->nqueue = 0;
+	c->refs_only = 1;
+	for (i = 0; need && i < c->nr; i++)
+		if ((refs_of(c->files[i].kind) & need) &&
+		    !head_changed(c, c->files[i].index))
+			c->queue[c->nqueue++] = i;
+	return run_round(c);
+}
+
+/*
+ * Phase 3: across files, and what to report
+ */
+
+static int cmp_use(const void *va, const void *vb)
+{
+	const struct use *a = va, *b = vb;
+	int r = strcmp(a->name, b->name);
+
+	if (r)
+		return r;
+	if (a->file != b->file)
+		return a->file < b->file ? -1 : 1;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return a->col < b->col ? -1 : a->col > b->col;
+}
+
+static const char *file_path(const struct check *c, size_t file)
+{
+	return c->head->files[c->files[file].index].path;
+}
+
+/* Does the head file `index` differ from the base? (cached) */
+static int head_changed(struct check *c, size_t index)
+{
+	const struct ht_check_file *h = &c->head->files[index], *b;
+	struct ht_strbuf hb = HT_STRBUF_INIT, bb = HT_STRBUF_INIT;
+	int ret;
+
+	if (c->changed[index] >= 0)
+		return c->changed[index];
+	b = c->base ? ht_check_tree_find(c->base, h->path) : NULL;
+	if (!b) {
+		c->changed[index] = 1;
+	} else if (*h->id && *b->id) {
+		c->changed[index] = !!strcmp(h->id, b->id);
+	} else {
+		ret = ht_check_tree_read(c->head, h, &hb, 0);
+		if (!ret)
+			ret = ht_check_tree_read(c->base, b, &bb, 0);
+		/* unreadable: take it as changed, so it is reported */
+		c->changed[index] = ret < 0 || hb.len != bb.len ||
+				    memcmp(hb.buf, bb.buf, hb.len);
+		ht_error_clear();
+	}
+	ht_strbuf_release(&hb);
+	ht_strbuf_release(&bb);
+	return c->changed[index];
+}
+
+static int path_changed(struct check *c, const char *path)
+{
+	const struct ht_check_file *f = ht_check_tree_find(c->head, path);
+
+	if (!f)
+		return 0;
+	return head_changed(c, (size_t)(f - c->head->files));
+}
+
+/* Aliases used both as a source and as a destination. */
+static void alias_conflicts(struct check *c)
+{
+	struct uses *u = &c->aliases;
+	size_t i, j, k, end;
+
+	if (u->nr)
+		qsort(u->items, u->nr, sizeof(*u->items), cmp_use);
+	for (i = 0; i < u->nr; i = end) {
+		const struct use *src = NULL, *dst = NULL;
+
+		for (end = i; end < u->nr &&
+			      !strcmp(u->items[end].name, u->items[i].name);
+		     end++) {
+			if (u->items[end].role == HT_KIND_SOURCE && !src)
+				src = &u->items[end];
+			if (u->items[end].role == HT_KIND_DESTINATION && !dst)
+				dst = &u->items[end];
+		}
+		if (!src || !dst)
+			continue;
+		for (j = 0; j < c->nws; j++) {
+			const struct ht_workspace *ws = &c->ws[j];
+			unsigned line, col;
+			int report_it = !c->base || c->opts->report_all ||
+					path_changed(c, ws->aliases_path);
+
+			if (!ht_workspace_is_alias(ws, src->name))
+				continue;
+			for (k = i; !report_it && k < end; k++)
+				report_it = head_changed(
+					c, c->files[u->items[k].file].index);
+			if (!report_it)
+				continue;
+			ht_workspace_alias_position(ws, src->name, &line, &col);
+			ht_diags_add(&c->found, HT_SEV_ERROR, ws->aliases_path,
+				     line, col, "alias-conflict",
+				     "alias '%s' is used both as a source "
+				     "(%s:%u:%u) and as a destination "
+				     "(%s:%u:%u)",
+				     src->name, file_path(c, src->file),
+				     src->line, src->col,
+				     file_path(c, dst->file), dst->line,
+				     dst->col);
+		}
+	}
+}
+
+/* The head model file that a deleted base model file became, if any. */
+static const char *renamed_to(struct check *c, const char *slug)
+{
+	const struct ht_check_file *b;
+	struct ht_strbuf buf = HT_STRBUF_INIT;
+	uint64_t h = 0;
+	int have_hash = 0;
+	size_t i;
+	const char *found = NULL;
+
+	b = &c->base->files[json_integer_value(
+		json_object_get(c->base_models, slug))];
+	for (i = 0; i < c->nr && !found; i++) {
+		const struct rfile *rf = &c->files[i];
+		const struct ht_check_file *f = &c->head->files[rf->index];
+
+		if (!ht_kind_is_model(rf->kind) ||
+		    ht_check_tree_find(c->base, f->path))
+			continue; /* not a new model file */
+		if (*f->id && *b->id) {
+			if (!strcmp(f->id, b->id))
+				found = rf->slug;
+			continue;
+		}
+		if (!have_hash) {
+			if (ht_check_tree_read(c->base, b, &buf,
+					       HT_YAML_MAX_SIZE) < 0) {
+				ht_error_clear();
+				break;
+			}
+			h = hash_bytes(buf.buf, buf.len);
+			have_hash = 1;
+		}
+		if (rf->hashed && rf->hash == h)
+			found = rf->slug;
+	}
+	ht_strbuf_release(&buf);
+	return found;
+}
+
+static void deleted_in_use(struct check *c)
+{
+	const struct uses *u = &c->gone;
+	size_t i;
+
+	for (i = 0; i < u->nr; i++) {
+		const struct use *g = &u->items[i];
+		const char *to = renamed_to(c, g->name);
+		const char *old = c->base->files[json_integer_value(
+			json_object_get(c->base_models, g->name))].path;
+
+		if (to)
+			ht_diags_add(&c->found, HT_SEV_ERROR,
+				     file_path(c, g->file), g->line, g->col,
+				     "deleted-in-use",
+				     "model '%s' was renamed to '%s' but is "
+				     "still used here",
+				     g->name, to);
+		else
+			ht_diags_add(&c->found, HT_SEV_ERROR,
+				     file_path(c, g->file), g->line, g->col,
+				     "deleted-in-use",
+				     "model '%s' was deleted (%s) but is still "
+				     "used here",
+				     g->name, old);
+	}
+}
+
+/* The first line where two texts differ (1-based). */
+static unsigned first_diff_line(const struct ht_strbuf *a,
+				const struct ht_strbuf *b)
+{
+	unsigned line = 1;
+	size_t i;
+
+	for (i = 0; i < a->len && i < b->len && a->buf[i] == b->buf[i]; i++)
+		if (a->buf[i] == '\n')
+			line++;
+	return line;
+}
+
+static int manifest_change(struct check *c, const char *path,
+			   const struct ht_check_file *bf,
+			   const struct ht_check_file *hf)
+{
+	struct ht_strbuf hb = HT_STRBUF_INIT, bb = HT_STRBUF_INIT;
+	struct ht_strbuf why = HT_STRBUF_INIT;
+	unsigned line = 0, col = 0;
+	int ret = 0;
+
+	if (bf && hf) {
+		if (*bf->id && *hf->id && !strcmp(bf->id, hf->id))
+			goto cleanup;
+		ret = ht_check_tree_read(c->head, hf, &hb, 0);
+		if (!ret)
+			ret = ht_check_tree_read(c->base, bf, &bb, 0);
+		if (ret < 0)
+			goto cleanup;
+		if (hb.len == bb.len && !memcmp(hb.buf, bb.buf, hb.len))
+			goto cleanup;
+		line = first_diff_line(&hb, &bb);
+		col = 1;
+	}
+	if (c->opts->manifest_change_ok) {
+		ret = c->opts->manifest_change_ok(path, bf, hf, &why,
+						  c->opts->payload);
+		if (ret < 0)
+			goto cleanup;
+		if (ret > 0) {
+			ret = 0;
+			goto cleanup;
+		}
+	}
+	ht_diags_add(&c->found, HT_SEV_ERROR, path, line, col,
+		     "manifest-edited",
+		     "read-only manifest %s%s%s: manifests are written by "
+		     "git-remote-hightouch; change sources and destinations "
+		     "in Hightouch, then fetch",
+		     !bf ? "added" : !hf ? "deleted" : "edited",
+		     why.len ? " " : "", why.buf);
+cleanup:
+	ht_strbuf_release(&hb);
+	ht_strbuf_release(&bb);
+	ht_strbuf_release(&why);
+	return ret;
+}
+
+static int is_manifest(const char *path)
+{
+	return ht_kind_for_path(path, NULL, NULL, NULL) == HT_KIND_MANIFEST;
+}
+
+static int manifest_edits(struct check *c)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < c->head->nr; i++) {
+		const struct ht_check_file *hf = &c->head->files[i];
+
+		if (!is_manifest(hf->path))
+			continue;
+		ret = manifest_change(c, hf->path,
+				      ht_check_tree_find(c->base, hf->path),
+				      hf);
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; i < c->base->nr; i++) {
+		const struct ht_check_file *bf = &c->base->files[i];
+
+		if (!is_manifest(bf->path) ||
+		    ht_check_tree_find(c->head, bf->path))
+			continue;
+		ret = manifest_change(c, bf->path, bf, NULL);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Does the change touch the file of a finding?  Findings in
+ * aliases-W.yaml also matter when manifest-W.yaml changed.
+ */
+static int finding_file_changed(struct check *c, const char *path)
+{
+	struct ht_strbuf name = HT_STRBUF_INIT, m = HT_STRBUF_INIT;
+	int changed = path_changed(c, path);
+
+	if (!changed && ht_kind_for_path(path, NULL, NULL, &name) ==
+				HT_KIND_ALIASES) {
+		ht_strbuf_addf(&m, "manifest-%s.yaml", name.buf);
+		changed = path_changed(c, m.buf);
+	}
+	ht_strbuf_release(&name);
+	ht_strbuf_release(&m);
+	return changed;
+}
+
+static int wanted_path(const struct ht_check_opts *o, const char *path)
+{
+	size_t i, n;
+
+	if (!o->paths)
+		return 1;
+	for (i = 0; i < o->npaths; i++) {
+		const char *p = o->paths[i];
+
+		n = strlen(p);
+		while (n && p[n - 1] == '/')
+			n--;
+		if (!n || (n == 1 && p[0] == '.'))
+			return 1;
+		if (!strncmp(path, p, n) && (!path[n] || path[n] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Is a finding reported? */
+static int shown(struct check *c, const struct ht_diag *d)
+{
+	if (!wanted_path(c->opts, d->path))
+		return 0;
+	if (!c->base || c->opts->report_all || is_breaking_rule(d->rule) ||
+	    !strcmp(d->rule, "alias-conflict"))
+		return 1;
+	return finding_file_changed(c, d->path);
+}
+
+struct sorted_diag {
+	struct ht_diag d;
+	size_t seq;
+};
+
+static int cmp_sorted(const void *va, const void *vb)
+{
+	const struct sorted_diag *a = va, *b = vb;
+	int r = strcmp(a->d.path, b->d.path);
+
+	if (r)
+		return r;
+	if (a->d.line != b->d.line)
+		return a->d.line < b->d.line ? -1 : 1;
+	if (a->d.col != b->d.col)
+		return a->d.col < b->d.col ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Filter and sort c->found into `out`. */
+static void report_findings(struct check *c, struct ht_diags *out)
+{
+	struct sorted_diag *s;
+	size_t i, n = 0;
+
+	s = ht_xcalloc(c->found.nr ? c->found.nr : 1, sizeof(*s));
+	for (i = 0; i < c->found.nr; i++) {
+		struct ht_diag *d = &c->found.items[i];
+
+		if (shown(c, d)) {
+			s[n].d = *d;
+			s[n].seq = n;
+			n++;
+		} else {
+			free(d->path);
+			free(d->message);
+		}
+	}
+	if (n)
+		qsort(s, n, sizeof(*s), cmp_sorted);
+	for (i = 0; i < n; i++) {
+		HT_ALLOC_GROW(out->items, out->nr + 1, out->alloc);
+		out->items[out->nr++] = s[i].d;
+		if (s[i].d.severity == HT_SEV_ERROR)
+			out->nerrors++;
+		else
+			out->nwarnings++;
+	}
+	free(s);
+	free(c->found.items);
+	memset(&c->found, 0, sizeof(c->found));
+}
+
+int ht_check_run(struct ht_diags *out, struct ht_check_tree *head,
+		 struct ht_check_tree *base, const struct ht_check_opts *opts)
+{
+	static const struct ht_check_opts no_opts = HT_CHECK_OPTS_INIT;
+	struct check c;
+	size_t i;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.opts = opts ? opts : &no_opts;
+	c.head = head;
+	c.base = base;
+	c.models = json_object();
+	c.base_models = json_object();
+	pthread_mutex_init(&c.lock, NULL);
+	ht_check_tree_sort(head);
+	if (base)
+		ht_check_tree_sort(base);
+	c.changed = ht_xmalloc(head->nr ? head->nr : 1);
+	memset(c.changed, -1, head->nr ? head->nr : 1);
+
+	ret = classify(&c);
+	if (ret < 0)
+		goto cleanup;
+	ret = load_workspaces(&c);
+	if (ret < 0)
+		goto cleanup;
+	ret = check_files(&c);
+	if (ret < 0)
+		goto cleanup;
+	alias_conflicts(&c);
+	if (base) {
+		deleted_in_use(&c);
+		ret = manifest_edits(&c);
+		if (ret < 0)
+			goto cleanup;
+	}
+	report_findings(&c, out);
+cleanup:
+	ht_diags_release(&c.found);
+	release_uses(&c.aliases);
+	release_uses(&c.gone);
+	for (i = 0; i < c.nws; i++) {
+		ht_workspace_release(&c.ws[i]);
+		ht_workspace_release(&c.base_ws[i]);
+	}
+	free(c.ws);
+	free(c.base_ws);
+	for (i = 0; i < c.nr; i++)
+		free(c.files[i].slug);
+	free(c.files);
+	free(c.queue);
+	free(c.changed);
+	json_decref(c.models);
+	json_decref(c.base_models);
+	pthread_mutex_destroy(&c.lock);
+	return ret;
+}

@@ -1,0 +1,194 @@
+/*
+ * Check trees from git objects and the index (see gitfiles.h).
+ */
+#include <string.h>
+
+#include "hightouch/error.h"
+#include "hightouch/gitfiles.h"
+#include "hightouch/kinds.h"
+#include "hightouch/strbuf.h"
+
+int ht_git_error(int ret, const char *what)
+{
+	const git_error *e = git_error_last();
+	const char *msg = e && e->message ? e->message : "unknown error";
+
+	return ht_error_set(ret == GIT_ENOTFOUND ? HT_ENOTFOUND : HT_ERROR,
+			    "%s: %s", what, msg);
+}
+
+static int is_regular(unsigned mode)
+{
+	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+}
+
+static int read_blob(struct ht_strbuf *out, const struct ht_check_file *f,
+		     size_t max, void *payload)
+{
+	git_repository *repo = payload;
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	git_oid oid;
+	size_t size;
+	int ret;
+
+	if (git_oid_fromstrn(&oid, f->id, strlen(f->id)) < 0)
+		return ht_git_error(-1, "invalid object id");
+	ret = git_repository_odb(&odb, repo);
+	if (ret < 0)
+		return ht_git_error(ret, "cannot open the object database");
+	/* the index knows the size; a tree does not: ask first */
+	size = f->len;
+	if (!size) {
+		ret = git_odb_read_header(&size, &type, odb, &oid);
+		if (ret < 0) {
+			ret = ht_git_error(ret, f->path);
+			goto cleanup;
+		}
+	}
+	if (max && size > max) {
+		ret = ht_error_set(HT_ETOOBIG, "'%s' is larger than %zu bytes",
+				   f->path, max);
+		goto cleanup;
+	}
+	ret = git_odb_read(&obj, odb, &oid);
+	if (ret < 0) {
+		ret = ht_git_error(ret, f->path);
+		goto cleanup;
+	}
+	size = git_odb_object_size(obj);
+	if (max && size > max) {
+		ret = ht_error_set(HT_ETOOBIG, "'%s' is larger than %zu bytes",
+				   f->path, max);
+		goto cleanup;
+	}
+	ret = ht_strbuf_add(out, git_odb_object_data(obj), size);
+cleanup:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return ret;
+}
+
+static struct ht_check_file *add_entry(struct ht_check_tree *t,
+				       const char *path, const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	return ht_check_tree_add(t, path, hex);
+}
+
+struct walk {
+	struct ht_check_tree *t;
+	const char *folder;
+	struct ht_strbuf path;
+};
+
+static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct walk *w = payload;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    !is_regular(git_tree_entry_filemode(e)))
+		return 0;
+	ht_strbuf_reset(&w->path);
+	ht_strbuf_addf(&w->path, "%s/%s%s", w->folder, root,
+		       git_tree_entry_name(e));
+	add_entry(w->t, w->path.buf, git_tree_entry_id(e));
+	return 0;
+}
+
+int ht_check_tree_from_git(struct ht_check_tree *t, git_repository *repo,
+			   const git_tree *tree, const char *prefix)
+{
+	struct walk w = { t, NULL, HT_STRBUF_INIT };
+	struct ht_strbuf folder = HT_STRBUF_INIT;
+	git_tree_entry *entry = NULL;
+	git_tree *sub = NULL;
+	size_t i, n;
+	int k, ret = 0;
+
+	t->read = read_blob;
+	t->payload = repo;
+	if (!tree)
+		goto cleanup;
+	n = git_tree_entrycount(tree);
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+
+		if (git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+		    is_regular(git_tree_entry_filemode(e)))
+			add_entry(t, git_tree_entry_name(e),
+				  git_tree_entry_id(e));
+	}
+	while (prefix && *prefix == '/')
+		prefix++;
+	for (k = 0; k < HT_KIND__COUNT; k++) {
+		const char *f = ht_kind_info((enum ht_kind)k)->folder;
+
+		if (!f)
+			continue;
+		ht_strbuf_reset(&folder);
+		if (prefix && *prefix)
+			ht_strbuf_addf(&folder, "%s/", prefix);
+		ht_strbuf_addstr(&folder, f);
+		while (folder.len && folder.buf[folder.len - 1] == '/')
+			ht_strbuf_setlen(&folder, folder.len - 1);
+		ret = git_tree_entry_bypath(&entry, tree, folder.buf);
+		if (ret == GIT_ENOTFOUND) {
+			ret = 0;
+			continue;
+		}
+		if (ret < 0) {
+			ret = ht_git_error(ret, folder.buf);
+			goto cleanup;
+		}
+		if (git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
+			git_tree_entry_free(entry);
+			entry = NULL;
+			continue;
+		}
+		ret = git_tree_lookup(&sub, repo, git_tree_entry_id(entry));
+		git_tree_entry_free(entry);
+		entry = NULL;
+		if (ret < 0) {
+			ret = ht_git_error(ret, folder.buf);
+			goto cleanup;
+		}
+		w.folder = folder.buf;
+		ret = git_tree_walk(sub, GIT_TREEWALK_PRE, walk_cb, &w);
+		git_tree_free(sub);
+		sub = NULL;
+		if (ret < 0) {
+			ret = ht_git_error(ret, folder.buf);
+			goto cleanup;
+		}
+	}
+cleanup:
+	ht_strbuf_release(&folder);
+	ht_strbuf_release(&w.path);
+	ht_check_tree_sort(t);
+	return ret;
+}
+
+int ht_check_tree_from_index(struct ht_check_tree *t, git_repository *repo,
+			     git_index *index, const char *prefix)
+{
+	size_t i, n = git_index_entrycount(index);
+
+	t->read = read_blob;
+	t->payload = repo;
+	for (i = 0; i < n; i++) {
+		const git_index_entry *e = git_index_get_byindex(index, i);
+
+		if (!e || GIT_INDEX_ENTRY_STAGE(e) != 0 ||
+		    !is_regular(e->mode) ||
+		    (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD) ||
+		    !ht_check_wants_path(e->path, prefix))
+			continue;
+		add_entry(t, e->path, &e->id)->len = e->file_size;
+	}
+	ht_check_tree_sort(t);
+	return 0;
+}

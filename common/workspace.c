@@ -1,0 +1,234 @@
+/*
+ * A workspace's manifest and aliases file, and resolution through them
+ * (see workspace.h).  The files' own rules are the kinds table's
+ * (ht_kind_from_yaml); this file adds only what needs both files.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/error.h"
+#include "hightouch/json.h"
+#include "hightouch/kinds.h"
+#include "hightouch/strbuf.h"
+#include "hightouch/workspace.h"
+
+void ht_workspace_init(struct ht_workspace *ws, const char *name)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	memset(ws, 0, sizeof(*ws));
+	ws->name = ht_xstrdup(name);
+	ht_strbuf_addf(&sb, "manifest-%s.yaml", name);
+	ws->manifest_path = ht_strbuf_detach(&sb, NULL);
+	ht_strbuf_addf(&sb, "aliases-%s.yaml", name);
+	ws->aliases_path = ht_strbuf_detach(&sb, NULL);
+	ws->sources = json_object();
+	ws->destinations = json_object();
+	ws->aliases = json_object();
+}
+
+void ht_workspace_release(struct ht_workspace *ws)
+{
+	free(ws->name);
+	free(ws->manifest_path);
+	free(ws->aliases_path);
+	json_decref(ws->sources);
+	json_decref(ws->destinations);
+	json_decref(ws->aliases);
+	ht_ynode_free(ws->aliases_doc);
+	memset(ws, 0, sizeof(*ws));
+}
+
+/* Parse `buf` as `path`; a rejection is a finding, not a failure. */
+static int parse(struct ht_ynode **doc, const char *buf, size_t len,
+		 const char *path, struct ht_diags *diags)
+{
+	struct ht_ydiag yd;
+	int ret;
+
+	ret = ht_yaml_parse(doc, buf, len, path, &yd);
+	if (ret == HT_ESYNTAX || ret == HT_ETOOBIG || ret == HT_ETOODEEP) {
+		ht_diags_add_ydiag(diags, path, &yd);
+		ht_error_clear();
+		return 0;
+	}
+	return ret;
+}
+
+/* {"sources": [{"slug", "name", "type"}, ...]} -> slug -> entry. */
+static void index_entries(json_t *into, const json_t *arr)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *e = json_array_get(arr, i);
+		const char *slug = ht_json_get_string(e, "slug");
+
+		if (slug)
+			json_object_set(into, slug, e);
+	}
+}
+
+int ht_workspace_read_manifest(struct ht_workspace *ws, const char *buf,
+			       size_t len, struct ht_diags *diags)
+{
+	struct ht_ynode *doc = NULL;
+	json_t *obj = NULL;
+	int ret;
+
+	ws->have_manifest = 1;
+	ws->manifest_valid = 0;
+	ret = parse(&doc, buf, len, ws->manifest_path, diags);
+	if (ret < 0 || !doc)
+		goto cleanup;
+	ret = ht_kind_from_yaml(&obj, HT_KIND_MANIFEST, NULL, doc, NULL,
+				ws->manifest_path, diags);
+	if (ret == HT_EINVALID) {
+		ht_error_clear();
+		ret = 0;
+		goto cleanup;
+	}
+	if (ret < 0)
+		goto cleanup;
+	json_object_clear(ws->sources);
+	json_object_clear(ws->destinations);
+	index_entries(ws->sources, json_object_get(obj, "sources"));
+	index_entries(ws->destinations, json_object_get(obj, "destinations"));
+	ws->manifest_valid = 1;
+cleanup:
+	json_decref(obj);
+	ht_ynode_free(doc);
+	return ret;
+}
+
+int ht_workspace_read_aliases(struct ht_workspace *ws, const char *buf,
+			      size_t len, struct ht_diags *diags)
+{
+	struct ht_ynode *doc = NULL;
+	json_t *obj = NULL;
+	int ret;
+
+	ws->have_aliases = 1;
+	ws->aliases_valid = 0;
+	ret = parse(&doc, buf, len, ws->aliases_path, diags);
+	if (ret < 0 || !doc)
+		goto cleanup;
+	ret = ht_kind_from_yaml(&obj, HT_KIND_ALIASES, NULL, doc, NULL,
+				ws->aliases_path, diags);
+	if (ret == HT_EINVALID) {
+		ht_error_clear();
+		ret = 0;
+		goto cleanup;
+	}
+	if (ret < 0)
+		goto cleanup;
+	json_decref(ws->aliases);
+	ws->aliases = obj;
+	obj = NULL;
+	ht_ynode_free(ws->aliases_doc);
+	ws->aliases_doc = doc;
+	doc = NULL;
+	ws->aliases_valid = 1;
+cleanup:
+	json_decref(obj);
+	ht_ynode_free(doc);
+	return ret;
+}
+
+static const json_t *section(const struct ht_workspace *ws, enum ht_kind kind)
+{
+	if (kind == HT_KIND_SOURCE)
+		return ws->sources;
+	if (kind == HT_KIND_DESTINATION)
+		return ws->destinations;
+	HT_BUG("a workspace has no %s section", ht_kind_info(kind) ?
+		       ht_kind_info(kind)->name : "such");
+}
+
+int ht_workspace_has(const struct ht_workspace *ws, enum ht_kind kind,
+		     const char *slug)
+{
+	return json_object_get(section(ws, kind), slug) != NULL;
+}
+
+int ht_workspace_is_alias(const struct ht_workspace *ws, const char *name)
+{
+	return ws->aliases_valid && json_object_get(ws->aliases, name);
+}
+
+enum ht_resolution ht_workspace_resolve(const struct ht_workspace *ws,
+					enum ht_kind kind, const char *name,
+					const char **slug_out, int *via_alias)
+{
+	const json_t *target = NULL;
+	const char *slug = name;
+	json_t *entry;
+
+	if (via_alias)
+		*via_alias = 0;
+	if (!ws->manifest_valid || (ws->have_aliases && !ws->aliases_valid))
+		return HT_UNKNOWN;
+	if (ws->aliases_valid)
+		target = json_object_get(ws->aliases, name);
+	if (target) {
+		slug = json_string_value(target);
+		if (via_alias)
+			*via_alias = 1;
+	}
+	if (slug_out)
+		*slug_out = slug;
+	entry = json_object_get(section(ws, kind), slug);
+	return entry ? HT_RESOLVED : HT_UNRESOLVED;
+}
+
+void ht_workspace_alias_position(const struct ht_workspace *ws,
+				 const char *alias, unsigned *line,
+				 unsigned *col)
+{
+	const struct ht_ypair *p = NULL;
+
+	*line = *col = 0;
+	if (ws->aliases_doc)
+		p = ht_ynode_map_get_pair(ws->aliases_doc, alias);
+	if (p) {
+		*line = p->key->line;
+		*col = p->key->col;
+	}
+}
+
+void ht_workspace_check_aliases(const struct ht_workspace *ws,
+				struct ht_diags *diags)
+{
+	const struct ht_ynode *doc = ws->aliases_doc;
+	size_t i;
+
+	if (!ws->manifest_valid || !ws->aliases_valid || !doc ||
+	    doc->kind != HT_YNODE_MAP)
+		return;
+	for (i = 0; i < doc->npairs; i++) {
+		const struct ht_ynode *k = doc->pairs[i].key;
+		const struct ht_ynode *v = doc->pairs[i].value;
+		int src = ht_workspace_has(ws, HT_KIND_SOURCE, k->str);
+		int dst = ht_workspace_has(ws, HT_KIND_DESTINATION, k->str);
+
+		if (src || dst)
+			ht_diags_add(diags, HT_SEV_ERROR, ws->aliases_path,
+				     k->line, k->col, "alias-shadows-slug",
+				     "alias '%s' has the name of a %s of %s: "
+				     "use the slug itself",
+				     k->str,
+				     src && dst ? "source and a destination" :
+				     src	? "source" :
+						  "destination",
+				     ws->manifest_path);
+		if (!ht_workspace_has(ws, HT_KIND_SOURCE, v->str) &&
+		    !ht_workspace_has(ws, HT_KIND_DESTINATION, v->str))
+			ht_diags_add(diags, HT_SEV_ERROR, ws->aliases_path,
+				     v->line, v->col, "alias-target-missing",
+				     "alias '%s' points at '%s', which is "
+				     "neither a source nor a destination of "
+				     "%s",
+				     k->str, v->str, ws->manifest_path);
+	}
+}

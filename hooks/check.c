@@ -1,0 +1,854 @@
+/*
+ * git hightouch check: the rules of common/check.c over the work tree,
+ * the index, or two commits, written in one of the report formats.
+ *
+ *   check [<path>...]          the work tree (against HEAD, for the
+ *                              breaking changes and the manifest)
+ *   check --staged             the index against HEAD
+ *   check --base A [--head B]  commit B (default HEAD) against commit A
+ *   check --head B             commit B alone
+ *
+ * A manifest may differ from the base only as a fetch made it: in a range,
+ * when the commit that gave it its new content is an OUTBOUND commit (its
+ * subject ends with "(OUTBOUND)", or a refs/hightouch/ ref reaches it); in
+ * the index or the work tree, when it is the content of MERGE_HEAD,
+ * CHERRY_PICK_HEAD or REBASE_HEAD (a merge or a pick being concluded).
+ * --allow-manifest-edits (or hightouch.allowManifestEdits) accepts any.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/check.h"
+#include "hightouch/error.h"
+#include "hightouch/gitfiles.h"
+#include "hightouch/report.h"
+
+#include "git-hightouch.h"
+
+static const char check_usage[] =
+	"usage: git hightouch check [<options>] [<path>...]\n"
+	"\n"
+	"    --staged              check the index (what is about to be "
+	"committed)\n"
+	"    --base <rev>          check the change from <rev> to --head\n"
+	"    --head <rev>          the commit to check (default HEAD)\n"
+	"    --all                 with a base, report unchanged files too\n"
+	"    --range-from-env      --base $PRE_COMMIT_FROM_REF --head\n"
+	"                          $PRE_COMMIT_TO_REF (pre-commit's pre-push)\n"
+	"    --format <fmt>        text (default), json, github or sarif\n"
+	"    --workspace <ws>      resolve against manifest-<ws>.yaml only\n"
+	"    --prefix <path>       the files' folder (remote.*.hightouchPath)\n"
+	"    --allow-manifest-edits\n"
+	"                          accept changes to manifest-*.yaml\n"
+	"    --color[=<when>]      always, never or auto (default)\n"
+	"    -j, --jobs <n>        threads (default: one per processor)\n"
+	"    --list-rules          print the rules and exit\n";
+
+enum mode {
+	MODE_WORKTREE,
+	MODE_STAGED,
+	MODE_RANGE,
+	MODE_COMMIT,
+};
+
+struct check_cmd {
+	enum mode mode;
+	const char *base_rev, *head_rev, *format_name, *workspace, *prefix;
+	const char *color;
+	int all, allow_manifest, list_rules, help;
+	unsigned jobs;
+	enum ht_report_format format;
+
+	git_repository *repo;
+	git_index *index;
+	git_tree *base_tree, *head_tree;
+	git_commit *base_commit, *head_commit;
+	git_oid *in_progress; /* MERGE_HEAD and the like */
+	size_t nin_progress, in_progress_alloc;
+
+	struct ht_check_tree head, base;
+	int have_base;
+	char *root;     /* the work tree */
+	char *cwd_rel;  /* the current directory, relative to the root */
+	char *config_prefix;
+	char **paths;
+	size_t npaths;
+};
+
+static int parse_options(struct check_cmd *cmd, int argc, char **argv)
+{
+	enum {
+		OPT_BASE = 256,
+		OPT_HEAD,
+		OPT_FORMAT,
+		OPT_WORKSPACE,
+		OPT_PREFIX,
+		OPT_COLOR,
+		OPT_NO_COLOR,
+		OPT_ALLOW,
+		OPT_LIST,
+		OPT_RANGE_ENV,
+	};
+	static const struct option longopts[] = {
+		{ "staged", no_argument, NULL, 's' },
+		{ "cached", no_argument, NULL, 's' },
+		{ "base", required_argument, NULL, OPT_BASE },
+		{ "head", required_argument, NULL, OPT_HEAD },
+		{ "all", no_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "workspace", required_argument, NULL, OPT_WORKSPACE },
+		{ "prefix", required_argument, NULL, OPT_PREFIX },
+		{ "color", optional_argument, NULL, OPT_COLOR },
+		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "allow-manifest-edits", no_argument, NULL, OPT_ALLOW },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "list-rules", no_argument, NULL, OPT_LIST },
+		{ "range-from-env", no_argument, NULL, OPT_RANGE_ENV },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, range_env = 0;
+	char *end;
+	long n;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			cmd->mode = MODE_STAGED;
+			break;
+		case OPT_BASE:
+			cmd->base_rev = optarg;
+			break;
+		case OPT_HEAD:
+			cmd->head_rev = optarg;
+			break;
+		case 'a':
+			cmd->all = 1;
+			break;
+		case OPT_FORMAT:
+			cmd->format_name = optarg;
+			break;
+		case OPT_WORKSPACE:
+			cmd->workspace = optarg;
+			break;
+		case OPT_PREFIX:
+			cmd->prefix = optarg;
+			break;
+		case OPT_COLOR:
+			cmd->color = optarg ? optarg : "always";
+			break;
+		case OPT_NO_COLOR:
+			cmd->color = "never";
+			break;
+		case OPT_ALLOW:
+			cmd->allow_manifest = 1;
+			break;
+		case 'j':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || n < 1 || n > 1024)
+				return usage_error(check_usage,
+						   "invalid number of jobs "
+						   "'%s'",
+						   optarg);
+			cmd->jobs = (unsigned)n;
+			break;
+		case OPT_LIST:
+			cmd->list_rules = 1;
+			break;
+		case OPT_RANGE_ENV:
+			range_env = 1;
+			break;
+		case 'h':
+			cmd->help = 1;
+			return 0;
+		default:
+			return usage_error(check_usage, NULL);
+		}
+	}
+	if (range_env) {
+		/*
+		 * pre-commit sets both at pre-push, except for a branch that
+		 * shares nothing with the remote: check it whole.
+		 */
+		const char *from = getenv("PRE_COMMIT_FROM_REF");
+		const char *to = getenv("PRE_COMMIT_TO_REF");
+
+		if (cmd->base_rev || cmd->head_rev)
+			return usage_error(check_usage,
+					   "--range-from-env cannot be used "
+					   "with --base or --head");
+		cmd->base_rev = from && *from && to && *to ? from : NULL;
+		cmd->head_rev = to && *to ? to : "HEAD";
+	}
+	if (cmd->mode == MODE_STAGED && (cmd->base_rev || cmd->head_rev))
+		return usage_error(check_usage,
+				   "--staged cannot be used with --base, "
+				   "--head or --range-from-env");
+	if (cmd->base_rev)
+		cmd->mode = MODE_RANGE;
+	else if (cmd->head_rev)
+		cmd->mode = MODE_COMMIT;
+	if (ht_report_parse_format(&cmd->format, cmd->format_name ?
+							 cmd->format_name :
+							 "text") < 0)
+		return usage_error(check_usage, "%s", ht_error_message());
+	if (cmd->color && strcmp(cmd->color, "always") &&
+	    strcmp(cmd->color, "never") && strcmp(cmd->color, "auto"))
+		return usage_error(check_usage,
+				   "--color takes always, never or auto, not "
+				   "'%s'",
+				   cmd->color);
+	cmd->paths = argv + optind;
+	cmd->npaths = (size_t)(argc - optind);
+	return 0;
+}
+
+static int list_rules(void)
+{
+	const struct ht_check_rule *rules;
+	size_t n, i;
+
+	rules = ht_check_rules(&n);
+	for (i = 0; i < n; i++)
+		printf("%-22s %-7s %s\n", rules[i].id,
+		       rules[i].severity == HT_SEV_ERROR ? "error" : "warning",
+		       rules[i].summary);
+	return 0;
+}
+
+/*
+ * Where we are
+ */
+
+/*
+ * `path` with "." and ".." resolved; HT_EINVALID if it leaves the top
+ * (`arg`, as the user gave it, names it in the message).
+ */
+static int normalize(struct ht_strbuf *out, const char *path,
+		     const char *arg)
+{
+	const char *p = path, *next;
+	size_t len;
+
+	ht_strbuf_reset(out);
+	while (*p) {
+		next = strchr(p, '/');
+		len = next ? (size_t)(next - p) : strlen(p);
+		if (!len || (len == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash;
+
+			if (!out->len)
+				return ht_error_set(HT_EINVALID,
+						    "'%s' is outside the "
+						    "repository",
+						    arg);
+			slash = strrchr(out->buf, '/');
+			ht_strbuf_setlen(out,
+					 slash ? (size_t)(slash - out->buf) : 0);
+		} else {
+			if (out->len)
+				ht_strbuf_addch(out, '/');
+			ht_strbuf_add(out, p, len);
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+/* The work tree's root, and the current directory relative to it. */
+static int find_root(struct check_cmd *cmd)
+{
+	const char *workdir = cmd->repo ? git_repository_workdir(cmd->repo) :
+					  NULL;
+	char cwd[PATH_MAX], top[PATH_MAX];
+	size_t n;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		return ht_error_set(HT_EIO, "cannot get the current "
+					    "directory: %s",
+				    strerror(errno));
+	if (!workdir) {
+		if (cmd->repo && cmd->mode == MODE_WORKTREE)
+			return ht_error_set(HT_EINVALID,
+					    "this repository has no work "
+					    "tree: use --staged or --head");
+		cmd->root = ht_xstrdup(".");
+		cmd->cwd_rel = ht_xstrdup("");
+		return 0;
+	}
+	if (!realpath(workdir, top))
+		return ht_error_set(HT_EIO, "cannot resolve '%s': %s",
+				    workdir, strerror(errno));
+	cmd->root = ht_xstrdup(top);
+	n = strlen(top);
+	if (!strncmp(cwd, top, n) && (cwd[n] == '/' || !cwd[n]))
+		cmd->cwd_rel = ht_xstrdup(cwd[n] ? cwd + n + 1 : "");
+	else
+		cmd->cwd_rel = ht_xstrdup(""); /* e.g. in .git: paths from top */
+	return 0;
+}
+
+/* The paths given, relative to the root; each must name something. */
+static int resolve_paths(struct check_cmd *cmd)
+{
+	struct ht_strbuf joined = HT_STRBUF_INIT, norm = HT_STRBUF_INIT;
+	struct stat st;
+	size_t i, j;
+	int ret = 0, found;
+
+	for (i = 0; i < cmd->npaths; i++) {
+		ht_strbuf_reset(&joined);
+		if (cmd->paths[i][0] == '/') {
+			size_t n = strlen(cmd->root);
+
+			if (strncmp(cmd->paths[i], cmd->root, n) ||
+			    (cmd->paths[i][n] && cmd->paths[i][n] != '/')) {
+				ret = ht_error_set(HT_EINVALID,
+						   "'%s' is outside the "
+						   "repository",
+						   cmd->paths[i]);
+				goto cleanup;
+			}
+			ht_strbuf_addstr(&joined, cmd->paths[i] + n);
+		} else {
+			ht_strbuf_addf(&joined, "%s/%s", cmd->cwd_rel,
+				       cmd->paths[i]);
+		}
+		ret = normalize(&norm, joined.buf, cmd->paths[i]);
+		if (ret < 0)
+			goto cleanup;
+		found = !norm.len;
+		for (j = 0; !found && j < cmd->head.nr; j++) {
+			const char *p = cmd->head.files[j].path;
+
+			found = !strncmp(p, norm.buf, norm.len) &&
+				(!p[norm.len] || p[norm.len] == '/');
+		}
+		if (!found)
+			found = !stat(cmd->paths[i], &st);
+		if (!found) {
+			ret = ht_error_set(HT_ENOTFOUND,
+					   "pathspec '%s' did not match any "
+					   "file",
+					   cmd->paths[i]);
+			goto cleanup;
+		}
+		cmd->paths[i] = ht_strbuf_detach(&norm, NULL);
+	}
+cleanup:
+	if (ret < 0)
+		cmd->npaths = i; /* only the converted ones are freed */
+	ht_strbuf_release(&joined);
+	ht_strbuf_release(&norm);
+	return ret;
+}
+
+/* --prefix, else the remotes' hightouchPath (all the same one). */
+static int find_prefix(struct check_cmd *cmd)
+{
+	const char *args[] = { "config", "-z", "--get-regexp",
+			       "^remote\\..*\\.hightouchpath$", NULL };
+	struct ht_strbuf out = HT_STRBUF_INIT;
+	const char *p, *end, *value;
+	int ret;
+
+	if (cmd->prefix || !cmd->repo)
+		return 0;
+	ret = run_git(&out, args, 1);
+	if (ret != 0) {
+		/* 1: none set; anything else: no usable config either */
+		ht_error_clear();
+		ret = 0;
+		goto cleanup;
+	}
+	for (p = out.buf; p < out.buf + out.len; p = end + 1) {
+		end = memchr(p, '\0', out.len - (size_t)(p - out.buf));
+		if (!end)
+			break;
+		value = memchr(p, '\n', (size_t)(end - p));
+		value = value ? value + 1 : end;
+		if (!cmd->config_prefix) {
+			cmd->config_prefix = ht_xstrdup(value);
+		} else if (strcmp(cmd->config_prefix, value)) {
+			ret = ht_error_set(HT_EINVALID,
+					   "remotes have different "
+					   "hightouchPath values ('%s', '%s'): "
+					   "give --prefix",
+					   cmd->config_prefix, value);
+			goto cleanup;
+		}
+	}
+	cmd->prefix = cmd->config_prefix;
+cleanup:
+	ht_strbuf_release(&out);
+	return ret;
+}
+
+/*
+ * Manifests: was a change made by a fetch?
+ */
+
+/* The blob at `path` in `tree`: 1 (and *out), 0 when absent, or < 0. */
+static int tree_blob(git_oid *out, git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	int ret = git_tree_entry_bypath(&e, tree, path);
+
+	if (ret == GIT_ENOTFOUND)
+		return 0;
+	if (ret < 0)
+		return ht_git_error(ret, path);
+	git_oid_cpy(out, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	return 1;
+}
+
+static int commit_blob(git_oid *out, git_commit *commit, const char *path)
+{
+	git_tree *tree = NULL;
+	int ret = git_commit_tree(&tree, commit);
+
+	if (ret < 0)
+		return ht_git_error(ret, "cannot read a commit's tree");
+	ret = tree_blob(out, tree, path);
+	git_tree_free(tree);
+	return ret;
+}
+
+/* The blob id of a head file (hashing work tree content). */
+static int head_blob(git_oid *out, struct check_cmd *cmd,
+		     const struct ht_check_file *f)
+{
+	struct ht_strbuf buf = HT_STRBUF_INIT;
+	int ret;
+
+	if (*f->id)
+		return git_oid_fromstr(out, f->id) < 0 ?
+			       ht_git_error(-1, "invalid object id") :
+			       0;
+	ret = ht_check_tree_read(&cmd->head, f, &buf, 0);
+	if (!ret && git_odb_hash(out, buf.buf, buf.len, GIT_OBJECT_BLOB) < 0)
+		ret = ht_git_error(-1, "cannot hash a file");
+	ht_strbuf_release(&buf);
+	return ret;
+}
+
+/* 1 if the blob state (present and `id`, or absent) matches. */
+static int same_state(int found, const git_oid *got, int want_found,
+		      const git_oid *want)
+{
+	return found == want_found && (!found || git_oid_equal(got, want));
+}
+
+static int outbound(git_repository *repo, git_commit *c)
+{
+	const char *subject = git_commit_summary(c);
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	const char *tag = "(OUTBOUND)";
+	size_t n = subject ? strlen(subject) : 0, t = strlen(tag);
+	int ok = 0;
+
+	while (n && subject[n - 1] == ' ')
+		n--;
+	if (n >= t && !strncmp(subject + n - t, tag, t))
+		return 1;
+	if (git_reference_iterator_glob_new(&it, repo, "refs/hightouch/*") < 0)
+		return 0;
+	while (!ok && !git_reference_next(&ref, it)) {
+		git_object *tip = NULL;
+
+		if (!git_reference_peel(&tip, ref, GIT_OBJECT_COMMIT))
+			ok = git_oid_equal(git_object_id(tip),
+					   git_commit_id(c)) ||
+			     git_graph_descendant_of(repo, git_object_id(tip),
+						     git_commit_id(c)) == 1;
+		git_object_free(tip);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	return ok;
+}
+
+/*
+ * Range: a commit that gave the manifest its head state (it has that state
+ * and no parent has) is OUTBOUND.  With none in the range, the state came
+ * from outside it (a merged side that was already checked): fine.
+ */
+static int range_manifest_ok(struct check_cmd *cmd, const char *path,
+			     const struct ht_check_file *hf,
+			     struct ht_strbuf *why)
+{
+	git_revwalk *walk = NULL;
+	git_commit *c = NULL, *parent = NULL;
+	git_oid want, id, got;
+	unsigned i, n;
+	int want_found = !!hf, found, introduced, ret, ok = 1;
+
+	if (hf && git_oid_fromstr(&want, hf->id) < 0)
+		return ht_git_error(-1, "invalid object id");
+	ret = git_revwalk_new(&walk, cmd->repo);
+	if (!ret)
+		ret = git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
+	if (!ret)
+		ret = git_revwalk_push(walk, git_commit_id(cmd->head_commit));
+	if (!ret)
+		ret = git_revwalk_hide(walk, git_commit_id(cmd->base_commit));
+	if (ret < 0) {
+		ret = ht_git_error(ret, "cannot walk the commits");
+		goto cleanup;
+	}
+	while (!(ret = git_revwalk_next(&id, walk))) {
+		git_commit_free(c);
+		c = NULL;
+		ret = git_commit_lookup(&c, cmd->repo, &id);
+		if (ret < 0) {
+			ret = ht_git_error(ret, "cannot read a commit");
+			goto cleanup;
+		}
+		found = commit_blob(&got, c, path);
+		if (found < 0) {
+			ret = found;
+			goto cleanup;
+		}
+		if (!same_state(found, &got, want_found, &want))
+			continue;
+		introduced = 1;
+		n = git_commit_parentcount(c);
+		for (i = 0; introduced && i < n; i++) {
+			ret = git_commit_parent(&parent, c, i);
+			if (ret < 0) {
+				ret = ht_git_error(ret, "cannot read a commit");
+				goto cleanup;
+			}
+			found = commit_blob(&got, parent, path);
+			git_commit_free(parent);
+			parent = NULL;
+			if (found < 0) {
+				ret = found;
+				goto cleanup;
+			}
+			if (same_state(found, &got, want_found, &want))
+				introduced = 0;
+		}
+		if (!introduced)
+			continue;
+		if (outbound(cmd->repo, c)) {
+			ok = 1;
+			break;
+		}
+		if (ok) {
+			/* the newest commit by hand names the edit */
+			char hex[8];
+
+			git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+			ht_strbuf_addf(why, "by commit %s '%s'", hex,
+				       git_commit_summary(c) ?
+					       git_commit_summary(c) :
+					       "");
+			ok = 0;
+		}
+	}
+	if (ret == GIT_ITEROVER || ret == 0)
+		ret = ok;
+	else if (ret < 0)
+		ret = ht_git_error(ret, "cannot walk the commits");
+cleanup:
+	git_commit_free(c);
+	git_revwalk_free(walk);
+	return ret;
+}
+
+static int note_in_progress(const git_oid *id, void *payload)
+{
+	struct check_cmd *cmd = payload;
+
+	HT_ALLOC_GROW(cmd->in_progress, cmd->nin_progress + 1,
+		      cmd->in_progress_alloc);
+	git_oid_cpy(&cmd->in_progress[cmd->nin_progress++], id);
+	return 0;
+}
+
+/* MERGE_HEAD, CHERRY_PICK_HEAD, REBASE_HEAD: what is being concluded. */
+static void find_in_progress(struct check_cmd *cmd)
+{
+	static const char *const refs[] = { "CHERRY_PICK_HEAD", "REBASE_HEAD",
+					    NULL };
+	git_oid id;
+	size_t i;
+
+	git_repository_mergehead_foreach(cmd->repo, note_in_progress, cmd);
+	for (i = 0; refs[i]; i++)
+		if (!git_reference_name_to_id(&id, cmd->repo, refs[i]))
+			note_in_progress(&id, cmd);
+	git_error_clear();
+}
+
+/* Index or work tree: the manifest is that of a commit being merged. */
+static int tree_manifest_ok(struct check_cmd *cmd, const char *path,
+			    const struct ht_check_file *hf)
+{
+	git_commit *c = NULL;
+	git_oid want, got;
+	size_t i;
+	int found, ret = 0;
+
+	if (hf) {
+		ret = head_blob(&want, cmd, hf);
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; !ret && i < cmd->nin_progress; i++) {
+		if (git_commit_lookup(&c, cmd->repo, &cmd->in_progress[i]) < 0)
+			continue;
+		found = commit_blob(&got, c, path);
+		git_commit_free(c);
+		if (found < 0)
+			return found;
+		if (same_state(found, &got, !!hf, &want))
+			ret = 1;
+	}
+	return ret;
+}
+
+static int manifest_change_ok(const char *path,
+			      const struct ht_check_file *base,
+			      const struct ht_check_file *head,
+			      struct ht_strbuf *why, void *payload)
+{
+	struct check_cmd *cmd = payload;
+
+	(void)base;
+	if (cmd->allow_manifest)
+		return 1;
+	if (!cmd->repo)
+		return 0;
+	if (cmd->mode == MODE_RANGE)
+		return range_manifest_ok(cmd, path, head, why);
+	return tree_manifest_ok(cmd, path, head);
+}
+
+/*
+ * The trees
+ */
+
+static int open_index(struct check_cmd *cmd)
+{
+	const char *file = getenv("GIT_INDEX_FILE");
+	int ret;
+
+	if (git_repository_is_bare(cmd->repo) && !(file && *file))
+		return ht_error_set(HT_EINVALID,
+				    "a bare repository has no index: use "
+				    "--head or --base");
+	if (file && *file)
+		ret = git_index_open(&cmd->index, file);
+	else
+		ret = git_repository_index(&cmd->index, cmd->repo);
+	if (!ret)
+		ret = git_index_read(cmd->index, 1);
+	if (ret < 0)
+		return ht_git_error(ret, "cannot read the index");
+	return 0;
+}
+
+static int commit_tree(git_tree **out, git_commit **commit,
+		       git_repository *repo, const char *rev)
+{
+	int ret = repo_commit(commit, repo, rev);
+
+	if (ret < 0)
+		return ret;
+	ret = git_commit_tree(out, *commit);
+	if (ret < 0)
+		return ht_git_error(ret, "cannot read the tree of a commit");
+	return 0;
+}
+
+static int build_trees(struct check_cmd *cmd)
+{
+	int ret = 0;
+
+	switch (cmd->mode) {
+	case MODE_WORKTREE:
+		ret = ht_check_tree_from_dir(&cmd->head, cmd->root,
+					     cmd->prefix);
+		if (ret < 0 || !cmd->repo)
+			return ret;
+		ret = repo_head_tree(&cmd->base_tree, cmd->repo);
+		if (ret < 0 || !cmd->base_tree)
+			return ret;
+		cmd->have_base = 1;
+		return ht_check_tree_from_git(&cmd->base, cmd->repo,
+					      cmd->base_tree, cmd->prefix);
+	case MODE_STAGED:
+		ret = open_index(cmd);
+		if (!ret)
+			ret = ht_check_tree_from_index(&cmd->head, cmd->repo,
+						       cmd->index, cmd->prefix);
+		if (!ret)
+			ret = repo_head_tree(&cmd->base_tree, cmd->repo);
+		if (ret < 0)
+			return ret;
+		/* on an unborn branch, the base is empty: all is new */
+		cmd->have_base = 1;
+		return ht_check_tree_from_git(&cmd->base, cmd->repo,
+					      cmd->base_tree, cmd->prefix);
+	case MODE_RANGE:
+		ret = commit_tree(&cmd->base_tree, &cmd->base_commit,
+				  cmd->repo, cmd->base_rev);
+		if (!ret)
+			ret = ht_check_tree_from_git(&cmd->base, cmd->repo,
+						     cmd->base_tree,
+						     cmd->prefix);
+		if (ret < 0)
+			return ret;
+		cmd->have_base = 1;
+		/* fall through */
+	case MODE_COMMIT:
+		ret = commit_tree(&cmd->head_tree, &cmd->head_commit,
+				  cmd->repo,
+				  cmd->head_rev ? cmd->head_rev : "HEAD");
+		if (!ret)
+			ret = ht_check_tree_from_git(&cmd->head, cmd->repo,
+						     cmd->head_tree,
+						     cmd->prefix);
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * Output
+ */
+
+static int want_color(const char *when)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (when && !strcmp(when, "always"))
+		return 1;
+	if (when && !strcmp(when, "never"))
+		return 0;
+	if (no && *no)
+		return 0;
+	return isatty(1) && !(term && !strcmp(term, "dumb"));
+}
+
+static void summary(const struct ht_diags *d)
+{
+	if (!d->nr)
+		return;
+	fprintf(stderr, "git-hightouch: %zu error%s, %zu warning%s\n",
+		d->nerrors, d->nerrors == 1 ? "" : "s", d->nwarnings,
+		d->nwarnings == 1 ? "" : "s");
+}
+
+static void release(struct check_cmd *cmd, size_t converted)
+{
+	size_t i;
+
+	for (i = 0; i < converted; i++)
+		free(cmd->paths[i]);
+	ht_check_tree_release(&cmd->head);
+	ht_check_tree_release(&cmd->base);
+	git_index_free(cmd->index);
+	git_tree_free(cmd->base_tree);
+	git_tree_free(cmd->head_tree);
+	git_commit_free(cmd->base_commit);
+	git_commit_free(cmd->head_commit);
+	git_repository_free(cmd->repo);
+	free(cmd->in_progress);
+	free(cmd->root);
+	free(cmd->cwd_rel);
+	free(cmd->config_prefix);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check_cmd cmd;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	struct ht_report_opts ropts = { 0, "git-hightouch",
+					GIT_HIGHTOUCH_VERSION };
+	struct ht_diags diags = HT_DIAGS_INIT;
+	struct ht_strbuf out = HT_STRBUF_INIT;
+	size_t converted = 0;
+	char *allow;
+	int ret;
+
+	memset(&cmd, 0, sizeof(cmd));
+	ret = parse_options(&cmd, argc, argv);
+	if (ret)
+		return ret;
+	if (cmd.help) {
+		fputs(check_usage, stdout);
+		return 0;
+	}
+	if (cmd.list_rules)
+		return list_rules();
+
+	ret = repo_open(&cmd.repo);
+	if (ret == HT_ENOTFOUND && cmd.mode == MODE_WORKTREE) {
+		ht_error_clear(); /* a plain directory of files */
+		ret = 0;
+	}
+	if (ret < 0)
+		goto cleanup;
+	ret = find_root(&cmd);
+	if (!ret)
+		ret = find_prefix(&cmd);
+	if (ret < 0)
+		goto cleanup;
+	if (cmd.repo && !cmd.allow_manifest) {
+		allow = git_config_get("hightouch.allowmanifestedits");
+		cmd.allow_manifest = parse_bool(allow);
+		free(allow);
+	}
+	if (cmd.repo)
+		find_in_progress(&cmd);
+	ret = build_trees(&cmd);
+	if (ret < 0)
+		goto cleanup;
+	ret = resolve_paths(&cmd);
+	converted = cmd.npaths;
+	if (ret < 0)
+		goto cleanup;
+
+	opts.prefix = cmd.prefix;
+	opts.workspace = cmd.workspace;
+	opts.report_all = cmd.all || cmd.mode == MODE_WORKTREE;
+	opts.jobs = cmd.jobs;
+	opts.paths = cmd.npaths ? (const char *const *)cmd.paths : NULL;
+	opts.npaths = cmd.npaths;
+	opts.manifest_change_ok = manifest_change_ok;
+	opts.payload = &cmd;
+	ret = ht_check_run(&diags, &cmd.head, cmd.have_base ? &cmd.base : NULL,
+			   &opts);
+	if (ret < 0)
+		goto cleanup;
+
+	ropts.color = want_color(cmd.color);
+	ht_report_write(&out, cmd.format, &diags, &ropts);
+	fwrite(out.buf, 1, out.len, stdout);
+	if (cmd.format == HT_REPORT_TEXT)
+		summary(&diags);
+	ret = diags.nerrors ? EXIT_FINDINGS : 0;
+cleanup:
+	ht_strbuf_release(&out);
+	ht_diags_release(&diags);
+	release(&cmd, converted);
+	return ret;
+}

@@ -1,0 +1,219 @@
+/*
+ * git hightouch install-hooks: hooks/pre-commit and hooks/pre-push (built
+ * into the program, see the Makefile) into the repository's hooks
+ * directory, as git finds it (`git rev-parse --git-path hooks`, which
+ * honours core.hooksPath and linked worktrees).
+ *
+ * A hook already there that is not ours is never overwritten silently:
+ * it is renamed <hook>.local, which our hook runs first (with the same
+ * arguments and input), unless <hook>.local exists too, in which case the
+ * hook is left alone and the command fails.  --force replaces it.  Our
+ * own hooks are recognised by their marker line and updated in place, so
+ * running the command again changes nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/error.h"
+
+#include "git-hightouch.h"
+#include "hook-scripts.h"
+
+/* The line that makes a hook ours. */
+#define MARKER "# git-hightouch hook: "
+
+/* Hooks are small; a larger file is read only this far. */
+#define HOOK_MAX (1024 * 1024)
+
+static const char install_usage[] =
+	"usage: git hightouch install-hooks [--force]\n"
+	"\n"
+	"    --force    replace hooks that are not git-hightouch's\n";
+
+struct hook {
+	const char *name;
+	const char *text;
+};
+
+static const struct hook hooks[] = {
+	{ "pre-commit", hook_pre_commit },
+	{ "pre-push", hook_pre_push },
+};
+
+static int mkdir_p(const char *dir)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	const char *p = dir;
+	int ret = 0;
+
+	while (p) {
+		p = strchr(p + 1, '/');
+		ht_strbuf_reset(&sb);
+		ht_strbuf_add(&sb, dir, p ? (size_t)(p - dir) : strlen(dir));
+		if (mkdir(sb.buf, 0777) < 0 && errno != EEXIST) {
+			ret = ht_error_set(HT_EIO, "cannot create '%s': %s",
+					   sb.buf, strerror(errno));
+			break;
+		}
+	}
+	ht_strbuf_release(&sb);
+	return ret;
+}
+
+/* Write `text` to `path` atomically, executable. */
+static int write_hook(const char *path, const char *text)
+{
+	struct ht_strbuf tmp = HT_STRBUF_INIT;
+	size_t len = strlen(text);
+	int fd, ret = 0;
+
+	ht_strbuf_addf(&tmp, "%s.XXXXXX", path);
+	fd = mkstemp(tmp.buf);
+	if (fd < 0) {
+		ret = ht_error_set(HT_EIO, "cannot write '%s': %s", path,
+				   strerror(errno));
+		goto cleanup;
+	}
+	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0755) < 0) {
+		ret = ht_error_set(HT_EIO, "cannot write '%s': %s", tmp.buf,
+				   strerror(errno));
+		close(fd);
+		unlink(tmp.buf);
+		goto cleanup;
+	}
+	if (close(fd) < 0 || rename(tmp.buf, path) < 0) {
+		ret = ht_error_set(HT_EIO, "cannot write '%s': %s", path,
+				   strerror(errno));
+		unlink(tmp.buf);
+	}
+cleanup:
+	ht_strbuf_release(&tmp);
+	return ret;
+}
+
+/* 0 installed or up to date, 1 left alone, or a negative error. */
+static int install_one(const char *dir, const struct hook *h, int force)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT, local = HT_STRBUF_INIT;
+	struct ht_strbuf old = HT_STRBUF_INIT;
+	struct stat st;
+	int ret;
+
+	ht_strbuf_addf(&path, "%s/%s", dir, h->name);
+	ht_strbuf_addf(&local, "%s.local", path.buf);
+	if (lstat(path.buf, &st) < 0) {
+		if (errno != ENOENT) {
+			ret = ht_error_set(HT_EIO, "cannot read '%s': %s",
+					   path.buf, strerror(errno));
+			goto cleanup;
+		}
+		ret = write_hook(path.buf, h->text);
+		if (!ret)
+			printf("installed '%s'\n", path.buf);
+		goto cleanup;
+	}
+	ret = ht_strbuf_read_file(&old, path.buf, HOOK_MAX);
+	if (ret == HT_ETOOBIG || ret == HT_ENOTFOUND) {
+		/* too large to be ours, or a dangling link: not ours */
+		ht_error_clear();
+		ret = 0;
+	}
+	if (ret < 0)
+		goto cleanup;
+	if (!strcmp(old.buf, h->text) && old.len == strlen(h->text)) {
+		printf("'%s' is up to date\n", path.buf);
+		goto cleanup;
+	}
+	if (strstr(old.buf, MARKER)) {
+		ret = write_hook(path.buf, h->text);
+		if (!ret)
+			printf("updated '%s'\n", path.buf);
+		goto cleanup;
+	}
+	if (force) {
+		ret = write_hook(path.buf, h->text);
+		if (!ret)
+			printf("replaced '%s' (--force)\n", path.buf);
+		goto cleanup;
+	}
+	if (!lstat(local.buf, &st)) {
+		fprintf(stderr,
+			"error: '%s' is not git-hightouch's hook and '%s' "
+			"exists too: left alone (chain them by hand, or "
+			"replace '%s' with --force)\n",
+			path.buf, local.buf, path.buf);
+		ret = 1;
+		goto cleanup;
+	}
+	if (rename(path.buf, local.buf) < 0) {
+		ret = ht_error_set(HT_EIO, "cannot rename '%s': %s", path.buf,
+				   strerror(errno));
+		goto cleanup;
+	}
+	ret = write_hook(path.buf, h->text);
+	if (!ret)
+		printf("installed '%s'; the hook that was there is now '%s' "
+		       "and runs first\n",
+		       path.buf, local.buf);
+cleanup:
+	ht_strbuf_release(&path);
+	ht_strbuf_release(&local);
+	ht_strbuf_release(&old);
+	return ret;
+}
+
+int cmd_install_hooks(int argc, char **argv)
+{
+	static const char *const args[] = { "rev-parse", "--git-path", "hooks",
+					    NULL };
+	struct ht_strbuf dir = HT_STRBUF_INIT;
+	int force = 0, refused = 0, i, ret;
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
+			force = 1;
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			fputs(install_usage, stdout);
+			return 0;
+		} else {
+			return usage_error(install_usage,
+					   "unknown argument '%s'", argv[i]);
+		}
+	}
+	ret = run_git(&dir, args, 0);
+	if (ret > 0) {
+		ret = ht_error_set(HT_ENOTFOUND, "cannot find the hooks "
+						 "directory: not in a git "
+						 "repository?");
+		goto cleanup;
+	}
+	if (ret < 0)
+		goto cleanup;
+	while (dir.len && (dir.buf[dir.len - 1] == '\n' ||
+			   dir.buf[dir.len - 1] == '/'))
+		ht_strbuf_setlen(&dir, dir.len - 1);
+	if (!dir.len) {
+		ret = ht_error_set(HT_EINVALID, "git gave no hooks directory");
+		goto cleanup;
+	}
+	ret = mkdir_p(dir.buf);
+	if (ret < 0)
+		goto cleanup;
+	for (k = 0; k < sizeof(hooks) / sizeof(hooks[0]); k++) {
+		ret = install_one(dir.buf, &hooks[k], force);
+		if (ret < 0)
+			goto cleanup;
+		refused |= ret;
+	}
+	ret = refused ? EXIT_FINDINGS : 0;
+cleanup:
+	ht_strbuf_release(&dir);
+	return ret;
+}

@@ -1,0 +1,42 @@
+#ifndef HIGHTOUCH_GITFILES_H
+#define HIGHTOUCH_GITFILES_H
+
+/*
+ * Check trees (check.h) from git: a tree object, or the index.  Only the
+ * paths ht_check_wants_path() accepts are listed (the root's files and
+ * the kinds' folders below the prefix), regular files only (symbolic
+ * links and submodules are not resource files).  Blobs are read through
+ * the repository's object database, from any thread (libgit2's git_odb
+ * locks internally), and their object ids are the files' ids.
+ *
+ * `repo` may be a repository opened in full or one wrapped around an
+ * object database (git_repository_wrap_odb): both are only used for
+ * objects.  It must outlive the tree.
+ *
+ * libgit2's conventions stop here: every function returns 0 or a negative
+ * ht error code with the message set.
+ */
+
+#include <git2.h>
+
+#include "hightouch/check.h"
+
+/*
+ * Turn a libgit2 failure `ret` into an ht error with the message
+ * "<what>: <libgit2's message>" (libgit2 may have none), and return it:
+ * HT_ENOTFOUND for GIT_ENOTFOUND, else HT_ERROR.
+ */
+int ht_git_error(int ret, const char *what);
+
+/* The files of `tree` (NULL: none, as an unborn branch). */
+int ht_check_tree_from_git(struct ht_check_tree *t, git_repository *repo,
+			   const git_tree *tree, const char *prefix);
+
+/*
+ * The stage-0 entries of `index`, as they would be committed: entries
+ * added with `git add -N` (intent to add) are not there yet.
+ */
+int ht_check_tree_from_index(struct ht_check_tree *t, git_repository *repo,
+			     git_index *index, const char *prefix);
+
+#endif

@@ -1,0 +1,92 @@
+#ifndef HIGHTOUCH_WORKSPACE_H
+#define HIGHTOUCH_WORKSPACE_H
+
+/*
+ * One workspace as the repository describes it: its read-only
+ * `manifest-<name>.yaml` (the sources and destinations) and its
+ * `aliases-<name>.yaml` (alias -> slug), and how a `source:` or
+ * `destination:` value resolves through them.  `git hightouch check` and
+ * push share it, so that a file resolves the same way in both.
+ *
+ * Resolution of NAME for a source (or a destination): if NAME is a key of
+ * the aliases file, its value, else NAME itself; the result must be a
+ * source (destination) slug of the manifest.  An alias that has the name
+ * of a manifest slug is an error of its own (`alias-shadows-slug`), so
+ * the order never matters in a clean repository.
+ */
+
+#include <jansson.h>
+
+#include "hightouch/diag.h"
+#include "hightouch/kinds.h"
+#include "hightouch/yaml.h"
+
+struct ht_workspace {
+	char *name;
+	char *manifest_path;   /* "manifest-<name>.yaml" */
+	char *aliases_path;    /* "aliases-<name>.yaml" */
+	int have_manifest;     /* a manifest was read */
+	int manifest_valid;    /* ... without errors: resolution is reliable */
+	int have_aliases;
+	int aliases_valid;
+	json_t *sources;       /* slug -> {"name", "type"} */
+	json_t *destinations;  /* slug -> {"name", "type"} */
+	json_t *aliases;       /* alias -> slug */
+	struct ht_ynode *aliases_doc; /* the aliases file, for positions */
+};
+
+enum ht_resolution {
+	HT_RESOLVED,    /* found: *slug_out is the manifest slug */
+	HT_UNRESOLVED,  /* not found */
+	HT_UNKNOWN,     /* no valid manifest (or aliases file): cannot tell */
+};
+
+/* An empty workspace named `name`: no manifest, no aliases. */
+void ht_workspace_init(struct ht_workspace *ws, const char *name);
+void ht_workspace_release(struct ht_workspace *ws);
+
+/*
+ * Read the manifest (or the aliases file) from `len` bytes.  Every finding
+ * of the file's own rules (YAML, fields, slugs) goes to `diags`, under the
+ * file's path; the file is then `valid` only without errors.  Returns 0,
+ * or a negative code for a failure that is not a finding.
+ */
+int ht_workspace_read_manifest(struct ht_workspace *ws, const char *buf,
+			       size_t len, struct ht_diags *diags);
+int ht_workspace_read_aliases(struct ht_workspace *ws, const char *buf,
+			      size_t len, struct ht_diags *diags);
+
+/*
+ * Resolve `name` as a `kind` (HT_KIND_SOURCE or HT_KIND_DESTINATION).
+ * `*slug_out` is set to the slug looked up in the manifest (`name`
+ * itself, or the alias's target, borrowed from the workspace), unless the
+ * answer is HT_UNKNOWN;
+ * `*via_alias`, when not NULL, says whether an alias was followed.
+ */
+enum ht_resolution ht_workspace_resolve(const struct ht_workspace *ws,
+					enum ht_kind kind, const char *name,
+					const char **slug_out, int *via_alias);
+
+/* 1 if `name` is a key of the aliases file. */
+int ht_workspace_is_alias(const struct ht_workspace *ws, const char *name);
+
+/* 1 if `slug` is a `kind` (source or destination) slug of the manifest. */
+int ht_workspace_has(const struct ht_workspace *ws, enum ht_kind kind,
+		     const char *slug);
+
+/*
+ * The rules of the aliases file against the manifest, added to `diags`:
+ * an alias with the name of a source or destination slug
+ * (`alias-shadows-slug`, at the key) and an alias whose target is neither
+ * (`alias-target-missing`, at the value).  Needs a valid manifest and
+ * aliases file; does nothing otherwise.
+ */
+void ht_workspace_check_aliases(const struct ht_workspace *ws,
+				struct ht_diags *diags);
+
+/* The position of an alias's key in the aliases file (0:0 if unknown). */
+void ht_workspace_alias_position(const struct ht_workspace *ws,
+				 const char *alias, unsigned *line,
+				 unsigned *col);
+
+#endif

@@ -1,0 +1,223 @@
+#!/bin/sh
+
+test_description='git hightouch check: the index, the work tree and git
+
+What --staged reads (partly staged files, intent-to-add, a temporary
+index), linked worktrees, extensions.worktreeConfig, bare repositories,
+GIT_DIR, paths from a subdirectory, merges being concluded, symbolic
+links, the prefix from the configuration.'
+
+# shellcheck disable=SC1091
+. ./test-lib.sh
+# shellcheck disable=SC1091
+. "$HT_SRC_DIR/tests/e2e/lib-check.sh"
+
+check_git_env
+
+SYNC=syncs/active-users-to-hubspot.yaml
+
+test_expect_success 'setup' '
+	new_repo repo
+'
+
+test_expect_success '--staged reads the index, not the work tree' '
+	(
+		cd repo &&
+		sed -i "s/unit: hour/unit: month/" $SYNC &&
+		git add $SYNC &&
+		sed -i "s/unit: month/unit: hour/" $SYNC &&
+		git hightouch check &&
+		test_expect_code 1 git hightouch check --staged >../out &&
+		grep "^$SYNC:34:13: error: interval unit" ../out &&
+		git add $SYNC &&
+		git hightouch check --staged &&
+		sed -i "s/unit: hour/unit: month/" $SYNC &&
+		git hightouch check --staged &&
+		test_expect_code 1 git hightouch check &&
+		git checkout -- $SYNC
+	)
+'
+
+test_expect_success '--staged: a file staged in part is checked as staged' '
+	(
+		cd repo &&
+		sed -i -e "s/unit: hour/unit: month/" \
+			-e "s/quantity: 24/quantity: 1/" $SYNC &&
+		git show :$SYNC | sed "s/quantity: 24/quantity: 0/" >staged &&
+		blob=$(git hash-object -w staged) &&
+		rm staged &&
+		git update-index --cacheinfo "100644,$blob,$SYNC" &&
+		test_expect_code 1 git hightouch check --staged >../out &&
+		echo "$SYNC:35:17: error: interval quantity must be a" \
+			"positive integer, got '\''0'\'' [bad-schedule]" >../expect &&
+		test_cmp ../expect ../out &&
+		test_expect_code 1 git hightouch check >../out &&
+		grep "got '\''month'\''" ../out &&
+		git reset -q &&
+		git checkout -- $SYNC
+	)
+'
+
+test_expect_success '--staged: intent-to-add files are not staged yet' '
+	(
+		cd repo &&
+		echo "name: [" >models/draft.yaml &&
+		git add -N models/draft.yaml &&
+		git hightouch check --staged &&
+		test_expect_code 1 git hightouch check &&
+		git rm -q --cached models/draft.yaml &&
+		rm models/draft.yaml
+	)
+'
+
+test_expect_success '--staged: GIT_INDEX_FILE names the index' '
+	(
+		cd repo &&
+		cp .git/index ../other-index &&
+		GIT_INDEX_FILE=../other-index git rm -q --cached \
+			models/active-users.yaml &&
+		GIT_INDEX_FILE=../other-index test_expect_code 1 \
+			git hightouch check --staged >../out &&
+		grep "deleted-in-use" ../out &&
+		git hightouch check --staged
+	)
+'
+
+test_expect_success 'a linked worktree has its own index' '
+	git -C repo worktree add -q ../wt &&
+	(
+		cd wt &&
+		sed -i "s/quantity: 24/quantity: -1/" $SYNC &&
+		git add $SYNC &&
+		test_expect_code 1 git hightouch check --staged >../out &&
+		grep "interval quantity must be a positive integer" ../out
+	) &&
+	(cd repo && git hightouch check --staged)
+'
+
+test_expect_success 'a repository with extensions.worktreeConfig opens' '
+	git -C repo config core.repositoryFormatVersion 1 &&
+	git -C repo config extensions.worktreeConfig true &&
+	git -C wt config --worktree hightouch.allowManifestEdits false &&
+	(cd repo && git hightouch check --staged) &&
+	(cd wt && test_expect_code 1 git hightouch check --staged) &&
+	git -C repo config --unset extensions.worktreeConfig
+'
+
+test_expect_success 'GIT_DIR and GIT_WORK_TREE' '
+	GIT_DIR=wt/.git GIT_WORK_TREE=wt test_expect_code 1 \
+		git hightouch check --staged >out &&
+	grep "interval quantity" out &&
+	(
+		cd repo &&
+		GIT_DIR=.git git hightouch check &&
+		cd models &&
+		echo "name: [" >broken.yaml &&
+		GIT_DIR=../.git test_expect_code 1 git hightouch check \
+			>../../out &&
+		grep "^manifest-acme-prod.yaml:0:0: .*manifest deleted" \
+			../../out &&
+		GIT_DIR=../.git GIT_WORK_TREE=.. test_expect_code 1 \
+			git hightouch check >../../out &&
+		grep "^models/broken.yaml:" ../../out &&
+		rm broken.yaml
+	) &&
+	GIT_DIR=repo/.git git hightouch check --head HEAD
+'
+
+test_expect_success 'a bare repository: commits only' '
+	git clone -q --bare repo bare.git &&
+	(
+		cd bare.git &&
+		git hightouch check --head HEAD &&
+		test_expect_code 2 git hightouch check --staged 2>../err &&
+		echo "fatal: a bare repository has no index: use --head or" \
+			"--base" >../expect &&
+		test_cmp ../expect ../err &&
+		test_expect_code 2 git hightouch check
+	)
+'
+
+test_expect_success 'paths are relative to the current directory' '
+	(
+		cd repo &&
+		echo "name: [" >models/broken.yaml &&
+		cd syncs &&
+		git hightouch check . &&
+		git hightouch check ../syncs &&
+		test_expect_code 1 git hightouch check ../models >../../out &&
+		grep "^models/broken.yaml:" ../../out &&
+		test_expect_code 1 git hightouch check ../models/broken.yaml &&
+		test_expect_code 1 git hightouch check "$PWD/../models" &&
+		test_expect_code 1 git hightouch check &&
+		test_expect_code 2 git hightouch check ../../../x 2>../../err &&
+		echo "fatal: '\''../../../x'\'' is outside the repository" \
+			>../../expect &&
+		test_cmp ../../expect ../../err &&
+		test_expect_code 2 git hightouch check /etc/passwd &&
+		cd .. &&
+		rm models/broken.yaml
+	)
+'
+
+test_expect_success 'paths not owned are allowed, and report nothing' '
+	(cd repo && git hightouch check README.md .github)
+'
+
+test_expect_success 'symbolic links are not resource files' '
+	(
+		cd repo &&
+		ln -s ../README.md models/link.yaml &&
+		git hightouch check &&
+		git add models/link.yaml &&
+		git hightouch check --staged &&
+		git rm -q --cached models/link.yaml &&
+		rm models/link.yaml
+	)
+'
+
+test_expect_success 'concluding a merge of a fetch: its manifest is fine' '
+	(
+		cd repo &&
+		git checkout -q -b fetched &&
+		sed -i "s/name: HubSpot$/name: HubSpot (EU)/" \
+			manifest-acme-prod.yaml &&
+		sed -i "s/name: Accounts/name: All accounts/" \
+			models/accounts.yaml &&
+		git commit -q -am "Update destination hubspot (OUTBOUND)" &&
+		git checkout -q main &&
+		sed -i "s/name: Accounts/name: Accounts (mine)/" \
+			models/accounts.yaml &&
+		git commit -q -am "Rename the accounts model" &&
+		test_must_fail git merge -q fetched >/dev/null 2>&1 &&
+		git checkout --theirs models/accounts.yaml &&
+		git add models/accounts.yaml &&
+		git hightouch check --staged &&
+		git hightouch check &&
+		echo "# mine" >>manifest-acme-prod.yaml &&
+		git add manifest-acme-prod.yaml &&
+		test_expect_code 1 git hightouch check --staged >../out &&
+		grep "manifest-acme-prod.yaml:.* read-only manifest edited" \
+			../out &&
+		git merge --abort
+	)
+'
+
+test_expect_success 'the prefix comes from remote.*.hightouchPath' '
+	new_repo pfx clean-prefix-option &&
+	(
+		cd pfx &&
+		echo "name: [" >hightouch/models/broken.yaml &&
+		git hightouch check &&
+		git config remote.a.hightouchPath hightouch &&
+		test_expect_code 1 git hightouch check >../out &&
+		grep "^hightouch/models/broken.yaml:2:1: error:" ../out &&
+		git config remote.b.hightouchPath /hightouch/ &&
+		test_expect_code 2 git hightouch check 2>../err &&
+		grep "remotes have different hightouchPath values" ../err &&
+		test_expect_code 1 git hightouch check --prefix hightouch &&
+		git hightouch check --prefix elsewhere
+	)
+'
+
+test_done

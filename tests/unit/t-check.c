@@ -1,0 +1,1030 @@
+/*
+ * Unit tests for the repository-level rules: the cron checker, workspaces
+ * (manifest + aliases), ht_check_run() over in-memory trees (every rule
+ * across files, what is reported with a base, options, threads), the
+ * rule registry and the report formats.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "hightouch/check.h"
+#include "hightouch/cron.h"
+#include "hightouch/diag.h"
+#include "hightouch/error.h"
+#include "hightouch/json.h"
+#include "hightouch/report.h"
+#include "hightouch/strbuf.h"
+#include "hightouch/workspace.h"
+
+/*
+ * A small clean workspace
+ */
+
+static const char manifest[] =
+	"sources:\n"
+	"  snowflake:\n"
+	"    name: Snowflake\n"
+	"    type: snowflake\n"
+	"destinations:\n"
+	"  hubspot:\n"
+	"    name: HubSpot\n"
+	"    type: hubspot\n"
+	"  sheets:\n"
+	"    name: Sheets\n"
+	"    type: google-sheets\n";
+
+static const char aliases[] = "warehouse: snowflake\n"
+			      "crm: hubspot\n";
+
+static const char model[] = "name: Users\n"
+			    "source: warehouse\n"
+			    "type: raw_sql\n"
+			    "rawSql: select 1\n"
+			    "primaryKey: id\n";
+
+static const char sync[] = "model: users\n"
+			   "destination: crm\n"
+			   "config: {}\n"
+			   "schedule:\n"
+			   "  type: manual\n"
+			   "schedulePaused: false\n";
+
+/* A sync with another schedule block (lines 4 and on). */
+static char *sync_with(const char *schedule)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	ht_strbuf_addf(&sb,
+		       "model: users\n"
+		       "destination: crm\n"
+		       "config: {}\n"
+		       "%sschedulePaused: false\n",
+		       schedule);
+	return ht_strbuf_detach(&sb, NULL);
+}
+
+/* A tree of (path, content) pairs, NULL-terminated. */
+static void tree_of(struct ht_check_tree *t, ...)
+{
+	const char *path, *data;
+	va_list ap;
+
+	va_start(ap, t);
+	while ((path = va_arg(ap, const char *))) {
+		data = va_arg(ap, const char *);
+		ht_check_tree_add_data(t, path, data, strlen(data));
+	}
+	va_end(ap);
+}
+
+static void base_tree(struct ht_check_tree *t)
+{
+	tree_of(t, "manifest-w.yaml", manifest, "aliases-w.yaml", aliases,
+		"models/users.yaml", model, "syncs/users-to-crm.yaml", sync,
+		NULL);
+}
+
+/* The findings, one "path:line:col: sev: message [rule]" line each. */
+static char *format(const struct ht_diags *d)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < d->nr; i++) {
+		ht_diag_format(&sb, &d->items[i]);
+		ht_strbuf_addch(&sb, '\n');
+	}
+	return ht_strbuf_detach(&sb, NULL);
+}
+
+static void expect_run(struct ht_check_tree *head, struct ht_check_tree *base,
+		       const struct ht_check_opts *opts, const char *want)
+{
+	struct ht_diags d = HT_DIAGS_INIT;
+	char *got;
+
+	assert_int_equal(ht_check_run(&d, head, base, opts), 0);
+	got = format(&d);
+	if (strcmp(got, want))
+		print_message("expected:\n%sgot:\n%s", want, got);
+	assert_string_equal(got, want);
+	free(got);
+	ht_diags_release(&d);
+	ht_check_tree_release(head);
+	if (base)
+		ht_check_tree_release(base);
+}
+
+/*
+ * Cron
+ */
+
+static void expect_cron(const char *expr, const char *msg)
+{
+	int ret = ht_cron_check(expr, strlen(expr));
+
+	if (!msg) {
+		if (ret)
+			print_message("'%s': %s\n", expr, ht_error_message());
+		assert_int_equal(ret, 0);
+		return;
+	}
+	if (!ret)
+		print_message("'%s' was accepted\n", expr);
+	assert_int_equal(ret, HT_EINVALID);
+	assert_string_equal(ht_error_message(), msg);
+}
+
+static void test_cron_valid(void **state)
+{
+	static const char *const ok[] = {
+		"* * * * *",
+		"0 0 1 1 0",
+		"59 23 31 12 7",
+		"*/15 * * * *",
+		"0 9-17/2 * * MON-FRI",
+		"0,30 8,20 * JAN,jul sun",
+		"5 4 * * 1-5",
+		"0 12 ? * wed",
+		"0 12 L * ?",
+		"0 12 LW * ?",
+		"0 12 15W * ?",
+		"0 12 ? * 5L",
+		"0 12 ? * FRI#3",
+		"\t0  0   *  * *  ",
+		"7/10 * * * *",
+		"* * * * */7",
+		NULL,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; ok[i]; i++)
+		expect_cron(ok[i], NULL);
+}
+
+static void test_cron_invalid(void **state)
+{
+	(void)state;
+	expect_cron("", "a cron expression has 5 fields, got 0");
+	expect_cron("* * * *", "a cron expression has 5 fields, got 4");
+	expect_cron("0 0 * * * 2024", "a cron expression has 5 fields, got 6");
+	expect_cron("60 * * * *", "minute '60' is out of range 0-59");
+	expect_cron("0 24 * * *", "hour '24' is out of range 0-23");
+	expect_cron("0 0 0 * *", "day of month '0' is out of range 1-31");
+	expect_cron("0 0 32 * *", "day of month '32' is out of range 1-31");
+	expect_cron("0 0 * 13 *", "month '13' is out of range 1-12");
+	expect_cron("0 0 * * 8", "day of week '8' is out of range 0-7");
+	expect_cron("0 0 * FOO *", "month 'FOO' is not valid");
+	expect_cron("0 0 * * MONDAY", "day of week 'MONDAY' is not valid");
+	expect_cron("0 0 * * JAN", "day of week 'JAN' is not valid");
+	expect_cron("*/0 * * * *", "minute step '0' must be a number from 1 "
+				   "to 60");
+	expect_cron("*/61 * * * *", "minute step '61' must be a number from "
+				    "1 to 60");
+	expect_cron("0 17-9 * * *", "hour range '17-9' goes backwards");
+	expect_cron("0 0 * * FRI-MON", "day of week range 'FRI-MON' goes "
+				       "backwards");
+	expect_cron("1,,2 * * * *", "minute has an empty item");
+	expect_cron("1, * * * *", "minute has an empty item");
+	expect_cron("- * * * *", "minute '' is not valid");
+	expect_cron("1-2-3 * * * *", "minute '2-3' is not valid");
+	expect_cron("? * * * *", "'?' is only allowed in the day of month or "
+				 "the day of week");
+	expect_cron("0 0 ?,1 * *", "'?' must be alone in the day of month");
+	expect_cron("0 0 ? * ?", "'?' may stand for the day of month or the "
+				 "day of week, not both");
+	expect_cron("0 0 L * *", NULL);
+	expect_cron("0 0 * * L", "day of week 'L' is not valid");
+	expect_cron("0 0 * L *", "month 'L' is not valid");
+	expect_cron("0 0 32W * *", "day of month '32' is out of range 1-31");
+	expect_cron("0 0 * * 1#6", "day of week '1#6': the week after '#' "
+				   "must be 1 to 5");
+	expect_cron("0 0 * * #1", "day of week '' is not valid");
+	expect_cron("0 0 1W/2 * *", "day of month '1W' is not valid");
+	expect_cron("00000 * * * *", "minute '00000' is not valid");
+}
+
+/*
+ * Workspaces
+ */
+
+static void test_workspace_resolve(void **state)
+{
+	struct ht_workspace ws;
+	struct ht_diags d = HT_DIAGS_INIT;
+	const char *slug = NULL;
+	int via = -1;
+
+	(void)state;
+	ht_workspace_init(&ws, "w");
+	assert_string_equal(ws.manifest_path, "manifest-w.yaml");
+	assert_string_equal(ws.aliases_path, "aliases-w.yaml");
+	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_SOURCE, "snowflake",
+					      &slug, &via),
+			 HT_UNKNOWN);
+	assert_int_equal(ht_workspace_read_manifest(&ws, manifest,
+						    strlen(manifest), &d),
+			 0);
+	assert_int_equal(ht_workspace_read_aliases(&ws, aliases,
+						   strlen(aliases), &d),
+			 0);
+	assert_int_equal(d.nr, 0);
+	assert_true(ws.manifest_valid && ws.aliases_valid);
+
+	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_SOURCE, "snowflake",
+					      &slug, &via),
+			 HT_RESOLVED);
+	assert_string_equal(slug, "snowflake");
+	assert_int_equal(via, 0);
+	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_SOURCE, "warehouse",
+					      &slug, &via),
+			 HT_RESOLVED);
+	assert_string_equal(slug, "snowflake");
+	assert_int_equal(via, 1);
+	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_DESTINATION,
+					      "warehouse", &slug, &via),
+			 HT_UNRESOLVED);
+	assert_string_equal(slug, "snowflake");
+	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_DESTINATION, "crm",
+					      NULL, NULL),
+			 HT_RESOLVED);
+	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_DESTINATION, "nope",
+					      &slug, NULL),
+			 HT_UNRESOLVED);
+	assert_true(ht_workspace_is_alias(&ws, "crm"));
+	assert_false(ht_workspace_is_alias(&ws, "hubspot"));
+	assert_true(ht_workspace_has(&ws, HT_KIND_DESTINATION, "sheets"));
+	assert_false(ht_workspace_has(&ws, HT_KIND_SOURCE, "sheets"));
+	ht_workspace_release(&ws);
+}
+
+static void test_workspace_invalid_files(void **state)
+{
+	struct ht_workspace ws;
+	struct ht_diags d = HT_DIAGS_INIT;
+	static const char bad[] = "sources: [\n";
+	static const char bad_aliases[] = "crm: [hubspot]\n";
+	char *got;
+
+	(void)state;
+	ht_workspace_init(&ws, "w");
+	assert_int_equal(ht_workspace_read_manifest(&ws, bad, strlen(bad), &d),
+			 0);
+	assert_true(ws.have_manifest);
+	assert_false(ws.manifest_valid);
+	assert_int_equal(ht_workspace_read_aliases(&ws, bad_aliases,
+						   strlen(bad_aliases), &d),
+			 0);
+	assert_false(ws.aliases_valid);
+	got = format(&d);
+	assert_string_equal(got,
+			    "manifest-w.yaml:2:1: error: did not find "
+			    "expected node content while parsing a flow node "
+			    "at line 2 [yaml-syntax]\n"
+			    "aliases-w.yaml:1:6: error: alias 'crm' must name "
+			    "a slug (a string), got list [wrong-type]\n");
+	free(got);
+	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_SOURCE, "x", NULL,
+					      NULL),
+			 HT_UNKNOWN);
+	ht_diags_release(&d);
+	ht_workspace_release(&ws);
+}
+
+static void test_workspace_alias_rules(void **state)
+{
+	struct ht_workspace ws;
+	struct ht_diags d = HT_DIAGS_INIT;
+	static const char a[] = "hubspot: sheets\n"
+				"snowflake: snowflake\n"
+				"gone: nowhere\n"
+				"ok: sheets\n";
+	unsigned line, col;
+	char *got;
+
+	(void)state;
+	ht_workspace_init(&ws, "w");
+	ht_workspace_read_manifest(&ws, manifest, strlen(manifest), &d);
+	ht_workspace_read_aliases(&ws, a, strlen(a), &d);
+	ht_workspace_check_aliases(&ws, &d);
+	got = format(&d);
+	assert_string_equal(
+		got, "aliases-w.yaml:1:1: error: alias 'hubspot' has the name "
+		     "of a destination of manifest-w.yaml: use the slug itself "
+		     "[alias-shadows-slug]\n"
+		     "aliases-w.yaml:2:1: error: alias 'snowflake' has the "
+		     "name of a source of manifest-w.yaml: use the slug itself "
+		     "[alias-shadows-slug]\n"
+		     "aliases-w.yaml:3:7: error: alias 'gone' points at "
+		     "'nowhere', which is neither a source nor a destination "
+		     "of manifest-w.yaml [alias-target-missing]\n");
+	free(got);
+	ht_workspace_alias_position(&ws, "ok", &line, &col);
+	assert_int_equal(line, 4);
+	assert_int_equal(col, 1);
+	ht_workspace_alias_position(&ws, "none", &line, &col);
+	assert_int_equal(line, 0);
+	ht_diags_release(&d);
+	ht_workspace_release(&ws);
+}
+
+/*
+ * ht_check_run()
+ */
+
+static void test_clean(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+
+	(void)state;
+	base_tree(&head);
+	tree_of(&head, "README.md", "# not ours: [", "docs/x.yaml", "- [",
+		NULL);
+	expect_run(&head, NULL, NULL, "");
+}
+
+static void test_per_file_rules(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	char *cron = sync_with("schedule:\n"
+			       "  type: cron\n"
+			       "  schedule:\n"
+			       "    expression: 0 0 31 2 8\n");
+	char *visual = sync_with("schedule:\n"
+				 "  type: visual\n"
+				 "  schedule:\n"
+				 "    expressions:\n"
+				 "      - days: {monday: false}\n"
+				 "        time: '10:00'\n"
+				 "      - days: {monday: true}\n"
+				 "        time: '10:00'\n"
+				 "      - days: {}\n"
+				 "        time: '10:00'\n");
+	char *date = sync_with("schedule:\n"
+			       "  type: interval\n"
+			       "  schedule:\n"
+			       "    interval: {unit: day, quantity: 1}\n"
+			       "  startDate: '2024-02-30'\n");
+	char *leap = sync_with("schedule:\n"
+			       "  type: interval\n"
+			       "  schedule:\n"
+			       "    interval: {unit: day, quantity: 1}\n"
+			       "  startDate: '2024-02-29T10:00:00+01:00'\n");
+
+	(void)state;
+	base_tree(&head);
+	tree_of(&head, "syncs/cron.yaml", cron, "syncs/visual.yaml", visual,
+		"syncs/date.yaml", date, "syncs/leap.yaml", leap,
+		"models/bad yaml.yaml", "name: [", "models/empty.yaml", "",
+		"models/-bad-slug.yaml", model,
+		NULL);
+	expect_run(&head, NULL, NULL,
+		   "models/-bad-slug.yaml:0:0: error: file name '-bad-slug' "
+		   "is not a valid slug [bad-slug]\n"
+		   "models/bad yaml.yaml:2:1: error: did not find expected "
+		   "node content while parsing a flow node at line 2 "
+		   "[yaml-syntax]\n"
+		   "models/empty.yaml:1:1: error: a model file must be a "
+		   "mapping, got null [not-a-mapping]\n"
+		   "syncs/cron.yaml:7:17: error: cron expression '0 0 31 2 "
+		   "8': day of week '8' is out of range 0-7 [bad-schedule]\n"
+		   "syncs/date.yaml:8:14: error: field 'schedule.startDate' "
+		   "is not a calendar date, got '2024-02-30' "
+		   "[bad-schedule]\n"
+		   "syncs/visual.yaml:8:15: error: a visual schedule "
+		   "expression must select at least one day "
+		   "[bad-schedule]\n"
+		   "syncs/visual.yaml:12:15: error: a visual schedule "
+		   "expression must select at least one day "
+		   "[bad-schedule]\n");
+	free(cron);
+	free(visual);
+	free(date);
+	free(leap);
+}
+
+static void test_references(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+
+	(void)state;
+	base_tree(&head);
+	tree_of(&head, "models/other.yaml",
+		"name: O\nsource: nope\ntype: table\ntableName: t\n"
+		"primaryKey: null\n",
+		"syncs/a.yaml",
+		"model: ghost\ndestination: warehouse\nconfig: {}\n"
+		"schedule: {type: manual}\nschedulePaused: true\n",
+		"schema/model-relationships/r.yaml",
+		"from: users\nto: ghost\ncardinality: one-to-one\n"
+		"joinKeys: [{from: a, to: b}]\n",
+		"schema/event-models/users.yaml",
+		"name: E\nsource: snowflake\ntype: table\ntableName: t\n"
+		"primaryKey: id\ntimestampColumn: ts\n",
+		NULL);
+	expect_run(&head, NULL, NULL,
+		   "aliases-w.yaml:1:1: error: alias 'warehouse' is used both "
+		   "as a source (models/users.yaml:2:9) and as a destination "
+		   "(syncs/a.yaml:2:14) [alias-conflict]\n"
+		   "models/other.yaml:2:9: error: source 'nope' not found in "
+		   "manifest-w.yaml or aliases-w.yaml "
+		   "[unresolved-reference]\n"
+		   "models/users.yaml:0:0: error: model slug 'users' is also "
+		   "used by 'schema/event-models/users.yaml' "
+		   "[duplicate-slug]\n"
+		   "schema/event-models/users.yaml:0:0: error: model slug "
+		   "'users' is also used by 'models/users.yaml' "
+		   "[duplicate-slug]\n"
+		   "schema/model-relationships/r.yaml:2:5: error: model "
+		   "'ghost' not found [unresolved-reference]\n"
+		   "syncs/a.yaml:1:8: error: model 'ghost' not found "
+		   "[unresolved-reference]\n"
+		   "syncs/a.yaml:2:14: error: destination 'warehouse' is an "
+		   "alias of 'snowflake', which is not a destination of "
+		   "manifest-w.yaml [unresolved-reference]\n");
+}
+
+static void test_misplaced(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+
+	(void)state;
+	opts.prefix = "/ht/";
+	tree_of(&head, "manifest-w.yaml", manifest, "ht/models/a.yml", model,
+		"ht/models/sub/b.yaml", model, "ht/models/c.YAML", model,
+		"ht/models/notes.txt", "x", "ht/models/users.yaml", model,
+		"models/outside.yml", model,
+		"ht/schema/model-relationships/.yaml", "x", NULL);
+	expect_run(&head, NULL, &opts,
+		   "ht/models/a.yml:0:0: warning: push ignores this file: "
+		   "model files are named 'ht/models/<slug>.yaml' "
+		   "[misplaced-file]\n"
+		   "ht/models/c.YAML:0:0: warning: push ignores this file: "
+		   "model files are named 'ht/models/<slug>.yaml' "
+		   "[misplaced-file]\n"
+		   "ht/models/sub/b.yaml:0:0: warning: push ignores this "
+		   "file: model files are named 'ht/models/<slug>.yaml' "
+		   "[misplaced-file]\n"
+		   "ht/models/users.yaml:2:9: error: source 'warehouse' not "
+		   "found in manifest-w.yaml [unresolved-reference]\n"
+		   "ht/schema/model-relationships/.yaml:0:0: warning: push "
+		   "ignores this file: relationship files are named "
+		   "'ht/schema/model-relationships/<slug>.yaml' "
+		   "[misplaced-file]\n");
+}
+
+static void test_workspaces(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	struct ht_diags d = HT_DIAGS_INIT;
+	static const char m2[] = "sources:\n"
+				 "  snowflake:\n"
+				 "    name: S\n"
+				 "    type: snowflake\n"
+				 "destinations: {}\n";
+
+	(void)state;
+	base_tree(&head);
+	tree_of(&head, "manifest-v.yaml", m2, "aliases-v.yaml",
+		"warehouse: snowflake\n", "aliases-x.yaml", "a: [", NULL);
+	expect_run(&head, NULL, NULL,
+		   "aliases-x.yaml:2:1: error: did not find expected node "
+		   "content while parsing a flow node at line 2 "
+		   "[yaml-syntax]\n"
+		   "syncs/users-to-crm.yaml:2:14: error: destination 'crm' "
+		   "not found in manifest-v.yaml or aliases-v.yaml "
+		   "[unresolved-reference]\n");
+
+	base_tree(&head);
+	tree_of(&head, "manifest-v.yaml", m2, NULL);
+	opts.workspace = "w";
+	expect_run(&head, NULL, &opts, "");
+
+	base_tree(&head);
+	opts.workspace = "nope";
+	assert_int_equal(ht_check_run(&d, &head, NULL, &opts), HT_ENOTFOUND);
+	assert_string_equal(ht_error_message(),
+			    "workspace 'nope' has no manifest-nope.yaml");
+	assert_int_equal(d.nr, 0);
+	ht_check_tree_release(&head);
+}
+
+static int known_model(const char *slug, void *payload)
+{
+	(void)payload;
+	return !strcmp(slug, "remote-only");
+}
+
+static void test_model_exists(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+
+	(void)state;
+	opts.model_exists = known_model;
+	base_tree(&head);
+	tree_of(&head, "syncs/r.yaml",
+		"model: remote-only\ndestination: crm\nconfig: {}\n"
+		"schedule: {type: manual}\nschedulePaused: true\n",
+		NULL);
+	expect_run(&head, NULL, &opts, "");
+}
+
+/* With a base: what the change is responsible for. */
+static void test_changed_only(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_tree base = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	static const char broken[] = "model: users\ndestination: nope\n";
+
+	(void)state;
+	base_tree(&base);
+	tree_of(&base, "syncs/broken.yaml", broken, NULL);
+	base_tree(&head);
+	tree_of(&head, "syncs/broken.yaml", broken, "syncs/new.yaml",
+		"model: users\n", NULL);
+	expect_run(&head, &base, &opts,
+		   "syncs/new.yaml:1:1: error: missing field 'destination' "
+		   "[missing-field]\n"
+		   "syncs/new.yaml:1:1: error: missing field 'config' "
+		   "[missing-field]\n"
+		   "syncs/new.yaml:1:1: error: missing field 'schedule' "
+		   "[missing-field]\n"
+		   "syncs/new.yaml:1:1: error: missing field "
+		   "'schedulePaused' [missing-field]\n");
+
+	base_tree(&base);
+	tree_of(&base, "syncs/broken.yaml", broken, NULL);
+	base_tree(&head);
+	tree_of(&head, "syncs/broken.yaml", broken, NULL);
+	opts.report_all = 1;
+	opts.paths = (const char *const[]){ "syncs/broken.yaml" };
+	opts.npaths = 1;
+	expect_run(&head, &base, &opts,
+		   "syncs/broken.yaml:1:1: error: missing field 'config' "
+		   "[missing-field]\n"
+		   "syncs/broken.yaml:1:1: error: missing field 'schedule' "
+		   "[missing-field]\n"
+		   "syncs/broken.yaml:1:1: error: missing field "
+		   "'schedulePaused' [missing-field]\n"
+		   "syncs/broken.yaml:2:14: error: destination 'nope' not "
+		   "found in manifest-w.yaml or aliases-w.yaml "
+		   "[unresolved-reference]\n");
+}
+
+/* A changed file uses an alias in the other role than unchanged ones. */
+static void test_changed_alias_conflict(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_tree base = HT_CHECK_TREE_INIT;
+	static const char other[] = "model: users\ndestination: warehouse\n"
+				    "config: {}\nschedule: {type: manual}\n"
+				    "schedulePaused: true\n";
+
+	(void)state;
+	base_tree(&base);
+	base_tree(&head);
+	tree_of(&head, "syncs/other.yaml", other, NULL);
+	expect_run(&head, &base, NULL,
+		   "aliases-w.yaml:1:1: error: alias 'warehouse' is used both "
+		   "as a source (models/users.yaml:2:9) and as a destination "
+		   "(syncs/other.yaml:2:14) [alias-conflict]\n"
+		   "syncs/other.yaml:2:14: error: destination 'warehouse' is "
+		   "an alias of 'snowflake', which is not a destination of "
+		   "manifest-w.yaml [unresolved-reference]\n");
+
+	/* nothing changed that unchanged files could care about */
+	base_tree(&base);
+	base_tree(&head);
+	tree_of(&base, "syncs/other.yaml", other, NULL);
+	tree_of(&head, "syncs/other.yaml", other, "syncs/new.yaml", sync,
+		NULL);
+	expect_run(&head, &base, NULL, "");
+}
+
+static void test_breaking_changes(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_tree base = HT_CHECK_TREE_INIT;
+	static const char m_no_hubspot[] = "sources:\n"
+					   "  snowflake:\n"
+					   "    name: Snowflake\n"
+					   "    type: snowflake\n"
+					   "destinations:\n"
+					   "  sheets:\n"
+					   "    name: Sheets\n"
+					   "    type: google-sheets\n";
+
+	(void)state;
+	/* a model renamed (same content), another deleted */
+	base_tree(&base);
+	tree_of(&base, "models/gone.yaml", "name: Gone\n", "syncs/g.yaml",
+		"model: gone\ndestination: hubspot\nconfig: {}\n"
+		"schedule: {type: manual}\nschedulePaused: true\n",
+		NULL);
+	tree_of(&head, "manifest-w.yaml", manifest, "aliases-w.yaml", aliases,
+		"schema/parent-models/members.yaml", model,
+		"syncs/users-to-crm.yaml", sync, "syncs/g.yaml",
+		"model: gone\ndestination: hubspot\nconfig: {}\n"
+		"schedule: {type: manual}\nschedulePaused: true\n",
+		NULL);
+	expect_run(&head, &base, NULL,
+		   "syncs/g.yaml:1:8: error: model 'gone' was deleted "
+		   "(models/gone.yaml) but is still used here "
+		   "[deleted-in-use]\n"
+		   "syncs/users-to-crm.yaml:1:8: error: model 'users' was "
+		   "renamed to 'members' but is still used here "
+		   "[deleted-in-use]\n");
+
+	/* a destination removed from the manifest, an alias removed */
+	base_tree(&base);
+	tree_of(&base, "syncs/direct.yaml",
+		"model: users\ndestination: hubspot\nconfig: {}\n"
+		"schedule: {type: manual}\nschedulePaused: true\n",
+		NULL);
+	tree_of(&head, "manifest-w.yaml", m_no_hubspot, "aliases-w.yaml",
+		"warehouse: snowflake\n", "models/users.yaml", model,
+		"syncs/users-to-crm.yaml", sync, "syncs/direct.yaml",
+		"model: users\ndestination: hubspot\nconfig: {}\n"
+		"schedule: {type: manual}\nschedulePaused: true\n",
+		NULL);
+	expect_run(&head, &base, NULL,
+		   "manifest-w.yaml:6:1: error: read-only manifest edited: "
+		   "manifests are written by git-remote-hightouch; change "
+		   "sources and destinations in Hightouch, then fetch "
+		   "[manifest-edited]\n"
+		   "syncs/direct.yaml:2:14: error: destination 'hubspot' was "
+		   "removed from manifest-w.yaml but is still used here "
+		   "[removed-in-use]\n"
+		   "syncs/users-to-crm.yaml:2:14: error: alias 'crm' was "
+		   "removed from aliases-w.yaml but is still used here "
+		   "[removed-in-use]\n");
+}
+
+static int accept_some(const char *path, const struct ht_check_file *base,
+		       const struct ht_check_file *head, struct ht_strbuf *why,
+		       void *payload)
+{
+	int *calls = payload;
+
+	(*calls)++;
+	if (!strcmp(path, "manifest-ok.yaml"))
+		return 1;
+	assert_true(base || head);
+	ht_strbuf_addstr(why, "by commit 1234567 'edit'");
+	return 0;
+}
+
+static void test_manifest_edits(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_tree base = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	int calls = 0;
+
+	(void)state;
+	opts.manifest_change_ok = accept_some;
+	opts.payload = &calls;
+	base_tree(&base);
+	tree_of(&base, "manifest-ok.yaml", manifest, "manifest-gone.yaml",
+		manifest, "manifest-same.yaml", manifest, NULL);
+	base_tree(&head);
+	tree_of(&head, "manifest-ok.yaml", "sources: {}\ndestinations: {}\n",
+		"manifest-same.yaml", manifest, "manifest-new.yaml", manifest,
+		NULL);
+	expect_run(&head, &base, &opts,
+		   "manifest-gone.yaml:0:0: error: read-only manifest deleted "
+		   "by commit 1234567 'edit': manifests are written by "
+		   "git-remote-hightouch; change sources and destinations in "
+		   "Hightouch, then fetch [manifest-edited]\n"
+		   "manifest-new.yaml:0:0: error: read-only manifest added by "
+		   "commit 1234567 'edit': manifests are written by "
+		   "git-remote-hightouch; change sources and destinations in "
+		   "Hightouch, then fetch [manifest-edited]\n");
+	assert_int_equal(calls, 3);
+}
+
+/* Many files, many threads: the same findings as one thread. */
+static void test_threads(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	struct ht_diags one = HT_DIAGS_INIT, many = HT_DIAGS_INIT;
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	char *a, *b;
+	int round, i;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		base_tree(&head);
+		for (i = 0; i < 1000; i++) {
+			ht_strbuf_reset(&path);
+			ht_strbuf_addf(&path, "syncs/s%04d.yaml", i);
+			tree_of(&head, path.buf,
+				i % 7 ? sync : "model: nope\n", NULL);
+		}
+		opts.jobs = round ? 8 : 1;
+		assert_int_equal(ht_check_run(round ? &many : &one, &head,
+					      NULL, &opts),
+				 0);
+		ht_check_tree_release(&head);
+	}
+	assert_int_equal(one.nr, 143 * 5);
+	a = format(&one);
+	b = format(&many);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	ht_diags_release(&one);
+	ht_diags_release(&many);
+	ht_strbuf_release(&path);
+}
+
+static int failing_read(struct ht_strbuf *out, const struct ht_check_file *f,
+			size_t max, void *payload)
+{
+	(void)out;
+	(void)max;
+	(void)payload;
+	if (!strcmp(f->path, "syncs/unreadable.yaml"))
+		return ht_error_set(HT_EIO, "cannot read '%s'", f->path);
+	if (!strcmp(f->path, "syncs/huge.yaml"))
+		return ht_error_set(HT_ETOOBIG, "too big");
+	return ht_strbuf_addstr(out, sync);
+}
+
+static void test_read_errors(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_diags d = HT_DIAGS_INIT;
+	char *got;
+
+	(void)state;
+	head.read = failing_read;
+	ht_check_tree_add(&head, "syncs/huge.yaml", NULL);
+	ht_check_tree_add(&head, "syncs/fine.yaml", "1234");
+	assert_int_equal(ht_check_run(&d, &head, NULL, NULL), 0);
+	got = format(&d);
+	assert_string_equal(got, "syncs/fine.yaml:1:8: error: model 'users' "
+				 "not found [unresolved-reference]\n"
+				 "syncs/huge.yaml:1:1: error: file is larger "
+				 "than 4194304 bytes [file-size]\n");
+	free(got);
+	ht_diags_release(&d);
+
+	ht_check_tree_add(&head, "syncs/unreadable.yaml", NULL);
+	assert_int_equal(ht_check_run(&d, &head, NULL, NULL), HT_EIO);
+	assert_string_equal(ht_error_message(),
+			    "cannot read 'syncs/unreadable.yaml'");
+	ht_diags_release(&d);
+	ht_check_tree_release(&head);
+}
+
+static void test_wants_path(void **state)
+{
+	(void)state;
+	assert_true(ht_check_wants_path("manifest-w.yaml", NULL));
+	assert_true(ht_check_wants_path("README.md", NULL));
+	assert_true(ht_check_wants_path("models/a.yaml", NULL));
+	assert_true(ht_check_wants_path("schema/event-models/x/y", ""));
+	assert_false(ht_check_wants_path("schema/x.yaml", NULL));
+	assert_false(ht_check_wants_path("docs/models/a.yaml", NULL));
+	assert_false(ht_check_wants_path("models/a.yaml", "ht"));
+	assert_true(ht_check_wants_path("ht/models/a.yaml", "/ht/"));
+	assert_true(ht_check_wants_path("manifest-w.yaml", "ht"));
+}
+
+/*
+ * Rules and reports
+ */
+
+static void test_rules(void **state)
+{
+	const struct ht_check_rule *r;
+	size_t n, i, j;
+
+	(void)state;
+	r = ht_check_rules(&n);
+	assert_true(n >= 26);
+	for (i = 0; i < n; i++) {
+		assert_ptr_equal(ht_check_rule_find(r[i].id), &r[i]);
+		assert_true(strlen(r[i].summary) > 10);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(r[i].id, r[j].id);
+	}
+	assert_null(ht_check_rule_find("no-such-rule"));
+	assert_null(ht_check_rule_find(NULL));
+	assert_int_equal(ht_check_rule_find("unknown-field")->severity,
+			 HT_SEV_WARNING);
+}
+
+static void sample(struct ht_diags *d)
+{
+	ht_diags_add(d, HT_SEV_ERROR, "models/a,b:c%.yaml", 3, 5, "wrong-type",
+		     "line one\nline two\r 100%% done, ok: yes");
+	ht_diags_add(d, HT_SEV_WARNING, "models/x.yml", 0, 0, "misplaced-file",
+		     "push ignores this file");
+	ht_diags_add(d, HT_SEV_ERROR, "syncs/s\xff.yaml", 1, 1, "future-rule",
+		     "caf\xc3\xa9 \xff");
+}
+
+static void test_report_text(void **state)
+{
+	struct ht_diags d = HT_DIAGS_INIT;
+	struct ht_report_opts o = { 1, NULL, NULL };
+	struct ht_strbuf out = HT_STRBUF_INIT;
+	enum ht_report_format f;
+
+	(void)state;
+	assert_int_equal(ht_report_parse_format(&f, "sarif"), 0);
+	assert_int_equal(f, HT_REPORT_SARIF);
+	assert_int_equal(ht_report_parse_format(&f, "xml"), HT_EINVALID);
+	assert_string_equal(ht_error_message(),
+			    "unknown format 'xml' (text, json, github or "
+			    "sarif)");
+	sample(&d);
+	ht_report_write(&out, HT_REPORT_TEXT, &d, NULL);
+	assert_string_equal(out.buf,
+			    "models/a,b:c%.yaml:3:5: error: line one\nline "
+			    "two\r 100% done, ok: yes [wrong-type]\n"
+			    "models/x.yml:0:0: warning: push ignores this "
+			    "file [misplaced-file]\n"
+			    "syncs/s\xff.yaml:1:1: error: caf\xc3\xa9 \xff "
+			    "[future-rule]\n");
+	ht_strbuf_reset(&out);
+	ht_report_write(&out, HT_REPORT_TEXT, &d, &o);
+	assert_non_null(strstr(out.buf, "\033[1mmodels/x.yml:0:0:\033[m "
+					"\033[1;35mwarning:\033[m push"));
+	assert_non_null(strstr(out.buf, "\033[1;31merror:\033[m"));
+	ht_strbuf_release(&out);
+	ht_diags_release(&d);
+}
+
+static void test_report_github(void **state)
+{
+	struct ht_diags d = HT_DIAGS_INIT;
+	struct ht_strbuf out = HT_STRBUF_INIT;
+
+	(void)state;
+	ht_report_github_escape(&out, "a%b\r\nc:d,e", 0);
+	assert_string_equal(out.buf, "a%25b%0D%0Ac:d,e");
+	ht_strbuf_reset(&out);
+	ht_report_github_escape(&out, "a%b\r\nc:d,e", 1);
+	assert_string_equal(out.buf, "a%25b%0D%0Ac%3Ad%2Ce");
+	ht_strbuf_reset(&out);
+	sample(&d);
+	ht_report_write(&out, HT_REPORT_GITHUB, &d, NULL);
+	assert_string_equal(out.buf,
+			    "::error file=models/a%2Cb%3Ac%25.yaml,line=3,"
+			    "col=5,title=wrong-type::line one%0Aline "
+			    "two%0D 100%25 done, ok: yes\n"
+			    "::warning file=models/x.yml,"
+			    "title=misplaced-file::push ignores this file\n"
+			    "::error file=syncs/s\xff.yaml,line=1,col=1,"
+			    "title=future-rule::caf\xc3\xa9 \xff\n");
+	ht_strbuf_release(&out);
+	ht_diags_release(&d);
+}
+
+static void test_report_json(void **state)
+{
+	struct ht_diags d = HT_DIAGS_INIT;
+	struct ht_strbuf out = HT_STRBUF_INIT;
+	json_t *doc = NULL, *f;
+
+	(void)state;
+	sample(&d);
+	ht_report_write(&out, HT_REPORT_JSON, &d, NULL);
+	assert_int_equal(ht_json_parse(&doc, out.buf, out.len, 0, "report"),
+			 0);
+	assert_int_equal(json_integer_value(json_object_get(doc, "errors")),
+			 2);
+	assert_int_equal(json_integer_value(json_object_get(doc, "warnings")),
+			 1);
+	f = json_array_get(json_object_get(doc, "findings"), 0);
+	assert_string_equal(ht_json_get_string(f, "path"),
+			    "models/a,b:c%.yaml");
+	assert_int_equal(json_integer_value(json_object_get(f, "line")), 3);
+	assert_int_equal(json_integer_value(json_object_get(f, "column")), 5);
+	assert_string_equal(ht_json_get_string(f, "severity"), "error");
+	assert_string_equal(ht_json_get_string(f, "rule"), "wrong-type");
+	f = json_array_get(json_object_get(doc, "findings"), 2);
+	/* invalid UTF-8 is replaced, never dropped */
+	assert_string_equal(ht_json_get_string(f, "path"),
+			    "syncs/s\xef\xbf\xbd.yaml");
+	assert_string_equal(ht_json_get_string(f, "message"),
+			    "caf\xc3\xa9 \xef\xbf\xbd");
+	json_decref(doc);
+	ht_strbuf_release(&out);
+	ht_diags_release(&d);
+}
+
+static void test_report_sarif(void **state)
+{
+	struct ht_diags d = HT_DIAGS_INIT;
+	struct ht_strbuf out = HT_STRBUF_INIT;
+	struct ht_report_opts o = { 0, "git-hightouch", "9.9" };
+	json_t *doc = NULL, *run, *rules, *results, *r, *loc;
+	size_t nknown, i;
+
+	(void)state;
+	sample(&d);
+	ht_report_write(&out, HT_REPORT_SARIF, &d, &o);
+	assert_int_equal(ht_json_parse(&doc, out.buf, out.len, 0, "sarif"),
+			 0);
+	assert_string_equal(ht_json_get_string(doc, "version"), "2.1.0");
+	assert_non_null(ht_json_get_string(doc, "$schema"));
+	run = json_array_get(json_object_get(doc, "runs"), 0);
+	assert_string_equal(ht_json_get_string(ht_json_get_path(run,
+								"tool.driver"),
+					       "name"),
+			    "git-hightouch");
+	assert_string_equal(ht_json_get_string(ht_json_get_path(run,
+								"tool.driver"),
+					       "version"),
+			    "9.9");
+	rules = ht_json_get_path(run, "tool.driver.rules");
+	ht_check_rules(&nknown);
+	/* every known rule, then the unknown one seen */
+	assert_int_equal(json_array_size(rules), nknown + 1);
+	results = json_object_get(run, "results");
+	assert_int_equal(json_array_size(results), 3);
+	for (i = 0; i < 3; i++) {
+		size_t idx;
+
+		r = json_array_get(results, i);
+		idx = (size_t)json_integer_value(json_object_get(r,
+								 "ruleIndex"));
+		assert_string_equal(
+			ht_json_get_string(json_array_get(rules, idx), "id"),
+			ht_json_get_string(r, "ruleId"));
+	}
+	r = json_array_get(results, 0);
+	assert_string_equal(ht_json_get_string(r, "level"), "error");
+	loc = ht_json_get_path(json_array_get(json_object_get(r, "locations"),
+					      0),
+			       "physicalLocation");
+	assert_string_equal(ht_json_get_string(ht_json_get_path(
+						       loc,
+						       "artifactLocation"),
+					       "uri"),
+			    "models/a%2Cb%3Ac%25.yaml");
+	assert_int_equal(json_integer_value(
+				 ht_json_get_path(loc, "region.startLine")),
+			 3);
+	assert_int_equal(json_integer_value(
+				 ht_json_get_path(loc, "region.startColumn")),
+			 5);
+	r = json_array_get(results, 1);
+	assert_string_equal(ht_json_get_string(r, "level"), "warning");
+	loc = ht_json_get_path(json_array_get(json_object_get(r, "locations"),
+					      0),
+			       "physicalLocation");
+	assert_null(json_object_get(loc, "region"));
+	json_decref(doc);
+	ht_strbuf_release(&out);
+	ht_diags_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cron_valid),
+		cmocka_unit_test(test_cron_invalid),
+		cmocka_unit_test(test_workspace_resolve),
+		cmocka_unit_test(test_workspace_invalid_files),
+		cmocka_unit_test(test_workspace_alias_rules),
+		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_per_file_rules),
+		cmocka_unit_test(test_references),
+		cmocka_unit_test(test_misplaced),
+		cmocka_unit_test(test_workspaces),
+		cmocka_unit_test(test_model_exists),
+		cmocka_unit_test(test_changed_only),
+		cmocka_unit_test(test_changed_alias_conflict),
+		cmocka_unit_test(test_breaking_changes),
+		cmocka_unit_test(test_manifest_edits),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_read_errors),
+		cmocka_unit_test(test_wants_path),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_report_text),
+		cmocka_unit_test(test_report_github),
+		cmocka_unit_test(test_report_json),
+		cmocka_unit_test(test_report_sarif),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
