@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hightouch/check.h"
+#include "hightouch/gitfiles.h"
 #include "hightouch/alloc.h"
 #include "hightouch/diag.h"
 #include "hightouch/error.h"
@@ -694,6 +696,113 @@ next:
 	return 0;
 }
 
+/* A model slug the workspace has (ht_check_opts.model_exists). */
+static int workspace_has_model(const char *slug, void *payload)
+{
+	struct push *p = payload;
+	struct resource *r = find_slug(p->s, TBL_MODEL, slug);
+
+	return r && r->kind != HT_KIND__COUNT;
+}
+
+/*
+ * Manifests of other workspaces (ht_check_opts.manifest_change_ok): push
+ * ignores them, as it ignores every file it does not own for this
+ * workspace; the workspace's own manifest is push's to judge.
+ */
+static int other_manifest_ok(const char *path,
+			     const struct ht_check_file *base,
+			     const struct ht_check_file *head,
+			     struct ht_strbuf *why, void *payload)
+{
+	struct push *p = payload;
+
+	(void)base;
+	(void)head;
+	(void)why;
+	return strcmp(path, p->manifest_path.buf) ? 1 : 0;
+}
+
+/*
+ * 1 if push found an error of its own at the same place, or by the same
+ * rule in the same file.
+ */
+static int already_reported(const struct ht_diags *d,
+			    const struct ht_diag *x)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr; i++)
+		if (d->items[i].severity == HT_SEV_ERROR &&
+		    !strcmp(d->items[i].path, x->path) &&
+		    ((d->items[i].line == x->line &&
+		      d->items[i].col == x->col) ||
+		     !strcmp(d->items[i].rule, x->rule)))
+			return 1;
+	return 0;
+}
+
+/*
+ * The rules `git hightouch check --base --head` applies (common/check.c):
+ * cross-references, aliases and manifests of the workspace pushed to,
+ * breaking changes between the last fetch and the pushed commit.  Their
+ * errors join push's own (field changes the API cannot make, slugs taken
+ * in the workspace), once per position.
+ */
+static int shared_check(struct push *p)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_tree base = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	struct ht_diags found = HT_DIAGS_INIT;
+	git_tree *a = NULL, *b = NULL;
+	size_t i;
+	int ret;
+
+	ret = git_tree_lookup(&a, p->r->repo, &p->base_tree);
+	if (!ret)
+		ret = git_tree_lookup(&b, p->r->repo, &p->head_tree);
+	if (ret < 0) {
+		ret = git2_error(ret, "cannot read the pushed commit");
+		goto cleanup;
+	}
+	opts.prefix = *p->o->cfg->prefix ? p->o->cfg->prefix : NULL;
+	opts.workspace = p->o->url->workspace;
+	opts.jobs = 1;
+	opts.model_exists = workspace_has_model;
+	opts.manifest_change_ok = other_manifest_ok;
+	opts.payload = p;
+	ret = ht_check_tree_from_git(&base, p->r->repo, a, opts.prefix);
+	if (!ret)
+		ret = ht_check_tree_from_git(&head, p->r->repo, b, opts.prefix);
+	if (!ret)
+		ret = ht_check_run(&found, &head, &base, &opts);
+	if (ret == HT_ENOTFOUND) {
+		/* no manifest for the workspace: push's own rules say so */
+		ht_error_clear();
+		ret = 0;
+	}
+	if (ret < 0)
+		goto cleanup;
+	for (i = 0; i < found.nr; i++) {
+		const struct ht_diag *x = &found.items[i];
+
+		if (x->severity != HT_SEV_ERROR ||
+		    already_reported(&p->diags, x))
+			continue;
+		ht_diags_add(&p->diags, HT_SEV_ERROR, x->path,
+			     x->line ? x->line : 1, x->line ? x->col : 1,
+			     x->rule, "%s", x->message);
+	}
+cleanup:
+	ht_diags_release(&found);
+	ht_check_tree_release(&head);
+	ht_check_tree_release(&base);
+	git_tree_free(a);
+	git_tree_free(b);
+	return ret;
+}
+
 static void print_plan(struct push *p)
 {
 	size_t i, n = 0;
@@ -1099,6 +1208,8 @@ int push_run(struct repo *r, struct state *s, const struct push_opts *o,
 		ret = diff_trees(&p);
 	if (!ret)
 		ret = plan(&p);
+	if (!ret)
+		ret = shared_check(&p);
 	if (ret < 0)
 		goto cleanup;
 	if (p.diags.nerrors) {

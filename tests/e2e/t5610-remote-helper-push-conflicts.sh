@@ -122,7 +122,8 @@ test_expect_success 'validation errors reject the whole push before a write' '
 	git -C c commit -q -m invalid &&
 	ht_requests_reset &&
 	test_must_fail git -C c push origin main 2>err &&
-	grep "! \[remote rejected\] *main -> main (validation failed: 4 errors, nothing was pushed)" err &&
+	grep "! \[remote rejected\] *main -> main (validation failed: 5 errors, nothing was pushed)" err &&
+	grep "^syncs/orders-to-hubspot.yaml:2:14: error: destination .hubspot. was removed from manifest-test.yaml but is still used here \[removed-in-use\]$" err &&
 	grep "^manifest-test.yaml:1:1: error: manifest-test.yaml is read-only: change sources and destinations in Hightouch, and fetch \[manifest-edited\]$" err &&
 	grep "^models/broken.yaml:1:1: error: type .table. needs field .tableName. \[query-type-mismatch\]$" err &&
 	grep "^models/users.yaml:2:1: error: field .source. of model .users. cannot be changed: the API does not allow it (create a model with another slug instead) \[immutable-field\]$" err &&
