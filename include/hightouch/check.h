@@ -113,7 +113,8 @@ struct ht_check_opts {
 	 * (`base` or `head` NULL when added or deleted): return 1 to accept
 	 * the change (it was made by a fetch), 0 to report it, with what
 	 * made it appended to `why` ("by commit 1234567 'Fix'"), or a
-	 * negative error.  NULL: every change is reported.
+	 * negative error.  NULL: every change is reported.  Called from the
+	 * calling thread.
 	 */
 	int (*manifest_change_ok)(const char *path,
 				  const struct ht_check_file *base,
@@ -122,7 +123,8 @@ struct ht_check_opts {
 	void *payload;
 	/*
 	 * Model slugs that exist besides the head's model files (push: the
-	 * workspace's own models).  NULL: none.
+	 * workspace's own models), 1 or 0.  NULL: none.  Called from the
+	 * worker threads (unless jobs is 1), so it must only read.
 	 */
 	int (*model_exists)(const char *slug, void *payload);
 };
