@@ -19,7 +19,8 @@ int ht_git_error(int ret, const char *what)
 
 static int is_regular(unsigned mode)
 {
-	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+	return mode == GIT_FILEMODE_BLOB ||
+	       mode == GIT_FILEMODE_BLOB_EXECUTABLE;
 }
 
 static int read_blob(struct ht_strbuf *out, const struct ht_check_file *f,

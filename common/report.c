@@ -107,7 +107,8 @@ static void write_json(struct ht_strbuf *out, const struct ht_diags *d)
 	size_t i;
 
 	json_object_set_new(doc, "version", json_integer(1));
-	json_object_set_new(doc, "errors", json_integer((json_int_t)d->nerrors));
+	json_object_set_new(doc, "errors",
+			    json_integer((json_int_t)d->nerrors));
 	json_object_set_new(doc, "warnings",
 			    json_integer((json_int_t)d->nwarnings));
 	for (i = 0; i < d->nr; i++) {
@@ -229,7 +230,8 @@ static json_t *sarif_result(json_t *rules, const struct ht_diag *g)
 	json_object_set_new(r, "ruleIndex",
 			    json_integer((json_int_t)rule_index(rules,
 								g->rule)));
-	json_object_set_new(r, "level", json_string(severity_name(g->severity)));
+	json_object_set_new(r, "level",
+			    json_string(severity_name(g->severity)));
 	json_object_set_new(msg, "text", text_json(g->message));
 	json_object_set_new(r, "message", msg);
 	uri_path(&uri, g->path);
@@ -291,7 +293,8 @@ static void write_sarif(struct ht_strbuf *out, const struct ht_diags *d,
 }
 
 void ht_report_write(struct ht_strbuf *out, enum ht_report_format fmt,
-		     const struct ht_diags *d, const struct ht_report_opts *opts)
+		     const struct ht_diags *d,
+		     const struct ht_report_opts *opts)
 {
 	switch (fmt) {
 	case HT_REPORT_TEXT:

@@ -247,6 +247,7 @@ static int normalize(struct ht_strbuf *out, const char *path,
 			/* nothing */
 		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
 			char *slash;
+			size_t keep;
 
 			if (!out->len)
 				return ht_error_set(HT_EINVALID,
@@ -254,8 +255,8 @@ static int normalize(struct ht_strbuf *out, const char *path,
 						    "repository",
 						    arg);
 			slash = strrchr(out->buf, '/');
-			ht_strbuf_setlen(out,
-					 slash ? (size_t)(slash - out->buf) : 0);
+			keep = slash ? (size_t)(slash - out->buf) : 0;
+			ht_strbuf_setlen(out, keep);
 		} else {
 			if (out->len)
 				ht_strbuf_addch(out, '/');
@@ -297,7 +298,7 @@ static int find_root(struct check_cmd *cmd)
 	if (!strncmp(cwd, top, n) && (cwd[n] == '/' || !cwd[n]))
 		cmd->cwd_rel = ht_xstrdup(cwd[n] ? cwd + n + 1 : "");
 	else
-		cmd->cwd_rel = ht_xstrdup(""); /* e.g. in .git: paths from top */
+		cmd->cwd_rel = ht_xstrdup(""); /* in .git: from the top */
 	return 0;
 }
 

@@ -13,7 +13,12 @@
 
 #include "hightouch/strbuf.h"
 
-#define GIT_HIGHTOUCH_VERSION "0.1.0"
+/* The Makefile's HT_VERSION (--version, SARIF's tool.driver.version). */
+#ifdef HT_VERSION
+#define GIT_HIGHTOUCH_VERSION HT_VERSION
+#else
+#define GIT_HIGHTOUCH_VERSION "unknown"
+#endif
 
 /* Exit statuses besides 0. */
 #define EXIT_FINDINGS 1

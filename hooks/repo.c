@@ -36,6 +36,31 @@ static void set_options(void)
 	 * sixth of the time: objects are git's to verify (git fsck).
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	/* each blob is read once: caching them is locking for nothing */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+}
+
+/*
+ * git_repository_set_workdir(), unless the work tree is that already (in
+ * that case libgit2 1.5 returns before it frees its copy of the path).
+ */
+static int set_workdir(git_repository *repo, const char *dir)
+{
+	const char *now = git_repository_workdir(repo);
+	char want[PATH_MAX];
+	size_t n;
+	int ret;
+
+	if (now && realpath(dir, want)) {
+		n = strlen(want);
+		if (!strncmp(now, want, n) && (!strcmp(now + n, "/") ||
+					       !now[n]))
+			return 0;
+	}
+	ret = git_repository_set_workdir(repo, dir, 0);
+	if (ret < 0)
+		return ht_git_error(ret, "cannot set the work tree");
+	return 0;
 }
 
 /*
@@ -65,10 +90,7 @@ static int cwd_is_worktree(git_repository *repo)
 		return ht_error_set(HT_EIO, "cannot get the current "
 					    "directory: %s",
 				    strerror(errno));
-	ret = git_repository_set_workdir(repo, cwd, 0);
-	if (ret < 0)
-		return ht_git_error(ret, "cannot set the work tree");
-	return 0;
+	return set_workdir(repo, cwd);
 }
 
 int repo_open(git_repository **out)
@@ -76,37 +98,39 @@ int repo_open(git_repository **out)
 	const char *gitdir = getenv("GIT_DIR");
 	const char *worktree = getenv("GIT_WORK_TREE");
 	const char *common = getenv("GIT_COMMON_DIR");
+	const char *ceiling = getenv("GIT_CEILING_DIRECTORIES");
 	int ret;
 
 	*out = NULL;
 	set_options();
 	if (gitdir && *gitdir && ((worktree && *worktree) ||
-				  (common && *common))) {
+				  (common && *common)))
 		/* FROM_ENV refuses these two: open the directory itself */
 		ret = git_repository_open_ext(out, gitdir,
 					      GIT_REPOSITORY_OPEN_NO_SEARCH,
 					      NULL);
-		if (!ret && worktree && *worktree)
-			ret = git_repository_set_workdir(*out, worktree, 0);
-	} else if (gitdir && *gitdir) {
+	else if (gitdir && *gitdir)
 		ret = git_repository_open_ext(out, NULL,
 					      GIT_REPOSITORY_OPEN_FROM_ENV,
 					      NULL);
-		if (!ret)
-			ret = cwd_is_worktree(*out);
-	} else {
-		ret = git_repository_open_ext(out, ".", 0,
-					      getenv("GIT_CEILING_DIRECTORIES"));
-	}
+	else
+		ret = git_repository_open_ext(out, ".", 0, ceiling);
 	if (ret == GIT_ENOTFOUND) {
-		git_repository_free(*out);
-		*out = NULL;
-		return ht_error_set(HT_ENOTFOUND,
-				    "not a git repository (or any of the "
-				    "parent directories)");
+		ret = ht_error_set(HT_ENOTFOUND,
+				   "not a git repository (or any of the "
+				   "parent directories)");
+		goto cleanup;
 	}
 	if (ret < 0) {
 		ret = ht_git_error(ret, "cannot open the repository");
+		goto cleanup;
+	}
+	if (gitdir && *gitdir && worktree && *worktree)
+		ret = set_workdir(*out, worktree);
+	else if (gitdir && *gitdir && !(common && *common))
+		ret = cwd_is_worktree(*out);
+cleanup:
+	if (ret < 0) {
 		git_repository_free(*out);
 		*out = NULL;
 	}

@@ -62,6 +62,7 @@ fixture_repo() {
 	fi &&
 	replace_tree "$fr_dir" "$fr_fx/head" &&
 	if test -f "$fr_fx/setup"; then
+		# shellcheck disable=SC1091 # the fixture's own
 		(cd "$fr_dir" && . "$fr_fx/setup")
 	fi
 }
@@ -70,24 +71,22 @@ fixture_check() {
 	fc_dir=$1 fc_fx=$FIXTURES/$2
 	fc_mode=worktree
 	fc_args=
-	fc_msg=head
+	fc_msg='head'
 	test -f "$fc_fx/mode" && fc_mode=$(cat "$fc_fx/mode")
 	test -f "$fc_fx/args" && fc_args=$(cat "$fc_fx/args")
 	test -f "$fc_fx/message" && fc_msg=$(cat "$fc_fx/message")
 	(
 		cd "$fc_dir" || exit 2
+		# shellcheck disable=SC2086 # the args are words
 		case $fc_mode in
 		worktree)
-			# shellcheck disable=SC2086 # the args are words
 			git hightouch check --color=never $fc_args ;;
 		staged)
 			git add -A &&
-			# shellcheck disable=SC2086
 			git hightouch check --color=never --staged $fc_args ;;
 		range)
 			git add -A &&
 			git commit -q --allow-empty -m "$fc_msg" &&
-			# shellcheck disable=SC2086
 			git hightouch check --color=never --base HEAD~ \
 				--head HEAD $fc_args ;;
 		*)

@@ -20,7 +20,7 @@ PRE_COMMIT_HOME=$TRASH_DIRECTORY/pre-commit-cache
 export PRE_COMMIT_HOME
 unset PRE_COMMIT_COLOR
 # no network: pre-commit only ever runs git on local paths here
-GIT_ALLOW_PROTOCOL=file
+GIT_ALLOW_PROTOCOL='file'
 export GIT_ALLOW_PROTOCOL
 SYNC=syncs/active-users-to-hubspot.yaml
 
