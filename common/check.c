@@ -895,29 +895,6 @@ static void check_refs(struct file_ctx *fc, enum ht_kind kind,
 	}
 }
 
-static int leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* A YYYY-MM-DD... that the format check passed: is the day real? */
-static int real_date(const char *s, size_t len)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31 };
-	int y, m, d;
-
-	if (len < 10)
-		return 1;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-	    (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (m < 1 || m > 12)
-		return 1;
-	return d <= days[m - 1] + (m == 2 && leap(y));
-}
-
 static void check_visual(struct file_ctx *fc, const struct ht_ynode *inner)
 {
 	const struct ht_ynode *list = ht_ynode_map_get(inner, "expressions");
@@ -948,25 +925,17 @@ static void check_visual(struct file_ctx *fc, const struct ht_ynode *inner)
 	}
 }
 
-/* What the kinds table leaves to us: cron syntax, visual days, dates. */
+/* What the kinds table leaves to us: cron syntax, visual days. */
 static void check_schedule(struct file_ctx *fc, const struct ht_ynode *doc)
 {
 	const struct ht_ynode *s = ht_ynode_map_get(doc, "schedule");
-	const struct ht_ynode *type, *inner, *e, *start;
+	const struct ht_ynode *type, *inner, *e;
 	char buf[SHOW_MAX + 4];
 
 	if (!s || s->kind != HT_YNODE_MAP)
 		return;
 	type = ht_ynode_map_get(s, "type");
 	inner = ht_ynode_map_get(s, "schedule");
-	start = ht_ynode_map_get(s, "startDate");
-	if (str_node(start) && !ht_ynode_is_str(type, "manual") &&
-	    !reported_at(fc, start, "bad-schedule") &&
-	    !real_date(start->str, start->len))
-		report(fc, start, "bad-schedule",
-		       "field 'schedule.startDate' is not a calendar date, "
-		       "got '%s'",
-		       show(buf, start->str, start->len));
 	if (!inner || inner->kind != HT_YNODE_MAP)
 		return;
 	if (ht_ynode_is_str(type, "cron")) {

@@ -19,6 +19,7 @@
 #include "hightouch/error.h"
 #include "hightouch/json.h"
 #include "hightouch/kinds.h"
+#include "hightouch/time.h"
 
 /* The field of a model whose value chooses the query key. */
 #define QUERY_SELECTOR "type"
@@ -1097,75 +1098,6 @@ static int valid_hhmm(const char *s, size_t len)
 	return (s[0] - '0') * 10 + (s[1] - '0') < 24;
 }
 
-/* `n` digits at s[*i] with a value in [lo, hi]; advances *i. */
-static int digits(const char *s, size_t len, size_t *i, size_t n, int lo,
-		  int hi)
-{
-	int v = 0;
-	size_t k;
-
-	if (*i + n > len)
-		return 0;
-	for (k = 0; k < n; k++) {
-		char ch = s[*i + k];
-
-		if (ch < '0' || ch > '9')
-			return 0;
-		v = v * 10 + (ch - '0');
-	}
-	*i += n;
-	return v >= lo && v <= hi;
-}
-
-/*
- * ISO 8601 as the API writes it: YYYY-MM-DD, optionally followed by
- * THH:MM[:SS[.fraction]] and a zone (Z, +HH:MM, +HHMM or +HH).
- */
-static int valid_iso8601(const char *s, size_t len)
-{
-	size_t i = 0;
-
-	if (!digits(s, len, &i, 4, 0, 9999) || i >= len || s[i++] != '-' ||
-	    !digits(s, len, &i, 2, 1, 12) || i >= len || s[i++] != '-' ||
-	    !digits(s, len, &i, 2, 1, 31))
-		return 0;
-	if (i == len)
-		return 1;
-	if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
-		return 0;
-	i++;
-	if (!digits(s, len, &i, 2, 0, 23) || i >= len || s[i++] != ':' ||
-	    !digits(s, len, &i, 2, 0, 59))
-		return 0;
-	if (i < len && s[i] == ':') {
-		i++;
-		if (!digits(s, len, &i, 2, 0, 60))
-			return 0;
-		if (i < len && (s[i] == '.' || s[i] == ',')) {
-			size_t start = ++i;
-
-			while (i < len && s[i] >= '0' && s[i] <= '9')
-				i++;
-			if (i == start)
-				return 0;
-		}
-	}
-	if (i == len)
-		return 1;
-	if (s[i] == 'Z' || s[i] == 'z')
-		return i + 1 == len;
-	if (s[i] != '+' && s[i] != '-')
-		return 0;
-	i++;
-	if (!digits(s, len, &i, 2, 0, 23))
-		return 0;
-	if (i < len && s[i] == ':')
-		i++;
-	if (i < len && !digits(s, len, &i, 2, 0, 59))
-		return 0;
-	return i == len;
-}
-
 /*
  * A basic check of a cron expression: fields separated by blanks, each
  * made of digits, names (JAN, MON), and * / , - ? L W #.  Returns the
@@ -1403,7 +1335,7 @@ static json_t *schedule_from_yaml(struct in_ctx *c, const struct ht_field *f,
 	const struct ht_ynode *type, *inner;
 	size_t before = c->diags->nerrors, i;
 	char buf[SHORT_BUF];
-	int manual = 0;
+	int manual = 0, ret;
 
 	if (v->kind != HT_YNODE_MAP) {
 		wrong_type(c, f->name, "a mapping", v);
@@ -1439,10 +1371,16 @@ static json_t *schedule_from_yaml(struct in_ctx *c, const struct ht_field *f,
 		}
 		if (!is_str(val))
 			wrong_type(c, "schedule.startDate", "a string", val);
-		else if (!valid_iso8601(val->str, val->len))
+		else if ((ret = ht_time_parse(NULL, val->str, val->len)) ==
+			 HT_ESYNTAX)
 			report(c, HT_SEV_ERROR, val, "bad-schedule",
 			       "field 'schedule.startDate' must be an ISO 8601 "
 			       "date-time, got %s",
+			       show(buf, val));
+		else if (ret < 0)
+			report(c, HT_SEV_ERROR, val, "bad-schedule",
+			       "field 'schedule.startDate' is not a calendar "
+			       "date, got %s",
 			       show(buf, val));
 	}
 	if (manual)

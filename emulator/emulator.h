@@ -199,7 +199,7 @@ struct emu_response {
 int64_t emu_now_ms(void);
 int64_t emu_mono_us(void);
 void emu_format_time(char out[EMU_TIME_LEN], int64_t ms);
-/* ISO 8601 date-time (with 'Z' or an offset) or date: 0, or -1. */
+/* ISO 8601 date-time or date (ht_time_parse()): 0, or -1. */
 int emu_parse_time(int64_t *ms, const char *s);
 void emu_sleep_ms(int ms);
 

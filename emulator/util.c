@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hightouch/time.h"
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
@@ -62,89 +63,10 @@ void emu_format_time(char out[EMU_TIME_LEN], int64_t ms)
 	out[EMU_TIME_LEN - 1] = '\0';
 }
 
-/* `n` decimal digits at `*p`, advanced; -1 if not there. */
-static int digits(const char **p, int n)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	return v;
-}
-
 int emu_parse_time(int64_t *ms, const char *s)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30,
-				     31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
-	const char *p = s;
-	struct tm tm;
-	time_t t;
-
-	if (!s)
+	if (!s || ht_time_parse(ms, s, strlen(s)) < 0)
 		return -1;
-	if ((y = digits(&p, 4)) < 0 || *p++ != '-' ||
-	    (mo = digits(&p, 2)) < 0 || *p++ != '-' ||
-	    (d = digits(&p, 2)) < 0)
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
-		return -1;
-	if (*p == 'T' || *p == 't' || *p == ' ') {
-		p++;
-		if ((h = digits(&p, 2)) < 0 || *p++ != ':' ||
-		    (mi = digits(&p, 2)) < 0)
-			return -1;
-		if (*p == ':') {
-			p++;
-			if ((sec = digits(&p, 2)) < 0)
-				return -1;
-			if (*p == '.') {
-				int scale = 100;
-
-				p++;
-				if (*p < '0' || *p > '9')
-					return -1;
-				while (*p >= '0' && *p <= '9') {
-					frac += (*p - '0') * scale;
-					scale /= 10;
-					p++;
-				}
-			}
-		}
-		if (h > 23 || mi > 59 || sec > 60)
-			return -1;
-		if (*p == 'Z' || *p == 'z') {
-			p++;
-		} else if (*p == '+' || *p == '-') {
-			int sign = *p == '-' ? -1 : 1, oh, om;
-
-			p++;
-			if ((oh = digits(&p, 2)) < 0)
-				return -1;
-			if (*p == ':')
-				p++;
-			if ((om = digits(&p, 2)) < 0 || oh > 23 || om > 59)
-				return -1;
-			off = sign * (oh * 60 + om);
-		} else {
-			return -1;
-		}
-	}
-	if (*p)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	*ms = ((int64_t)t - (int64_t)off * 60) * 1000 + frac;
 	return 0;
 }
 

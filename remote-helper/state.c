@@ -26,6 +26,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 
+#include "hightouch/time.h"
 #include "helper.h"
 
 #define STATE_VERSION "hightouch-state 1"
@@ -72,88 +73,14 @@ int state_in_list(const struct resource *r, enum ht_kind list, int schema)
  * Time
  */
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int digits(const char **s, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if ((*s)[i] < '0' || (*s)[i] > '9')
-			return -1;
-		v = v * 10 + ((*s)[i] - '0');
-	}
-	*s += n;
-	*out = v;
-	return 0;
-}
-
-static int expect(const char **s, char c)
-{
-	if (**s != c)
-		return -1;
-	(*s)++;
-	return 0;
-}
-
+/* updatedAt as milliseconds since the epoch, or -1 if it is not a time. */
 int64_t parse_time_ms(const char *s)
 {
-	int y, mo, d, h, mi, sec, ms = 0, scale = 100, oh = 0, om = 0;
-	int64_t t;
-	int sign = 0;
+	int64_t ms;
 
-	if (!s)
+	if (!s || ht_time_parse(&ms, s, strlen(s)) < 0)
 		return -1;
-	if (digits(&s, 4, &y) || expect(&s, '-') || digits(&s, 2, &mo) ||
-	    expect(&s, '-') || digits(&s, 2, &d) ||
-	    (*s != 'T' && *s != 't' && *s != ' '))
-		return -1;
-	s++;
-	if (digits(&s, 2, &h) || expect(&s, ':') || digits(&s, 2, &mi) ||
-	    expect(&s, ':') || digits(&s, 2, &sec))
-		return -1;
-	if (*s == '.') {
-		s++;
-		if (*s < '0' || *s > '9')
-			return -1;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			ms += (*s - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		sign = *s == '-' ? -1 : 1;
-		s++;
-		if (digits(&s, 2, &oh))
-			return -1;
-		if (*s == ':')
-			s++;
-		if (digits(&s, 2, &om))
-			return -1;
-	} else {
-		return -1;
-	}
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || oh > 23 || om > 59)
-		return -1;
-	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-	    h * 3600 + mi * 60 + sec;
-	t -= sign * (oh * 3600 + om * 60);
-	return t * 1000 + ms;
+	return ms;
 }
 
 /*

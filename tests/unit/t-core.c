@@ -15,6 +15,7 @@
 #include "hightouch/diag.h"
 #include "hightouch/error.h"
 #include "hightouch/strbuf.h"
+#include "hightouch/time.h"
 
 static void test_strbuf_init(void **state)
 {
@@ -170,6 +171,44 @@ static void test_diags(void **state)
 	assert_int_equal(d.nr, 0);
 }
 
+static int parse(int64_t *ms, const char *s)
+{
+	return ht_time_parse(ms, s, strlen(s));
+}
+
+static void test_time_parse(void **state)
+{
+	static const char *const bad_syntax[] = {
+		"", "2024", "2024-1-01", "2024-13-01", "2024-01-32",
+		"2024-01-01T", "2024-01-01T24:00", "2024-01-01T10:00:00.",
+		"2024-01-01T10:00:00+01:", "2024-01-01T10:00:00+1",
+		"2024-01-01T10:00:00Zx", "2024-01-01x", NULL
+	};
+	int64_t ms = 0;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse(&ms, "1970-01-01T00:00:00.000Z"), 0);
+	assert_int_equal(ms, 0);
+	assert_int_equal(parse(&ms, "2022-02-16T21:37:58.510Z"), 0);
+	assert_int_equal(ms, 1645047478510LL);
+	assert_int_equal(parse(&ms, "2022-02-16T22:37:58.510+01:00"), 0);
+	assert_int_equal(ms, 1645047478510LL);
+	assert_int_equal(parse(&ms, "2022-02-16T2237"), HT_ESYNTAX);
+	assert_int_equal(parse(&ms, "2022-02-16 21:37+0000"), 0);
+	assert_int_equal(ms, 1645047420000LL);
+	assert_int_equal(parse(&ms, "2022-02-16"), 0);
+	assert_int_equal(ms, 1644969600000LL);
+	assert_int_equal(parse(NULL, "2024-02-29"), 0);
+	assert_int_equal(parse(NULL, "2023-02-29T02:00:00Z"), HT_EINVALID);
+	assert_int_equal(parse(NULL, "2100-02-29"), HT_EINVALID);
+	assert_int_equal(parse(NULL, "2000-02-29"), 0);
+	assert_int_equal(parse(NULL, "2024-04-31"), HT_EINVALID);
+	for (i = 0; bad_syntax[i]; i++)
+		if (parse(NULL, bad_syntax[i]) != HT_ESYNTAX)
+			fail_msg("'%s' was not a syntax error", bad_syntax[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_alloc_grow),
 		cmocka_unit_test(test_diags),
+		cmocka_unit_test(test_time_parse),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
