@@ -17,14 +17,13 @@
 #include "hightouch/yaml.h"
 
 /*
- * A mapping under construction keeps a hash index of its keys so that
+ * A mapping under construction keeps an index of its keys so that
  * duplicate detection stays linear in the size of the file.
  */
 struct frame {
 	struct ht_ynode *node;
 	struct ht_ynode *pending_key; /* mappings: key read, value not yet */
-	size_t *index;                /* open addressing; pair number + 1 */
-	size_t index_size;            /* a power of two, or 0 */
+	struct ht_ykeys keys;
 };
 
 struct reader {
@@ -94,15 +93,31 @@ static int yaml_printable(uint32_t cp)
 	       (cp >= 0x10000 && cp <= 0x10FFFF);
 }
 
-static int check_encoding(struct reader *rd)
+/*
+ * Reject what is not printable UTF-8.  Sets *fast_ok to 0 when the text
+ * holds what only libyaml reads right: CR, NEL, LS and PS line breaks and
+ * byte order marks.
+ */
+static int check_encoding(struct reader *rd, int *fast_ok)
 {
 	const unsigned char *s = (const unsigned char *)rd->buf;
 	size_t i = 0;
 	unsigned line, col;
 	uint32_t cp;
 
+	*fast_ok = 1;
 	while (i < rd->len) {
-		size_t n = ht_utf8_decode(s + i, rd->len - i, &cp);
+		size_t n;
+
+		/* printable ASCII, tab and LF: the common case */
+		if ((s[i] >= 0x20 && s[i] < 0x7F) || s[i] == '\n' ||
+		    s[i] == '\t') {
+			i++;
+			continue;
+		}
+		if (s[i] == '\r')
+			*fast_ok = 0;
+		n = ht_utf8_decode(s + i, rd->len - i, &cp);
 
 		if (!n) {
 			offset_position(rd->buf, rd->len, i, &line, &col);
@@ -119,6 +134,8 @@ static int check_encoding(struct reader *rd)
 				      "control character U+%04X is not allowed",
 				      cp);
 		}
+		if (cp == 0x85 || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF)
+			*fast_ok = 0;
 		i += n;
 	}
 	return 0;
@@ -221,7 +238,7 @@ static int is_core_float(const char *s, size_t len)
 /*
  * YAML 1.2 core schema resolution of a plain scalar (10.3.2).
  */
-static void resolve_plain(struct ht_ynode *n)
+void ht_yaml_resolve_plain(struct ht_ynode *n)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL",
 					     NULL };
@@ -277,71 +294,6 @@ static void resolve_plain(struct ht_ynode *n)
 	}
 }
 
-static size_t hash_bytes(const char *s, size_t len)
-{
-	size_t h = 14695981039346656037ULL & SIZE_MAX;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= (size_t)1099511628211ULL;
-	}
-	return h;
-}
-
-static void index_insert(struct frame *f, size_t pair)
-{
-	const struct ht_ynode *key = f->node->pairs[pair].key;
-	size_t mask = f->index_size - 1;
-	size_t h = hash_bytes(key->str, key->len) & mask;
-
-	while (f->index[h])
-		h = (h + 1) & mask;
-	f->index[h] = pair + 1;
-}
-
-static void index_grow(struct frame *f)
-{
-	size_t i;
-
-	free(f->index);
-	f->index_size = f->index_size ? f->index_size * 2 : 64;
-	f->index = ht_xcalloc(f->index_size, sizeof(*f->index));
-	for (i = 0; i < f->node->npairs; i++)
-		index_insert(f, i);
-}
-
-/* The pair whose key has the same bytes as `key`, or NULL. */
-static const struct ht_ypair *find_key(struct frame *f,
-				       const struct ht_ynode *key)
-{
-	struct ht_ynode *map = f->node;
-	size_t i, h, mask;
-
-	if (map->npairs < 16) {
-		for (i = 0; i < map->npairs; i++) {
-			const struct ht_ynode *k = map->pairs[i].key;
-
-			if (k->len == key->len &&
-			    !memcmp(k->str, key->str, key->len))
-				return &map->pairs[i];
-		}
-		return NULL;
-	}
-	if (map->npairs * 2 >= f->index_size)
-		index_grow(f);
-	mask = f->index_size - 1;
-	for (h = hash_bytes(key->str, key->len) & mask; f->index[h];
-	     h = (h + 1) & mask) {
-		const struct ht_ypair *p = &map->pairs[f->index[h] - 1];
-
-		if (p->key->len == key->len &&
-		    !memcmp(p->key->str, key->str, key->len))
-			return p;
-	}
-	return NULL;
-}
-
 /* Attach a finished node to its parent (or make it the root). */
 static int attach(struct reader *rd, struct ht_ynode *node)
 {
@@ -367,7 +319,7 @@ static int attach(struct reader *rd, struct ht_ynode *node)
 				      "%s",
 				      node == NULL ? "node" : "collection");
 		}
-		dup = find_key(f, node);
+		dup = ht_ykeys_find(&f->keys, f->node, node);
 		if (dup) {
 			unsigned line = node->line, col = node->col;
 			int err = reject(rd, HT_ESYNTAX, line, col,
@@ -385,8 +337,7 @@ static int attach(struct reader *rd, struct ht_ynode *node)
 	}
 	ht_ynode_map_add_node(f->node, f->pending_key, node);
 	f->pending_key = NULL;
-	if (f->index_size)
-		index_insert(f, f->node->npairs - 1);
+	ht_ykeys_added(&f->keys, f->node);
 	return 0;
 }
 
@@ -465,7 +416,7 @@ static int on_scalar(struct reader *rd, const yaml_event_t *ev)
 	 */
 	if (n->style == HT_YSTYLE_PLAIN && !ev->data.scalar.tag &&
 	    !is_key_position(rd))
-		resolve_plain(n);
+		ht_yaml_resolve_plain(n);
 	return attach(rd, n);
 }
 
@@ -519,7 +470,7 @@ static int on_end(struct reader *rd)
 	struct frame *f = &rd->stack[--rd->depth];
 	struct ht_ynode *n = f->node;
 
-	free(f->index);
+	ht_ykeys_release(&f->keys);
 	ht_ynode_free(f->pending_key);
 	memset(f, 0, sizeof(*f));
 	return attach(rd, n);
@@ -530,7 +481,7 @@ static void unwind(struct reader *rd)
 	while (rd->depth > 0) {
 		struct frame *f = &rd->stack[--rd->depth];
 
-		free(f->index);
+		ht_ykeys_release(&f->keys);
 		ht_ynode_free(f->pending_key);
 		ht_ynode_free(f->node);
 	}
@@ -571,13 +522,14 @@ static int on_event(struct reader *rd, const yaml_event_t *ev)
 	}
 }
 
-int ht_yaml_parse(struct ht_ynode **out, const char *buf, size_t len,
-		  const char *path, struct ht_ydiag *diag)
+int ht_yaml_parse_with(struct ht_ynode **out, const char *buf, size_t len,
+		       const char *path, struct ht_ydiag *diag,
+		       enum ht_yaml_path which)
 {
 	struct reader rd;
 	yaml_parser_t parser;
 	yaml_event_t ev;
-	int parser_ready = 0, done = 0;
+	int parser_ready = 0, done = 0, fast_ok;
 	int err;
 
 	*out = NULL;
@@ -593,9 +545,15 @@ int ht_yaml_parse(struct ht_ynode **out, const char *buf, size_t len,
 			     HT_YAML_MAX_SIZE, len);
 		goto cleanup;
 	}
-	err = check_encoding(&rd);
+	err = check_encoding(&rd, &fast_ok);
 	if (err)
 		goto cleanup;
+	if (which != HT_YAML_LIBYAML) {
+		err = fast_ok ? ht_yaml_parse_fast(out, buf, len)
+			      : HT_EUNSUPPORTED;
+		if (err != HT_EUNSUPPORTED || which == HT_YAML_FAST)
+			goto cleanup;
+	}
 
 	if (!yaml_parser_initialize(&parser)) {
 		err = ht_error_set(HT_ERROR, "cannot initialise the YAML "
@@ -628,6 +586,12 @@ cleanup:
 	if (parser_ready)
 		yaml_parser_delete(&parser);
 	return err;
+}
+
+int ht_yaml_parse(struct ht_ynode **out, const char *buf, size_t len,
+		  const char *path, struct ht_ydiag *diag)
+{
+	return ht_yaml_parse_with(out, buf, len, path, diag, HT_YAML_AUTO);
 }
 
 int ht_yaml_parse_file(struct ht_ynode **out, const char *path,

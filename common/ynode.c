@@ -18,13 +18,26 @@ static struct ht_ynode *new_node(enum ht_ynode_kind kind)
 	return n;
 }
 
+/*
+ * A scalar and its bytes are one allocation (a parsed file has many small
+ * scalars): `str` points just past the node, and ht_ynode_free() frees it
+ * with the node.
+ */
 static struct ht_ynode *new_scalar(enum ht_ytype type, const char *s,
 				   size_t len)
 {
-	struct ht_ynode *n = new_node(HT_YNODE_SCALAR);
+	struct ht_ynode *n;
 
+	if (len > SIZE_MAX - sizeof(*n) - 1)
+		HT_BUG("scalar of %zu bytes", len);
+	n = ht_xmalloc(sizeof(*n) + len + 1);
+	memset(n, 0, sizeof(*n));
+	n->kind = HT_YNODE_SCALAR;
+	n->style = HT_YSTYLE_PLAIN;
 	n->type = type;
-	n->str = ht_xmemdupz(s, len);
+	n->str = (char *)(n + 1);
+	memcpy(n->str, s, len);
+	n->str[len] = '\0';
 	n->len = len;
 	return n;
 }
@@ -124,7 +137,8 @@ void ht_ynode_free(struct ht_ynode *node)
 	}
 	free(node->items);
 	free(node->pairs);
-	free(node->str);
+	if (node->str != (char *)(node + 1))
+		free(node->str);
 	free(node);
 }
 
@@ -135,7 +149,10 @@ struct ht_ynode *ht_ynode_dup(const struct ht_ynode *node)
 
 	if (!node)
 		return NULL;
-	n = new_node(node->kind);
+	if (node->kind == HT_YNODE_SCALAR && node->str)
+		n = new_scalar(node->type, node->str, node->len);
+	else
+		n = new_node(node->kind);
 	n->type = node->type;
 	n->style = node->style;
 	n->line = node->line;
@@ -143,16 +160,90 @@ struct ht_ynode *ht_ynode_dup(const struct ht_ynode *node)
 	n->b = node->b;
 	n->i = node->i;
 	n->f = node->f;
-	if (node->str) {
-		n->str = ht_xmemdupz(node->str, node->len);
-		n->len = node->len;
-	}
 	for (i = 0; i < node->nitems; i++)
 		ht_ynode_seq_push(n, ht_ynode_dup(node->items[i]));
 	for (i = 0; i < node->npairs; i++)
 		ht_ynode_map_add_node(n, ht_ynode_dup(node->pairs[i].key),
 				      ht_ynode_dup(node->pairs[i].value));
 	return n;
+}
+
+static size_t hash_bytes(const char *s, size_t len)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= (size_t)1099511628211ULL;
+	}
+	return h;
+}
+
+static void ykeys_insert(struct ht_ykeys *k, const struct ht_ynode *map,
+			 size_t pair)
+{
+	const struct ht_ynode *key = map->pairs[pair].key;
+	size_t mask = k->size - 1;
+	size_t h = hash_bytes(key->str, key->len) & mask;
+
+	while (k->slot[h])
+		h = (h + 1) & mask;
+	k->slot[h] = pair + 1;
+}
+
+static void ykeys_grow(struct ht_ykeys *k, const struct ht_ynode *map)
+{
+	size_t i;
+
+	free(k->slot);
+	k->size = k->size ? k->size * 2 : 64;
+	k->slot = ht_xcalloc(k->size, sizeof(*k->slot));
+	for (i = 0; i < map->npairs; i++)
+		ykeys_insert(k, map, i);
+}
+
+const struct ht_ypair *ht_ykeys_find(struct ht_ykeys *k,
+				     const struct ht_ynode *map,
+				     const struct ht_ynode *key)
+{
+	size_t i, h, mask;
+
+	if (map->npairs < 16) {
+		for (i = 0; i < map->npairs; i++) {
+			const struct ht_ynode *mk = map->pairs[i].key;
+
+			if (mk->len == key->len &&
+			    !memcmp(mk->str, key->str, key->len))
+				return &map->pairs[i];
+		}
+		return NULL;
+	}
+	if (map->npairs * 2 >= k->size)
+		ykeys_grow(k, map);
+	mask = k->size - 1;
+	for (h = hash_bytes(key->str, key->len) & mask; k->slot[h];
+	     h = (h + 1) & mask) {
+		const struct ht_ypair *p = &map->pairs[k->slot[h] - 1];
+
+		if (p->key->len == key->len &&
+		    !memcmp(p->key->str, key->str, key->len))
+			return p;
+	}
+	return NULL;
+}
+
+void ht_ykeys_added(struct ht_ykeys *k, const struct ht_ynode *map)
+{
+	if (k->size)
+		ykeys_insert(k, map, map->npairs - 1);
+}
+
+void ht_ykeys_release(struct ht_ykeys *k)
+{
+	free(k->slot);
+	k->slot = NULL;
+	k->size = 0;
 }
 
 static int key_is(const struct ht_ynode *key, const char *s, size_t len)
@@ -238,6 +329,31 @@ int ht_ynode_equal(const struct ht_ynode *a, const struct ht_ynode *b)
 		return 1;
 	}
 	return 0;
+}
+
+int ht_ynode_identical(const struct ht_ynode *a, const struct ht_ynode *b)
+{
+	size_t i;
+
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind || a->style != b->style ||
+	    a->line != b->line || a->col != b->col)
+		return 0;
+	if (a->kind == HT_YNODE_SCALAR)
+		return scalar_equal(a, b) && a->len == b->len &&
+		       !memcmp(a->str, b->str, a->len);
+	if (a->nitems != b->nitems || a->npairs != b->npairs)
+		return 0;
+	for (i = 0; i < a->nitems; i++)
+		if (!ht_ynode_identical(a->items[i], b->items[i]))
+			return 0;
+	for (i = 0; i < a->npairs; i++)
+		if (!ht_ynode_identical(a->pairs[i].key, b->pairs[i].key) ||
+		    !ht_ynode_identical(a->pairs[i].value,
+					b->pairs[i].value))
+			return 0;
+	return 1;
 }
 
 const char *ht_ynode_type_name(const struct ht_ynode *node)

@@ -120,8 +120,26 @@ const struct ht_ypair *ht_ynode_map_get_pair(const struct ht_ynode *map,
 int ht_ynode_is_str(const struct ht_ynode *node, const char *s);
 /* Deep equality of values (positions and styles ignored). */
 int ht_ynode_equal(const struct ht_ynode *a, const struct ht_ynode *b);
+/* Deep equality of everything: values, bytes, positions and styles. */
+int ht_ynode_identical(const struct ht_ynode *a, const struct ht_ynode *b);
 /* "null", "boolean", "integer", "number", "string", "list", "mapping" */
 const char *ht_ynode_type_name(const struct ht_ynode *node);
+
+/*
+ * Duplicate-key detection for readers, linear in the number of keys: a
+ * mapping under construction with its index.  Find before adding a pair,
+ * tell the index after.  Zero-initialise; release when the mapping is
+ * done.
+ */
+struct ht_ykeys {
+	size_t *slot; /* open addressing: pair number + 1, or 0 */
+	size_t size;  /* a power of two, or 0 below 16 keys */
+};
+const struct ht_ypair *ht_ykeys_find(struct ht_ykeys *k,
+				     const struct ht_ynode *map,
+				     const struct ht_ynode *key);
+void ht_ykeys_added(struct ht_ykeys *k, const struct ht_ynode *map);
+void ht_ykeys_release(struct ht_ykeys *k);
 
 /*
  * Where and why a document was rejected.  `rule` is a stable id
@@ -144,6 +162,36 @@ struct ht_ydiag {
  */
 int ht_yaml_parse(struct ht_ynode **out, const char *buf, size_t len,
 		  const char *path, struct ht_ydiag *diag);
+/*
+ * ht_yaml_parse() has two paths: a fast one (common/yaml_fast.c) for the
+ * block-style subset that Git Sync and ht_yaml_emit() write, and libyaml
+ * for everything else, every error included.  Both give the same tree,
+ * positions and styles.  For tests and fuzzing, ht_yaml_parse_with() takes
+ * one path: HT_YAML_LIBYAML, or HT_YAML_FAST, which fails with
+ * HT_EUNSUPPORTED (no message, no diag) for text outside the subset.
+ */
+enum ht_yaml_path {
+	HT_YAML_AUTO,
+	HT_YAML_LIBYAML,
+	HT_YAML_FAST,
+};
+int ht_yaml_parse_with(struct ht_ynode **out, const char *buf, size_t len,
+		       const char *path, struct ht_ydiag *diag,
+		       enum ht_yaml_path which);
+
+/*
+ * The fast path itself, for text that has passed the reader's encoding
+ * checks (printable UTF-8, no CR, NEL, LS, PS or BOM): 0 with the tree, or
+ * HT_EUNSUPPORTED when libyaml must read it.
+ */
+int ht_yaml_parse_fast(struct ht_ynode **out, const char *buf, size_t len);
+
+/*
+ * Resolve a plain scalar's type with the YAML 1.2 core schema (null, bool,
+ * int, float, else string), in place.
+ */
+void ht_yaml_resolve_plain(struct ht_ynode *n);
+
 /* As ht_yaml_parse(), reading the file at `path` (at most the size cap). */
 int ht_yaml_parse_file(struct ht_ynode **out, const char *path,
 		       struct ht_ydiag *diag);

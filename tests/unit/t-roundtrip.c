@@ -126,6 +126,27 @@ static char *dump(const json_t *v)
 	return ht_strbuf_detach(&sb, NULL);
 }
 
+/*
+ * What we write, the reader's fast path reads, exactly as libyaml does
+ * (common/yaml_fast.c): a repository of our files is checked fast.
+ */
+static void same_paths(const struct ht_strbuf *text, const char *path)
+{
+	struct ht_ynode *fast = NULL, *slow = NULL;
+	struct ht_ydiag yd;
+
+	if (ht_yaml_parse_with(&fast, text->buf, text->len, path, &yd,
+			       HT_YAML_FAST) < 0)
+		fail_msg("%s: the fast path declined\n%s", path, text->buf);
+	if (ht_yaml_parse_with(&slow, text->buf, text->len, path, &yd,
+			       HT_YAML_LIBYAML) < 0)
+		fail_msg("%s: libyaml failed: %s", path, ht_error_message());
+	if (!ht_ynode_identical(fast, slow))
+		fail_msg("%s: the two paths disagree on\n%s", path, text->buf);
+	ht_ynode_free(fast);
+	ht_ynode_free(slow);
+}
+
 static void emit(struct ht_strbuf *out, const struct ht_ynode *doc,
 		 const char *what)
 {
@@ -181,6 +202,7 @@ static void test_fixture(void **state)
 			 ht_error_message());
 	if (!ht_ynode_equal(doc, back))
 		fail_msg("%s: parse(emit(doc)) != doc for\n%s", path, text.buf);
+	same_paths(&text, path);
 	ht_strbuf_reset(&again);
 	emit(&again, back, path);
 	same_text(&text, &again, path, "emit(parse(emit(doc)))");

@@ -18,16 +18,55 @@
 #include "hightouch/strbuf.h"
 #include "hightouch/yaml.h"
 
-static struct ht_ynode *parse_ok(const char *text)
+/*
+ * Parse with both paths: libyaml, and the default (the fast path when it
+ * takes the text); the trees must be identical, positions included.
+ * `fast` is 1 when the fast path must take the text, 0 when it must not,
+ * -1 when either is fine.
+ */
+static struct ht_ynode *parse_both(const char *text, size_t len, int fast)
 {
-	struct ht_ynode *doc = NULL;
+	struct ht_ynode *doc = NULL, *slow = NULL, *quick = NULL;
 	struct ht_ydiag diag;
-	int err = ht_yaml_parse(&doc, text, strlen(text), "t.yaml", &diag);
+	int err;
 
+	err = ht_yaml_parse_with(&slow, text, len, "t.yaml", &diag,
+				 HT_YAML_LIBYAML);
+	if (err)
+		fail_msg("unexpected rejection: %s:\n%.*s", ht_error_message(),
+			 (int)len, text);
+	err = ht_yaml_parse(&doc, text, len, "t.yaml", &diag);
 	if (err)
 		fail_msg("unexpected rejection: %s", ht_error_message());
 	assert_non_null(doc);
+	if (!ht_ynode_identical(doc, slow))
+		fail_msg("the two paths disagree on:\n%.*s", (int)len, text);
+	err = ht_yaml_parse_with(&quick, text, len, "t.yaml", &diag,
+				 HT_YAML_FAST);
+	if (fast == 1 && err)
+		fail_msg("the fast path declined:\n%.*s", (int)len, text);
+	if (fast == 0 && err != HT_EUNSUPPORTED)
+		fail_msg("the fast path took:\n%.*s", (int)len, text);
+	ht_ynode_free(slow);
+	ht_ynode_free(quick);
 	return doc;
+}
+
+static struct ht_ynode *parse_ok(const char *text)
+{
+	return parse_both(text, strlen(text), -1);
+}
+
+/* The fast path takes `text`, and gives what libyaml gives. */
+static void fast_same(const char *text)
+{
+	ht_ynode_free(parse_both(text, strlen(text), 1));
+}
+
+/* The fast path declines `text`; libyaml reads it. */
+static void fast_declines(const char *text)
+{
+	ht_ynode_free(parse_both(text, strlen(text), 0));
 }
 
 static void expect_reject_len(const char *text, size_t len, int code,
@@ -435,6 +474,68 @@ static void test_equal_and_dup(void **state)
 	ht_ynode_free(c);
 }
 
+/*
+ * The fast path (common/yaml_fast.c) on what it takes: every shape Git
+ * Sync and our emitter write, and the corner cases of block scalars,
+ * empty values, comments and escapes.
+ */
+static void test_fast_path_takes(void **state)
+{
+	(void)state;
+	fast_same("name: Users\nsource: pg\nlist:\n  - a\n  - b: 1\n"
+		  "    c: 2\n");
+	fast_same("a:\n- x\n- y: 1\n  z: 2\nb: 3\n");
+	fast_same("---\na: 1\n");
+	fast_same("a:\nb: # comment\nc:\n  d:\n");
+	fast_same("a:   \n\n# c\n  # d\nb: x # y\nc: x#y\n");
+	fast_same("a: []\nb: {}  # empty\nc: '[]'\n");
+	fast_same("a: 'it''s'\nb: \"\\u00e9\\x41\\N\\_\\L\\P\\0\\t\\\\\\\"\\/\\ \\e\\U0001F600\"\n");
+	fast_same("a: -5\nb: ?x\nc: :y\nd: 0x1F\ne: .inf\nf: ~\ng: True\n"
+		  "h: 1e3\ni: 0o17\nj: 99999999999999999999\nk: -.5\n");
+	fast_same("caf\xc3\xa9: \xc3\xa9t\xc3\xa9\n\xc3\xa9:\n  - \xc3\xa9: "
+		  "x\n    y: |\n      z\n");
+	fast_same("sql: |-\n  select *  \n\n  from t\n   where 1\n");
+	fast_same("s: |\n  select\n  \tx\n\n\n  y\t\nt: >\n  a\n  \tb\n  c\n");
+	fast_same("k: |+\n  x\n\n\nl: |-\n  x\n\n\nm: |\n  x\n\n\n");
+	fast_same("f: >\n\n  a\n  b\n\n  c\n    more\n  d\n   e\n\n\n  g\n");
+	fast_same("f: >-\n  a\n\n\n  b\ng: >+\n  a\n  \n   \nh: >\n  x");
+	fast_same("e: |\n\nf: |-\ng: >\n  \nh: x\n");
+	fast_same("a:\n  - |\n    x\n  - >-\n    y\n     z\n  - '1'\n");
+	fast_same("a: |  # comment\n  x\nb: >- # c\n  y\n");
+	fast_same("a:\n    - from: x\n      to: y\n    - to: z\n      lookup:\n"
+		  "        by: d\n");
+	fast_same("a: x\n#\n# end");
+	fast_same("\"a\": 1\n'b''c': 2\n\"\\x41\": {}\n'1e3':\n  - - - x: 1\n"
+		  "      - y\n    - z\n  - - []\n");
+	fast_same("a: |2\n     x\n   y\nb:\n  - >1-\n     z\n  - |+3\n"
+		  "        w\n\nc: |-1\n  v\n");
+	fast_same("{}\n");
+	fast_same("[] # x\n");
+	fast_same("a: 1\nb: two words  \nc: a, b [c] {d}\nd: http://x:8/y\n");
+}
+
+/* What the fast path leaves to libyaml (which reads each of them). */
+static void test_fast_path_declines(void **state)
+{
+	(void)state;
+	fast_declines("");
+	fast_declines("# only a comment\n");
+	fast_declines("a: [1, 2]\n");
+	fast_declines("a: {b: c}\n");
+	fast_declines("a: b\n  c\n");	   /* a plain scalar on two lines */
+	fast_declines("a: 'b\n  c'\n");	   /* a quoted one */
+	fast_declines("'a' : 1\n");
+	fast_declines("a:\n  -\n    x\n");  /* an entry on the next line */
+	fast_declines("- a\n");		   /* not a mapping */
+	fast_declines("a: 1\r\nb: 2\r\n"); /* CR LF */
+	fast_declines("a: \"x\xc2\x85 y\"\n"); /* NEL */
+	fast_declines("a: 1\n...\n");
+	fast_declines("a:\tb\n");
+	fast_declines("a: !!str b\n");
+	fast_declines("? a\n: b\n");
+	fast_declines("a:\n  b\n");	   /* a scalar on the next line */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +559,8 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_parse_file),
 		cmocka_unit_test(test_equal_and_dup),
+		cmocka_unit_test(test_fast_path_takes),
+		cmocka_unit_test(test_fast_path_declines),
 	};
 
 	return cmocka_run_group_tests_name("yaml-read", tests, NULL, NULL);
