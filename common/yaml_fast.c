@@ -40,7 +40,14 @@ struct fast {
 
 static int is_indicator(char ch)
 {
-	return ch && strchr("-?:,[]{}#&*!|>'\"%@`", ch) != NULL;
+	switch (ch) {
+	case '-': case '?': case ':': case ',': case '[': case ']':
+	case '{': case '}': case '#': case '&': case '*': case '!':
+	case '|': case '>': case '\'': case '"': case '%': case '@':
+	case '`':
+		return 1;
+	}
+	return 0;
 }
 
 static int at_eol(const struct fast *f, const char *q)

@@ -109,6 +109,19 @@ static int check_encoding(struct reader *rd, int *fast_ok)
 	while (i < rd->len) {
 		size_t n;
 
+		/* eight bytes of printable ASCII at a time */
+		if (rd->len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (!((w | (w - 0x2020202020202020ULL) |
+			       (w + 0x0101010101010101ULL)) &
+			      0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
+
 		/* printable ASCII, tab and LF: the common case */
 		if ((s[i] >= 0x20 && s[i] < 0x7F) || s[i] == '\n' ||
 		    s[i] == '\t') {

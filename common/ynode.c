@@ -300,7 +300,9 @@ static int scalar_equal(const struct ht_ynode *a, const struct ht_ynode *b)
 	return 0;
 }
 
-int ht_ynode_equal(const struct ht_ynode *a, const struct ht_ynode *b)
+/* Deep equality; `exact` compares bytes, positions and styles too. */
+static int deep_equal(const struct ht_ynode *a, const struct ht_ynode *b,
+		      int exact)
 {
 	size_t i;
 
@@ -308,52 +310,33 @@ int ht_ynode_equal(const struct ht_ynode *a, const struct ht_ynode *b)
 		return a == b;
 	if (a->kind != b->kind)
 		return 0;
-	switch (a->kind) {
-	case HT_YNODE_SCALAR:
-		return scalar_equal(a, b);
-	case HT_YNODE_SEQ:
-		if (a->nitems != b->nitems)
+	if (exact && (a->style != b->style || a->line != b->line ||
+		      a->col != b->col))
+		return 0;
+	if (a->kind == HT_YNODE_SCALAR)
+		return scalar_equal(a, b) &&
+		       (!exact ||
+			(a->len == b->len && !memcmp(a->str, b->str, a->len)));
+	if (a->nitems != b->nitems || a->npairs != b->npairs)
+		return 0;
+	for (i = 0; i < a->nitems; i++)
+		if (!deep_equal(a->items[i], b->items[i], exact))
 			return 0;
-		for (i = 0; i < a->nitems; i++)
-			if (!ht_ynode_equal(a->items[i], b->items[i]))
-				return 0;
-		return 1;
-	case HT_YNODE_MAP:
-		if (a->npairs != b->npairs)
+	for (i = 0; i < a->npairs; i++)
+		if (!deep_equal(a->pairs[i].key, b->pairs[i].key, exact) ||
+		    !deep_equal(a->pairs[i].value, b->pairs[i].value, exact))
 			return 0;
-		for (i = 0; i < a->npairs; i++)
-			if (!ht_ynode_equal(a->pairs[i].key, b->pairs[i].key) ||
-			    !ht_ynode_equal(a->pairs[i].value,
-					    b->pairs[i].value))
-				return 0;
-		return 1;
-	}
-	return 0;
+	return 1;
+}
+
+int ht_ynode_equal(const struct ht_ynode *a, const struct ht_ynode *b)
+{
+	return deep_equal(a, b, 0);
 }
 
 int ht_ynode_identical(const struct ht_ynode *a, const struct ht_ynode *b)
 {
-	size_t i;
-
-	if (!a || !b)
-		return a == b;
-	if (a->kind != b->kind || a->style != b->style ||
-	    a->line != b->line || a->col != b->col)
-		return 0;
-	if (a->kind == HT_YNODE_SCALAR)
-		return scalar_equal(a, b) && a->len == b->len &&
-		       !memcmp(a->str, b->str, a->len);
-	if (a->nitems != b->nitems || a->npairs != b->npairs)
-		return 0;
-	for (i = 0; i < a->nitems; i++)
-		if (!ht_ynode_identical(a->items[i], b->items[i]))
-			return 0;
-	for (i = 0; i < a->npairs; i++)
-		if (!ht_ynode_identical(a->pairs[i].key, b->pairs[i].key) ||
-		    !ht_ynode_identical(a->pairs[i].value,
-					b->pairs[i].value))
-			return 0;
-	return 1;
+	return deep_equal(a, b, 1);
 }
 
 const char *ht_ynode_type_name(const struct ht_ynode *node)
