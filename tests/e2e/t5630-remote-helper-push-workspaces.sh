@@ -28,8 +28,11 @@ test_expect_success 'setup: two workspaces, two emulators' '
 	(
 		cd prod &&
 		ht_start "$TRASH_DIRECTORY/production.json" &&
-		echo "$EMU_URL" >../prod-url
+		echo "$EMU_URL" >../prod-url &&
+		echo "$EMU_PID" >../prod-pid
 	) &&
+	# started in a subshell: stopped with the others at the end
+	started_pids="$started_pids $(cat prod-pid)" &&
 	PROD_URL=hightouch::$(cat prod-url)/production &&
 	ht_start "$TRASH_DIRECTORY/staging.json" &&
 	STAGING_URL=hightouch::$EMU_URL/staging &&
