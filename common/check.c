@@ -8,10 +8,10 @@
  *     collect the model slugs of head and base, read the workspaces'
  *     manifests and aliases files;
  *  2. in worker threads, one file at a time: read, parse and check each
- *     resource file with the kinds table's rules (ht_kind_from_yaml, with
- *     a resolver for model slugs), the schedule checks the table does not
- *     make, and the resolution of sources and destinations in every
- *     workspace; uses of aliases and of deleted models are noted;
+ *     resource file with the kinds table's rules (ht_kind_from_yaml,
+ *     validating only, with a resolver for model slugs), and the
+ *     resolution of sources and destinations in every workspace; uses of
+ *     aliases and of deleted models are noted;
  *  3. in the calling thread again: the rules that need every file (alias
  *     conflicts, renamed models, manifest edits), then what to report.
  */
@@ -31,7 +31,6 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/check.h"
-#include "hightouch/cron.h"
 #include "hightouch/error.h"
 #include "hightouch/kinds.h"
 #include "hightouch/workspace.h"
@@ -41,9 +40,6 @@
 #define CHUNK 16
 #define FILES_PER_THREAD 64
 #define MAX_THREADS 64
-
-/* Longest value echoed in a message. */
-#define SHOW_MAX 64
 
 /* clang-format off */
 static const struct ht_check_rule rules[] = {
@@ -487,25 +483,6 @@ static uint64_t hash_bytes(const char *s, size_t len)
 	return h;
 }
 
-/* A value for a message: at most SHOW_MAX bytes, controls as '?'. */
-static const char *show(char *buf, const char *s, size_t len)
-{
-	size_t n = len > SHOW_MAX ? SHOW_MAX : len, i;
-
-	while (n < len && n && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
-				 '?' :
-				 s[i];
-	if (n < len) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 static const char *kind_name(enum ht_kind kind)
 {
 	return ht_kind_info(kind)->name;
@@ -736,7 +713,6 @@ struct file_ctx {
 	struct worker *w;
 	size_t file; /* in check.files */
 	const char *path;
-	size_t first_diag; /* the file's first finding in w->diags */
 };
 
 static int model_known(const struct check *c, const char *slug)
@@ -782,21 +758,6 @@ static void report(struct file_ctx *fc, const struct ht_ynode *at,
 	ht_diags_add(&fc->w->diags, HT_SEV_ERROR, fc->path, at->line, at->col,
 		     rule, "%s", msg.buf);
 	ht_strbuf_release(&msg);
-}
-
-/* 1 if the kinds table already reported `rule` at `at` in this file. */
-static int reported_at(const struct file_ctx *fc, const struct ht_ynode *at,
-		       const char *rule)
-{
-	const struct ht_diags *d = &fc->w->diags;
-	size_t i;
-
-	for (i = fc->first_diag; i < d->nr; i++)
-		if (d->items[i].line == at->line &&
-		    d->items[i].col == at->col &&
-		    !strcmp(d->items[i].rule, rule))
-			return 1;
-	return 0;
 }
 
 static int str_node(const struct ht_ynode *n)
@@ -895,63 +856,6 @@ static void check_refs(struct file_ctx *fc, enum ht_kind kind,
 	}
 }
 
-static void check_visual(struct file_ctx *fc, const struct ht_ynode *inner)
-{
-	const struct ht_ynode *list = ht_ynode_map_get(inner, "expressions");
-	size_t i, j;
-
-	if (!list || list->kind != HT_YNODE_SEQ)
-		return;
-	for (i = 0; i < list->nitems; i++) {
-		const struct ht_ynode *days;
-		int any = 0, clean = 1;
-
-		days = ht_ynode_map_get(list->items[i], "days");
-		if (!days || days->kind != HT_YNODE_MAP)
-			continue;
-		for (j = 0; j < days->npairs; j++) {
-			const struct ht_ynode *v = days->pairs[j].value;
-
-			if (v->kind != HT_YNODE_SCALAR ||
-			    v->type != HT_YTYPE_BOOL)
-				clean = 0;
-			else if (v->b)
-				any = 1;
-		}
-		if (clean && !any && !reported_at(fc, days, "bad-schedule"))
-			report(fc, days, "bad-schedule",
-			       "a visual schedule expression must select at "
-			       "least one day");
-	}
-}
-
-/* What the kinds table leaves to us: cron syntax, visual days. */
-static void check_schedule(struct file_ctx *fc, const struct ht_ynode *doc)
-{
-	const struct ht_ynode *s = ht_ynode_map_get(doc, "schedule");
-	const struct ht_ynode *type, *inner, *e;
-	char buf[SHOW_MAX + 4];
-
-	if (!s || s->kind != HT_YNODE_MAP)
-		return;
-	type = ht_ynode_map_get(s, "type");
-	inner = ht_ynode_map_get(s, "schedule");
-	if (!inner || inner->kind != HT_YNODE_MAP)
-		return;
-	if (ht_ynode_is_str(type, "cron")) {
-		e = ht_ynode_map_get(inner, "expression");
-		if (str_node(e) && !reported_at(fc, e, "bad-schedule") &&
-		    ht_cron_check(e->str, e->len) < 0) {
-			report(fc, e, "bad-schedule",
-			       "cron expression '%s': %s",
-			       show(buf, e->str, e->len), ht_error_message());
-			ht_error_clear();
-		}
-	} else if (ht_ynode_is_str(type, "visual")) {
-		check_visual(fc, inner);
-	}
-}
-
 /*
  * Check file `i` (of check.files).  With `refs_only` (a file the change
  * leaves alone, whose own findings are not reported), only what the rules
@@ -966,7 +870,6 @@ static int check_file(struct worker *w, size_t i, int refs_only)
 	struct ht_ynode *doc = NULL;
 	struct file_ctx fc;
 	struct ht_ydiag yd;
-	json_t *obj = NULL;
 	int ret;
 
 	ht_strbuf_reset(&w->buf);
@@ -997,27 +900,23 @@ static int check_file(struct worker *w, size_t i, int refs_only)
 	fc.w = w;
 	fc.file = i;
 	fc.path = f->path;
-	fc.first_diag = w->diags.nr;
 	r.payload = &fc;
 	if (refs_only) {
 		if (doc->kind == HT_YNODE_MAP)
 			check_refs(&fc, rf->kind, doc);
 		goto cleanup;
 	}
-	ret = ht_kind_from_yaml(&obj, rf->kind, rf->slug, doc, &r, f->path,
+	/* validate only: no JSON built */
+	ret = ht_kind_from_yaml(NULL, rf->kind, rf->slug, doc, &r, f->path,
 				&w->diags);
-	json_decref(obj);
 	if (ret == HT_EINVALID) {
 		ht_error_clear();
 		ret = 0;
 	}
 	if (ret < 0)
 		goto cleanup;
-	if (doc->kind == HT_YNODE_MAP) {
+	if (doc->kind == HT_YNODE_MAP)
 		check_refs(&fc, rf->kind, doc);
-		if (rf->kind == HT_KIND_SYNC)
-			check_schedule(&fc, doc);
-	}
 cleanup:
 	ht_ynode_free(doc);
 	return ret;

@@ -21,6 +21,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/utf8.h"
 
 #define JSON_PARSE_FLAGS                                                       \
 	(JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
@@ -418,6 +419,17 @@ int ht_json_to_ynode(struct ht_ynode **out, const json_t *v)
 
 /* YAML -> JSON */
 
+/*
+ * The messages of ht_ynode_to_json() and ht_ynode_json_check(), which must
+ * report the same failures.
+ */
+#define NOT_FINITE "'%s' cannot be represented in JSON"
+#define STR_NOT_UTF8 "string is not valid UTF-8"
+#define TOO_DEEP "nesting deeper than %d levels"
+#define KEY_NOT_SCALAR "a key must be a string, got %s"
+#define DUP_KEY "duplicate key '%s'"
+#define BAD_KEY "key '%s' cannot be a JSON key"
+
 struct to_json {
 	const char *path;
 	struct ht_ydiag *diag;
@@ -476,17 +488,15 @@ static int from_ynode(json_t **out, const struct ht_ynode *n, struct to_json *c,
 	case HT_YNODE_SCALAR:
 		if (n->type == HT_YTYPE_FLOAT && !isfinite(n->f))
 			return reject(c, HT_EINVALID, n, "wrong-type",
-				      "'%s' cannot be represented in JSON",
-				      n->str ? n->str : ".nan");
+				      NOT_FINITE, n->str ? n->str : ".nan");
 		v = scalar_to_json(n);
 		if (!v)
 			return reject(c, HT_EINVALID, n, "yaml-encoding",
-				      "string is not valid UTF-8");
+				      STR_NOT_UTF8);
 		break;
 	case HT_YNODE_SEQ:
 		if (depth >= HT_JSON_MAX_DEPTH)
-			return reject(c, HT_ETOODEEP, n, "yaml-depth",
-				      "nesting deeper than %d levels",
+			return reject(c, HT_ETOODEEP, n, "yaml-depth", TOO_DEEP,
 				      HT_JSON_MAX_DEPTH);
 		v = json_array();
 		for (i = 0; i < n->nitems; i++) {
@@ -500,8 +510,7 @@ static int from_ynode(json_t **out, const struct ht_ynode *n, struct to_json *c,
 		break;
 	case HT_YNODE_MAP:
 		if (depth >= HT_JSON_MAX_DEPTH)
-			return reject(c, HT_ETOODEEP, n, "yaml-depth",
-				      "nesting deeper than %d levels",
+			return reject(c, HT_ETOODEEP, n, "yaml-depth", TOO_DEEP,
 				      HT_JSON_MAX_DEPTH);
 		v = json_object();
 		for (i = 0; i < n->npairs; i++) {
@@ -515,13 +524,13 @@ static int from_ynode(json_t **out, const struct ht_ynode *n, struct to_json *c,
 			 */
 			if (k->kind != HT_YNODE_SCALAR) {
 				ret = reject(c, HT_EINVALID, k, "wrong-type",
-					     "a key must be a string, got %s",
+					     KEY_NOT_SCALAR,
 					     ht_ynode_type_name(k));
 				goto cleanup;
 			}
 			if (json_object_getn(v, ks, k->len)) {
 				ret = reject(c, HT_EINVALID, k, "duplicate-key",
-					     "duplicate key '%s'", ks);
+					     DUP_KEY, ks);
 				goto cleanup;
 			}
 			ret = from_ynode(&item, n->pairs[i].value, c,
@@ -530,8 +539,7 @@ static int from_ynode(json_t **out, const struct ht_ynode *n, struct to_json *c,
 				goto cleanup;
 			if (json_object_setn_new(v, ks, k->len, item)) {
 				ret = reject(c, HT_EINVALID, k, "yaml-encoding",
-					     "key '%s' cannot be a JSON key",
-					     ks);
+					     BAD_KEY, ks);
 				goto cleanup;
 			}
 		}
@@ -557,4 +565,162 @@ int ht_ynode_to_json(json_t **out, const struct ht_ynode *n, const char *path,
 		return ht_error_set(HT_EINVALID, "no YAML value to convert");
 	}
 	return from_ynode(out, n, &c, 0);
+}
+
+/* YAML -> nothing: the checks of from_ynode() without building anything */
+
+int ht_json_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		n = ht_utf8_decode(u + i, len - i, &cp);
+		if (!n)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/* A key's bytes as from_ynode() gives them to jansson. */
+static const char *key_str(const struct ht_ynode *k)
+{
+	return k->str ? k->str : "";
+}
+
+static int same_key(const struct ht_ynode *a, const struct ht_ynode *b)
+{
+	return a->len == b->len && !memcmp(key_str(a), key_str(b), a->len);
+}
+
+/* Up to this many pairs, duplicates are looked for pair by pair. */
+#define SMALL_MAP 32
+
+static int cmp_pair_key(const void *va, const void *vb)
+{
+	const struct ht_ypair *a = *(const struct ht_ypair *const *)va;
+	const struct ht_ypair *b = *(const struct ht_ypair *const *)vb;
+	size_t n = a->key->len < b->key->len ? a->key->len : b->key->len;
+	int c = memcmp(key_str(a->key), key_str(b->key), n);
+
+	if (c)
+		return c;
+	if (a->key->len != b->key->len)
+		return a->key->len < b->key->len ? -1 : 1;
+	/* the pairs are one array: document order */
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * The index of the first pair of a big mapping whose (scalar) key an
+ * earlier pair already has, or n->npairs: what from_ynode()'s lookups find
+ * one pair at a time, in O(n log n) rather than O(n^2).
+ */
+static size_t first_duplicate(const struct ht_ynode *n)
+{
+	const struct ht_ypair **p;
+	size_t nr = 0, i, first = n->npairs;
+
+	p = ht_xmalloc(ht_st_mult(n->npairs, sizeof(*p)));
+	for (i = 0; i < n->npairs; i++)
+		if (n->pairs[i].key->kind == HT_YNODE_SCALAR)
+			p[nr++] = &n->pairs[i];
+	if (nr)
+		qsort(p, nr, sizeof(*p), cmp_pair_key);
+	for (i = 1; i < nr; i++) {
+		size_t at = (size_t)(p[i] - n->pairs);
+
+		/* a run's later pairs repeat its first one */
+		if (same_key(p[i - 1]->key, p[i]->key) && at < first)
+			first = at;
+	}
+	free(p);
+	return first;
+}
+
+/* Whether pair `i` of `n` repeats the key of an earlier pair. */
+static int is_duplicate(const struct ht_ynode *n, size_t i, size_t first_dup)
+{
+	size_t j;
+
+	if (n->npairs > SMALL_MAP)
+		return i == first_dup;
+	for (j = 0; j < i; j++)
+		if (same_key(n->pairs[j].key, n->pairs[i].key))
+			return 1;
+	return 0;
+}
+
+static int check_ynode(const struct ht_ynode *n, struct to_json *c, int depth)
+{
+	size_t i, first_dup = 0;
+	int ret;
+
+	switch (n->kind) {
+	case HT_YNODE_SCALAR:
+		if (n->type == HT_YTYPE_FLOAT && !isfinite(n->f))
+			return reject(c, HT_EINVALID, n, "wrong-type",
+				      NOT_FINITE, n->str ? n->str : ".nan");
+		if (n->type == HT_YTYPE_STR &&
+		    !ht_json_utf8_valid(key_str(n), n->len))
+			return reject(c, HT_EINVALID, n, "yaml-encoding",
+				      STR_NOT_UTF8);
+		break;
+	case HT_YNODE_SEQ:
+		if (depth >= HT_JSON_MAX_DEPTH)
+			return reject(c, HT_ETOODEEP, n, "yaml-depth", TOO_DEEP,
+				      HT_JSON_MAX_DEPTH);
+		for (i = 0; i < n->nitems; i++) {
+			ret = check_ynode(n->items[i], c, depth + 1);
+			if (ret < 0)
+				return ret;
+		}
+		break;
+	case HT_YNODE_MAP:
+		if (depth >= HT_JSON_MAX_DEPTH)
+			return reject(c, HT_ETOODEEP, n, "yaml-depth", TOO_DEEP,
+				      HT_JSON_MAX_DEPTH);
+		if (n->npairs > SMALL_MAP)
+			first_dup = first_duplicate(n);
+		for (i = 0; i < n->npairs; i++) {
+			const struct ht_ynode *k = n->pairs[i].key;
+
+			/* in from_ynode()'s order: key, value, key text */
+			if (k->kind != HT_YNODE_SCALAR)
+				return reject(c, HT_EINVALID, k, "wrong-type",
+					      KEY_NOT_SCALAR,
+					      ht_ynode_type_name(k));
+			if (is_duplicate(n, i, first_dup))
+				return reject(c, HT_EINVALID, k,
+					      "duplicate-key", DUP_KEY,
+					      key_str(k));
+			ret = check_ynode(n->pairs[i].value, c, depth + 1);
+			if (ret < 0)
+				return ret;
+			if (!ht_json_utf8_valid(key_str(k), k->len))
+				return reject(c, HT_EINVALID, k,
+					      "yaml-encoding", BAD_KEY,
+					      key_str(k));
+		}
+		break;
+	}
+	return 0;
+}
+
+int ht_ynode_json_check(const struct ht_ynode *n, const char *path,
+			struct ht_ydiag *diag)
+{
+	struct to_json c;
+
+	c.path = path ? path : "<yaml>";
+	c.diag = diag;
+	if (!n)
+		return ht_error_set(HT_EINVALID, "no YAML value to convert");
+	return check_ynode(n, &c, 0);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/cron.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
 #include "hightouch/kinds.h"
@@ -985,12 +986,25 @@ int ht_kind_to_yaml(struct ht_ynode **out, enum ht_kind kind, const json_t *api,
  * YAML -> API JSON, with validation
  */
 
+/*
+ * Without `build` (ht_kind_from_yaml() with no `out`), the checks run and
+ * nothing is built: where a converter would return a new JSON value it
+ * returns valid(), jansson's json_null() singleton, which allocates
+ * nothing; NULL still means "reported as invalid", and the containers
+ * (`obj`, `arr`) are NULL.
+ */
 struct in_ctx {
 	const char *path;
 	struct ht_diags *diags;
 	const struct ht_resolver *r;
-	int hard; /* a resolver failure other than HT_ENOTFOUND */
+	int hard;  /* a resolver failure other than HT_ENOTFOUND */
+	int build; /* 1: build the JSON; 0: validate only */
 };
+
+static json_t *valid(void)
+{
+	return json_null();
+}
 
 static void report(struct in_ctx *c, enum ht_severity sev,
 		   const struct ht_ynode *at, const char *rule, const char *fmt,
@@ -1038,8 +1052,14 @@ static void unknown(struct in_ctx *c, const struct ht_ynode *key,
 /* A string, with messages for the cases JSON cannot hold. */
 static json_t *string_json(struct in_ctx *c, const struct ht_ynode *n)
 {
-	json_t *v = json_stringn(n->str, n->len);
+	json_t *v;
 
+	if (c->build)
+		v = json_stringn(n->str, n->len);
+	else if (n->str && ht_json_utf8_valid(n->str, n->len))
+		v = valid();
+	else
+		v = NULL;
 	if (!v)
 		report(c, HT_SEV_ERROR, n, "yaml-encoding",
 		       "string is not valid UTF-8");
@@ -1050,12 +1070,17 @@ static json_t *free_json(struct in_ctx *c, const struct ht_ynode *n)
 {
 	struct ht_ydiag yd;
 	json_t *v = NULL;
+	int ret;
 
-	if (ht_ynode_to_json(&v, n, c->path, &yd) < 0) {
+	if (c->build)
+		ret = ht_ynode_to_json(&v, n, c->path, &yd);
+	else
+		ret = ht_ynode_json_check(n, c->path, &yd);
+	if (ret < 0) {
 		ht_diags_add_ydiag(c->diags, c->path, &yd);
 		return NULL;
 	}
-	return v;
+	return c->build ? v : valid();
 }
 
 static json_t *ref_from_yaml(struct in_ctx *c, const struct ht_field *f,
@@ -1072,7 +1097,7 @@ static json_t *ref_from_yaml(struct in_ctx *c, const struct ht_field *f,
 		return NULL;
 	}
 	if (!c->r)
-		return json_string(v->str);
+		return c->build ? json_string(v->str) : valid();
 	ret = c->r->id_of(&id, f->ref, v->str, c->r->payload);
 	if (ret == HT_ENOTFOUND) {
 		report(c, HT_SEV_ERROR, v, "unresolved-reference",
@@ -1084,7 +1109,7 @@ static json_t *ref_from_yaml(struct in_ctx *c, const struct ht_field *f,
 			c->hard = ret;
 		return NULL;
 	}
-	return json_integer(id);
+	return c->build ? json_integer(id) : valid();
 }
 
 /* "HH:MM", 00:00 to 23:59. */
@@ -1096,48 +1121,6 @@ static int valid_hhmm(const char *s, size_t len)
 	    s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
 		return 0;
 	return (s[0] - '0') * 10 + (s[1] - '0') < 24;
-}
-
-/*
- * A basic check of a cron expression: fields separated by blanks, each
- * made of digits, names (JAN, MON), and * / , - ? L W #.  Returns the
- * number of fields, or -1 for a bad character (with the field's span).
- */
-static int cron_check(const char *s, size_t len, const char **bad,
-		      size_t *badlen)
-{
-	size_t i = 0;
-	int nfields = 0;
-
-	while (i < len) {
-		size_t start;
-
-		while (i < len && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-		if (i == len)
-			break;
-		start = i;
-		while (i < len && s[i] != ' ' && s[i] != '\t')
-			i++;
-		nfields++;
-		for (; start < i; start++) {
-			char ch = s[start];
-
-			if (!is_alnum((unsigned char)ch) &&
-			    !strchr("*/,-?#", ch)) {
-				size_t b = start, e = start;
-
-				while (b && s[b - 1] != ' ' && s[b - 1] != '\t')
-					b--;
-				while (e < len && s[e] != ' ' && s[e] != '\t')
-					e++;
-				*bad = s + b;
-				*badlen = e - b;
-				return -1;
-			}
-		}
-	}
-	return nfields;
 }
 
 static const char *const interval_units[] = { "minute", "hour", "day", "week",
@@ -1203,13 +1186,11 @@ static void check_interval(struct in_ctx *c, const struct ht_ynode *inner)
 	ht_strbuf_release(&sb);
 }
 
+/* The expression, with common/cron.c's parser (see cron.h). */
 static void check_cron(struct in_ctx *c, const struct ht_ynode *inner)
 {
 	const struct ht_ynode *e = ht_ynode_map_get(inner, "expression");
-	char buf[SHORT_BUF], bad_buf[SHORT_MAX + 4];
-	const char *bad = NULL;
-	size_t badlen = 0;
-	int n;
+	char buf[SHORT_BUF];
 
 	if (!e || !is_str(e)) {
 		report(c, HT_SEV_ERROR, e ? e : inner, "bad-schedule",
@@ -1217,22 +1198,62 @@ static void check_cron(struct in_ctx *c, const struct ht_ynode *inner)
 		       e ? ht_ynode_type_name(e) : "nothing");
 		return;
 	}
-	n = cron_check(e->str, e->len, &bad, &badlen);
-	if (n < 0)
+	if (ht_cron_check(e->str, e->len) < 0) {
+		char why[HT_ERROR_MAX];
+		size_t i;
+
+		/* the parser quotes items as written: controls as '?' */
+		snprintf(why, sizeof(why), "%s", ht_error_message());
+		ht_error_clear();
+		for (i = 0; why[i]; i++)
+			if ((unsigned char)why[i] < 0x20 || why[i] == 0x7f)
+				why[i] = '?';
 		report(c, HT_SEV_ERROR, e, "bad-schedule",
-		       "cron expression %s has an invalid field '%s'",
-		       show(buf, e), shorten(bad_buf, bad, badlen));
-	else if (n != 5)
-		report(c, HT_SEV_ERROR, e, "bad-schedule",
-		       "cron expression %s must have 5 fields, got %d",
-		       show(buf, e), n);
+		       "cron expression %s: %s", show(buf, e), why);
+	}
+}
+
+/*
+ * A visual expression's `days` mapping: monday .. sunday to booleans.
+ * When every value is a boolean, one must be true; an unknown day name is
+ * reported on its own.
+ */
+static void check_days(struct in_ctx *c, const struct ht_ynode *days)
+{
+	char buf[SHORT_BUF];
+	int any = 0, bools = 1;
+	size_t i;
+
+	for (i = 0; i < days->npairs; i++) {
+		const struct ht_ynode *k = days->pairs[i].key;
+		const struct ht_ynode *v = days->pairs[i].value;
+		int is_bool = v->kind == HT_YNODE_SCALAR &&
+			      v->type == HT_YTYPE_BOOL;
+
+		if (!is_bool)
+			bools = 0;
+		else if (v->b)
+			any = 1;
+		if (!in_list(weekdays, k))
+			report(c, HT_SEV_ERROR, k, "bad-schedule",
+			       "unknown day %s in visual schedule",
+			       show(buf, k));
+		else if (!is_bool)
+			report(c, HT_SEV_ERROR, v, "bad-schedule",
+			       "day '%s' must be true or false, got %s", k->str,
+			       ht_ynode_type_name(v));
+	}
+	if (bools && !any)
+		report(c, HT_SEV_ERROR, days, "bad-schedule",
+		       "a visual schedule expression must select at least "
+		       "one day");
 }
 
 static void check_visual(struct in_ctx *c, const struct ht_ynode *inner)
 {
 	const struct ht_ynode *list = ht_ynode_map_get(inner, "expressions");
 	char buf[SHORT_BUF];
-	size_t i, j;
+	size_t i;
 
 	if (!list || list->kind != HT_YNODE_SEQ || !list->nitems) {
 		report(c, HT_SEV_ERROR, list ? list : inner, "bad-schedule",
@@ -1253,31 +1274,13 @@ static void check_visual(struct in_ctx *c, const struct ht_ynode *inner)
 		}
 		days = ht_ynode_map_get(item, "days");
 		time = ht_ynode_map_get(item, "time");
-		if (!days || days->kind != HT_YNODE_MAP) {
+		if (!days || days->kind != HT_YNODE_MAP)
 			report(c, HT_SEV_ERROR, days ? days : item,
 			       "bad-schedule",
 			       "a visual schedule expression needs a "
 			       "mapping 'days'");
-		} else {
-			for (j = 0; j < days->npairs; j++) {
-				const struct ht_ynode *k = days->pairs[j].key;
-				const struct ht_ynode *v = days->pairs[j].value;
-
-				if (!in_list(weekdays, k))
-					report(c, HT_SEV_ERROR, k,
-					       "bad-schedule",
-					       "unknown day %s in visual "
-					       "schedule",
-					       show(buf, k));
-				else if (v->kind != HT_YNODE_SCALAR ||
-					 v->type != HT_YTYPE_BOOL)
-					report(c, HT_SEV_ERROR, v,
-					       "bad-schedule",
-					       "day '%s' must be true or "
-					       "false, got %s",
-					       k->str, ht_ynode_type_name(v));
-			}
-		}
+		else
+			check_days(c, days);
 		if (!time || !is_str(time) || !valid_hhmm(time->str, time->len))
 			report(c, HT_SEV_ERROR, time ? time : item,
 			       "bad-schedule",
@@ -1462,15 +1465,18 @@ static json_t *value_from_yaml(struct in_ctx *c, const struct ht_field *f,
 	case HT_FTYPE_INT:
 		if (v->kind != HT_YNODE_SCALAR || v->type != HT_YTYPE_INT)
 			break;
-		return json_integer(v->i);
+		return c->build ? json_integer(v->i) : valid();
 	case HT_FTYPE_ENUM:
 		if (!is_str(v))
 			break;
-		for (k = 0; f->values[k]; k++)
-			if (ht_ynode_is_str(v, f->values[k]))
-				return json_string(f->api_values ?
-							   f->api_values[k] :
+		for (k = 0; f->values[k]; k++) {
+			if (!ht_ynode_is_str(v, f->values[k]))
+				continue;
+			if (!c->build)
+				return valid();
+			return json_string(f->api_values ? f->api_values[k] :
 							   f->values[k]);
+		}
 		join_values(&sb, f->values);
 		report(c, HT_SEV_ERROR, v, "bad-enum",
 		       "field '%s' must be one of %s, got '%s'", f->name,
@@ -1499,8 +1505,11 @@ static json_t *value_from_yaml(struct in_ctx *c, const struct ht_field *f,
 	return NULL;
 }
 
+/* `obj` NULL: validate only, `v` is valid() or a singleton. */
 static void set_json(json_t *obj, const char *path, json_t *v)
 {
+	if (!obj)
+		return;
 	if (ht_json_set_path(obj, path, v) < 0)
 		HT_BUG("cannot set '%s' in a converted object", path);
 }
@@ -1515,10 +1524,10 @@ static json_t *record_from_yaml(struct in_ctx *c, enum ht_kind kind,
 {
 	const struct ht_kind_info *info = &kinds[kind];
 	const char *qtype = NULL;
-	json_t *obj = json_object();
+	json_t *obj = c->build ? json_object() : NULL;
 	size_t i;
 
-	if (slug)
+	if (obj && slug)
 		json_object_set_new(obj, "slug", json_string(slug));
 	if (doc->kind != HT_YNODE_MAP) {
 		report(c, HT_SEV_ERROR, doc, "not-a-mapping",
@@ -1569,7 +1578,7 @@ static json_t *record_from_yaml(struct in_ctx *c, enum ht_kind kind,
 			/* absent, or null for an optional field */
 			if (!v && (f->flags & HT_FIELD_REQUIRED)) {
 				missing(c, doc, f->name);
-			} else {
+			} else if (obj) {
 				jv = default_json(kind, f);
 				if (jv)
 					set_json(obj, json_key(f, c->r), jv);
@@ -1593,7 +1602,7 @@ static json_t *entries_from_yaml(struct in_ctx *c, const struct ht_field *f,
 				 const struct ht_ynode *v)
 {
 	char buf[SHORT_BUF];
-	json_t *arr = json_array();
+	json_t *arr = c->build ? json_array() : NULL;
 	size_t i;
 
 	if (is_null(v))
@@ -1620,8 +1629,11 @@ static json_t *entries_from_yaml(struct in_ctx *c, const struct ht_field *f,
 			       ht_ynode_type_name(e));
 			continue;
 		}
-		json_array_append_new(arr,
-				      record_from_yaml(c, f->ref, k->str, e));
+		if (arr)
+			json_array_append_new(arr, record_from_yaml(c, f->ref,
+								    k->str, e));
+		else
+			record_from_yaml(c, f->ref, k->str, e);
 	}
 	return arr;
 }
@@ -1629,7 +1641,7 @@ static json_t *entries_from_yaml(struct in_ctx *c, const struct ht_field *f,
 static json_t *manifest_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
 {
 	const struct ht_kind_info *info = &kinds[HT_KIND_MANIFEST];
-	json_t *obj = json_object();
+	json_t *obj = c->build ? json_object() : NULL;
 	size_t i;
 
 	if (doc->kind != HT_YNODE_MAP) {
@@ -1653,7 +1665,11 @@ static json_t *manifest_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
 			missing(c, doc, f->name);
 			continue;
 		}
-		json_object_set_new(obj, f->json, entries_from_yaml(c, f, v));
+		if (obj)
+			json_object_set_new(obj, f->json,
+					    entries_from_yaml(c, f, v));
+		else
+			entries_from_yaml(c, f, v);
 	}
 	return obj;
 }
@@ -1661,7 +1677,7 @@ static json_t *manifest_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
 static json_t *aliases_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
 {
 	char buf[SHORT_BUF];
-	json_t *obj = json_object();
+	json_t *obj = c->build ? json_object() : NULL;
 	size_t i;
 
 	if (is_null(doc))
@@ -1695,7 +1711,8 @@ static json_t *aliases_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
 			       shorten(buf, v->str, v->len));
 			continue;
 		}
-		json_object_set_new(obj, k->str, json_string(v->str));
+		if (obj)
+			json_object_set_new(obj, k->str, json_string(v->str));
 	}
 	return obj;
 }
@@ -1713,7 +1730,8 @@ int ht_kind_from_yaml(json_t **out, enum ht_kind kind, const char *slug,
 	size_t before;
 	int ret = 0;
 
-	*out = NULL;
+	if (out)
+		*out = NULL;
 	if (!info)
 		return ht_error_set(HT_EINVALID, "unknown resource kind %d",
 				    (int)kind);
@@ -1721,6 +1739,7 @@ int ht_kind_from_yaml(json_t **out, enum ht_kind kind, const char *slug,
 	c.diags = diags ? diags : &local;
 	c.r = r;
 	c.hard = 0;
+	c.build = out != NULL;
 	before = c.diags->nerrors;
 	if (!doc)
 		doc = null_doc = ht_ynode_new_null();
@@ -1751,8 +1770,10 @@ int ht_kind_from_yaml(json_t **out, enum ht_kind kind, const char *slug,
 				   info->name, c.path);
 		goto cleanup;
 	}
-	*out = obj;
-	obj = NULL;
+	if (out) {
+		*out = obj;
+		obj = NULL;
+	}
 cleanup:
 	json_decref(obj);
 	ht_ynode_free(null_doc);

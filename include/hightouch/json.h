@@ -67,5 +67,16 @@ int ht_json_set_path(json_t *obj, const char *path, json_t *value);
 int ht_json_to_ynode(struct ht_ynode **out, const json_t *v);
 int ht_ynode_to_json(json_t **out, const struct ht_ynode *n, const char *path,
 		     struct ht_ydiag *diag);
+/*
+ * The checks of ht_ynode_to_json() without the conversion: the same return
+ * code, `diag` and error message for the same tree (the first of a float
+ * that is not finite, a string or key that is not UTF-8, nesting past
+ * HT_JSON_MAX_DEPTH, a key that is not a scalar, two keys with the same
+ * text), and no JSON value allocated.
+ */
+int ht_ynode_json_check(const struct ht_ynode *n, const char *path,
+			struct ht_ydiag *diag);
+/* 1 if the bytes are valid UTF-8 (NUL included), as JSON strings need. */
+int ht_json_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -155,6 +155,11 @@ int ht_kind_to_yaml(struct ht_ynode **out, enum ht_kind kind,
  * as warnings); returns HT_EINVALID, with `*out` NULL, if any was an error.
  * With a NULL resolver, references stay slugs under their YAML name
  * ("source": "snowflake"), in both directions.
+ *
+ * With `out` NULL, the file is only validated: the same findings in the
+ * same order and the same return code (the resolver is still asked, and
+ * its hard errors still returned), but no JSON value is built, which is
+ * what `git hightouch check` wants.
  */
 int ht_kind_from_yaml(json_t **out, enum ht_kind kind, const char *slug,
 		      const struct ht_ynode *doc, const struct ht_resolver *r,

@@ -359,6 +359,15 @@ static void test_per_file_rules(void **state)
 			       "  type: cron\n"
 			       "  schedule:\n"
 			       "    expression: 0 0 31 2 8\n");
+	/* one parser, one finding */
+	char *fields = sync_with("schedule:\n"
+				 "  type: cron\n"
+				 "  schedule:\n"
+				 "    expression: 0 0 * *\n");
+	char *chars = sync_with("schedule:\n"
+				"  type: cron\n"
+				"  schedule:\n"
+				"    expression: 0 0 * * $x\n");
 	char *visual = sync_with("schedule:\n"
 				 "  type: visual\n"
 				 "  schedule:\n"
@@ -384,6 +393,7 @@ static void test_per_file_rules(void **state)
 	base_tree(&head);
 	tree_of(&head, "syncs/cron.yaml", cron, "syncs/visual.yaml", visual,
 		"syncs/date.yaml", date, "syncs/leap.yaml", leap,
+		"syncs/fields.yaml", fields, "syncs/chars.yaml", chars,
 		"models/bad yaml.yaml", "name: [", "models/empty.yaml", "",
 		"models/-bad-slug.yaml", model,
 		NULL);
@@ -395,11 +405,15 @@ static void test_per_file_rules(void **state)
 		   "[yaml-syntax]\n"
 		   "models/empty.yaml:1:1: error: a model file must be a "
 		   "mapping, got null [not-a-mapping]\n"
+		   "syncs/chars.yaml:7:17: error: cron expression '0 0 * * "
+		   "$x': day of week '$x' is not valid [bad-schedule]\n"
 		   "syncs/cron.yaml:7:17: error: cron expression '0 0 31 2 "
 		   "8': day of week '8' is out of range 0-7 [bad-schedule]\n"
 		   "syncs/date.yaml:8:14: error: field 'schedule.startDate' "
 		   "is not a calendar date, got '2024-02-30' "
 		   "[bad-schedule]\n"
+		   "syncs/fields.yaml:7:17: error: cron expression '0 0 * *': "
+		   "a cron expression has 5 fields, got 4 [bad-schedule]\n"
 		   "syncs/visual.yaml:8:15: error: a visual schedule "
 		   "expression must select at least one day "
 		   "[bad-schedule]\n"
@@ -407,6 +421,8 @@ static void test_per_file_rules(void **state)
 		   "expression must select at least one day "
 		   "[bad-schedule]\n");
 	free(cron);
+	free(fields);
+	free(chars);
 	free(visual);
 	free(date);
 	free(leap);

@@ -1,6 +1,7 @@
 /*
  * Unit tests for the jansson wrapper: parsing and its caps, dumping, ids,
- * dotted paths and the free-form converters between JSON and YAML trees.
+ * dotted paths and the free-form converters between JSON and YAML trees,
+ * and ht_ynode_json_check() held to ht_ynode_to_json()'s verdicts.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,52 @@
 
 /* A string with its length, so that cases may hold NUL bytes. */
 #define S(lit) lit, sizeof(lit) - 1
+
+/* jansson's allocations, counted (see main()). */
+static size_t json_allocs;
+
+static void *counting_malloc(size_t size)
+{
+	json_allocs++;
+	return malloc(size);
+}
+
+/*
+ * ht_ynode_json_check() must give ht_ynode_to_json()'s verdict on `n`: the
+ * same return code, error message and diag, without allocating any JSON.
+ * Returns the code.
+ */
+static int same_verdict(const struct ht_ynode *n)
+{
+	struct ht_ydiag a, b;
+	char msg[HT_ERROR_MAX];
+	json_t *v = NULL;
+	size_t before;
+	int ra, rb;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	ra = ht_ynode_to_json(&v, n, "f.yaml", &a);
+	json_decref(v);
+	snprintf(msg, sizeof(msg), "%s", ht_error_message());
+	before = json_allocs;
+	rb = ht_ynode_json_check(n, "f.yaml", &b);
+	assert_int_equal(json_allocs, before);
+	assert_int_equal(rb, ra);
+	if (ra < 0) {
+		assert_string_equal(ht_error_message(), msg);
+		if (n) {
+			assert_int_equal(b.line, a.line);
+			assert_int_equal(b.col, a.col);
+			assert_string_equal(b.rule, a.rule);
+			assert_string_equal(b.message, a.message);
+		}
+		/* and without a diag */
+		assert_int_equal(ht_ynode_json_check(n, "f.yaml", NULL), ra);
+		assert_string_equal(ht_error_message(), msg);
+	}
+	return ra;
+}
 
 static json_t *parse_ok(const char *buf, size_t len)
 {
@@ -395,6 +442,7 @@ static void test_ynode_to_json(void **state)
 	ht_ynode_map_add_node(m, ht_ynode_new_int(1), ht_ynode_new_cstr("one"));
 	ht_ynode_map_add_node(m, ht_ynode_new_bool(0), ht_ynode_new_null());
 	assert_int_equal(ht_ynode_to_json(&v, m, "f.yaml", &yd), 0);
+	assert_int_equal(same_verdict(m), 0);
 	assert_int_equal(json_string_length(json_object_get(v, "s")), 3);
 	assert_memory_equal(json_string_value(json_object_get(v, "s")), "x\0y",
 			    3);
@@ -420,6 +468,7 @@ static void test_ynode_to_json_roundtrip(void **state)
 		       "\"n\":{\"x\":1.25e-3,\"y\":-3,\"z\":\"\"},\"\":[]}"));
 	assert_int_equal(ht_json_to_ynode(&n, v), 0);
 	assert_int_equal(ht_ynode_to_json(&back, n, "f.yaml", NULL), 0);
+	assert_int_equal(same_verdict(n), 0);
 	assert_true(json_equal(v, back));
 	dump_is(back, "{\"mode\":\"upsert\",\"mappings\":[{\"to\":\"email\","
 		      "\"from\":\"EMAIL\",\"type\":\"standard\"}],"
@@ -453,12 +502,14 @@ static void test_ynode_to_json_errors(void **state)
 	/* without a diag */
 	assert_int_equal(ht_ynode_to_json(&v, m, "syncs/s.yaml", NULL),
 			 HT_EINVALID);
+	assert_int_equal(same_verdict(m), HT_EINVALID);
 	ht_ynode_free(m);
 
 	m = ht_ynode_new_seq();
 	ht_ynode_seq_push(m, ht_ynode_new_float(NAN));
 	assert_int_equal(ht_ynode_to_json(&v, m, NULL, &yd), HT_EINVALID);
 	assert_string_equal(yd.rule, "wrong-type");
+	assert_int_equal(same_verdict(m), HT_EINVALID);
 	ht_ynode_free(m);
 
 	/* `1:` and '1': one JSON key */
@@ -472,16 +523,19 @@ static void test_ynode_to_json_errors(void **state)
 	assert_string_equal(yd.rule, "duplicate-key");
 	assert_int_equal(yd.line, 2);
 	assert_string_equal(yd.message, "duplicate key '1'");
+	assert_int_equal(same_verdict(m), HT_EINVALID);
 	ht_ynode_free(m);
 
 	/* not UTF-8 (only trees built in memory can hold it) */
 	m = ht_ynode_new_str("\xff", 1);
 	assert_int_equal(ht_ynode_to_json(&v, m, "f.yaml", &yd), HT_EINVALID);
 	assert_string_equal(yd.rule, "yaml-encoding");
+	assert_int_equal(same_verdict(m), HT_EINVALID);
 	ht_ynode_free(m);
 
 	assert_int_equal(ht_ynode_to_json(&v, NULL, "f.yaml", &yd),
 			 HT_EINVALID);
+	assert_int_equal(same_verdict(NULL), HT_EINVALID);
 }
 
 static void test_ynode_to_json_depth(void **state)
@@ -500,10 +554,274 @@ static void test_ynode_to_json_depth(void **state)
 	}
 	assert_int_equal(ht_ynode_to_json(&v, top, "f", &yd), 0);
 	json_decref(v);
+	assert_int_equal(same_verdict(top), 0);
 	ht_ynode_seq_push(cur, ht_ynode_new_seq());
 	assert_int_equal(ht_ynode_to_json(&v, top, "f", &yd), HT_ETOODEEP);
 	assert_string_equal(yd.rule, "yaml-depth");
+	assert_int_equal(same_verdict(top), HT_ETOODEEP);
 	ht_ynode_free(top);
+}
+
+/* ht_ynode_json_check() */
+
+/* A node at a position of its own, so that diags tell nodes apart. */
+static unsigned next_line;
+
+static struct ht_ynode *at(struct ht_ynode *n)
+{
+	next_line++;
+	n->line = next_line;
+	n->col = 1 + next_line % 7;
+	return n;
+}
+
+static struct ht_ynode *str_at(const char *s, size_t len)
+{
+	return at(ht_ynode_new_str(s, len));
+}
+
+/* Replace the key of pair `i` by a node that is not a scalar. */
+static void bad_key(struct ht_ynode *map, size_t i, struct ht_ynode *key)
+{
+	ht_ynode_free(map->pairs[i].key);
+	map->pairs[i].key = key;
+}
+
+/* A check of one value: the verdict, and the rule when rejected. */
+static void verdict_is(struct ht_ynode *n, int code, const char *rule)
+{
+	struct ht_ydiag yd;
+
+	assert_int_equal(same_verdict(n), code);
+	if (code < 0) {
+		assert_int_equal(ht_ynode_json_check(n, "f.yaml", &yd), code);
+		assert_string_equal(yd.rule, rule);
+	}
+	ht_ynode_free(n);
+}
+
+static void test_json_check(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		int ok;
+	} strings[] = {
+		{ S(""), 1 },
+		{ S("plain"), 1 },
+		{ S("x\0y"), 1 },
+		{ S("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), 1 },
+		{ S("\xef\xbf\xbf\xf4\x8f\xbf\xbf"), 1 },
+		{ S("\xff"), 0 },
+		{ S("\x80"), 0 },
+		{ S("\xc0\x80"), 0 },
+		{ S("\xc1\xbf"), 0 },
+		{ S("\xe0\x80\x80"), 0 },
+		{ S("\xed\xa0\x80"), 0 },
+		{ S("\xf4\x90\x80\x80"), 0 },
+		{ S("\xf5\x80\x80\x80"), 0 },
+		{ S("ok\xe2\x82"), 0 },
+		{ S("\xe2\x82x"), 0 },
+	};
+	struct ht_ynode *m, *s;
+	size_t i;
+
+	(void)state;
+	/* scalars */
+	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		assert_int_equal(ht_json_utf8_valid(strings[i].s,
+						    strings[i].len),
+				 strings[i].ok);
+		verdict_is(str_at(strings[i].s, strings[i].len),
+			   strings[i].ok ? 0 : HT_EINVALID, "yaml-encoding");
+	}
+	verdict_is(at(ht_ynode_new_float(INFINITY)), HT_EINVALID, "wrong-type");
+	verdict_is(at(ht_ynode_new_float(-INFINITY)), HT_EINVALID,
+		   "wrong-type");
+	verdict_is(at(ht_ynode_new_float(NAN)), HT_EINVALID, "wrong-type");
+	verdict_is(at(ht_ynode_new_float(1e308)), 0, NULL);
+	verdict_is(at(ht_ynode_new_int(INT64_MAX)), 0, NULL);
+	verdict_is(at(ht_ynode_new_bool(0)), 0, NULL);
+	verdict_is(at(ht_ynode_new_null()), 0, NULL);
+
+	/* keys: invalid UTF-8, NUL, not a scalar, the same text twice */
+	m = at(ht_ynode_new_map());
+	ht_ynode_map_add_node(m, str_at(S("\xff")), at(ht_ynode_new_null()));
+	verdict_is(m, HT_EINVALID, "yaml-encoding");
+	m = at(ht_ynode_new_map());
+	ht_ynode_map_add_node(m, str_at(S("a\0b")), at(ht_ynode_new_null()));
+	ht_ynode_map_add_node(m, str_at(S("a\0c")), at(ht_ynode_new_null()));
+	ht_ynode_map_add_node(m, str_at(S("a")), at(ht_ynode_new_null()));
+	verdict_is(m, 0, NULL);
+	m = at(ht_ynode_new_map());
+	ht_ynode_map_add_node(m, str_at(S("a\0b")), at(ht_ynode_new_null()));
+	ht_ynode_map_add_node(m, str_at(S("a\0b")), at(ht_ynode_new_null()));
+	verdict_is(m, HT_EINVALID, "duplicate-key");
+	m = at(ht_ynode_new_map());
+	ht_ynode_map_add_node(m, str_at(S("k")), at(ht_ynode_new_null()));
+	bad_key(m, 0, at(ht_ynode_new_seq()));
+	verdict_is(m, HT_EINVALID, "wrong-type");
+	m = at(ht_ynode_new_map());
+	ht_ynode_map_add_node(m, at(ht_ynode_new_bool(1)),
+			      at(ht_ynode_new_null()));
+	ht_ynode_map_add_node(m, str_at(S("true")), at(ht_ynode_new_null()));
+	verdict_is(m, HT_EINVALID, "duplicate-key");
+
+	/* the first problem in document order, as the conversion meets it */
+	m = at(ht_ynode_new_map());
+	ht_ynode_map_add_node(m, str_at(S("a")),
+			      at(ht_ynode_new_float(INFINITY)));
+	ht_ynode_map_add_node(m, str_at(S("a")), at(ht_ynode_new_null()));
+	verdict_is(m, HT_EINVALID, "wrong-type");
+	m = at(ht_ynode_new_map());
+	ht_ynode_map_add_node(m, str_at(S("a")), at(ht_ynode_new_null()));
+	ht_ynode_map_add_node(m, str_at(S("a")),
+			      at(ht_ynode_new_float(INFINITY)));
+	verdict_is(m, HT_EINVALID, "duplicate-key");
+	/* a key's text is checked after its value */
+	m = at(ht_ynode_new_map());
+	ht_ynode_map_add_node(m, str_at(S("\xff")), str_at(S("\xfe")));
+	verdict_is(m, HT_EINVALID, "yaml-encoding");
+	m = at(ht_ynode_new_map());
+	ht_ynode_map_add_node(m, str_at(S("\xff")),
+			      at(ht_ynode_new_float(NAN)));
+	verdict_is(m, HT_EINVALID, "wrong-type");
+
+	/* big mappings (duplicates found by sorting) */
+	for (i = 0; i < 4; i++) {
+		size_t j;
+
+		m = at(ht_ynode_new_map());
+		for (j = 0; j < 100; j++) {
+			char key[16];
+
+			/* keys 70 and 90 repeat those of 0 and 20 */
+			snprintf(key, sizeof(key), "k%zu", j % 70 % 90);
+			if (j == 40 && i == 1)
+				s = at(ht_ynode_new_float(NAN));
+			else
+				s = at(ht_ynode_new_int((int64_t)j));
+			ht_ynode_map_add_node(m, str_at(key, strlen(key)), s);
+		}
+		if (i == 2)
+			bad_key(m, 60, at(ht_ynode_new_map()));
+		if (i == 3)
+			bad_key(m, 90, at(ht_ynode_new_map()));
+		verdict_is(m, HT_EINVALID,
+			   i == 1 ? "wrong-type" :
+			   i == 2 ? "wrong-type" :
+				    "duplicate-key");
+	}
+}
+
+/* A small deterministic generator (xorshift32). */
+static uint32_t rng = 2463534242u;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng % n;
+}
+
+static struct ht_ynode *random_scalar(void)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+	} texts[] = {
+		{ S("a") },	   { S("b") },	  { S("1") },
+		{ S("true") },	   { S("") },	  { S("x\0y") },
+		{ S("\xc3\xa9") }, { S("\xff") }, { S("\xed\xa0\x80") },
+	};
+	uint32_t t = rnd(40);
+	size_t k;
+
+	if (t < 2)
+		return at(ht_ynode_new_float(t ? INFINITY : NAN));
+	if (t < 6)
+		return at(ht_ynode_new_int(rnd(3)));
+	if (t < 8)
+		return at(ht_ynode_new_bool((int)rnd(2)));
+	if (t < 10)
+		return at(ht_ynode_new_null());
+	if (t < 12)
+		return at(ht_ynode_new_float(0.5));
+	/* invalid UTF-8 rarely, so that deeper problems are reached */
+	k = rnd(sizeof(texts) / sizeof(texts[0]));
+	if (k >= 7 && rnd(4))
+		k = rnd(7);
+	return str_at(texts[k].s, texts[k].len);
+}
+
+static struct ht_ynode *random_key(void)
+{
+	char key[8];
+
+	if (!rnd(12))
+		return random_scalar();
+	snprintf(key, sizeof(key), "k%u", (unsigned)rnd(40));
+	return str_at(key, strlen(key));
+}
+
+static struct ht_ynode *random_tree(int depth, int max)
+{
+	struct ht_ynode *n;
+	size_t i, nr;
+
+	if (depth >= max || !rnd(3))
+		return random_scalar();
+	if (rnd(2)) {
+		n = at(ht_ynode_new_seq());
+		nr = rnd(4);
+		for (i = 0; i < nr; i++)
+			ht_ynode_seq_push(n, random_tree(depth + 1, max));
+		return n;
+	}
+	n = at(ht_ynode_new_map());
+	nr = rnd(10) ? rnd(5) : 20 + rnd(30);
+	for (i = 0; i < nr; i++)
+		ht_ynode_map_add_node(n, random_key(),
+				      random_tree(depth + 1, max));
+	if (nr && !rnd(40))
+		bad_key(n, rnd((uint32_t)nr), at(ht_ynode_new_seq()));
+	return n;
+}
+
+static void test_json_check_random(void **state)
+{
+	size_t i, ok = 0, rejected = 0, deep = 0;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		struct ht_ynode *top, *cur;
+		int ret, j, chain = 0;
+
+		/* some trees sit at the bottom of a chain near the limit */
+		if (!rnd(8))
+			chain = HT_JSON_MAX_DEPTH - 4 + (int)rnd(5);
+		top = cur = chain ? at(ht_ynode_new_seq()) : NULL;
+		for (j = 1; j < chain; j++) {
+			struct ht_ynode *next = at(ht_ynode_new_seq());
+
+			ht_ynode_seq_push(cur, next);
+			cur = next;
+		}
+		if (cur)
+			ht_ynode_seq_push(cur, random_tree(0, 4));
+		else
+			top = random_tree(0, 6);
+		ret = same_verdict(top);
+		ok += ret == 0;
+		rejected += ret < 0;
+		deep += ret == HT_ETOODEEP;
+		ht_ynode_free(top);
+	}
+	/* the generator reaches both verdicts, and the depth limit */
+	assert_true(ok > 300);
+	assert_true(rejected > 300);
+	assert_true(deep > 10);
 }
 
 int main(void)
@@ -523,7 +841,12 @@ int main(void)
 		cmocka_unit_test(test_ynode_to_json_roundtrip),
 		cmocka_unit_test(test_ynode_to_json_errors),
 		cmocka_unit_test(test_ynode_to_json_depth),
+		cmocka_unit_test(test_json_check),
+		cmocka_unit_test(test_json_check_random),
 	};
+
+	/* count jansson's allocations (same_verdict()) */
+	json_set_alloc_funcs(counting_malloc, free);
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

@@ -2,16 +2,25 @@
  * Unit tests for the kinds table: its consistency, slugs, paths, and every
  * validation rule of ht_kind_from_yaml() with its exact findings (rule,
  * position, message), and the errors of ht_kind_to_yaml().
+ *
+ * Every conversion is also run without `out` (validate only), which must
+ * give the same findings and return code without allocating any JSON
+ * (jansson's allocations are counted); so are the API fixtures and every
+ * YAML file of the check fixtures, read as each kind.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <dirent.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
+#include "hightouch/alloc.h"
 #include "hightouch/diag.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
@@ -95,6 +104,93 @@ static void print_diags(const struct ht_diags *d)
 	}
 }
 
+/* jansson's allocations, counted (see main()). */
+static size_t json_allocs;
+
+static void *counting_malloc(size_t size)
+{
+	json_allocs++;
+	return malloc(size);
+}
+
+/*
+ * ht_kind_from_yaml() without `out` must give what a conversion gave:
+ * return code `want_ret`, error message `want_msg` (when it failed) and the
+ * findings `want`, in order; and it must not allocate any JSON.
+ */
+static void same_when_validating(enum ht_kind kind, const char *slug,
+				 const struct ht_ynode *doc,
+				 const struct ht_resolver *r, const char *path,
+				 int want_ret, const char *want_msg,
+				 const struct ht_diags *want)
+{
+	struct ht_diags d = HT_DIAGS_INIT;
+	size_t before = json_allocs, i;
+	int ret;
+
+	ret = ht_kind_from_yaml(NULL, kind, slug, doc, r, path, &d);
+	if (json_allocs != before)
+		fail_msg("%s as %s: validating allocated %zu JSON values", path,
+			 ht_kind_info(kind)->name, json_allocs - before);
+	if (ret != want_ret)
+		fail_msg("%s as %s: validating returned %d, converting %d",
+			 path, ht_kind_info(kind)->name, ret, want_ret);
+	if (ret < 0 && strcmp(ht_error_message(), want_msg))
+		fail_msg("%s as %s: validating failed with '%s', converting "
+			 "with '%s'",
+			 path, ht_kind_info(kind)->name, ht_error_message(),
+			 want_msg);
+	if (d.nr != want->nr || d.nerrors != want->nerrors ||
+	    d.nwarnings != want->nwarnings) {
+		print_diags(want);
+		print_diags(&d);
+		fail_msg("%s as %s: validating gave %zu findings, converting "
+			 "%zu",
+			 path, ht_kind_info(kind)->name, d.nr, want->nr);
+	}
+	for (i = 0; i < d.nr; i++) {
+		const struct ht_diag *a = &want->items[i], *b = &d.items[i];
+
+		if (a->severity != b->severity || a->line != b->line ||
+		    a->col != b->col || strcmp(a->rule, b->rule) ||
+		    strcmp(a->message, b->message) ||
+		    strcmp(a->path, b->path)) {
+			print_diags(want);
+			print_diags(&d);
+			fail_msg("%s as %s: finding %zu differs", path,
+				 ht_kind_info(kind)->name, i);
+		}
+	}
+	ht_diags_release(&d);
+}
+
+/*
+ * Convert `doc` both ways and compare (see same_when_validating()).  The
+ * JSON is returned (NULL when the conversion failed), the findings are in
+ * `d`.
+ */
+static json_t *both_ways(int *ret_out, enum ht_kind kind, const char *slug,
+			 const struct ht_ynode *doc,
+			 const struct ht_resolver *r, const char *path,
+			 struct ht_diags *d)
+{
+	char msg[HT_ERROR_MAX];
+	json_t *out = NULL;
+	int ret;
+
+	ret = ht_kind_from_yaml(&out, kind, slug, doc, r, path, d);
+	snprintf(msg, sizeof(msg), "%s", ret < 0 ? ht_error_message() : "");
+	if ((ret < 0) != !out)
+		fail_msg("%s as %s: returned %d with%s a result", path,
+			 ht_kind_info(kind)->name, ret, out ? "" : "out");
+	same_when_validating(kind, slug, doc, r, path, ret, msg, d);
+	/* what the conversion set, for the caller */
+	if (ret < 0)
+		ht_error_set(ret, "%s", msg);
+	*ret_out = ret;
+	return out;
+}
+
 /*
  * Parse `yaml`, convert it as `kind` with `slug`, and compare the findings
  * with `w` in order.  Returns the JSON (NULL when the conversion failed,
@@ -112,7 +208,7 @@ static json_t *run(enum ht_kind kind, const char *slug, const char *yaml,
 
 	if (ht_yaml_parse(&doc, yaml, strlen(yaml), "f.yaml", NULL) < 0)
 		fail_msg("parse failed: %s", ht_error_message());
-	ret = ht_kind_from_yaml(&out, kind, slug, doc, r, "f.yaml", &d);
+	out = both_ways(&ret, kind, slug, doc, r, "f.yaml", &d);
 	if (d.nr != nw) {
 		print_diags(&d);
 		fail_msg("expected %zu findings, got %zu", nw, d.nr);
@@ -683,8 +779,9 @@ static void test_bad_schedule(void **state)
 	      "  type: cron\n"
 	      "  schedule: {expression: '* * *'}\n",
 	      FINDINGS({ 'E', "bad-schedule", 8, 26,
-			 "cron expression '* * *' must have 5 fields, got "
-			 "3" }));
+			 "cron expression '* * *': a cron expression has 5 "
+			 "fields, got 3" }));
+	/* common/cron.c's parser: its message after the expression */
 	check(HT_KIND_SYNC, "s",
 	      SYNC_HEAD
 	      "schedule:\n"
@@ -692,8 +789,25 @@ static void test_bad_schedule(void **state)
 	      "  schedule:\n"
 	      "    expression: 0 0 * * $x\n",
 	      FINDINGS({ 'E', "bad-schedule", 9, 17,
-			 "cron expression '0 0 * * $x' has an invalid field "
-			 "'$x'" }));
+			 "cron expression '0 0 * * $x': day of week '$x' is "
+			 "not valid" }));
+	check(HT_KIND_SYNC, "s",
+	      SYNC_HEAD
+	      "schedule:\n"
+	      "  type: cron\n"
+	      "  schedule:\n"
+	      "    expression: 30 25 * * *\n",
+	      FINDINGS({ 'E', "bad-schedule", 9, 17,
+			 "cron expression '30 25 * * *': hour '25' is out of "
+			 "range 0-23" }));
+	check(HT_KIND_SYNC, "s",
+	      SYNC_HEAD
+	      "schedule:\n"
+	      "  type: cron\n"
+	      "  schedule: {expression: \"0 0 * * *\\n\"}\n",
+	      FINDINGS({ 'E', "bad-schedule", 8, 26,
+			 "cron expression '0 0 * * *?': day of week '*?' "
+			 "is not valid" }));
 	check(HT_KIND_SYNC, "s",
 	      SYNC_HEAD
 	      "schedule:\n"
@@ -721,6 +835,39 @@ static void test_bad_schedule(void **state)
 		       { 'E', "bad-schedule", 12, 9,
 			 "a visual schedule expression must be a mapping "
 			 "with 'days' and 'time', got string" }));
+	/* at least one day, when the days are booleans */
+	check(HT_KIND_SYNC, "s",
+	      SYNC_HEAD
+	      "schedule:\n"
+	      "  type: visual\n"
+	      "  schedule:\n"
+	      "    expressions:\n"
+	      "      - days: {sunday: false}\n"
+	      "        time: '23:59'\n"
+	      "      - days: {}\n"
+	      "        time: '23:59'\n"
+	      "      - days: {monday: false, funday: false}\n"
+	      "        time: '23:59'\n"
+	      "      - days: {monday: false, tuesday: 'yes'}\n"
+	      "        time: '23:59'\n"
+	      "      - days:\n"
+	      "          monday: false\n"
+	      "          friday: true\n"
+	      "        time: '23:59'\n",
+	      FINDINGS({ 'E', "bad-schedule", 10, 15,
+			 "a visual schedule expression must select at least "
+			 "one day" },
+		       { 'E', "bad-schedule", 12, 15,
+			 "a visual schedule expression must select at least "
+			 "one day" },
+		       { 'E', "bad-schedule", 14, 31,
+			 "unknown day 'funday' in visual schedule" },
+		       { 'E', "bad-schedule", 14, 15,
+			 "a visual schedule expression must select at least "
+			 "one day" },
+		       { 'E', "bad-schedule", 16, 40,
+			 "day 'tuesday' must be true or false, got "
+			 "string" }));
 	check(HT_KIND_SYNC, "s",
 	      SYNC_HEAD
 	      "schedule:\n"
@@ -800,7 +947,7 @@ static void test_bad_schedule(void **state)
 		  "  type: visual\n"
 		  "  schedule:\n"
 		  "    expressions:\n"
-		  "      - days: {sunday: false}\n"
+		  "      - days: {sunday: true, monday: false}\n"
 		  "        time: '23:59'\n"
 		  "  startDate: 2023-06-24T02:00:00.000+02:00\n",
 		  &resolver, NO_FINDINGS);
@@ -857,6 +1004,12 @@ static void test_unresolved_reference(void **state)
 					   &failing_resolver, "f.yaml", &d),
 			 HT_ENET);
 	assert_null(out);
+	assert_string_equal(ht_error_message(), "cannot reach the server");
+	/* validating too */
+	ht_diags_release(&d);
+	assert_int_equal(ht_kind_from_yaml(NULL, HT_KIND_MODEL, "m", doc,
+					   &failing_resolver, "f.yaml", &d),
+			 HT_ENET);
 	assert_string_equal(ht_error_message(), "cannot reach the server");
 	ht_diags_release(&d);
 	ht_ynode_free(doc);
@@ -1179,6 +1332,199 @@ static void test_to_yaml_depth(void **state)
 	json_decref(v);
 }
 
+/*
+ * Validating gives what converting gives, on the API fixtures and on every
+ * YAML file of the check fixtures.
+ */
+
+#define API_FIXTURES "tests/fixtures/api"
+#define CHECK_FIXTURES "tests/fixtures/check"
+
+/* A resolver that knows every id: the slug "k<kind>-<id>", and back. */
+struct any_ids {
+	char **slugs;
+	size_t nr, alloc;
+};
+
+static int any_slug_of(const char **slug_out, enum ht_kind kind, int64_t id,
+		       void *payload)
+{
+	struct any_ids *a = payload;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	ht_strbuf_addf(&sb, "k%d-%" PRId64, (int)kind, id);
+	HT_ALLOC_GROW(a->slugs, a->nr + 1, a->alloc);
+	a->slugs[a->nr] = ht_strbuf_detach(&sb, NULL);
+	*slug_out = a->slugs[a->nr++];
+	return 0;
+}
+
+static int any_id_of(int64_t *id_out, enum ht_kind kind, const char *slug,
+		     void *payload)
+{
+	int64_t id;
+	int k, n = 0;
+
+	(void)payload;
+	if (sscanf(slug, "k%d-%" SCNd64 "%n", &k, &id, &n) != 2 || slug[n] ||
+	    k != (int)kind)
+		return HT_ENOTFOUND;
+	*id_out = id;
+	return 0;
+}
+
+/* Every file under `dir` whose name ends in `ext`, sorted. */
+static void list_files(char ***paths, size_t *nr, size_t *alloc,
+		       const char *dir, const char *ext)
+{
+	size_t elen = strlen(ext);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		fail_msg("cannot open '%s'", dir);
+	while ((de = readdir(d))) {
+		struct ht_strbuf sb = HT_STRBUF_INIT;
+		size_t len = strlen(de->d_name);
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		ht_strbuf_addf(&sb, "%s/%s", dir, de->d_name);
+		if (stat(sb.buf, &st) < 0)
+			fail_msg("cannot stat '%s'", sb.buf);
+		if (S_ISDIR(st.st_mode)) {
+			list_files(paths, nr, alloc, sb.buf, ext);
+		} else if (len > elen &&
+			   !strcmp(de->d_name + len - elen, ext)) {
+			HT_ALLOC_GROW(*paths, *nr + 1, *alloc);
+			(*paths)[(*nr)++] = ht_strbuf_detach(&sb, NULL);
+			continue;
+		}
+		ht_strbuf_release(&sb);
+	}
+	closedir(d);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char **files_under(size_t *nr, const char *dir, const char *ext)
+{
+	char **paths = NULL;
+	size_t alloc = 0;
+
+	*nr = 0;
+	list_files(&paths, nr, &alloc, dir, ext);
+	if (*nr)
+		qsort(paths, *nr, sizeof(*paths), cmp_path);
+	return paths;
+}
+
+static void free_files(char **paths, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+static void test_validate_api_fixtures(void **state)
+{
+	struct any_ids ids = { NULL, 0, 0 };
+	const struct ht_resolver any = { any_slug_of, any_id_of, &ids };
+	size_t nr, i;
+	char **paths = files_under(&nr, API_FIXTURES, ".json");
+
+	(void)state;
+	assert_true(nr >= 60);
+	for (i = 0; i < nr; i++) {
+		struct ht_strbuf sb = HT_STRBUF_INIT;
+		struct ht_diags d = HT_DIAGS_INIT;
+		struct ht_ynode *doc = NULL;
+		const json_t *slug;
+		json_t *fx = NULL, *out;
+		enum ht_kind kind;
+		int ret;
+
+		if (ht_strbuf_read_file(&sb, paths[i], 0) < 0 ||
+		    ht_json_parse(&fx, sb.buf, sb.len, 0, paths[i]) < 0)
+			fail_msg("%s", ht_error_message());
+		kind = ht_kind_from_name(ht_json_get_string(fx, "kind"));
+		slug = json_object_get(fx, "slug");
+		if (kind == HT_KIND__COUNT ||
+		    ht_kind_to_yaml(&doc, kind, json_object_get(fx, "api"),
+				    &any) < 0)
+			fail_msg("%s: %s", paths[i], ht_error_message());
+		out = both_ways(&ret, kind, json_string_value(slug), doc, &any,
+				paths[i], &d);
+		assert_int_equal(ret, 0);
+		json_decref(out);
+		ht_diags_release(&d);
+		/* without a resolver */
+		out = both_ways(&ret, kind, json_string_value(slug), doc, NULL,
+				paths[i], &d);
+		assert_int_equal(ret, 0);
+		json_decref(out);
+		ht_diags_release(&d);
+		ht_ynode_free(doc);
+		json_decref(fx);
+		ht_strbuf_release(&sb);
+	}
+	free_files(paths, nr);
+	free_files(ids.slugs, ids.nr);
+}
+
+static void test_validate_check_fixtures(void **state)
+{
+	const struct ht_resolver *resolvers[] = { &resolver, NULL };
+	size_t nr, i, parsed = 0, failed = 0;
+	char **paths = files_under(&nr, CHECK_FIXTURES, ".yaml");
+
+	(void)state;
+	assert_true(nr >= 300);
+	for (i = 0; i < nr; i++) {
+		struct ht_strbuf sb = HT_STRBUF_INIT, slug = HT_STRBUF_INIT;
+		const char *base = strrchr(paths[i], '/') + 1;
+		struct ht_ynode *doc = NULL;
+		size_t j;
+		int k;
+
+		if (ht_strbuf_read_file(&sb, paths[i], 0) < 0)
+			fail_msg("%s", ht_error_message());
+		if (ht_yaml_parse(&doc, sb.buf, sb.len, paths[i], NULL) < 0) {
+			ht_error_clear();
+			ht_strbuf_release(&sb);
+			continue;
+		}
+		parsed++;
+		ht_strbuf_add(&slug, base, strlen(base) - strlen(".yaml"));
+		/* every file as every kind, with and without a resolver */
+		for (k = 0; k < HT_KIND__COUNT; k++)
+			for (j = 0; j < 2; j++) {
+				struct ht_diags d = HT_DIAGS_INIT;
+				json_t *out;
+				int ret;
+
+				out = both_ways(&ret, (enum ht_kind)k, slug.buf,
+						doc, resolvers[j], paths[i],
+						&d);
+				failed += ret < 0;
+				json_decref(out);
+				ht_diags_release(&d);
+			}
+		ht_ynode_free(doc);
+		ht_strbuf_release(&slug);
+		ht_strbuf_release(&sb);
+	}
+	assert_true(parsed >= 300);
+	assert_true(failed > 0);
+	free_files(paths, nr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1201,7 +1547,11 @@ int main(void)
 		cmocka_unit_test(test_to_yaml_errors),
 		cmocka_unit_test(test_to_yaml_without_resolver),
 		cmocka_unit_test(test_to_yaml_depth),
+		cmocka_unit_test(test_validate_api_fixtures),
+		cmocka_unit_test(test_validate_check_fixtures),
 	};
 
+	/* count jansson's allocations (same_when_validating()) */
+	json_set_alloc_funcs(counting_malloc, free);
 	return cmocka_run_group_tests_name("kinds", tests, NULL, NULL);
 }
