@@ -256,8 +256,7 @@ int ht_cron_check(const char *expr, size_t len)
 		n++;
 	}
 	if (n != NFIELDS)
-		return ht_error_set(HT_EINVALID,
-				    "a cron expression has 5 fields, got %zu",
+		return ht_error_set(HT_EINVALID, "expected 5 fields, got %zu",
 				    n);
 	for (i = 0; i < NFIELDS; i++) {
 		ret = parse_field(&fields[i], &fs[i], &q);

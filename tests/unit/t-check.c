@@ -174,9 +174,9 @@ static void test_cron_valid(void **state)
 static void test_cron_invalid(void **state)
 {
 	(void)state;
-	expect_cron("", "a cron expression has 5 fields, got 0");
-	expect_cron("* * * *", "a cron expression has 5 fields, got 4");
-	expect_cron("0 0 * * * 2024", "a cron expression has 5 fields, got 6");
+	expect_cron("", "expected 5 fields, got 0");
+	expect_cron("* * * *", "expected 5 fields, got 4");
+	expect_cron("0 0 * * * 2024", "expected 5 fields, got 6");
 	expect_cron("60 * * * *", "minute '60' is out of range 0-59");
 	expect_cron("0 24 * * *", "hour '24' is out of range 0-23");
 	expect_cron("0 0 0 * *", "day of month '0' is out of range 1-31");
@@ -413,7 +413,7 @@ static void test_per_file_rules(void **state)
 		   "is not a calendar date, got '2024-02-30' "
 		   "[bad-schedule]\n"
 		   "syncs/fields.yaml:7:17: error: cron expression '0 0 * *': "
-		   "a cron expression has 5 fields, got 4 [bad-schedule]\n"
+		   "expected 5 fields, got 4 [bad-schedule]\n"
 		   "syncs/visual.yaml:8:15: error: a visual schedule "
 		   "expression must select at least one day "
 		   "[bad-schedule]\n"
