@@ -405,6 +405,7 @@ struct check {
 	struct uses aliases, gone;
 	/* workers: the files of this round (indexes in files) */
 	pthread_mutex_t lock;
+	pthread_mutex_t read_lock; /* see ht_check_tree.serial_read */
 	size_t *queue, nqueue;
 	size_t next;
 	int refs_only; /* unchanged files: only what other files need */
@@ -415,7 +416,10 @@ struct worker {
 	pthread_t thread;
 	struct ht_diags diags;
 	struct uses aliases, gone;
-	struct ht_strbuf buf;
+	/* a batch of files, read before they are checked */
+	struct ht_strbuf buf[CHUNK];
+	int read_ret[CHUNK];  /* what reading each gave */
+	char *read_errmsg;    /* the message of a failed read */
 	int err;
 	char *errmsg;
 };
@@ -856,24 +860,53 @@ static void check_refs(struct file_ctx *fc, enum ht_kind kind,
 	}
 }
 
+static const struct ht_check_file *head_file(const struct check *c,
+					    size_t i)
+{
+	return &c->head->files[c->files[i].index];
+}
+
 /*
- * Check file `i` (of check.files).  With `refs_only` (a file the change
- * leaves alone, whose own findings are not reported), only what the rules
- * across files need: its references.
+ * Read file `i` (of check.files) into the worker's buffer `k`.  Returns
+ * 0, or a negative code when the rest of the batch is not worth reading
+ * (the message is kept for check_file()).
  */
-static int check_file(struct worker *w, size_t i, int refs_only)
+static int read_file(struct worker *w, size_t k, size_t i)
+{
+	struct ht_strbuf *buf = &w->buf[k];
+
+	ht_strbuf_reset(buf);
+	w->read_ret[k] = ht_check_tree_read(w->c->head, head_file(w->c, i),
+					    buf, HT_YAML_MAX_SIZE);
+	if (w->read_ret[k] < 0 && w->read_ret[k] != HT_ETOOBIG) {
+		free(w->read_errmsg);
+		w->read_errmsg = ht_xstrdup(ht_error_message());
+		return w->read_ret[k];
+	}
+	ht_error_clear();
+	return 0;
+}
+
+/*
+ * Check file `i` (of check.files), read into the worker's buffer `k`.
+ * With `refs_only` (a file the change leaves alone, whose own findings
+ * are not reported), only what the rules across files need: its
+ * references.
+ */
+static int check_file(struct worker *w, size_t k, size_t i, int refs_only)
 {
 	struct check *c = w->c;
 	struct rfile *rf = &c->files[i];
-	const struct ht_check_file *f = &c->head->files[rf->index];
+	const struct ht_check_file *f = head_file(c, i);
+	const struct ht_strbuf *buf = &w->buf[k];
 	struct ht_resolver r = { NULL, resolve_id, NULL };
 	struct ht_ynode *doc = NULL;
 	struct file_ctx fc;
 	struct ht_ydiag yd;
-	int ret;
+	int ret = w->read_ret[k];
 
-	ht_strbuf_reset(&w->buf);
-	ret = ht_check_tree_read(c->head, f, &w->buf, HT_YAML_MAX_SIZE);
+	if (ret < 0 && ret != HT_ETOOBIG)
+		return ht_error_set(ret, "%s", w->read_errmsg);
 	if (ret == HT_ETOOBIG) {
 		ht_error_clear();
 		if (!refs_only)
@@ -885,9 +918,9 @@ static int check_file(struct worker *w, size_t i, int refs_only)
 	}
 	if (ret < 0)
 		return ret;
-	rf->hash = hash_bytes(w->buf.buf, w->buf.len);
+	rf->hash = hash_bytes(buf->buf, buf->len);
 	rf->hashed = 1;
-	ret = ht_yaml_parse(&doc, w->buf.buf, w->buf.len, f->path, &yd);
+	ret = ht_yaml_parse(&doc, buf->buf, buf->len, f->path, &yd);
 	if (ret == HT_ESYNTAX || ret == HT_ETOOBIG || ret == HT_ETOODEEP) {
 		ht_error_clear();
 		if (!refs_only)
@@ -926,19 +959,31 @@ static void *work(void *arg)
 {
 	struct worker *w = arg;
 	struct check *c = w->c;
-	size_t i, end;
+	size_t i, n, k;
 	int ret;
 
 	for (;;) {
 		pthread_mutex_lock(&c->lock);
 		i = c->next;
-		end = i + CHUNK < c->nqueue ? i + CHUNK : c->nqueue;
-		c->next = end;
+		n = i + CHUNK < c->nqueue ? CHUNK : c->nqueue - i;
+		if (i >= c->nqueue)
+			n = 0;
+		c->next = i + n;
 		pthread_mutex_unlock(&c->lock);
-		if (i >= end)
+		if (!n)
 			break;
-		for (; i < end; i++) {
-			ret = check_file(w, c->queue[i], c->refs_only);
+		/* read the batch, then check it (see serial_read) */
+		if (c->head->serial_read)
+			pthread_mutex_lock(&c->read_lock);
+		for (k = 0; k < n; k++)
+			if (read_file(w, k, c->queue[i + k]) < 0) {
+				n = k + 1;
+				break;
+			}
+		if (c->head->serial_read)
+			pthread_mutex_unlock(&c->read_lock);
+		for (k = 0; k < n; k++) {
+			ret = check_file(w, k, c->queue[i + k], c->refs_only);
 			if (ret < 0) {
 				w->err = ret;
 				w->errmsg = ht_xstrdup(ht_error_message());
@@ -970,6 +1015,7 @@ static int run_round(struct check *c)
 {
 	struct worker *w;
 	unsigned n = thread_count(c), i, started = 0;
+	size_t k;
 	int ret = 0;
 
 	c->next = 0;
@@ -978,7 +1024,8 @@ static int run_round(struct check *c)
 	w = ht_xcalloc(n, sizeof(*w));
 	for (i = 0; i < n; i++) {
 		w[i].c = c;
-		ht_strbuf_init(&w[i].buf, 0);
+		for (k = 0; k < CHUNK; k++)
+			ht_strbuf_init(&w[i].buf[k], 0);
 	}
 	/* the calling thread is worker 0 */
 	for (i = 1; i < n; i++) {
@@ -995,7 +1042,9 @@ static int run_round(struct check *c)
 		move_diags(&c->found, &w[i].diags);
 		move_uses(&c->aliases, &w[i].aliases);
 		move_uses(&c->gone, &w[i].gone);
-		ht_strbuf_release(&w[i].buf);
+		for (k = 0; k < CHUNK; k++)
+			ht_strbuf_release(&w[i].buf[k]);
+		free(w[i].read_errmsg);
 		free(w[i].errmsg);
 	}
 	free(w);
@@ -1481,6 +1530,7 @@ int ht_check_run(struct ht_diags *out, struct ht_check_tree *head,
 	c.models = json_object();
 	c.base_models = json_object();
 	pthread_mutex_init(&c.lock, NULL);
+	pthread_mutex_init(&c.read_lock, NULL);
 	ht_check_tree_sort(head);
 	if (base)
 		ht_check_tree_sort(base);
@@ -1522,5 +1572,6 @@ cleanup:
 	json_decref(c.models);
 	json_decref(c.base_models);
 	pthread_mutex_destroy(&c.lock);
+	pthread_mutex_destroy(&c.read_lock);
 	return ret;
 }

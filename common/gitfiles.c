@@ -112,6 +112,7 @@ int ht_check_tree_from_git(struct ht_check_tree *t, git_repository *repo,
 
 	t->read = read_blob;
 	t->payload = repo;
+	t->serial_read = 1;
 	if (!tree)
 		goto cleanup;
 	n = git_tree_entrycount(tree);
@@ -180,6 +181,7 @@ int ht_check_tree_from_index(struct ht_check_tree *t, git_repository *repo,
 
 	t->read = read_blob;
 	t->payload = repo;
+	t->serial_read = 1;
 	for (i = 0; i < n; i++) {
 		const git_index_entry *e = git_index_get_byindex(index, i);
 

@@ -62,9 +62,17 @@ struct ht_check_tree {
 	int (*read)(struct ht_strbuf *out, const struct ht_check_file *f,
 		    size_t max, void *payload);
 	void *payload;
+	/*
+	 * Set when `read` serialises its callers anyway (libgit2 1.5 locks
+	 * its object database, and a global lock over pack files, for each
+	 * read): the checker's threads then take turns to read a batch of
+	 * files under one lock of their own, and parse while the other reads,
+	 * rather than queue on libgit2's locks for every file.
+	 */
+	int serial_read;
 };
 
-#define HT_CHECK_TREE_INIT { NULL, 0, 0, 0, NULL, NULL }
+#define HT_CHECK_TREE_INIT { NULL, 0, 0, 0, NULL, NULL, 0 }
 
 /*
  * Add a file (the path is copied; `id` may be NULL).  The builders below

@@ -808,6 +808,56 @@ static void test_read_errors(void **state)
 	ht_check_tree_release(&head);
 }
 
+/*
+ * Files read in batches under one lock (serial_read, as for git trees):
+ * the same findings on any number of threads, and a read that fails in
+ * the middle of a batch stops the run with its own message.
+ */
+static void test_read_batches(void **state)
+{
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	char *first = NULL, *got;
+	unsigned jobs[] = { 1, 2, 4 };
+	size_t i, j;
+
+	(void)state;
+	for (j = 0; j < 3; j++) {
+		struct ht_check_tree head = HT_CHECK_TREE_INIT;
+		struct ht_diags d = HT_DIAGS_INIT;
+
+		head.read = failing_read;
+		head.serial_read = 1;
+		for (i = 0; i < 300; i++) {
+			ht_strbuf_reset(&path);
+			ht_strbuf_addf(&path, "syncs/s%03zu.yaml", i);
+			ht_check_tree_add(&head, path.buf, NULL);
+		}
+		ht_check_tree_add(&head, "syncs/huge.yaml", NULL);
+		opts.jobs = jobs[j];
+		assert_int_equal(ht_check_run(&d, &head, NULL, &opts), 0);
+		assert_int_equal(d.nerrors, 301);
+		got = format(&d);
+		if (!first)
+			first = got;
+		else
+			assert_string_equal(got, first), free(got);
+		ht_diags_release(&d);
+
+		/* in the middle of the last batch */
+		ht_check_tree_add(&head, "syncs/unreadable.yaml", NULL);
+		ht_check_tree_add(&head, "syncs/v.yaml", NULL);
+		assert_int_equal(ht_check_run(&d, &head, NULL, &opts), HT_EIO);
+		assert_string_equal(ht_error_message(),
+				    "cannot read 'syncs/unreadable.yaml'");
+		ht_error_clear();
+		ht_diags_release(&d);
+		ht_check_tree_release(&head);
+	}
+	free(first);
+	ht_strbuf_release(&path);
+}
+
 static void test_wants_path(void **state)
 {
 	(void)state;
@@ -1034,6 +1084,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_edits),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_read_errors),
+		cmocka_unit_test(test_read_batches),
 		cmocka_unit_test(test_wants_path),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_report_text),
