@@ -635,13 +635,20 @@ static int plan(struct push *p)
 		if (!r) {
 			st->action = ACT_CREATE;
 		} else if (r->kind != st->kind) {
+			struct ht_strbuf what = HT_STRBUF_INIT;
+
+			/* a resource without a kind: an audience, or its sync */
+			if (r->kind != HT_KIND__COUNT)
+				ht_strbuf_addf(&what, "the %s",
+					       kind_name(r->kind));
+			else
+				ht_strbuf_addstr(&what, r->table == TBL_MODEL ?
+						 "an audience" :
+						 "a sync of an audience");
 			diag_at(p, st->path, NULL, "duplicate-slug",
-				"slug '%s' is taken by %s %s in workspace "
-				"'%s'", st->slug,
-				r->kind == HT_KIND__COUNT ? "an audience or "
-				"a sync of one," : "the",
-				r->kind == HT_KIND__COUNT ? "" :
-				kind_name(r->kind), p->o->url->workspace);
+				"slug '%s' is taken by %s in workspace '%s'",
+				st->slug, what.buf, p->o->url->workspace);
+			ht_strbuf_release(&what);
 		} else {
 			st->id = r->id;
 		}
