@@ -1219,7 +1219,8 @@ int push_run(struct repo *r, struct state *s, const struct push_opts *o,
 		ret = shared_check(&p);
 	if (ret < 0)
 		goto cleanup;
-	if (p.diags.nerrors) {
+	/* warnings too: a push that goes through may still drop a field */
+	if (p.diags.nr) {
 		struct ht_strbuf line = HT_STRBUF_INIT;
 
 		ht_diags_sort(&p.diags);
@@ -1229,6 +1230,8 @@ int push_run(struct repo *r, struct state *s, const struct push_opts *o,
 			say(0, "%s", line.buf);
 		}
 		ht_strbuf_release(&line);
+	}
+	if (p.diags.nerrors) {
 		ht_strbuf_addf(why, "validation failed: %zu error%s, nothing "
 			       "was pushed", p.diags.nerrors,
 			       p.diags.nerrors == 1 ? "" : "s");

@@ -157,6 +157,30 @@ test_expect_success 'a UI change after a push comes back as one commit' '
 	test "$(git -C c rev-list --count HEAD..origin/main)" = 1
 '
 
+test_expect_success 'a push that goes through still shows its warnings' '
+	git -C c pull -q --rebase &&
+	echo "owner: ana" >>c/models/leads.yaml &&
+	line=$(grep -n "^owner:" c/models/leads.yaml | cut -d: -f1) &&
+	sed -i "s/^name: Leads (all)$/name: Leads (every one)/" \
+		c/models/leads.yaml &&
+	git -C c commit -q -am "an owner, for us" &&
+	ht_requests_reset &&
+	git -C c push origin main 2>err &&
+	echo "models/leads.yaml:$line:1: warning: unknown field" \
+		"'"'"'owner'"'"' [unknown-field]" >expect &&
+	grep "unknown-field" err >actual &&
+	test_cmp expect actual &&
+	writes actual &&
+	echo "PATCH /api/v1/models/$(cat leads_id)" >expect &&
+	test_cmp expect actual &&
+	# the API has no such field: the next fetch writes the file without
+	git -C c pull -q --rebase &&
+	! grep "^owner:" c/models/leads.yaml &&
+	git -C c rev-parse HEAD >expect &&
+	git -C c rev-parse origin/main >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'the key never shows' '
 	! grep -rF "$HIGHTOUCH_API_KEY" c/.git other/.git err \
 		--exclude-dir=objects
