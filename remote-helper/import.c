@@ -16,6 +16,16 @@
  * private ref, everything is read again and compared with the files
  * (a "full resync"), which gives the same commits as an incremental
  * fetch, except that renamed and deleted files are found by their paths.
+ *
+ * The lists are not read at one instant.  A resource created after its
+ * list was read, and used by one created before the list that refers to it
+ * is read, would leave a file that cannot be written (its `model:` or
+ * `source:` has no slug).  An incremental fetch reads the lists that refer
+ * first, and reads again a list read before one that refers to it when a
+ * resource it does not have is referred to (reread_referred()).  The first
+ * import reads them the other way round, to write each page's files as it
+ * comes: a file that waits for a resource is kept aside, and the resources
+ * it waits for are read one by one at the end (settle_all()).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -59,8 +69,8 @@ static const enum ht_kind read_order[] = {
  * The first import reads them the other way round, and writes each
  * page's files while the next pages come (which overlaps the work with
  * the waits of the rate limiter): what a resource refers to must be
- * known when its file is written.  The schema lists come before /models,
- * which has their models too.
+ * known when its file is written, or the file waits (see settle()).  The
+ * schema lists come before /models, which has their models too.
  */
 static const enum ht_kind first_order[] = {
 	HT_KIND_SOURCE, HT_KIND_DESTINATION, HT_KIND_PARENT_MODEL,
@@ -85,6 +95,20 @@ struct change {
 				* not known) */
 	char *old_slug;
 	int done;
+};
+
+/*
+ * An item of the first import whose file waits for a resource no list had
+ * (see settle()).
+ */
+struct pending {
+	enum ht_kind list;      /* as an item of this list */
+	struct item it;         /* it.json is ours */
+	enum ht_kind listed_in; /* the listing it came from, or
+				 * HT_KIND__COUNT: read by id */
+	int plain;              /* a /models item of the schema that no
+				 * schema list has: a plain model */
+	int busy, done;
 };
 
 struct import {
@@ -114,6 +138,16 @@ struct import {
 	struct ht_strbuf buf;
 	struct ident author, committer;
 	json_t *aliases; /* of the base commit, read when first needed */
+	/* what the resolver was last asked for and did not know */
+	int missed;
+	enum ht_kind miss_kind;
+	int64_t miss_id;
+	/* the first import: files that wait (see settle()) */
+	struct pending *pending;
+	size_t pending_nr, pending_alloc;
+	size_t reads; /* resources read one by one */
+	/* incremental: lists read before a list that refers to them */
+	int stale[HT_KIND__COUNT];
 };
 
 static const char *kind_name(enum ht_kind k)
@@ -131,8 +165,12 @@ static int slug_of(const char **out, enum ht_kind kind, int64_t id,
 	struct import *im = payload;
 	struct resource *r = state_find(im->s, table_of(kind), id);
 
-	if (!r)
+	if (!r) {
+		im->missed = 1;
+		im->miss_kind = kind;
+		im->miss_id = id;
 		return HT_ENOTFOUND;
+	}
 	*out = r->slug;
 	return 0;
 }
@@ -281,8 +319,17 @@ static int render(struct import *im, struct ht_strbuf *out,
 	} else {
 		json_incref(api);
 	}
+	im->missed = 0;
 	ret = ht_kind_to_yaml(&doc, c->kind, api, &resolver);
 	json_decref(api);
+	if (ret == HT_ENOTFOUND && im->missed) {
+		ht_error_clear();
+		return ht_error_set(HT_ENOTFOUND, "%s '%s' refers to %s %"
+				    PRId64 ", which is not in the workspace",
+				    kind_name(c->kind), c->slug,
+				    kind_name(im->miss_kind), im->miss_id);
+	}
+	im->missed = 0;
 	if (ret < 0)
 		return ret;
 	keep_aliases(im, doc, c->kind, old_path);
@@ -793,31 +840,40 @@ cleanup:
 	return ret;
 }
 
+/* The members of API objects that refer to other resources. */
+static const struct {
+	enum id_table table;
+	const char *field;
+} ref_fields[] = {
+	{ TBL_SOURCE, "sourceId" },
+	{ TBL_DESTINATION, "destinationId" },
+	{ TBL_MODEL, "modelId" },
+	{ TBL_MODEL, "fromModelId" },
+	{ TBL_MODEL, "toModelId" },
+};
+#define NREF_FIELDS (sizeof(ref_fields) / sizeof(ref_fields[0]))
+
+/* The id in the i-th member of ref_fields, if `json` has one. */
+static int ref_id(const json_t *json, size_t i, int64_t *id)
+{
+	if (!ht_json_get_id(id, json, ref_fields[i].field))
+		return 1;
+	ht_error_clear();
+	return 0;
+}
+
 /* Which ids of `table` the resource in `json` refers to. */
 static int refers_to(enum ht_kind kind, const json_t *json,
 		     enum id_table table, int64_t id)
 {
-	static const struct {
-		enum id_table table;
-		const char *field;
-	} refs[] = {
-		{ TBL_SOURCE, "sourceId" },
-		{ TBL_DESTINATION, "destinationId" },
-		{ TBL_MODEL, "modelId" },
-		{ TBL_MODEL, "fromModelId" },
-		{ TBL_MODEL, "toModelId" },
-	};
 	size_t i;
 	int64_t v;
 
 	(void)kind;
-	for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
-		if (refs[i].table != table)
-			continue;
-		if (!ht_json_get_id(&v, json, refs[i].field) && v == id)
+	for (i = 0; i < NREF_FIELDS; i++)
+		if (ref_fields[i].table == table && ref_id(json, i, &v) &&
+		    v == id)
 			return 1;
-		ht_error_clear();
-	}
 	return 0;
 }
 
@@ -1086,41 +1142,378 @@ static void plan_manifest_orphans(struct import *im)
 }
 
 /*
- * A page of the first import: plan its items and write their files
- * (sources and destinations go to the manifest), then let their JSON go.
+ * The first import
+ *
+ * It writes each page's files as the page comes.  A file that refers to a
+ * resource no list had (one created after its list was read, by the time
+ * a newer resource that refers to it was listed) cannot be written yet:
+ * its item waits in im->pending, and once every list is read each missing
+ * resource is read by id (GET /models/{id}, ...), taken as if listed, and
+ * the file written.  A resource still missing then is gone: an error.
+ */
+
+/* take_item(): the file waits for im->miss_kind and im->miss_id */
+#define TAKE_WAIT 1
+/* take_item(): a /models item of the schema that no schema list had */
+#define TAKE_KIND 2
+
+/* Depth of resources read for one file: a sync, its model, its source. */
+#define SETTLE_DEPTH 4
+/* Resources read for one file: a sync may miss its model and destination. */
+#define SETTLE_TRIES 4
+
+/* Undo plan_item()'s change, the last one added. */
+static void drop_last_change(struct import *im)
+{
+	struct change *c = &im->changes[--im->nr];
+
+	json_decref(c->json);
+	free(c->slug);
+	free(c->old_slug);
+}
+
+static int is_schema_model(const json_t *json)
+{
+	return json_is_true(json_object_get(json, "isSchema"));
+}
+
+/*
+ * Take an item of the first import: plan it and write its file (sources
+ * and destinations go to the manifest).  TAKE_WAIT when the file refers to
+ * a resource not known yet (see slug_of()), TAKE_KIND for a /models item
+ * of the schema that no schema list had (made after they were read):
+ * nothing is recorded then.  `plain` takes the latter as a plain model.
+ */
+static int take_item(struct import *im, enum ht_kind list,
+		     const struct item *it, int plain)
+{
+	enum id_table t = table_of(list);
+	struct resource *r = state_find(im->s, t, it->id);
+	enum ht_kind prior_kind = HT_KIND__COUNT;
+	int64_t prior_ms = 0;
+	char *prior_slug = NULL;
+	struct change *c;
+	int ret, existed;
+
+	if (list == HT_KIND_MODEL && im->schema && !plain && !r &&
+	    is_schema_model(it->json))
+		return TAKE_KIND;
+	if (r) {
+		prior_kind = r->kind;
+		prior_ms = r->updated_ms;
+		prior_slug = ht_xstrdup(r->slug);
+	}
+	ret = plan_item(im, list, it, &c);
+	if (ret < 0 || !c)
+		goto cleanup;
+	if (c->table == TBL_SOURCE || c->table == TBL_DESTINATION) {
+		json_object_set_new(c->table == TBL_SOURCE ? im->sources :
+				    im->destinations,
+				    c->slug, manifest_entry(c->json));
+	} else if (c->kind != HT_KIND__COUNT) {
+		ret = change_files(im, c, &im->tc, &im->tc_nr, &im->tc_alloc,
+				   &existed);
+		if (ret == HT_ENOTFOUND && im->missed) {
+			ht_error_clear();
+			if (prior_slug)
+				state_set(im->s, t, it->id, prior_kind,
+					  prior_ms, prior_slug);
+			else
+				state_remove(im->s, t, it->id);
+			drop_last_change(im);
+			ret = TAKE_WAIT;
+			goto cleanup;
+		}
+		if (ret < 0)
+			goto cleanup;
+	}
+	json_decref(c->json);
+	c->json = NULL;
+cleanup:
+	free(prior_slug);
+	return ret;
+}
+
+static struct pending *find_pending(struct import *im, enum id_table t,
+				    int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < im->pending_nr; i++) {
+		struct pending *p = &im->pending[i];
+
+		if (!p->done && p->it.id == id && table_of(p->list) == t)
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * A page of the first import: take its items (see take_item()), keeping
+ * those that wait, and let their JSON go.
  */
 static int first_page(struct listing *l, size_t from, size_t n,
 		      void *payload)
 {
 	struct import *im = payload;
 	size_t i;
-	int ret, existed;
+	int ret;
 
 	for (i = from; i < from + n; i++) {
 		struct item *it = &l->items[i];
-		struct change *c;
+		struct pending *p;
 
-		ret = plan_item(im, l->list, it, &c);
+		ret = take_item(im, l->list, it, 0);
 		if (ret < 0)
 			return ret;
-		if (c && (c->table == TBL_SOURCE ||
-			  c->table == TBL_DESTINATION)) {
-			json_object_set_new(c->table == TBL_SOURCE ?
-					    im->sources : im->destinations,
-					    c->slug, manifest_entry(c->json));
-		} else if (c && c->kind != HT_KIND__COUNT) {
-			ret = change_files(im, c, &im->tc, &im->tc_nr,
-					   &im->tc_alloc, &existed);
-			if (ret < 0)
-				return ret;
+		/* an item read twice (it moved while the pages came) */
+		p = im->pending_nr ? find_pending(im, table_of(l->list),
+						  it->id) : NULL;
+		if (p && p->it.updated_ms <= it->updated_ms) {
+			p->done = 1;
+			json_decref(p->it.json);
+			p->it.json = NULL;
+		} else if (p && ret) {
+			ret = 0; /* the newer copy waits already */
 		}
-		if (c) {
-			json_decref(c->json);
-			c->json = NULL;
+		if (ret) {
+			trace("import", "%s %" PRId64 " waits for %s",
+			      kind_name(l->list), it->id,
+			      ret == TAKE_KIND ? "its schema kind" :
+			      kind_name(im->miss_kind));
+			HT_ALLOC_GROW(im->pending, im->pending_nr + 1,
+				      im->pending_alloc);
+			p = &im->pending[im->pending_nr++];
+			memset(p, 0, sizeof(*p));
+			p->list = l->list;
+			p->it = *it;
+			p->listed_in = l->list;
+			it->json = NULL; /* now the pending item's */
+			continue;
 		}
 		json_decref(it->json);
 		it->json = NULL;
 	}
+	return 0;
+}
+
+/*
+ * One resource by id, as an item of `list`: 0, HT_ENOTFOUND (a 404, with
+ * the client's message) or another error.
+ */
+static int get_item(struct import *im, struct item *out, enum ht_kind list,
+		    int64_t id)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	json_t *json = NULL;
+	int64_t got;
+	int ret;
+
+	ht_strbuf_addf(&path, "%s/%" PRId64, ht_kind_info(list)->api_path,
+		       id);
+	ret = ht_client_get(im->o->client, &json, path.buf);
+	im->reads++;
+	if (ret < 0)
+		goto cleanup;
+	if (!json_is_object(json) || ht_json_get_id(&got, json, "id") < 0 ||
+	    got != id) {
+		ht_error_clear();
+		ret = ht_error_set(HT_EHTTP, "unexpected response to 'GET "
+				   "%s': it is not %s %" PRId64, path.buf,
+				   kind_name(list), id);
+		goto cleanup;
+	}
+	out->updated_ms = parse_time_ms(ht_json_get_string(json,
+							   "updatedAt"));
+	if (out->updated_ms < 0) {
+		ret = ht_error_set(HT_EHTTP, "unexpected response to 'GET "
+				   "%s': no valid 'updatedAt'", path.buf);
+		goto cleanup;
+	}
+	out->id = id;
+	out->json = json;
+	json = NULL;
+	trace("import", "%s %" PRId64 ": read by id (made after its list "
+	      "was read)", kind_name(list), id);
+cleanup:
+	json_decref(json);
+	ht_strbuf_release(&path);
+	return ret;
+}
+
+/*
+ * The schema list that has the model of `p` (read when its /models item
+ * said isSchema): `p` becomes its item there; a model that none has is
+ * taken as a plain model.
+ */
+static int find_schema_kind(struct import *im, struct pending *p)
+{
+	static const enum ht_kind kinds[] = {
+		HT_KIND_PARENT_MODEL, HT_KIND_RELATED_MODEL,
+		HT_KIND_EVENT_MODEL,
+	};
+	struct item it;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		ret = get_item(im, &it, kinds[i], p->it.id);
+		if (ret == HT_ENOTFOUND) {
+			ht_error_clear();
+			continue;
+		}
+		if (ret < 0)
+			return ret;
+		json_decref(p->it.json);
+		p->it = it;
+		p->list = kinds[i];
+		return 0;
+	}
+	p->plain = 1;
+	return 0;
+}
+
+/*
+ * A resource that its lists did not have (read by id, or found in a schema
+ * list by id) is not in their states, which say how many items each list
+ * had and its newest: the next fetch reads those lists whole, once, rather
+ * than trust them.  (A schema model listed by its own list was in /models
+ * too, which is read after.)
+ */
+static void forget_lists(struct import *im, const struct pending *p)
+{
+	struct resource *r = state_find(im->s, table_of(p->list), p->it.id);
+	size_t i;
+
+	if (p->listed_in == p->list)
+		return;
+	for (i = 0; r && i < NLISTS; i++) {
+		enum ht_kind list = first_order[i];
+
+		if (list == p->listed_in || !state_in_list(r, list, im->schema))
+			continue;
+		trace("import", "%s: the list's state is not kept (%s %" PRId64
+		      " was read by id)", kind_name(list), kind_name(p->list),
+		      p->it.id);
+		im->lists[list].next.valid = 0;
+	}
+}
+
+static int settle(struct import *im, struct pending *p, int depth);
+
+/* Read what `p` waits for (im->miss_kind and im->miss_id), and take it. */
+static int read_missing(struct import *im, struct pending *p, int depth)
+{
+	enum id_table t = table_of(im->miss_kind);
+	int64_t id = im->miss_id;
+	struct pending *q = find_pending(im, t, id), read;
+	enum ht_kind list;
+	int ret;
+
+	if (q) {
+		/* listed, but waiting itself */
+		if (q->busy)
+			return ht_error_set(HT_EHTTP, "%s %" PRId64 " and %s %"
+					    PRId64 " refer to each other",
+					    kind_name(p->list), p->it.id,
+					    kind_name(q->list), q->it.id);
+		return settle(im, q, depth + 1);
+	}
+	switch (t) {
+	case TBL_SOURCE:
+		list = HT_KIND_SOURCE;
+		break;
+	case TBL_DESTINATION:
+		list = HT_KIND_DESTINATION;
+		break;
+	case TBL_MODEL:
+		list = HT_KIND_MODEL;
+		break;
+	default:
+		HT_BUG("a reference to a %s", kind_name(im->miss_kind));
+	}
+	memset(&read, 0, sizeof(read));
+	read.list = list;
+	read.listed_in = HT_KIND__COUNT;
+	ret = get_item(im, &read.it, list, id);
+	if (ret == HT_ENOTFOUND) {
+		ht_error_clear();
+		return ht_error_set(HT_ENOTFOUND, "%s '%s' refers to %s %"
+				    PRId64 ", which is not in the workspace "
+				    "('GET %s/%" PRId64 "': not found)",
+				    kind_name(p->list),
+				    ht_json_get_string(p->it.json, "slug"),
+				    kind_name(list), id,
+				    ht_kind_info(list)->api_path, id);
+	}
+	if (ret < 0)
+		return ret;
+	ret = settle(im, &read, depth + 1);
+	json_decref(read.it.json);
+	return ret;
+}
+
+/*
+ * Take the pending item `p`, reading first what it waits for, as long as
+ * it waits for something new, at most SETTLE_TRIES times and
+ * SETTLE_DEPTH deep.
+ */
+static int settle(struct import *im, struct pending *p, int depth)
+{
+	int ret, tries = 0;
+
+	p->busy = 1;
+	for (;;) {
+		ret = take_item(im, p->list, &p->it, p->plain);
+		if (ret <= 0)
+			break;
+		if (ret == TAKE_KIND) {
+			ret = find_schema_kind(im, p);
+			if (ret < 0)
+				break;
+			continue;
+		}
+		if (++tries > SETTLE_TRIES || depth >= SETTLE_DEPTH) {
+			ret = ht_error_set(HT_EHTTP, "%s %" PRId64 " refers "
+					   "to %s %" PRId64 ", on which the "
+					   "server's answers do not agree",
+					   kind_name(p->list), p->it.id,
+					   kind_name(im->miss_kind),
+					   im->miss_id);
+			break;
+		}
+		ret = read_missing(im, p, depth);
+		if (ret < 0)
+			break;
+	}
+	p->busy = 0;
+	if (!ret) {
+		p->done = 1;
+		forget_lists(im, p);
+		json_decref(p->it.json);
+		p->it.json = NULL;
+	}
+	return ret;
+}
+
+/* After the lists: take every pending item (see settle()). */
+static int settle_all(struct import *im)
+{
+	size_t i, reads = im->reads;
+	int ret;
+
+	for (i = 0; i < im->pending_nr; i++) {
+		struct pending *p = &im->pending[i];
+
+		if (p->done)
+			continue;
+		ret = settle(im, p, 0);
+		if (ret < 0)
+			return ret;
+	}
+	if (im->pending_nr)
+		trace("import", "files that waited: %zu; requests by id: %zu",
+		      im->pending_nr, im->reads - reads);
 	return 0;
 }
 
@@ -1296,8 +1689,12 @@ static int fetch_all(struct import *im)
 		enum ht_kind list = im->first ? first_order[i] : read_order[i];
 		struct listing *l = &im->lists[list];
 
-		if (!list_wanted(im, list) || l->same)
+		if (!list_wanted(im, list))
 			continue;
+		if (l->same) {
+			im->stale[list] = 1; /* as probed, before the others */
+			continue;
+		}
 		ret = listing_fetch(&im->lctx, l, list, im->full);
 		if (ret < 0)
 			return ret;
@@ -1307,6 +1704,21 @@ static int fetch_all(struct import *im)
 	return 0;
 }
 
+/* 1 if the items of `list` refer to resources of `table`. */
+static int list_refers_to(enum ht_kind list, enum id_table table)
+{
+	switch (table_of(list)) {
+	case TBL_SYNC:
+		return table == TBL_MODEL || table == TBL_DESTINATION;
+	case TBL_RELATIONSHIP:
+		return table == TBL_MODEL;
+	case TBL_MODEL:
+		return table == TBL_SOURCE;
+	default:
+		return 0;
+	}
+}
+
 /*
  * A renamed source, destination or model changes the files of those that
  * refer to it, whose own items did not change: read their lists whole.
@@ -1314,12 +1726,11 @@ static int fetch_all(struct import *im)
 static int fetch_dependents(struct import *im)
 {
 	int need[TBL__COUNT] = { 0 };
-	size_t i;
+	size_t i, j;
 	int ret;
 
 	for (i = 0; i < NLISTS; i++) {
 		struct listing *l = &im->lists[read_order[i]];
-		size_t j;
 
 		for (j = 0; j < l->nr; j++) {
 			struct resource *r = state_find(im->s,
@@ -1358,8 +1769,151 @@ static int fetch_dependents(struct import *im)
 		ret = listing_fetch(&im->lctx, l, list, 1);
 		if (ret < 0)
 			return ret;
+		/* what it refers to was read before it, this time */
+		for (j = 0; j < NLISTS; j++)
+			if (list_refers_to(list, table_of(read_order[j])))
+				im->stale[read_order[j]] = 1;
 	}
 	return 0;
+}
+
+/* 1 if resource `id` of `table` is neither in the state nor listed now. */
+static int unknown_id(struct import *im, enum id_table table, int64_t id)
+{
+	size_t i, j;
+
+	if (state_find(im->s, table, id))
+		return 0;
+	for (i = 0; i < NLISTS; i++) {
+		struct listing *l = &im->lists[read_order[i]];
+
+		if (table_of(read_order[i]) != table)
+			continue;
+		for (j = 0; j < l->nr; j++)
+			if (l->items[j].id == id)
+				return 0;
+	}
+	return 1;
+}
+
+/* 1 if an item listed now refers to a resource of `table` not known. */
+static int refers_to_unknown(struct import *im, enum id_table table)
+{
+	size_t i, j, k;
+	int64_t id;
+
+	for (i = 0; i < NLISTS; i++) {
+		struct listing *l = &im->lists[read_order[i]];
+
+		if (!list_refers_to(read_order[i], table))
+			continue;
+		for (j = 0; j < l->nr; j++)
+			for (k = 0; k < NREF_FIELDS; k++)
+				if (ref_fields[k].table == table &&
+				    ref_id(l->items[j].json, k, &id) &&
+				    unknown_id(im, table, id)) {
+					trace("import", "%s %" PRId64 " refers "
+					      "to %s %" PRId64 ", not listed",
+					      kind_name(l->list),
+					      l->items[j].id,
+					      ref_fields[k].field, id);
+					return 1;
+				}
+	}
+	return 0;
+}
+
+/*
+ * 1 if /models, as read now, has a model of the schema, new or changed,
+ * that no schema list read now has: one made or changed after a schema
+ * list was probed.
+ */
+static int schema_model_unlisted(struct import *im)
+{
+	struct listing *models = &im->lists[HT_KIND_MODEL];
+	size_t i, j, k;
+
+	for (i = 0; i < models->nr; i++) {
+		int64_t id = models->items[i].id;
+		struct resource *r = state_find(im->s, TBL_MODEL, id);
+		int found = 0;
+
+		if (!is_schema_model(models->items[i].json))
+			continue;
+		if (r && r->kind != HT_KIND_MODEL &&
+		    r->kind != HT_KIND__COUNT &&
+		    r->updated_ms == models->items[i].updated_ms)
+			continue; /* as the state has it */
+		for (j = 0; j < NLISTS && !found; j++) {
+			struct listing *l = &im->lists[read_order[j]];
+
+			if (!ht_kind_info(read_order[j])->extension ||
+			    table_of(read_order[j]) != TBL_MODEL)
+				continue;
+			for (k = 0; k < l->nr && !found; k++)
+				found = l->items[k].id == id;
+		}
+		if (!found) {
+			trace("import", "model %" PRId64 " is of the schema, "
+			      "not listed", id);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Read `list` again, from what the state has, if it is stale. */
+static int reread(struct import *im, enum ht_kind list)
+{
+	struct listing *l = &im->lists[list];
+	int ret;
+
+	if (!im->stale[list] || !list_wanted(im, list))
+		return 0;
+	trace("import", "%s: reading the list again for what was made "
+	      "after it was read", kind_name(list));
+	listing_release(l);
+	ret = listing_fetch(&im->lctx, l, list, 0);
+	if (ret < 0)
+		return ret;
+	im->stale[list] = 0;
+	if (l->unavailable)
+		schema_unavailable(im);
+	return 0;
+}
+
+/*
+ * An incremental fetch reads a list after those that refer to it, except
+ * a list the probes found unchanged (read, in effect, before them all)
+ * and one read before fetch_dependents() read a list that refers to it
+ * again: a resource made since, that a newer resource of those lists
+ * refers to, is missing.  Read such "stale" lists again when an item
+ * refers to what neither the state nor the lists have, referring tables
+ * first, so that a model read again finds its source; and the schema lists
+ * when /models has a model of the schema they have not.  A resource still
+ * missing was deleted, and its referrer's file cannot be written: an
+ * error, from render().
+ */
+static int reread_referred(struct import *im)
+{
+	static const enum ht_kind schema_lists[] = {
+		HT_KIND_PARENT_MODEL, HT_KIND_RELATED_MODEL,
+		HT_KIND_EVENT_MODEL,
+	};
+	size_t i;
+	int ret = 0;
+
+	if (refers_to_unknown(im, TBL_MODEL))
+		ret = reread(im, HT_KIND_MODEL);
+	if (!ret && im->schema && schema_model_unlisted(im))
+		for (i = 0; i < sizeof(schema_lists) /
+				sizeof(schema_lists[0]) && !ret; i++)
+			ret = reread(im, schema_lists[i]);
+	if (!ret && refers_to_unknown(im, TBL_SOURCE))
+		ret = reread(im, HT_KIND_SOURCE);
+	if (!ret && refers_to_unknown(im, TBL_DESTINATION))
+		ret = reread(im, HT_KIND_DESTINATION);
+	return ret;
 }
 
 static void release_import(struct import *im)
@@ -1374,6 +1928,9 @@ static void release_import(struct import *im)
 		free(im->changes[i].old_slug);
 	}
 	free(im->changes);
+	for (i = 0; i < im->pending_nr; i++)
+		json_decref(im->pending[i].it.json);
+	free(im->pending);
 	release_tree_changes(im->tc, im->tc_nr);
 	json_decref(im->sources);
 	json_decref(im->destinations);
@@ -1536,7 +2093,11 @@ int import_run(struct repo *r, struct state *s, const struct import_opts *o,
 	ret = fetch_all(&im);
 	if (!ret && !im.full)
 		ret = fetch_dependents(&im);
+	if (!ret && !im.full)
+		ret = reread_referred(&im);
 	progress_stop(&im.lctx.progress);
+	if (!ret && im.first)
+		ret = settle_all(&im);
 	if (ret < 0)
 		goto cleanup;
 	crash_point("after reading the lists");
