@@ -79,6 +79,13 @@ ht_requests() {
 	jq -r '.requests[] | .method + " " + .path' body >"$1"
 }
 
+# writes FILE: the write requests of the log, one a line.
+writes() {
+	ht_requests all || return 1
+	grep -v "^GET " all >"$1"
+	return 0
+}
+
 ht_request_count() {
 	admin GET /requests >/dev/null && jq -r '.total' body
 }

@@ -7,13 +7,6 @@ test_description='git-remote-hightouch: git push, dry-run, plan, requests'
 # shellcheck disable=SC1091
 . "$HT_SRC_DIR/tests/e2e/lib-remote-helper.sh"
 
-# The write requests of the log, one a line.
-writes() {
-	ht_requests all || return 1
-	grep -v "^GET " all >"$1"
-	return 0
-}
-
 test_expect_success 'setup' '
 	ht_start workspaces/t5-small.json &&
 	git clone -q "$HT_URL" c &&

@@ -7,13 +7,6 @@ test_description='git-remote-hightouch: git push of the Customer Studio schema'
 # shellcheck disable=SC1091
 . "$HT_SRC_DIR/tests/e2e/lib-remote-helper.sh"
 
-# The write requests of the log, one a line.
-writes() {
-	ht_requests all || return 1
-	grep -v "^GET " all >"$1"
-	return 0
-}
-
 # get KIND-PATH SLUG: the one resource of that slug, to ./body (admin
 # reads: not in the request log).
 get() {

@@ -7,13 +7,6 @@ test_description='git-remote-hightouch: SIGKILL at every point of a push'
 # shellcheck disable=SC1091
 . "$HT_SRC_DIR/tests/e2e/lib-remote-helper.sh"
 
-# The write requests of the log, one a line.
-writes() {
-	ht_requests all || return 1
-	grep -v "^GET " all >"$1"
-	return 0
-}
-
 # census: what the workspace holds of the push (admin reads, which the
 # request log does not count): how many resources have each slug the
 # push creates, the name it changes, and the counts of the kinds.
