@@ -219,21 +219,6 @@ void ht_check_tree_release(struct ht_check_tree *t)
 	t->sorted = 0;
 }
 
-/* The prefix without leading and trailing slashes (as kinds.c). */
-static void trim_prefix(const char **p, size_t *len, const char *prefix)
-{
-	const char *s = prefix ? prefix : "";
-	size_t n;
-
-	while (*s == '/')
-		s++;
-	n = strlen(s);
-	while (n && s[n - 1] == '/')
-		n--;
-	*p = s;
-	*len = n;
-}
-
 /*
  * The kind whose folder `path` is under (below the prefix), with the part
  * after "<folder>/" in *rest; HT_KIND__COUNT if none.
@@ -245,7 +230,7 @@ static enum ht_kind folder_of(const char *path, const char *prefix,
 	size_t plen;
 	int k;
 
-	trim_prefix(&p, &plen, prefix);
+	ht_kind_trim_prefix(&p, &plen, prefix);
 	if (plen) {
 		if (strncmp(path, p, plen) || path[plen] != '/')
 			return HT_KIND__COUNT;
@@ -346,7 +331,7 @@ int ht_check_tree_from_dir(struct ht_check_tree *t, const char *root,
 	t->read = read_dir_file;
 	t->payload = (void *)root;
 	ret = walk_dir(&w, "", 0);
-	trim_prefix(&p, &plen, prefix);
+	ht_kind_trim_prefix(&p, &plen, prefix);
 	for (k = 0; !ret && k < HT_KIND__COUNT; k++) {
 		const char *folder = ht_kind_info((enum ht_kind)k)->folder;
 
@@ -509,7 +494,7 @@ static int add_misplaced(struct check *c, const char *path)
 	if (!dot || (strcasecmp(dot, ".yaml") && strcasecmp(dot, ".yml")))
 		return 0;
 	info = ht_kind_info(k);
-	trim_prefix(&p, &plen, c->opts->prefix);
+	ht_kind_trim_prefix(&p, &plen, c->opts->prefix);
 	ht_diags_add(&c->found, HT_SEV_WARNING, path, 0, 0, "misplaced-file",
 		     "push ignores this file: %s files are named "
 		     "'%.*s%s%s/<slug>.yaml'",
@@ -576,53 +561,57 @@ static int add_name(char ***names, size_t *nr, size_t *alloc,
 	return 1;
 }
 
+static void add_too_big(struct ht_diags *diags, const char *path)
+{
+	ht_diags_add(diags, HT_SEV_ERROR, path, 1, 1, "file-size",
+		     "file is larger than %u bytes", HT_YAML_MAX_SIZE);
+}
+
+/*
+ * Read file `path` of `t` into `buf`: 1 with its content, 0 when it is not
+ * there or too big (a finding in `diags`, *seen set), or a negative code.
+ */
+static int read_ws_file(const struct ht_check_tree *t, const char *path,
+			struct ht_strbuf *buf, struct ht_diags *diags,
+			int *seen)
+{
+	const struct ht_check_file *f = ht_check_tree_find(t, path);
+	int ret;
+
+	if (!f)
+		return 0;
+	ht_strbuf_reset(buf);
+	ret = ht_check_tree_read(t, f, buf, HT_YAML_MAX_SIZE);
+	if (ret == HT_ETOOBIG) {
+		ht_error_clear();
+		add_too_big(diags, f->path);
+		*seen = 1;
+		return 0;
+	}
+	return ret < 0 ? ret : 1;
+}
+
 /* Read a workspace's files from a tree into `ws`, findings to `diags`. */
 static int load_workspace(struct ht_workspace *ws,
 			  const struct ht_check_tree *t,
 			  struct ht_diags *diags)
 {
 	struct ht_strbuf buf = HT_STRBUF_INIT;
-	const struct ht_check_file *f;
-	int ret = 0;
+	int ret;
 
-	f = ht_check_tree_find(t, ws->manifest_path);
-	if (f) {
-		ret = ht_check_tree_read(t, f, &buf, HT_YAML_MAX_SIZE);
-		if (ret == HT_ETOOBIG) {
-			ht_diags_add(diags, HT_SEV_ERROR, f->path, 1, 1,
-				     "file-size",
-				     "file is larger than %u bytes",
-				     HT_YAML_MAX_SIZE);
-			ht_error_clear();
-			ws->have_manifest = 1;
-			ret = 0;
-		} else if (!ret) {
-			ret = ht_workspace_read_manifest(ws, buf.buf, buf.len,
-							 diags);
-		}
-		if (ret < 0)
-			goto cleanup;
-	}
-	f = ht_check_tree_find(t, ws->aliases_path);
-	if (f) {
-		ht_strbuf_reset(&buf);
-		ret = ht_check_tree_read(t, f, &buf, HT_YAML_MAX_SIZE);
-		if (ret == HT_ETOOBIG) {
-			ht_diags_add(diags, HT_SEV_ERROR, f->path, 1, 1,
-				     "file-size",
-				     "file is larger than %u bytes",
-				     HT_YAML_MAX_SIZE);
-			ht_error_clear();
-			ws->have_aliases = 1;
-			ret = 0;
-		} else if (!ret) {
-			ret = ht_workspace_read_aliases(ws, buf.buf, buf.len,
-							diags);
-		}
-	}
+	ret = read_ws_file(t, ws->manifest_path, &buf, diags,
+			   &ws->have_manifest);
+	if (ret > 0)
+		ret = ht_workspace_read_manifest(ws, buf.buf, buf.len, diags);
+	if (ret < 0)
+		goto cleanup;
+	ret = read_ws_file(t, ws->aliases_path, &buf, diags,
+			   &ws->have_aliases);
+	if (ret > 0)
+		ret = ht_workspace_read_aliases(ws, buf.buf, buf.len, diags);
 cleanup:
 	ht_strbuf_release(&buf);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 static int load_workspaces(struct check *c)
@@ -908,16 +897,10 @@ static int check_file(struct worker *w, size_t k, size_t i, int refs_only)
 	if (ret < 0 && ret != HT_ETOOBIG)
 		return ht_error_set(ret, "%s", w->read_errmsg);
 	if (ret == HT_ETOOBIG) {
-		ht_error_clear();
 		if (!refs_only)
-			ht_diags_add(&w->diags, HT_SEV_ERROR, f->path, 1, 1,
-				     "file-size",
-				     "file is larger than %u bytes",
-				     HT_YAML_MAX_SIZE);
+			add_too_big(&w->diags, f->path);
 		return 0;
 	}
-	if (ret < 0)
-		return ret;
 	rf->hash = hash_bytes(buf->buf, buf->len);
 	rf->hashed = 1;
 	ret = ht_yaml_parse(&doc, buf->buf, buf->len, f->path, &yd);

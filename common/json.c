@@ -419,10 +419,7 @@ int ht_json_to_ynode(struct ht_ynode **out, const json_t *v)
 
 /* YAML -> JSON */
 
-/*
- * The messages of ht_ynode_to_json() and ht_ynode_json_check(), which must
- * report the same failures.
- */
+/* The messages of ht_ynode_json_check(), which ht_ynode_to_json() runs. */
 #define NOT_FINITE "'%s' cannot be represented in JSON"
 #define STR_NOT_UTF8 "string is not valid UTF-8"
 #define TOO_DEEP "nesting deeper than %d levels"
@@ -476,98 +473,60 @@ static json_t *scalar_to_json(const struct ht_ynode *n)
 	return NULL;
 }
 
-static int from_ynode(json_t **out, const struct ht_ynode *n, struct to_json *c,
-		      int depth)
+static int check_ynode(const struct ht_ynode *n, struct to_json *c,
+		       int depth);
+
+/*
+ * The JSON of a tree check_ynode() accepted: nothing can fail but memory,
+ * which is fatal.
+ */
+static json_t *from_ynode(const struct ht_ynode *n)
 {
 	json_t *v = NULL;
 	size_t i;
-	int ret = 0;
 
-	*out = NULL;
 	switch (n->kind) {
 	case HT_YNODE_SCALAR:
-		if (n->type == HT_YTYPE_FLOAT && !isfinite(n->f))
-			return reject(c, HT_EINVALID, n, "wrong-type",
-				      NOT_FINITE, n->str ? n->str : ".nan");
 		v = scalar_to_json(n);
-		if (!v)
-			return reject(c, HT_EINVALID, n, "yaml-encoding",
-				      STR_NOT_UTF8);
 		break;
 	case HT_YNODE_SEQ:
-		if (depth >= HT_JSON_MAX_DEPTH)
-			return reject(c, HT_ETOODEEP, n, "yaml-depth", TOO_DEEP,
-				      HT_JSON_MAX_DEPTH);
 		v = json_array();
-		for (i = 0; i < n->nitems; i++) {
-			json_t *item;
-
-			ret = from_ynode(&item, n->items[i], c, depth + 1);
-			if (ret < 0)
-				goto cleanup;
-			json_array_append_new(v, item);
-		}
+		for (i = 0; v && i < n->nitems; i++)
+			json_array_append_new(v, from_ynode(n->items[i]));
 		break;
 	case HT_YNODE_MAP:
-		if (depth >= HT_JSON_MAX_DEPTH)
-			return reject(c, HT_ETOODEEP, n, "yaml-depth", TOO_DEEP,
-				      HT_JSON_MAX_DEPTH);
+		/*
+		 * Keys are text: a plain `1:` or `true:` becomes the key "1"
+		 * or "true", as written.
+		 */
 		v = json_object();
-		for (i = 0; i < n->npairs; i++) {
+		for (i = 0; v && i < n->npairs; i++) {
 			const struct ht_ynode *k = n->pairs[i].key;
-			const char *ks = k->str ? k->str : "";
-			json_t *item;
 
-			/*
-			 * Keys are text: a plain `1:` or `true:` becomes the
-			 * key "1" or "true", as written.
-			 */
-			if (k->kind != HT_YNODE_SCALAR) {
-				ret = reject(c, HT_EINVALID, k, "wrong-type",
-					     KEY_NOT_SCALAR,
-					     ht_ynode_type_name(k));
-				goto cleanup;
-			}
-			if (json_object_getn(v, ks, k->len)) {
-				ret = reject(c, HT_EINVALID, k, "duplicate-key",
-					     DUP_KEY, ks);
-				goto cleanup;
-			}
-			ret = from_ynode(&item, n->pairs[i].value, c,
-					 depth + 1);
-			if (ret < 0)
-				goto cleanup;
-			if (json_object_setn_new(v, ks, k->len, item)) {
-				ret = reject(c, HT_EINVALID, k, "yaml-encoding",
-					     BAD_KEY, ks);
-				goto cleanup;
-			}
+			json_object_setn_new(v, k->str ? k->str : "", k->len,
+					     from_ynode(n->pairs[i].value));
 		}
 		break;
 	}
-	*out = v;
-	return 0;
-
-cleanup:
-	json_decref(v);
-	return ret;
+	if (!v)
+		HT_BUG("cannot build the JSON of a checked YAML value");
+	return v;
 }
 
 int ht_ynode_to_json(json_t **out, const struct ht_ynode *n, const char *path,
 		     struct ht_ydiag *diag)
 {
-	struct to_json c;
+	int ret;
 
-	c.path = path ? path : "<yaml>";
-	c.diag = diag;
-	if (!n) {
-		*out = NULL;
-		return ht_error_set(HT_EINVALID, "no YAML value to convert");
-	}
-	return from_ynode(out, n, &c, 0);
+	*out = NULL;
+	ret = ht_ynode_json_check(n, path, diag);
+	if (ret < 0)
+		return ret;
+	*out = from_ynode(n);
+	return 0;
 }
 
-/* YAML -> nothing: the checks of from_ynode() without building anything */
+/* YAML -> nothing: what JSON cannot hold, found without building it */
 
 int ht_json_utf8_valid(const char *s, size_t len)
 {
@@ -619,8 +578,8 @@ static int cmp_pair_key(const void *va, const void *vb)
 
 /*
  * The index of the first pair of a big mapping whose (scalar) key an
- * earlier pair already has, or n->npairs: what from_ynode()'s lookups find
- * one pair at a time, in O(n log n) rather than O(n^2).
+ * earlier pair already has, or n->npairs, in O(n log n) rather than
+ * O(n^2).
  */
 static size_t first_duplicate(const struct ht_ynode *n)
 {
@@ -691,7 +650,7 @@ static int check_ynode(const struct ht_ynode *n, struct to_json *c, int depth)
 		for (i = 0; i < n->npairs; i++) {
 			const struct ht_ynode *k = n->pairs[i].key;
 
-			/* in from_ynode()'s order: key, value, key text */
+			/* key, value, key text: the first failure is reported */
 			if (k->kind != HT_YNODE_SCALAR)
 				return reject(c, HT_EINVALID, k, "wrong-type",
 					      KEY_NOT_SCALAR,

@@ -251,8 +251,7 @@ int ht_slug_valid(const char *s, size_t len)
 	return 1;
 }
 
-/* The prefix without leading and trailing slashes. */
-static void trim_prefix(const char **p, size_t *len, const char *prefix)
+void ht_kind_trim_prefix(const char **p, size_t *len, const char *prefix)
 {
 	const char *s = prefix ? prefix : "";
 	size_t n;
@@ -293,7 +292,7 @@ int ht_kind_path(struct ht_strbuf *out, enum ht_kind kind, const char *prefix,
 	if (!slug || !ht_slug_valid(slug, strlen(slug)))
 		return ht_error_set(HT_EINVALID, "'%s' is not a valid slug",
 				    slug ? slug : "");
-	trim_prefix(&p, &plen, prefix);
+	ht_kind_trim_prefix(&p, &plen, prefix);
 	if (plen)
 		return ht_strbuf_addf(out, "%.*s/%s/%s%s", (int)plen, p,
 				      info->folder, slug, file_ext);
@@ -349,7 +348,7 @@ enum ht_kind ht_kind_for_path(const char *path, const char *prefix,
 		return HT_KIND__COUNT;
 	}
 
-	trim_prefix(&p, &plen, prefix);
+	ht_kind_trim_prefix(&p, &plen, prefix);
 	rest = path;
 	if (plen) {
 		if (strncmp(path, p, plen) || path[plen] != '/')

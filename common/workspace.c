@@ -41,15 +41,29 @@ void ht_workspace_release(struct ht_workspace *ws)
 }
 
 /* Parse `buf` as `path`; a rejection is a finding, not a failure. */
-static int parse(struct ht_ynode **doc, const char *buf, size_t len,
-		 const char *path, struct ht_diags *diags)
+/*
+ * Parse a manifest or aliases file and convert it with the kinds table.
+ * Findings go to `diags`; a file with an error gives 0 with `*obj` NULL
+ * (and `*doc` when the YAML itself was fine).
+ */
+static int read_file(struct ht_ynode **doc, json_t **obj, enum ht_kind kind,
+		     const char *buf, size_t len, const char *path,
+		     struct ht_diags *diags)
 {
 	struct ht_ydiag yd;
 	int ret;
 
+	*obj = NULL;
 	ret = ht_yaml_parse(doc, buf, len, path, &yd);
 	if (ret == HT_ESYNTAX || ret == HT_ETOOBIG || ret == HT_ETOODEEP) {
 		ht_diags_add_ydiag(diags, path, &yd);
+		ht_error_clear();
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	ret = ht_kind_from_yaml(obj, kind, NULL, *doc, NULL, path, diags);
+	if (ret == HT_EINVALID) {
 		ht_error_clear();
 		return 0;
 	}
@@ -79,17 +93,9 @@ int ht_workspace_read_manifest(struct ht_workspace *ws, const char *buf,
 
 	ws->have_manifest = 1;
 	ws->manifest_valid = 0;
-	ret = parse(&doc, buf, len, ws->manifest_path, diags);
-	if (ret < 0 || !doc)
-		goto cleanup;
-	ret = ht_kind_from_yaml(&obj, HT_KIND_MANIFEST, NULL, doc, NULL,
-				ws->manifest_path, diags);
-	if (ret == HT_EINVALID) {
-		ht_error_clear();
-		ret = 0;
-		goto cleanup;
-	}
-	if (ret < 0)
+	ret = read_file(&doc, &obj, HT_KIND_MANIFEST, buf, len,
+			ws->manifest_path, diags);
+	if (ret < 0 || !obj)
 		goto cleanup;
 	json_object_clear(ws->sources);
 	json_object_clear(ws->destinations);
@@ -111,17 +117,9 @@ int ht_workspace_read_aliases(struct ht_workspace *ws, const char *buf,
 
 	ws->have_aliases = 1;
 	ws->aliases_valid = 0;
-	ret = parse(&doc, buf, len, ws->aliases_path, diags);
-	if (ret < 0 || !doc)
-		goto cleanup;
-	ret = ht_kind_from_yaml(&obj, HT_KIND_ALIASES, NULL, doc, NULL,
-				ws->aliases_path, diags);
-	if (ret == HT_EINVALID) {
-		ht_error_clear();
-		ret = 0;
-		goto cleanup;
-	}
-	if (ret < 0)
+	ret = read_file(&doc, &obj, HT_KIND_ALIASES, buf, len,
+			ws->aliases_path, diags);
+	if (ret < 0 || !obj)
 		goto cleanup;
 	json_decref(ws->aliases);
 	ws->aliases = obj;

@@ -260,6 +260,9 @@ void state_release(struct state *s);
 
 enum id_table table_of(enum ht_kind kind);
 struct resource *state_find(struct state *s, enum id_table t, int64_t id);
+/* An ht_resolver slug_of (kinds.h): ids to slugs, `payload` a state. */
+int state_slug_of(const char **out, enum ht_kind kind, int64_t id,
+		  void *payload);
 /* Add or replace; `slug` is copied.  Keeps the order. */
 struct resource *state_set(struct state *s, enum id_table t, int64_t id,
 			   enum ht_kind kind, int64_t updated_ms,

@@ -163,26 +163,14 @@ static int slug_of(const char **out, enum ht_kind kind, int64_t id,
 		   void *payload)
 {
 	struct import *im = payload;
-	struct resource *r = state_find(im->s, table_of(kind), id);
+	int ret = state_slug_of(out, kind, id, im->s);
 
-	if (!r) {
+	if (ret == HT_ENOTFOUND) {
 		im->missed = 1;
 		im->miss_kind = kind;
 		im->miss_id = id;
-		return HT_ENOTFOUND;
 	}
-	*out = r->slug;
-	return 0;
-}
-
-static int id_of(int64_t *out, enum ht_kind kind, const char *slug,
-		 void *payload)
-{
-	(void)out;
-	(void)kind;
-	(void)slug;
-	(void)payload;
-	return HT_ENOTFOUND;
+	return ret;
 }
 
 /*
@@ -302,7 +290,7 @@ static int emit(struct ht_strbuf *out, const struct ht_ynode *doc)
 static int render(struct import *im, struct ht_strbuf *out,
 		  const struct change *c, const char *old_path)
 {
-	struct ht_resolver resolver = { slug_of, id_of, im };
+	struct ht_resolver resolver = { slug_of, NULL, im };
 	struct ht_ynode *doc = NULL;
 	json_t *api = c->json;
 	int ret;

@@ -34,37 +34,42 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void say(int level, const char *fmt, ...)
+/* One line to stderr, at once: `prefix`, the message, a newline. */
+static void put_line(const char *prefix, const char *fmt, va_list ap)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
-	va_list ap;
 
-	if (helper_out.verbosity < level)
-		return;
-	va_start(ap, fmt);
+	ht_strbuf_addstr(&sb, prefix);
 	ht_strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
 	ht_strbuf_addch(&sb, '\n');
 	fwrite(sb.buf, 1, sb.len, stderr);
 	fflush(stderr);
 	ht_strbuf_release(&sb);
 }
 
+void say(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (helper_out.verbosity < level)
+		return;
+	va_start(ap, fmt);
+	put_line("", fmt, ap);
+	va_end(ap);
+}
+
 void trace(const char *what, const char *fmt, ...)
 {
-	struct ht_strbuf sb = HT_STRBUF_INIT;
+	struct ht_strbuf prefix = HT_STRBUF_INIT;
 	va_list ap;
 
 	if (!helper_out.trace)
 		return;
-	ht_strbuf_addf(&sb, "trace: %s: ", what);
+	ht_strbuf_addf(&prefix, "trace: %s: ", what);
 	va_start(ap, fmt);
-	ht_strbuf_vaddf(&sb, fmt, ap);
+	put_line(prefix.buf, fmt, ap);
 	va_end(ap);
-	ht_strbuf_addch(&sb, '\n');
-	fwrite(sb.buf, 1, sb.len, stderr);
-	fflush(stderr);
-	ht_strbuf_release(&sb);
+	ht_strbuf_release(&prefix);
 }
 
 void crash_point(const char *where)

@@ -967,28 +967,6 @@ static void report_failure(struct push *p, const struct step *failed)
  * After success
  */
 
-static int slug_of(const char **out, enum ht_kind kind, int64_t id,
-		   void *payload)
-{
-	struct state *s = payload;
-	struct resource *r = state_find(s, table_of(kind), id);
-
-	if (!r)
-		return HT_ENOTFOUND;
-	*out = r->slug;
-	return 0;
-}
-
-static int no_id(int64_t *out, enum ht_kind kind, const char *slug,
-		 void *payload)
-{
-	(void)out;
-	(void)kind;
-	(void)slug;
-	(void)payload;
-	return HT_ENOTFOUND;
-}
-
 /*
  * As a fetch does (import.c): a `source:` or `destination:` given as an
  * alias stays that alias while it names the same slug.
@@ -1025,7 +1003,7 @@ static void keep_aliases(struct push *p, struct ht_ynode *doc,
 /* Would a fetch write the file as it was pushed? */
 static int same_as_pushed(struct push *p, const struct step *st)
 {
-	struct ht_resolver res = { slug_of, no_id, p->s };
+	struct ht_resolver res = { state_slug_of, NULL, p->s };
 	struct ht_strbuf pushed = HT_STRBUF_INIT, sb = HT_STRBUF_INIT;
 	struct ht_ynode *doc = NULL, *pdoc = NULL;
 	json_t *api = json_copy(st->result);

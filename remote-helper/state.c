@@ -145,6 +145,17 @@ struct resource *state_find(struct state *s, enum id_table t, int64_t id)
 	return r->slug ? r : NULL;
 }
 
+int state_slug_of(const char **out, enum ht_kind kind, int64_t id,
+		  void *payload)
+{
+	struct resource *r = state_find(payload, table_of(kind), id);
+
+	if (!r)
+		return HT_ENOTFOUND;
+	*out = r->slug;
+	return 0;
+}
+
 struct resource *state_set(struct state *s, enum id_table t, int64_t id,
 			   enum ht_kind kind, int64_t updated_ms,
 			   const char *slug)

@@ -112,6 +112,9 @@ int ht_slug_valid(const char *s, size_t len);
  */
 int ht_kind_path(struct ht_strbuf *out, enum ht_kind kind, const char *prefix,
 		 const char *workspace, const char *slug);
+/* `prefix` (NULL: none) without its leading and trailing slashes. */
+void ht_kind_trim_prefix(const char **p, size_t *len, const char *prefix);
+
 /*
  * The kind of file at a repository path (HT_KIND__COUNT for files the tool
  * does not own), with the slug (the base name) appended to `slug_out` when
@@ -125,7 +128,8 @@ enum ht_kind ht_kind_for_path(const char *path, const char *prefix,
  * Resolving references between ids (the API) and slugs (the files).  For
  * REF fields naming models, `kind` is HT_KIND_MODEL whatever the model's
  * own kind.  Both return 0 or HT_ENOTFOUND; the slug is borrowed and must
- * outlive the conversion.
+ * outlive the conversion.  ht_kind_to_yaml() only calls slug_of and
+ * ht_kind_from_yaml() only id_of: the other may be NULL.
  */
 struct ht_resolver {
 	int (*slug_of)(const char **slug_out, enum ht_kind kind, int64_t id,
