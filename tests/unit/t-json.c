@@ -31,9 +31,57 @@ static void *counting_malloc(size_t size)
 }
 
 /*
+ * The JSON `v` holds exactly the tree `n`: every item, every key (none
+ * lost to a duplicate), every scalar.  ht_ynode_to_json() builds without
+ * checking, after ht_ynode_json_check(): this is what holds it to account.
+ */
+static int holds(const json_t *v, const struct ht_ynode *n)
+{
+	size_t i;
+
+	switch (n->kind) {
+	case HT_YNODE_SEQ:
+		if (!json_is_array(v) || json_array_size(v) != n->nitems)
+			return 0;
+		for (i = 0; i < n->nitems; i++)
+			if (!holds(json_array_get(v, i), n->items[i]))
+				return 0;
+		return 1;
+	case HT_YNODE_MAP:
+		if (!json_is_object(v) || json_object_size(v) != n->npairs)
+			return 0;
+		for (i = 0; i < n->npairs; i++) {
+			const struct ht_ynode *k = n->pairs[i].key;
+			const json_t *item = json_object_getn(v, k->str,
+							      k->len);
+
+			if (!item || !holds(item, n->pairs[i].value))
+				return 0;
+		}
+		return 1;
+	case HT_YNODE_SCALAR:
+		break;
+	}
+	switch (n->type) {
+	case HT_YTYPE_NULL:
+		return json_is_null(v);
+	case HT_YTYPE_BOOL:
+		return json_is_boolean(v) && json_is_true(v) == !!n->b;
+	case HT_YTYPE_INT:
+		return json_is_integer(v) && json_integer_value(v) == n->i;
+	case HT_YTYPE_FLOAT:
+		return json_is_real(v) && json_real_value(v) == n->f;
+	case HT_YTYPE_STR:
+		return json_is_string(v) && json_string_length(v) == n->len &&
+		       !memcmp(json_string_value(v), n->str, n->len);
+	}
+	return 0;
+}
+
+/*
  * ht_ynode_json_check() must give ht_ynode_to_json()'s verdict on `n`: the
- * same return code, error message and diag, without allocating any JSON.
- * Returns the code.
+ * same return code, error message and diag, without allocating any JSON;
+ * and what ht_ynode_to_json() accepts, it converts whole.  Returns the code.
  */
 static int same_verdict(const struct ht_ynode *n)
 {
@@ -46,6 +94,8 @@ static int same_verdict(const struct ht_ynode *n)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	ra = ht_ynode_to_json(&v, n, "f.yaml", &a);
+	if (!ra)
+		assert_true(holds(v, n));
 	json_decref(v);
 	snprintf(msg, sizeof(msg), "%s", ht_error_message());
 	before = json_allocs;
