@@ -28,6 +28,8 @@
 #define FAST_MAX_KEY 1000
 
 #define DECLINE 1
+/* from plain() and inline_value(): the text is a key, not a value */
+#define IS_KEY 2
 
 struct fast {
 	const char *end;
@@ -155,7 +157,7 @@ static struct ht_ynode *scalar(struct fast *f, const char *at,
 
 /*
  * The plain scalar at p, up to the end of the line or a comment.  Returns
- * DECLINE, 0, or 2 when it is a key (a ':' followed by a blank).
+ * DECLINE, 0, or IS_KEY (a ':' followed by a blank).
  */
 static int plain(struct fast *f, struct ht_ynode **out, int may_be_key)
 {
@@ -163,7 +165,7 @@ static int plain(struct fast *f, struct ht_ynode **out, int may_be_key)
 
 	for (q = s; !at_eol(f, q); q++) {
 		if (*q == ':' && blank_or_eol(f, q + 1))
-			return may_be_key ? 2 : DECLINE;
+			return may_be_key ? IS_KEY : DECLINE;
 		if (*q == '\t')
 			return DECLINE;
 		if (*q == '#' && q > s && q[-1] == ' ')
@@ -459,7 +461,7 @@ static int empty_flow(struct fast *f, struct ht_ynode **out)
 
 /*
  * The value starting at p on this line, in a collection at column `outer`.
- * Returns DECLINE, 0, or 2 when `may_be_key` and the text is a key.
+ * Returns DECLINE, 0, or IS_KEY when `may_be_key` and the text is a key.
  */
 static int inline_value(struct fast *f, unsigned outer, struct ht_ynode **out,
 			int may_be_key)
@@ -626,7 +628,7 @@ static int sequence(struct fast *f, unsigned indent, struct ht_ynode **out)
 			r = sequence(f, (unsigned)(q - f->line_start), &v);
 		} else {
 			r = inline_value(f, indent, &v, 1);
-			if (r == 2)
+			if (r == IS_KEY)
 				r = mapping(f, (unsigned)(q - f->line_start),
 					    &v);
 		}
