@@ -1,6 +1,9 @@
 /*
- * ISO 8601 parsing (see time.h).
+ * ISO 8601 parsing and formatting (see time.h).
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "hightouch/error.h"
 #include "hightouch/time.h"
 
@@ -16,6 +19,23 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* The inverse of days_from_civil(). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
 /* `n` digits at s[*i] into `*out`, in [lo, hi]; advances `*i`. */
@@ -112,4 +132,24 @@ int ht_time_parse(int64_t *ms_out, const char *s, size_t len)
 				  1000 +
 			  ms;
 	return 0;
+}
+
+void ht_time_format(char out[HT_TIME_LEN], int64_t ms)
+{
+	int64_t days = ms / 86400000, rest, y;
+	unsigned m, d;
+	char buf[96];
+
+	rest = ms - days * 86400000;
+	if (rest < 0) {
+		rest += 86400000;
+		days--;
+	}
+	civil_from_days(days, &y, &m, &d);
+	snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+		 (int)(y % 10000), m, d, (int)(rest / 3600000),
+		 (int)(rest / 60000 % 60), (int)(rest / 1000 % 60),
+		 (int)(rest % 1000));
+	memcpy(out, buf, HT_TIME_LEN - 1);
+	out[HT_TIME_LEN - 1] = '\0';
 }

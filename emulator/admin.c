@@ -35,23 +35,8 @@ static const char *const run_statuses[] = {
 static json_t *parse_body(const struct emu_request *req,
 			  struct emu_response *resp)
 {
-	json_t *v = NULL;
-
-	if (req->body_too_big) {
-		emu_respond_error(resp, 413, "Payload Too Large", "admin "
-				  "request bodies are limited to %u bytes",
-				  EMU_ADMIN_BODY_MAX);
-		return NULL;
-	}
-	if (!req->body_len)
-		return json_object();
-	if (ht_json_parse(&v, req->body, req->body_len, EMU_ADMIN_BODY_MAX,
-			  "request body") < 0) {
-		emu_respond_error(resp, 400, "Bad Request", "%s",
-				  ht_error_message());
-		return NULL;
-	}
-	return v;
+	return emu_parse_body(req, EMU_ADMIN_BODY_MAX, "admin request bodies",
+			      resp);
 }
 
 static int64_t count_rows(struct emu *e, enum ht_kind kind)
@@ -446,7 +431,7 @@ static int64_t time_of(const json_t *state, const char *key)
 static int seed_write(struct emu *e, struct seed *sd, int64_t workspace_id)
 {
 	int64_t latest = e->clock_ms, ms;
-	char buf[EMU_TIME_LEN];
+	char buf[HT_TIME_LEN];
 	size_t i, t;
 	int ret;
 
@@ -474,7 +459,7 @@ static int seed_write(struct emu *e, struct seed *sd, int64_t workspace_id)
 		if (!c && !u) {
 			if ((ret = emu_store_tick(e, &ms)) < 0)
 				goto fail;
-			emu_format_time(buf, ms);
+			ht_time_format(buf, ms);
 			json_object_set_new(it->state, "createdAt",
 					    json_string(buf));
 			json_object_set_new(it->state, "updatedAt",
@@ -590,15 +575,8 @@ int emu_export(struct emu *e, struct ht_strbuf *out)
 		sqlite3_bind_int(st, 1, emu_tbl_of(kind));
 		sqlite3_bind_int(st, 2, kind);
 		n = 0;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			struct emu_row row = { 0 };
-
-			row.doc = (char *)sqlite3_column_text(st, 0);
-			row.ext = (char *)sqlite3_column_text(st, 1);
-			if (n++)
-				ht_strbuf_addch(out, ',');
-			emu_row_output(out, &row, 1);
-		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			emu_row_output_stmt(out, st, 1, n++);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {
 			ret = emu_store_error(e, "cannot export");
@@ -703,8 +681,7 @@ void emu_admin_handle(struct emu *e, struct emu_request *req,
 		return;
 	}
 	if (emu_runs_settle(e) < 0) {
-		fprintf(stderr, "error: %s\n", ht_error_message());
-		emu_respond_internal(resp);
+		emu_respond_failed(resp);
 		return;
 	}
 	if (!strncmp(rest, "/resources/", 11)) {
@@ -725,13 +702,10 @@ void emu_admin_handle(struct emu *e, struct emu_request *req,
 			return;
 		details = json_object();
 		if (emu_seed_load(e, body, details) < 0) {
-			if (json_object_size(details)) {
+			if (json_object_size(details))
 				emu_respond_invalid(resp, 422, details);
-			} else {
-				fprintf(stderr, "error: %s\n",
-					ht_error_message());
-				emu_respond_internal(resp);
-			}
+			else
+				emu_respond_failed(resp);
 		} else {
 			out = json_pack("{s:o}", "counts", counts_json(e));
 			emu_respond_json(resp, 200, out);
@@ -739,16 +713,13 @@ void emu_admin_handle(struct emu *e, struct emu_request *req,
 	} else if (!strcmp(rest, "/export") && !strcmp(m, "GET")) {
 		resp->status = 200;
 		ht_strbuf_reset(&resp->body);
-		if (emu_export(e, &resp->body) < 0) {
-			fprintf(stderr, "error: %s\n", ht_error_message());
-			emu_respond_internal(resp);
-		}
+		if (emu_export(e, &resp->body) < 0)
+			emu_respond_failed(resp);
 	} else if (!strcmp(rest, "/reset") && !strcmp(m, "POST")) {
 		if (emu_store_begin(e) < 0 || emu_store_clear(e) < 0 ||
 		    emu_store_commit(e) < 0) {
 			emu_store_rollback(e);
-			fprintf(stderr, "error: %s\n", ht_error_message());
-			emu_respond_internal(resp);
+			emu_respond_failed(resp);
 			return;
 		}
 		emu_log_reset(e);

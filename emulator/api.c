@@ -89,23 +89,7 @@ bad:
 static json_t *parse_body(const struct emu_request *req,
 			  struct emu_response *resp)
 {
-	json_t *v = NULL;
-
-	if (req->body_too_big) {
-		emu_respond_error(resp, 413, "Payload Too Large", "request "
-				  "bodies are limited to %u bytes",
-				  EMU_API_BODY_MAX);
-		return NULL;
-	}
-	if (!req->body_len)
-		return json_object();
-	if (ht_json_parse(&v, req->body, req->body_len, EMU_API_BODY_MAX,
-			  "request body") < 0) {
-		emu_respond_error(resp, 400, "Bad Request", "%s",
-				  ht_error_message());
-		return NULL;
-	}
-	return v;
+	return emu_parse_body(req, EMU_API_BODY_MAX, "request bodies", resp);
 }
 
 static int no_params(const struct emu_request *req, const char *allowed,
@@ -255,8 +239,7 @@ void emu_api_handle(struct emu *e, struct emu_request *req,
 		return;
 	}
 	if (emu_runs_settle(e) < 0) {
-		fprintf(stderr, "error: %s\n", ht_error_message());
-		emu_respond_internal(resp);
+		emu_respond_failed(resp);
 		return;
 	}
 	for (i = 0; i < emu_nkinds; i++) {

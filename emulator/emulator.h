@@ -32,6 +32,7 @@
 
 #include "hightouch/kinds.h"
 #include "hightouch/strbuf.h"
+#include "hightouch/time.h"
 
 #define EMU_API_PREFIX "/api/v1"
 #define EMU_ADMIN_PREFIX "/_emulator"
@@ -46,9 +47,6 @@
 
 /* The request log keeps this many entries (a ring). */
 #define EMU_LOG_MAX 10000
-
-/* A timestamp: "2022-02-16T21:37:58.510Z" and its NUL. */
-#define EMU_TIME_LEN 25
 
 /*
  * Storage tables: the kinds that share ids and slugs.  The four model
@@ -198,7 +196,6 @@ struct emu_response {
 /* util.c: time */
 int64_t emu_now_ms(void);
 int64_t emu_mono_us(void);
-void emu_format_time(char out[EMU_TIME_LEN], int64_t ms);
 /* ISO 8601 date-time or date (ht_time_parse()): 0, or -1. */
 int emu_parse_time(int64_t *ms, const char *s);
 void emu_sleep_ms(int ms);
@@ -208,6 +205,12 @@ void emu_request_add_arg(struct emu_request *req, const char *key,
 			 const char *value);
 void emu_request_release(struct emu_request *req);
 const char *emu_arg(const struct emu_request *req, const char *key);
+/*
+ * The date-time of query argument `key` into `*ms`: 1, 0 when there is
+ * none, or -1 with a 400 answered.
+ */
+int emu_time_arg(const struct emu_request *req, const char *key,
+		 int64_t *ms, struct emu_response *resp);
 
 /* util.c: responses */
 void emu_respond(struct emu_response *resp, int status, const char *json);
@@ -220,10 +223,25 @@ void emu_respond_error(struct emu_response *resp, int status,
 void emu_respond_invalid(struct emu_response *resp, int status,
 			 const json_t *details);
 void emu_respond_internal(struct emu_response *resp);
+/* Log the pending error (ht_error_message()) and answer 500. */
+void emu_respond_failed(struct emu_response *resp);
+/*
+ * Answer 200 with a page of a list: `page` holds "{\"data\":[" and the
+ * items; this closes the array and adds "hasMore".
+ */
+void emu_respond_page(struct emu_response *resp, struct ht_strbuf *page,
+		      int more);
 /* Add {"message": ...} under "requestBody[.path]" to `details`. */
 void emu_detail(json_t *details, const char *path, const char *fmt, ...)
 	HT_PRINTF(3, 4);
 const char *emu_status_text(int status);
+
+/*
+ * util.c: the request body as JSON (an empty body is {}), or NULL with a
+ * 413 ("<what> are limited to <max> bytes") or a 400 answered.
+ */
+json_t *emu_parse_body(const struct emu_request *req, unsigned max,
+		       const char *what, struct emu_response *resp);
 
 /* util.c: misc */
 int emu_parse_int(int64_t *out, const char *s, int64_t min, int64_t max);
@@ -251,8 +269,8 @@ struct emu_row {
 	enum ht_kind kind;
 	char *slug;
 	char *name;
-	char created_at[EMU_TIME_LEN];
-	char updated_at[EMU_TIME_LEN];
+	char created_at[HT_TIME_LEN];
+	char updated_at[HT_TIME_LEN];
 	int64_t ref1, ref2; /* model: source; sync: model, destination;
 			     * relationship: from, to (0 for none) */
 	char *last_run_at;  /* syncs */
@@ -341,6 +359,14 @@ void emu_list_cache_release(struct emu *e);
 /* `offset` and `limit` of a list: 0, or -1 with a 400 answered. */
 int emu_list_paging(const struct emu_request *req, int64_t *offset,
 		    int64_t *limit, struct emu_response *resp);
+/*
+ * Merge `members` (a JSON object, whose reference this takes) into the
+ * document of a stored row, without a new updatedAt: what runs and the
+ * `syncs` arrays change.  A sync's lastRunAt column follows.  No such row
+ * is not an error.
+ */
+int emu_resource_set_members(struct emu *e, enum emu_tbl tbl, int64_t id,
+			     json_t *members);
 /* Recompute the `syncs` arrays of a model and of a destination. */
 int emu_resource_refresh_syncs(struct emu *e, int64_t model_id,
 			       int64_t destination_id);
@@ -350,6 +376,12 @@ void emu_row_from_state(struct emu_row *row, enum ht_kind kind,
 /* The document of a row as `kind`'s endpoint shows it. */
 void emu_row_output(struct ht_strbuf *out, const struct emu_row *row,
 		    int with_ext);
+/*
+ * emu_row_output() of the row a "SELECT doc, ext ..." statement stands
+ * on, into a JSON array: after a ',' unless `nr` (the items before) is 0.
+ */
+void emu_row_output_stmt(struct ht_strbuf *out, sqlite3_stmt *st,
+			 int with_ext, int64_t nr);
 int emu_kind_matches(enum ht_kind endpoint, enum ht_kind row_kind);
 
 /* runs.c */

@@ -1114,7 +1114,7 @@ cleanup:
  */
 static json_t *normalise(const struct field *f, const json_t *v)
 {
-	char buf[EMU_TIME_LEN];
+	char buf[HT_TIME_LEN];
 	json_t *out;
 	int64_t n;
 	size_t i;
@@ -1131,7 +1131,7 @@ static json_t *normalise(const struct field *f, const json_t *v)
 	case AT_TIME:
 		if (emu_parse_time(&n, json_string_value(v)) < 0)
 			break;
-		emu_format_time(buf, n);
+		ht_time_format(buf, n);
 		return json_string(buf);
 	case AT_OBJECT:
 		for (i = 0; i < f->nmembers; i++) {

@@ -43,13 +43,13 @@ static size_t pick(struct gen *g, size_t n)
 
 static void stamp(struct gen *g, json_t *o)
 {
-	char buf[EMU_TIME_LEN];
+	char buf[HT_TIME_LEN];
 	int64_t k = g->counter++;
 
-	emu_format_time(buf, g->start_ms + k * 1000);
+	ht_time_format(buf, g->start_ms + k * 1000);
 	json_object_set_new(o, "createdAt", json_string(buf));
 	if (k % 3 == 2)
-		emu_format_time(buf, g->start_ms + (g->total + k) * 1000);
+		ht_time_format(buf, g->start_ms + (g->total + k) * 1000);
 	json_object_set_new(o, "updatedAt", json_string(buf));
 }
 

@@ -51,6 +51,18 @@ static int shows_ext(enum ht_kind kind)
 	return kind != HT_KIND_MODEL && ht_kind_is_model(kind);
 }
 
+void emu_row_output_stmt(struct ht_strbuf *out, sqlite3_stmt *st,
+			 int with_ext, int64_t nr)
+{
+	struct emu_row row = { 0 };
+
+	row.doc = (char *)sqlite3_column_text(st, 0);
+	row.ext = (char *)sqlite3_column_text(st, 1);
+	if (nr)
+		ht_strbuf_addch(out, ',');
+	emu_row_output(out, &row, with_ext);
+}
+
 static void respond_row(struct emu_response *resp, const struct emu_row *row,
 			enum ht_kind endpoint)
 {
@@ -82,9 +94,9 @@ void emu_row_from_state(struct emu_row *row, enum ht_kind kind,
 	s = ht_json_get_string(state, "name");
 	row->name = s ? ht_xstrdup(s) : NULL;
 	s = ht_json_get_string(state, "createdAt");
-	snprintf(row->created_at, EMU_TIME_LEN, "%s", s ? s : "");
+	snprintf(row->created_at, HT_TIME_LEN, "%s", s ? s : "");
 	s = ht_json_get_string(state, "updatedAt");
-	snprintf(row->updated_at, EMU_TIME_LEN, "%s", s ? s : "");
+	snprintf(row->updated_at, HT_TIME_LEN, "%s", s ? s : "");
 	switch (row->tbl) {
 	case EMU_TBL_MODEL:
 		row->ref1 = get_int(state, "sourceId");
@@ -169,9 +181,9 @@ static void set_actor(json_t *state, enum emu_op op, const json_t *body)
 
 static void set_time(json_t *state, const char *key, int64_t ms)
 {
-	char buf[EMU_TIME_LEN];
+	char buf[HT_TIME_LEN];
 
-	emu_format_time(buf, ms);
+	ht_time_format(buf, ms);
 	json_object_set_new(state, key, json_string(buf));
 }
 
@@ -196,12 +208,12 @@ static int sync_primary_key(struct emu *e, json_t *state)
 	return 0;
 }
 
-/* Replace one member of a row's document, without a new updatedAt. */
-static int set_doc_member(struct emu *e, enum emu_tbl tbl, int64_t id,
-			  const char *key, json_t *value)
+int emu_resource_set_members(struct emu *e, enum emu_tbl tbl, int64_t id,
+			     json_t *members)
 {
 	struct emu_row row = { 0 };
 	struct ht_strbuf doc = HT_STRBUF_INIT;
+	const char *last_run_at;
 	json_t *d = NULL;
 	int ret;
 
@@ -218,14 +230,19 @@ static int set_doc_member(struct emu *e, enum emu_tbl tbl, int64_t id,
 				   tbl_word(tbl), (long long)id);
 		goto cleanup;
 	}
-	json_object_set(d, key, value);
+	json_object_update(d, members);
+	last_run_at = ht_json_get_string(members, "lastRunAt");
+	if (tbl == EMU_TBL_SYNC && last_run_at) {
+		free(row.last_run_at);
+		row.last_run_at = ht_xstrdup(last_run_at);
+	}
 	ht_json_dump(&doc, d);
 	free(row.doc);
 	row.doc = ht_strbuf_detach(&doc, NULL);
 	ret = emu_store_update(e, &row);
 cleanup:
 	json_decref(d);
-	json_decref(value);
+	json_decref(members);
 	ht_strbuf_release(&doc);
 	emu_row_release(&row);
 	return ret;
@@ -252,8 +269,9 @@ int emu_resource_refresh_syncs(struct emu *e, int64_t model_id,
 		ret = emu_store_ids_by_ref(e, EMU_TBL_SYNC, 1, model_id, &ids,
 					   &nr);
 		if (!ret)
-			ret = set_doc_member(e, EMU_TBL_MODEL, model_id,
-					     "syncs", ids_array(ids, nr));
+			ret = emu_resource_set_members(
+				e, EMU_TBL_MODEL, model_id,
+				json_pack("{s:o}", "syncs", ids_array(ids, nr)));
 		free(ids);
 		ids = NULL;
 	}
@@ -261,9 +279,9 @@ int emu_resource_refresh_syncs(struct emu *e, int64_t model_id,
 		ret = emu_store_ids_by_ref(e, EMU_TBL_SYNC, 2, destination_id,
 					   &ids, &nr);
 		if (!ret)
-			ret = set_doc_member(e, EMU_TBL_DESTINATION,
-					     destination_id, "syncs",
-					     ids_array(ids, nr));
+			ret = emu_resource_set_members(
+				e, EMU_TBL_DESTINATION, destination_id,
+				json_pack("{s:o}", "syncs", ids_array(ids, nr)));
 		free(ids);
 	}
 	return ret;
@@ -278,13 +296,43 @@ static void respond_conflict(struct emu_response *resp, const char *slug)
 	json_decref(details);
 }
 
+/*
+ * The checks of a resource's state once a body is applied to it: the
+ * rules of `kind` (the endpoint's) and of `row_kind` (the resource's), its
+ * references, then its slug unless it keeps `old_slug` (NULL for a new
+ * resource).  0, or -1 with a 422 or 409 answered.
+ */
+static int check_new_state(struct emu *e, enum ht_kind kind,
+			   enum ht_kind row_kind, const json_t *state,
+			   const char *old_slug, json_t *details,
+			   struct emu_response *resp)
+{
+	const char *slug;
+	int64_t other;
+
+	emu_fields_check_state(kind, state, NULL, details);
+	if (row_kind != kind)
+		emu_fields_check_state(row_kind, state, NULL, details);
+	check_refs(e, row_kind, state, details);
+	if (json_object_size(details)) {
+		emu_respond_invalid(resp, 422, details);
+		return -1;
+	}
+	slug = ht_json_get_string(state, "slug");
+	if ((!old_slug || strcmp(slug, old_slug)) &&
+	    !emu_store_find_slug(e, emu_tbl_of(row_kind), slug, &other)) {
+		respond_conflict(resp, slug);
+		return -1;
+	}
+	return 0;
+}
+
 void emu_resource_create(struct emu *e, enum ht_kind kind, enum emu_op op,
 			 const json_t *body, struct emu_response *resp)
 {
 	enum emu_tbl tbl = emu_tbl_of(kind);
 	json_t *details = json_object(), *state = NULL;
 	struct emu_row row = { 0 };
-	const char *slug;
 	int64_t id, ms;
 	int ret;
 
@@ -296,17 +344,8 @@ void emu_resource_create(struct emu *e, enum ht_kind kind, enum emu_op op,
 	state = json_object();
 	emu_fields_apply(kind, op, body, state);
 	set_actor(state, op, body);
-	emu_fields_check_state(kind, state, NULL, details);
-	check_refs(e, kind, state, details);
-	if (json_object_size(details)) {
-		emu_respond_invalid(resp, 422, details);
+	if (check_new_state(e, kind, kind, state, NULL, details, resp) < 0)
 		goto cleanup;
-	}
-	slug = ht_json_get_string(state, "slug");
-	if (!emu_store_find_slug(e, tbl, slug, &id)) {
-		respond_conflict(resp, slug);
-		goto cleanup;
-	}
 
 	if ((ret = emu_store_begin(e)) < 0)
 		goto fail;
@@ -334,8 +373,7 @@ void emu_resource_create(struct emu *e, enum ht_kind kind, enum emu_op op,
 	goto cleanup;
 fail:
 	emu_store_rollback(e);
-	fprintf(stderr, "error: %s\n", ht_error_message());
-	emu_respond_internal(resp);
+	emu_respond_failed(resp);
 cleanup:
 	emu_row_release(&row);
 	json_decref(state);
@@ -354,8 +392,7 @@ static int load(struct emu *e, enum ht_kind kind, int64_t id,
 		return -1;
 	}
 	if (ret < 0) {
-		fprintf(stderr, "error: %s\n", ht_error_message());
-		emu_respond_internal(resp);
+		emu_respond_failed(resp);
 		return -1;
 	}
 	return 0;
@@ -368,8 +405,7 @@ void emu_resource_update(struct emu *e, enum ht_kind kind, int64_t id,
 	enum emu_tbl tbl = emu_tbl_of(kind);
 	json_t *details = json_object(), *state = NULL;
 	struct emu_row row = { 0 };
-	int64_t old_ref1, old_ref2, other, ms;
-	const char *slug;
+	int64_t old_ref1, old_ref2, ms;
 	int ret;
 
 	if (load(e, kind, id, &row, resp) < 0)
@@ -386,20 +422,9 @@ void emu_resource_update(struct emu *e, enum ht_kind kind, int64_t id,
 		goto cleanup;
 	}
 	set_actor(state, op, body);
-	emu_fields_check_state(kind, state, NULL, details);
-	if (row.kind != kind)
-		emu_fields_check_state(row.kind, state, NULL, details);
-	check_refs(e, row.kind, state, details);
-	if (json_object_size(details)) {
-		emu_respond_invalid(resp, 422, details);
+	if (check_new_state(e, kind, row.kind, state, row.slug, details,
+			    resp) < 0)
 		goto cleanup;
-	}
-	slug = ht_json_get_string(state, "slug");
-	if (strcmp(slug, row.slug) &&
-	    !emu_store_find_slug(e, tbl, slug, &other)) {
-		respond_conflict(resp, slug);
-		goto cleanup;
-	}
 
 	old_ref1 = row.ref1;
 	old_ref2 = row.ref2;
@@ -427,8 +452,7 @@ void emu_resource_update(struct emu *e, enum ht_kind kind, int64_t id,
 	goto cleanup;
 fail:
 	emu_store_rollback(e);
-	fprintf(stderr, "error: %s\n", ht_error_message());
-	emu_respond_internal(resp);
+	emu_respond_failed(resp);
 cleanup:
 	emu_row_release(&row);
 	json_decref(state);
@@ -617,8 +641,7 @@ void emu_resource_delete(struct emu *e, enum ht_kind kind, int64_t id,
 	goto cleanup;
 fail:
 	emu_store_rollback(e);
-	fprintf(stderr, "error: %s\n", ht_error_message());
-	emu_respond_internal(resp);
+	emu_respond_failed(resp);
 cleanup:
 	emu_row_release(&row);
 	json_decref(deps);
@@ -731,6 +754,26 @@ static void bind_str(struct binds *b, const char *s)
 	b->v[b->nr++].s = s;
 }
 
+/*
+ * ?after= or ?before= of the sync list: a condition on lastRunAt, with
+ * its value (normalised) in `buf`; 0, or -1 with a 400 answered.
+ */
+static int last_run_filter(const struct emu_request *req, const char *key,
+			   const char *op, char buf[HT_TIME_LEN],
+			   struct ht_strbuf *sql, struct binds *b,
+			   struct emu_response *resp)
+{
+	int64_t ms;
+	int ret = emu_time_arg(req, key, &ms, resp);
+
+	if (ret <= 0)
+		return ret;
+	ht_time_format(buf, ms);
+	ht_strbuf_addf(sql, " AND last_run_at %s ?", op);
+	bind_str(b, buf);
+	return 0;
+}
+
 int emu_list_paging(const struct emu_request *req, int64_t *offset,
 		    int64_t *limit, struct emu_response *resp)
 {
@@ -827,15 +870,15 @@ cleanup:
 	return c->in_use ? c : NULL;
 }
 
-/* A page of an unfiltered list, from the cached order. */
+/* A page of an unfiltered list, from the cached order, answered. */
 static int list_page(struct emu *e, enum ht_kind kind, const char *col,
-		     int64_t offset, int64_t limit, struct ht_strbuf *out)
+		     int64_t offset, int64_t limit, struct ht_strbuf *out,
+		     struct emu_response *resp)
 {
 	struct emu_list_cache *c = list_order(e, kind, col,
 					      e->settings.order_desc);
 	sqlite3_stmt *st = emu_store_doc_by_rowid(e);
 	size_t i, end;
-	int n = 0;
 
 	if (!c)
 		return HT_EIO;
@@ -843,22 +886,16 @@ static int list_page(struct emu *e, enum ht_kind kind, const char *col,
 	      (size_t)(offset + limit) : c->nr;
 	ht_strbuf_addstr(out, "{\"data\":[");
 	for (i = (size_t)offset; i < end; i++) {
-		struct emu_row row = { 0 };
-
 		sqlite3_bind_int64(st, 1, c->rowids[i]);
 		if (sqlite3_step(st) != SQLITE_ROW) {
 			sqlite3_reset(st);
 			return emu_store_error(e, "cannot read a listed row");
 		}
-		row.doc = (char *)sqlite3_column_text(st, 0);
-		row.ext = (char *)sqlite3_column_text(st, 1);
-		if (n++)
-			ht_strbuf_addch(out, ',');
-		emu_row_output(out, &row, shows_ext(kind));
+		emu_row_output_stmt(out, st, shows_ext(kind),
+				    (int64_t)(i - (size_t)offset));
 		sqlite3_reset(st);
 	}
-	ht_strbuf_addf(out, "],\"hasMore\":%s}",
-		       end < c->nr ? "true" : "false");
+	emu_respond_page(resp, out, end < c->nr);
 	return 0;
 }
 
@@ -868,9 +905,9 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 {
 	struct param_rules r = { 0, 0, 0 };
 	struct ht_strbuf sql = HT_STRBUF_INIT, out = HT_STRBUF_INIT;
-	char after[EMU_TIME_LEN], before[EMU_TIME_LEN];
+	char after[HT_TIME_LEN], before[HT_TIME_LEN];
 	const char *col = "id", *v, *dir;
-	int64_t offset, limit, n, ms;
+	int64_t offset, limit, n;
 	sqlite3_stmt *st = NULL;
 	struct binds b;
 	int rc, i, more = 0;
@@ -894,11 +931,8 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 	if (!emu_arg(req, "slug") && !emu_arg(req, "name") &&
 	    !emu_arg(req, "modelId") && !emu_arg(req, "after") &&
 	    !emu_arg(req, "before") && !emu_arg(req, "tags")) {
-		if (list_page(e, kind, col, offset, limit, &out) < 0)
+		if (list_page(e, kind, col, offset, limit, &out, resp) < 0)
 			goto fail;
-		resp->status = 200;
-		ht_strbuf_reset(&resp->body);
-		ht_strbuf_add(&resp->body, out.buf, out.len);
 		goto cleanup;
 	}
 
@@ -925,28 +959,9 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 		ht_strbuf_addstr(&sql, " AND ref1 = ?");
 		bind_int(&b, n);
 	}
-	if ((v = emu_arg(req, "after"))) {
-		if (emu_parse_time(&ms, v) < 0) {
-			emu_respond_error(resp, 400, "Bad Request", "'after' "
-					  "must be an ISO 8601 date-time, got "
-					  "'%s'", v);
-			goto cleanup;
-		}
-		emu_format_time(after, ms);
-		ht_strbuf_addstr(&sql, " AND last_run_at > ?");
-		bind_str(&b, after);
-	}
-	if ((v = emu_arg(req, "before"))) {
-		if (emu_parse_time(&ms, v) < 0) {
-			emu_respond_error(resp, 400, "Bad Request", "'before' "
-					  "must be an ISO 8601 date-time, got "
-					  "'%s'", v);
-			goto cleanup;
-		}
-		emu_format_time(before, ms);
-		ht_strbuf_addstr(&sql, " AND last_run_at < ?");
-		bind_str(&b, before);
-	}
+	if (last_run_filter(req, "after", ">", after, &sql, &b, resp) < 0 ||
+	    last_run_filter(req, "before", "<", before, &sql, &b, resp) < 0)
+		goto cleanup;
 	for (a = 0; a < req->nargs; a++) {
 		const char *t = req->args[a].value, *colon;
 
@@ -985,30 +1000,20 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 	ht_strbuf_addstr(&out, "{\"data\":[");
 	n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct emu_row row = { 0 };
-
 		if (n == limit) {
 			more = 1;
 			break;
 		}
-		row.doc = (char *)sqlite3_column_text(st, 0);
-		row.ext = (char *)sqlite3_column_text(st, 1);
-		if (n++)
-			ht_strbuf_addch(&out, ',');
-		emu_row_output(&out, &row, shows_ext(kind));
+		emu_row_output_stmt(&out, st, shows_ext(kind), n++);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		emu_store_error(e, "cannot list");
 		goto fail;
 	}
-	ht_strbuf_addf(&out, "],\"hasMore\":%s}", more ? "true" : "false");
-	resp->status = 200;
-	ht_strbuf_reset(&resp->body);
-	ht_strbuf_add(&resp->body, out.buf, out.len);
+	emu_respond_page(resp, &out, more);
 	goto cleanup;
 fail:
-	fprintf(stderr, "error: %s\n", ht_error_message());
-	emu_respond_internal(resp);
+	emu_respond_failed(resp);
 cleanup:
 	sqlite3_finalize(st);
 	ht_strbuf_release(&sql);

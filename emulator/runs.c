@@ -53,45 +53,19 @@ int emu_runs_load_state(struct emu *e)
 static int set_sync_status(struct emu *e, int64_t sync_id,
 			   const char *status, const char *last_run_at)
 {
-	struct ht_strbuf doc = HT_STRBUF_INIT;
-	struct emu_row row = { 0 };
-	json_t *d = NULL;
-	int ret;
+	json_t *members = json_pack("{s:s}", "status", status);
 
-	ret = emu_store_get(e, EMU_TBL_SYNC, sync_id, &row);
-	if (ret == HT_ENOTFOUND) {
-		ret = 0;
-		goto cleanup;
-	}
-	if (ret < 0)
-		goto cleanup;
-	if (!(d = emu_json_load(row.doc))) {
-		ret = ht_error_set(HT_EIO, "stored sync %lld is not JSON",
-				   (long long)sync_id);
-		goto cleanup;
-	}
-	json_object_set_new(d, "status", json_string(status));
-	if (last_run_at) {
-		json_object_set_new(d, "lastRunAt", json_string(last_run_at));
-		free(row.last_run_at);
-		row.last_run_at = ht_xstrdup(last_run_at);
-	}
-	ht_json_dump(&doc, d);
-	free(row.doc);
-	row.doc = ht_strbuf_detach(&doc, NULL);
-	ret = emu_store_update(e, &row);
-cleanup:
-	json_decref(d);
-	ht_strbuf_release(&doc);
-	emu_row_release(&row);
-	return ret;
+	if (last_run_at)
+		json_object_set_new(members, "lastRunAt",
+				    json_string(last_run_at));
+	return emu_resource_set_members(e, EMU_TBL_SYNC, sync_id, members);
 }
 
 int emu_runs_settle(struct emu *e)
 {
 	int64_t now = emu_now_ms();
 	sqlite3_stmt *st = NULL, *up = NULL;
-	char when[EMU_TIME_LEN];
+	char when[HT_TIME_LEN];
 	int rc, ret;
 
 	if (!e->pending_runs || now < e->next_due_ms)
@@ -108,7 +82,7 @@ int emu_runs_settle(struct emu *e)
 	}
 	sqlite3_bind_int64(st, 1, now);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		emu_format_time(when, sqlite3_column_int64(st, 2));
+		ht_time_format(when, sqlite3_column_int64(st, 2));
 		ret = set_sync_status(e, sqlite3_column_int64(st, 1),
 				      (const char *)sqlite3_column_text(st, 3),
 				      when);
@@ -233,8 +207,7 @@ static void start_run(struct emu *e, int64_t sync_id, const json_t *body,
 	goto cleanup;
 fail:
 	emu_store_rollback(e);
-	fprintf(stderr, "error: %s\n", ht_error_message());
-	emu_respond_internal(resp);
+	emu_respond_failed(resp);
 cleanup:
 	sqlite3_finalize(st);
 }
@@ -314,11 +287,11 @@ static json_t *counts(int64_t added, int64_t changed, int64_t removed)
 
 static json_t *time_or_null(int64_t ms)
 {
-	char buf[EMU_TIME_LEN];
+	char buf[HT_TIME_LEN];
 
 	if (ms < 0)
 		return json_null();
-	emu_format_time(buf, ms);
+	ht_time_format(buf, ms);
 	return json_string(buf);
 }
 
@@ -395,21 +368,6 @@ static int known_run_param(const char *k)
 	return 0;
 }
 
-static int time_param(const struct emu_request *req, const char *key,
-		      int64_t *ms, struct emu_response *resp)
-{
-	const char *v = emu_arg(req, key);
-
-	if (!v)
-		return 0;
-	if (emu_parse_time(ms, v) < 0) {
-		emu_respond_error(resp, 400, "Bad Request", "'%s' must be an "
-				  "ISO 8601 date-time, got '%s'", key, v);
-		return -1;
-	}
-	return 1;
-}
-
 void emu_runs_list(struct emu *e, int64_t sync_id,
 		   const struct emu_request *req, struct emu_response *resp)
 {
@@ -430,8 +388,8 @@ void emu_runs_list(struct emu *e, int64_t sync_id,
 		}
 	}
 	if (emu_list_paging(req, &offset, &limit, resp) < 0 ||
-	    (has_after = time_param(req, "after", &after, resp)) < 0 ||
-	    (has_before = time_param(req, "before", &before, resp)) < 0)
+	    (has_after = emu_time_arg(req, "after", &after, resp)) < 0 ||
+	    (has_before = emu_time_arg(req, "before", &before, resp)) < 0)
 		goto cleanup;
 	if ((v = emu_arg(req, "runId")) &&
 	    emu_parse_int(&run_id, v, 1, INT64_MAX) < 0) {
@@ -506,14 +464,10 @@ void emu_runs_list(struct emu *e, int64_t sync_id,
 		emu_store_error(e, "cannot list runs");
 		goto fail;
 	}
-	ht_strbuf_addf(&out, "],\"hasMore\":%s}", more ? "true" : "false");
-	resp->status = 200;
-	ht_strbuf_reset(&resp->body);
-	ht_strbuf_add(&resp->body, out.buf, out.len);
+	emu_respond_page(resp, &out, more);
 	goto cleanup;
 fail:
-	fprintf(stderr, "error: %s\n", ht_error_message());
-	emu_respond_internal(resp);
+	emu_respond_failed(resp);
 cleanup:
 	sqlite3_finalize(st);
 	ht_strbuf_release(&sql);

@@ -171,7 +171,7 @@ static void log_add(struct emu *e, const struct emu_request *req,
 void emu_log_json(struct emu *e, int64_t since, json_t *out)
 {
 	json_t *reqs = json_array(), *routes = json_array();
-	char when[EMU_TIME_LEN];
+	char when[HT_TIME_LEN];
 	size_t i;
 
 	for (i = 0; i < e->log_nr; i++) {
@@ -181,7 +181,7 @@ void emu_log_json(struct emu *e, int64_t since, json_t *out)
 
 		if (le->seq <= since)
 			continue;
-		emu_format_time(when, le->time_ms);
+		ht_time_format(when, le->time_ms);
 		json_array_append_new(reqs, json_pack(
 			"{s:I, s:s, s:s, s:s, s:s, s:i, s:I, s:s?}",
 			"seq", (json_int_t)le->seq, "time", when,

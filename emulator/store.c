@@ -411,11 +411,11 @@ static char *column_dup(sqlite3_stmt *st, int col)
 	return s ? ht_xstrdup((const char *)s) : NULL;
 }
 
-static void column_time(char out[EMU_TIME_LEN], sqlite3_stmt *st, int col)
+static void column_time(char out[HT_TIME_LEN], sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 
-	snprintf(out, EMU_TIME_LEN, "%s", s ? (const char *)s : "");
+	snprintf(out, HT_TIME_LEN, "%s", s ? (const char *)s : "");
 }
 
 int emu_store_get(struct emu *e, enum emu_tbl tbl, int64_t id,

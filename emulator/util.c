@@ -43,26 +43,6 @@ void emu_sleep_ms(int ms)
 		;
 }
 
-void emu_format_time(char out[EMU_TIME_LEN], int64_t ms)
-{
-	time_t secs = (time_t)(ms / 1000);
-	int frac = (int)(ms % 1000);
-	char buf[96];
-	struct tm tm;
-
-	if (frac < 0) {
-		frac += 1000;
-		secs--;
-	}
-	if (!gmtime_r(&secs, &tm))
-		memset(&tm, 0, sizeof(tm));
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-	memcpy(out, buf, EMU_TIME_LEN - 1);
-	out[EMU_TIME_LEN - 1] = '\0';
-}
-
 int emu_parse_time(int64_t *ms, const char *s)
 {
 	if (!s || ht_time_parse(ms, s, strlen(s)) < 0)
@@ -92,6 +72,21 @@ void emu_request_release(struct emu_request *req)
 	free(req->args);
 	req->args = NULL;
 	req->nargs = req->args_alloc = 0;
+}
+
+int emu_time_arg(const struct emu_request *req, const char *key,
+		 int64_t *ms, struct emu_response *resp)
+{
+	const char *v = emu_arg(req, key);
+
+	if (!v)
+		return 0;
+	if (emu_parse_time(ms, v) < 0) {
+		emu_respond_error(resp, 400, "Bad Request", "'%s' must be an "
+				  "ISO 8601 date-time, got '%s'", key, v);
+		return -1;
+	}
+	return 1;
 }
 
 const char *emu_arg(const struct emu_request *req, const char *key)
@@ -193,6 +188,40 @@ void emu_respond_internal(struct emu_response *resp)
 	resp->status = 500;
 	ht_strbuf_reset(&resp->body);
 	ht_strbuf_addstr(&resp->body, "\"Internal Server Error\"");
+}
+
+void emu_respond_failed(struct emu_response *resp)
+{
+	fprintf(stderr, "error: %s\n", ht_error_message());
+	emu_respond_internal(resp);
+}
+
+void emu_respond_page(struct emu_response *resp, struct ht_strbuf *page,
+		      int more)
+{
+	ht_strbuf_addf(page, "],\"hasMore\":%s}", more ? "true" : "false");
+	emu_respond(resp, 200, page->buf);
+}
+
+json_t *emu_parse_body(const struct emu_request *req, unsigned max,
+		       const char *what, struct emu_response *resp)
+{
+	json_t *v = NULL;
+
+	if (req->body_too_big) {
+		emu_respond_error(resp, 413, "Payload Too Large", "%s are "
+				  "limited to %u bytes", what, max);
+		return NULL;
+	}
+	if (!req->body_len)
+		return json_object();
+	if (ht_json_parse(&v, req->body, req->body_len, max,
+			  "request body") < 0) {
+		emu_respond_error(resp, 400, "Bad Request", "%s",
+				  ht_error_message());
+		return NULL;
+	}
+	return v;
 }
 
 void emu_detail(json_t *details, const char *path, const char *fmt, ...)

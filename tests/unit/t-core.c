@@ -209,6 +209,30 @@ static void test_time_parse(void **state)
 			fail_msg("'%s' was not a syntax error", bad_syntax[i]);
 }
 
+static void test_time_format(void **state)
+{
+	static const char *const round_trip[] = {
+		"1970-01-01T00:00:00.000Z", "2022-02-16T21:37:58.510Z",
+		"2024-02-29T23:59:59.999Z", "2000-03-01T00:00:00.001Z",
+		"1969-12-31T23:59:59.999Z", "0000-01-01T00:00:00.000Z",
+		"9999-12-31T23:59:59.999Z", NULL
+	};
+	char buf[HT_TIME_LEN];
+	int64_t ms;
+	size_t i;
+
+	(void)state;
+	ht_time_format(buf, 1645047478510LL);
+	assert_string_equal(buf, "2022-02-16T21:37:58.510Z");
+	ht_time_format(buf, -1);
+	assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
+	for (i = 0; round_trip[i]; i++) {
+		assert_int_equal(parse(&ms, round_trip[i]), 0);
+		ht_time_format(buf, ms);
+		assert_string_equal(buf, round_trip[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_grow),
 		cmocka_unit_test(test_diags),
 		cmocka_unit_test(test_time_parse),
+		cmocka_unit_test(test_time_format),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
