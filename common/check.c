@@ -855,6 +855,24 @@ static const struct ht_check_file *head_file(const struct check *c,
 	return &c->head->files[c->files[i].index];
 }
 
+/* The tree's try_read for file `i` into buffer `k`: 1 when it had it. */
+static int try_read(struct worker *w, size_t k, size_t i)
+{
+	const struct ht_check_tree *t = w->c->head;
+	struct ht_strbuf *buf = &w->buf[k];
+
+	if (!t->try_read)
+		return 0;
+	ht_strbuf_reset(buf);
+	if (t->try_read(buf, head_file(w->c, i), HT_YAML_MAX_SIZE,
+			t->payload) != 1) {
+		ht_strbuf_reset(buf);
+		return 0;
+	}
+	w->read_ret[k] = 0;
+	return 1;
+}
+
 /*
  * Read file `i` (of check.files) into the worker's buffer `k`.  Returns
  * 0, or a negative code when the rest of the batch is not worth reading
@@ -942,7 +960,7 @@ static void *work(void *arg)
 {
 	struct worker *w = arg;
 	struct check *c = w->c;
-	size_t i, n, k;
+	size_t i, n, k, got;
 	int ret;
 
 	for (;;) {
@@ -956,14 +974,21 @@ static void *work(void *arg)
 		if (!n)
 			break;
 		/* read the batch, then check it (see serial_read) */
-		if (c->head->serial_read)
+		got = 0;
+		for (k = 0; k < n; k++) {
+			w->read_ret[k] = 1; /* not read yet */
+			if (try_read(w, k, c->queue[i + k]))
+				got++;
+		}
+		if (c->head->serial_read && got < n)
 			pthread_mutex_lock(&c->read_lock);
 		for (k = 0; k < n; k++)
-			if (read_file(w, k, c->queue[i + k]) < 0) {
+			if (w->read_ret[k] == 1 &&
+			    read_file(w, k, c->queue[i + k]) < 0) {
 				n = k + 1;
 				break;
 			}
-		if (c->head->serial_read)
+		if (c->head->serial_read && got < n)
 			pthread_mutex_unlock(&c->read_lock);
 		for (k = 0; k < n; k++) {
 			ret = check_file(w, k, c->queue[i + k], c->refs_only);

@@ -70,9 +70,17 @@ struct ht_check_tree {
 	 * rather than queue on libgit2's locks for every file.
 	 */
 	int serial_read;
+	/*
+	 * Optional: a cheaper way to a file's bytes that may not have them
+	 * (for the index: the work-tree file, when it hashes to the staged
+	 * blob).  Called from any thread, outside that lock; returns 1 with
+	 * `out` filled, 0 (`out` empty, no error set) to use `read`.
+	 */
+	int (*try_read)(struct ht_strbuf *out, const struct ht_check_file *f,
+			size_t max, void *payload);
 };
 
-#define HT_CHECK_TREE_INIT { NULL, 0, 0, 0, NULL, NULL, 0 }
+#define HT_CHECK_TREE_INIT { NULL, 0, 0, 0, NULL, NULL, 0, NULL }
 
 /*
  * Add a file (the path is copied; `id` may be NULL).  The builders below

@@ -6,8 +6,10 @@
  * paths ht_check_wants_path() accepts are listed (the root's files and
  * the kinds' folders below the prefix), regular files only (symbolic
  * links and submodules are not resource files).  Blobs are read through
- * the repository's object database, from any thread (libgit2's git_odb
- * locks internally), and their object ids are the files' ids.
+ * the repository's object database, one thread at a time (serial_read:
+ * libgit2 1.5 serialises object reads anyway), and their object ids are the
+ * files' ids.  For the index, a work-tree file whose bytes hash to the
+ * staged blob is read instead, from any thread (try_read).
  *
  * `repo` may be a repository opened in full or one wrapped around an
  * object database (git_repository_wrap_odb): both are only used for

@@ -858,6 +858,53 @@ static void test_read_batches(void **state)
 	ht_strbuf_release(&path);
 }
 
+/* A try_read that has the files whose name ends in 0, with model 'other'. */
+static int try_tens(struct ht_strbuf *out, const struct ht_check_file *f,
+		    size_t max, void *payload)
+{
+	size_t len = strlen(f->path);
+
+	(void)max;
+	(void)payload;
+	if (len < 6 || strcmp(f->path + len - 6, "0.yaml"))
+		return 0;
+	ht_strbuf_addstr(out, "model: other\ndestination: crm\n"
+			 "config: {}\nschedule:\n  type: manual\n"
+			 "schedulePaused: false\n");
+	return 1;
+}
+
+/* try_read first, outside the lock; `read` for what it does not have. */
+static void test_try_read(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	struct ht_diags d = HT_DIAGS_INIT;
+	size_t i, other = 0, users = 0;
+
+	(void)state;
+	head.read = failing_read;
+	head.serial_read = 1;
+	head.try_read = try_tens;
+	for (i = 0; i < 100; i++) {
+		ht_strbuf_reset(&path);
+		ht_strbuf_addf(&path, "syncs/s%03zu.yaml", i);
+		ht_check_tree_add(&head, path.buf, NULL);
+	}
+	opts.jobs = 2;
+	assert_int_equal(ht_check_run(&d, &head, NULL, &opts), 0);
+	for (i = 0; i < d.nr; i++) {
+		other += strstr(d.items[i].message, "'other'") != NULL;
+		users += strstr(d.items[i].message, "'users'") != NULL;
+	}
+	assert_int_equal(other, 10);
+	assert_int_equal(users, 90);
+	ht_diags_release(&d);
+	ht_check_tree_release(&head);
+	ht_strbuf_release(&path);
+}
+
 static void test_wants_path(void **state)
 {
 	(void)state;
@@ -1085,6 +1132,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_read_batches),
+		cmocka_unit_test(test_try_read),
 		cmocka_unit_test(test_wants_path),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_report_text),
