@@ -6,16 +6,8 @@
 #include "hightouch/error.h"
 #include "hightouch/gitfiles.h"
 #include "hightouch/kinds.h"
+#include "hightouch/repository.h"
 #include "hightouch/strbuf.h"
-
-int ht_git_error(int ret, const char *what)
-{
-	const git_error *e = git_error_last();
-	const char *msg = e && e->message ? e->message : "unknown error";
-
-	return ht_error_set(ret == GIT_ENOTFOUND ? HT_ENOTFOUND : HT_ERROR,
-			    "%s: %s", what, msg);
-}
 
 static int is_regular(unsigned mode)
 {

@@ -168,26 +168,34 @@ static const struct ht_field aliases_fields[] = {
 	  .description = "alias -> slug of a source or destination" },
 };
 
-#define ROW(k, name, folder, api, ext, phase, fields)                         \
-	{ k, name, folder, api, ext, phase, fields,                           \
+#define ROW(k, name, folder, api, ext, phase, ids, rank, fields)             \
+	{ k, name, folder, api, ext, phase, ids, rank, fields,                \
 	  sizeof(fields) / sizeof((fields)[0]) }
 
 static const struct ht_kind_info kinds[HT_KIND__COUNT] = {
-	ROW(HT_KIND_SOURCE, "source", NULL, "/sources", 0, 0, source_fields),
+	ROW(HT_KIND_SOURCE, "source", NULL, "/sources", 0, 0, HT_IDS_SOURCE,
+	    0, source_fields),
 	ROW(HT_KIND_DESTINATION, "destination", NULL, "/destinations", 0, 0,
-	    destination_fields),
-	ROW(HT_KIND_MODEL, "model", "models", "/models", 0, 1, model_fields),
-	ROW(HT_KIND_SYNC, "sync", "syncs", "/syncs", 0, 3, sync_fields),
+	    HT_IDS_DESTINATION, 1, destination_fields),
+	ROW(HT_KIND_MODEL, "model", "models", "/models", 0, 1, HT_IDS_MODEL,
+	    5, model_fields),
+	ROW(HT_KIND_SYNC, "sync", "syncs", "/syncs", 0, 3, HT_IDS_SYNC, 7,
+	    sync_fields),
 	ROW(HT_KIND_PARENT_MODEL, "parent-model", "schema/parent-models",
-	    "/schema/parent-models", 1, 1, parent_model_fields),
+	    "/schema/parent-models", 1, 1, HT_IDS_MODEL, 2,
+	    parent_model_fields),
 	ROW(HT_KIND_RELATED_MODEL, "related-model", "schema/related-models",
-	    "/schema/related-models", 1, 1, related_model_fields),
+	    "/schema/related-models", 1, 1, HT_IDS_MODEL, 3,
+	    related_model_fields),
 	ROW(HT_KIND_EVENT_MODEL, "event-model", "schema/event-models",
-	    "/schema/event-models", 1, 1, event_model_fields),
+	    "/schema/event-models", 1, 1, HT_IDS_MODEL, 4, event_model_fields),
 	ROW(HT_KIND_RELATIONSHIP, "relationship", "schema/model-relationships",
-	    "/schema/relationships", 1, 2, relationship_fields),
-	ROW(HT_KIND_MANIFEST, "manifest", NULL, NULL, 0, 0, manifest_fields),
-	ROW(HT_KIND_ALIASES, "aliases", NULL, NULL, 0, 0, aliases_fields),
+	    "/schema/relationships", 1, 2, HT_IDS_RELATIONSHIP, 6,
+	    relationship_fields),
+	ROW(HT_KIND_MANIFEST, "manifest", NULL, NULL, 0, 0, HT_IDS_NONE, 8,
+	    manifest_fields),
+	ROW(HT_KIND_ALIASES, "aliases", NULL, NULL, 0, 0, HT_IDS_NONE, 9,
+	    aliases_fields),
 };
 
 /* clang-format on */
@@ -228,8 +236,56 @@ const struct ht_field *ht_kind_field(enum ht_kind kind, const char *name)
 
 int ht_kind_is_model(enum ht_kind kind)
 {
-	return kind == HT_KIND_MODEL || kind == HT_KIND_PARENT_MODEL ||
-	       kind == HT_KIND_RELATED_MODEL || kind == HT_KIND_EVENT_MODEL;
+	return ht_kind_info(kind) && kinds[kind].ids == HT_IDS_MODEL;
+}
+
+enum ht_ids ht_kind_ids(enum ht_kind kind)
+{
+	return ht_kind_info(kind) ? kinds[kind].ids : HT_IDS_NONE;
+}
+
+enum ht_kind ht_kind_by_rank(int rank)
+{
+	int k;
+
+	for (k = 0; k < HT_KIND__COUNT; k++)
+		if (kinds[k].rank == rank)
+			return (enum ht_kind)k;
+	HT_BUG("no kind has rank %d", rank);
+}
+
+int ht_kind_refers_to(enum ht_kind kind, enum ht_ids ids)
+{
+	const struct ht_kind_info *info = ht_kind_info(kind);
+	size_t i;
+
+	for (i = 0; info && i < info->nfields; i++)
+		if (info->fields[i].type == HT_FTYPE_REF &&
+		    kinds[info->fields[i].ref].ids == ids)
+			return 1;
+	return 0;
+}
+
+enum ht_kind ht_ids_kind(enum ht_ids ids)
+{
+	int k, only = -1;
+
+	/* the kind of the space that is no extension, else its only kind */
+	for (k = 0; k < HT_KIND__COUNT; k++) {
+		if (kinds[k].ids != ids)
+			continue;
+		if (!kinds[k].extension)
+			return (enum ht_kind)k;
+		only = k;
+	}
+	if (only < 0)
+		HT_BUG("no kind has id space %d", (int)ids);
+	return (enum ht_kind)only;
+}
+
+const char *ht_ids_name(enum ht_ids ids)
+{
+	return kinds[ht_ids_kind(ids)].name;
 }
 
 static int is_alnum(int c)

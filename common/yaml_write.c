@@ -446,7 +446,7 @@ static int emit_float(struct ht_strbuf *out, double f)
 			break;
 	}
 	e = strchr(buf, 'e');
-	exp = e ? atoi(e + 1) : 0;
+	exp = e ? (int)strtol(e + 1, NULL, 10) : 0;
 	if (exp >= -4 && exp < 16)
 		snprintf(buf, sizeof(buf), "%.*g",
 			 exp + 1 > prec ? exp + 1 : prec, f);
@@ -467,7 +467,7 @@ static int emit_float(struct ht_strbuf *out, double f)
 			e[0] = '.';
 			e[1] = '0';
 		} else {
-			strcat(fixed, ".0");
+			memcpy(fixed + j, ".0", 3); /* room kept above */
 		}
 	}
 	return ht_strbuf_addstr(out, fixed);

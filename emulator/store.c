@@ -18,7 +18,8 @@
 
 #include "emulator.h"
 
-#define SCHEMA_VERSION "1"
+/* The layout of the database; one written by another is refused. */
+#define SCHEMA_VERSION 1
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
@@ -299,9 +300,9 @@ int emu_store_open(struct emu *e, const char *path)
 		goto cleanup;
 	}
 	version = meta_get(e, "schema", 0);
-	if (version && version != atoi(SCHEMA_VERSION)) {
+	if (version && version != SCHEMA_VERSION) {
 		ret = ht_error_set(HT_EUNSUPPORTED, "database '%s' has schema "
-				   "version %lld, not %s", path,
+				   "version %lld, not %d", path,
 				   (long long)version, SCHEMA_VERSION);
 		goto cleanup;
 	}
@@ -316,7 +317,7 @@ int emu_store_open(struct emu *e, const char *path)
 		goto cleanup;
 	if ((ret = emu_store_begin(e)) < 0)
 		goto cleanup;
-	if ((ret = meta_set(e, "schema", atoi(SCHEMA_VERSION))) < 0 ||
+	if ((ret = meta_set(e, "schema", SCHEMA_VERSION)) < 0 ||
 	    (ret = emu_store_save_meta(e)) < 0 ||
 	    (ret = emu_store_commit(e)) < 0) {
 		emu_store_rollback(e);

@@ -26,9 +26,11 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/check.h"
+#include "hightouch/config.h"
 #include "hightouch/error.h"
 #include "hightouch/gitfiles.h"
 #include "hightouch/report.h"
+#include "hightouch/repository.h"
 
 #include "git-hightouch.h"
 
@@ -77,7 +79,8 @@ struct check_cmd {
 	int have_base;
 	char *root;     /* the work tree */
 	char *cwd_rel;  /* the current directory, relative to the root */
-	char *config_prefix;
+	struct ht_config config;
+	const char *config_prefix; /* in `config` */
 	char **paths;
 	size_t npaths;
 };
@@ -357,44 +360,43 @@ cleanup:
 	return ret;
 }
 
-/* --prefix, else the remotes' hightouchPath (all the same one). */
-static int find_prefix(struct check_cmd *cmd)
+/*
+ * The settings check reads: the remotes' hightouchPath (for want of
+ * --prefix: all the same one), hightouch.allowManifestEdits and color.ui.
+ */
+static int read_config(struct check_cmd *cmd)
 {
-	const char *args[] = { "config", "-z", "--get-regexp",
-			       "^remote\\..*\\.hightouchpath$", NULL };
-	struct ht_strbuf out = HT_STRBUF_INIT;
-	const char *p, *end, *value;
+	static const char suffix[] = ".hightouchpath";
+	const size_t slen = sizeof(suffix) - 1;
+	size_t i;
 	int ret;
 
-	if (cmd->prefix || !cmd->repo)
-		return 0;
-	ret = run_git(&out, args, 1);
-	if (ret != 0) {
-		/* 1: none set; anything else: no usable config either */
-		ht_error_clear();
-		ret = 0;
-		goto cleanup;
-	}
-	for (p = out.buf; p < out.buf + out.len; p = end + 1) {
-		end = memchr(p, '\0', out.len - (size_t)(p - out.buf));
-		if (!end)
-			break;
-		value = memchr(p, '\n', (size_t)(end - p));
-		value = value ? value + 1 : end;
-		if (!cmd->config_prefix) {
-			cmd->config_prefix = ht_xstrdup(value);
-		} else if (strcmp(cmd->config_prefix, value)) {
+	ret = ht_config_read(&cmd->config, "^(remote\\..*\\.hightouchpath|"
+			     "hightouch\\.allowmanifestedits|color\\.ui)$");
+	if (!cmd->repo)
+		return ret; /* a folder of files: color.ui only */
+	if (!ret && !cmd->allow_manifest)
+		ret = ht_config_bool(&cmd->config,
+				     "hightouch.allowmanifestedits",
+				     &cmd->allow_manifest);
+	for (i = 0; !ret && !cmd->prefix && i < cmd->config.nr; i++) {
+		const struct ht_config_entry *e = &cmd->config.items[i];
+		size_t klen = strlen(e->key);
+		const char *value = e->value ? e->value : "";
+
+		if (klen < slen || strcmp(e->key + klen - slen, suffix))
+			continue;
+		if (!cmd->config_prefix)
+			cmd->config_prefix = value;
+		else if (strcmp(cmd->config_prefix, value))
 			ret = ht_error_set(HT_EINVALID,
 					   "remotes have different "
 					   "hightouchPath values ('%s', '%s'): "
 					   "give --prefix",
 					   cmd->config_prefix, value);
-			goto cleanup;
-		}
 	}
-	cmd->prefix = cmd->config_prefix;
-cleanup:
-	ht_strbuf_release(&out);
+	if (!cmd->prefix)
+		cmd->prefix = cmd->config_prefix;
 	return ret;
 }
 
@@ -669,7 +671,7 @@ static int open_index(struct check_cmd *cmd)
 static int commit_tree(git_tree **out, git_commit **commit,
 		       git_repository *repo, const char *rev)
 {
-	int ret = repo_commit(commit, repo, rev);
+	int ret = ht_repository_commit(commit, repo, rev);
 
 	if (ret < 0)
 		return ret;
@@ -689,7 +691,7 @@ static int build_trees(struct check_cmd *cmd)
 					     cmd->prefix);
 		if (ret < 0 || !cmd->repo)
 			return ret;
-		ret = repo_head_tree(&cmd->base_tree, cmd->repo);
+		ret = ht_repository_head_tree(&cmd->base_tree, cmd->repo);
 		if (ret < 0 || !cmd->base_tree)
 			return ret;
 		cmd->have_base = 1;
@@ -701,7 +703,7 @@ static int build_trees(struct check_cmd *cmd)
 			ret = ht_check_tree_from_index(&cmd->head, cmd->repo,
 						       cmd->index, cmd->prefix);
 		if (!ret)
-			ret = repo_head_tree(&cmd->base_tree, cmd->repo);
+			ret = ht_repository_head_tree(&cmd->base_tree, cmd->repo);
 		if (ret < 0)
 			return ret;
 		/* on an unborn branch, the base is empty: all is new */
@@ -736,19 +738,6 @@ static int build_trees(struct check_cmd *cmd)
  * Output
  */
 
-static int want_color(const char *when)
-{
-	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
-
-	if (when && !strcmp(when, "always"))
-		return 1;
-	if (when && !strcmp(when, "never"))
-		return 0;
-	if (no && *no)
-		return 0;
-	return isatty(1) && !(term && !strcmp(term, "dumb"));
-}
-
 static void summary(const struct ht_diags *d)
 {
 	if (!d->nr)
@@ -775,7 +764,7 @@ static void release(struct check_cmd *cmd, size_t converted)
 	free(cmd->in_progress);
 	free(cmd->root);
 	free(cmd->cwd_rel);
-	free(cmd->config_prefix);
+	ht_config_release(&cmd->config);
 }
 
 int cmd_check(int argc, char **argv)
@@ -787,7 +776,6 @@ int cmd_check(int argc, char **argv)
 	struct ht_diags diags = HT_DIAGS_INIT;
 	struct ht_strbuf out = HT_STRBUF_INIT;
 	size_t converted = 0;
-	char *allow;
 	int ret;
 
 	memset(&cmd, 0, sizeof(cmd));
@@ -801,7 +789,7 @@ int cmd_check(int argc, char **argv)
 	if (cmd.list_rules)
 		return list_rules();
 
-	ret = repo_open(&cmd.repo);
+	ret = ht_repository_open(&cmd.repo);
 	if (ret == HT_ENOTFOUND && cmd.mode == MODE_WORKTREE) {
 		ht_error_clear(); /* a plain directory of files */
 		ret = 0;
@@ -810,14 +798,9 @@ int cmd_check(int argc, char **argv)
 		goto cleanup;
 	ret = find_root(&cmd);
 	if (!ret)
-		ret = find_prefix(&cmd);
+		ret = read_config(&cmd);
 	if (ret < 0)
 		goto cleanup;
-	if (cmd.repo && !cmd.allow_manifest) {
-		allow = git_config_get("hightouch.allowmanifestedits");
-		cmd.allow_manifest = parse_bool(allow);
-		free(allow);
-	}
 	if (cmd.repo)
 		find_in_progress(&cmd);
 	ret = build_trees(&cmd);
@@ -841,7 +824,9 @@ int cmd_check(int argc, char **argv)
 	if (ret < 0)
 		goto cleanup;
 
-	ropts.color = want_color(cmd.color);
+	ret = ht_config_color(&cmd.config, cmd.color, &ropts.color);
+	if (ret < 0)
+		goto cleanup;
 	ht_report_write(&out, cmd.format, &diags, &ropts);
 	fwrite(out.buf, 1, out.len, stdout);
 	if (cmd.format == HT_REPORT_TEXT)

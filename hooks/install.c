@@ -20,6 +20,7 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
+#include "hightouch/run.h"
 
 #include "git-hightouch.h"
 #include "hook-scripts.h"
@@ -187,7 +188,7 @@ int cmd_install_hooks(int argc, char **argv)
 					   "unknown argument '%s'", argv[i]);
 		}
 	}
-	ret = run_git(&dir, args, 0);
+	ret = ht_run_git_line(&dir, args, 0);
 	if (ret > 0) {
 		ret = ht_error_set(HT_ENOTFOUND, "cannot find the hooks "
 						 "directory: not in a git "
@@ -196,8 +197,7 @@ int cmd_install_hooks(int argc, char **argv)
 	}
 	if (ret < 0)
 		goto cleanup;
-	while (dir.len && (dir.buf[dir.len - 1] == '\n' ||
-			   dir.buf[dir.len - 1] == '/'))
+	while (dir.len && dir.buf[dir.len - 1] == '/')
 		ht_strbuf_setlen(&dir, dir.len - 1);
 	if (!dir.len) {
 		ret = ht_error_set(HT_EINVALID, "git gave no hooks directory");

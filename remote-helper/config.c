@@ -1,7 +1,7 @@
 /*
- * The helper's settings, read with `git config` so that everything git
- * honours applies: system, global, repository and worktree files,
- * includes, and `git -c` (GIT_CONFIG_PARAMETERS).
+ * The helper's settings, read with `git config` (common/config.c) so
+ * that everything git honours applies: system, global, repository and
+ * worktree files, includes, and `git -c` (GIT_CONFIG_PARAMETERS).
  *
  *   hightouch.allowHttp          plain http to hosts that are not loopback
  *   hightouch.fullResync         read everything again on the next fetch
@@ -16,41 +16,10 @@
 #include <strings.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/config.h"
 #include "hightouch/error.h"
 
 #include "helper.h"
-
-/* git's boolean values; -1 for anything else. */
-static int parse_bool(const char *v)
-{
-	char *end;
-	long n;
-
-	if (!v)
-		return 1; /* "[hightouch] allowHttp" alone means true */
-	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
-	    !strcasecmp(v, "on"))
-		return 1;
-	if (!*v || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
-	    !strcasecmp(v, "off"))
-		return 0;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || end == v)
-		return -1;
-	return n != 0;
-}
-
-static int set_bool(int *out, const char *key, const char *value)
-{
-	int b = parse_bool(value);
-
-	if (b < 0)
-		return ht_error_set(HT_EINVALID,
-				    "bad boolean config value for '%s'", key);
-	*out = b;
-	return 0;
-}
 
 /*
  * "ht", "/ht/", "a//b" -> "ht", "ht", "a/b"; "" for none.  Components
@@ -104,22 +73,31 @@ cleanup:
 	return ret;
 }
 
-static int set_string(char **out, const char *key, const char *value)
+static int set_string(char **out, const struct ht_config *git,
+		      const char *key)
 {
-	if (!value || !*value || strchr(value, '\n'))
+	const struct ht_config_entry *e = ht_config_find(git, key);
+
+	if (!e)
+		return 0;
+	if (!e->value || !*e->value || strchr(e->value, '\n'))
 		return ht_error_set(HT_EINVALID,
 				    "bad config value for '%s'", key);
 	free(*out);
-	*out = ht_xstrdup(value);
+	*out = ht_xstrdup(e->value);
 	return 0;
 }
 
-static int set_number(unsigned *out, const char *key, const char *value,
-		      long min, long max)
+static int set_number(unsigned *out, const struct ht_config *git,
+		      const char *key, long min, long max)
 {
+	const struct ht_config_entry *e = ht_config_find(git, key);
+	const char *value = e ? e->value : NULL;
 	char *end;
 	long n;
 
+	if (!e)
+		return 0;
 	errno = 0;
 	n = value ? strtol(value, &end, 10) : 0;
 	if (!value || errno || *end || end == value || n < min || n > max)
@@ -130,39 +108,24 @@ static int set_number(unsigned *out, const char *key, const char *value,
 	return 0;
 }
 
-static int apply(struct helper_config *cfg, const char *remote,
-		 const char *key, const char *value)
+static int set_prefix(char **out, const struct ht_config *git,
+		      const char *remote)
 {
-	size_t rlen;
+	struct ht_strbuf key = HT_STRBUF_INIT;
+	const struct ht_config_entry *e;
+	int ret = 0;
 
-	if (!strcmp(key, "hightouch.allowhttp"))
-		return set_bool(&cfg->allow_http, key, value);
-	if (!strcmp(key, "hightouch.fullresync"))
-		return set_bool(&cfg->full_resync, key, value);
-	if (!strcmp(key, "hightouch.authorname"))
-		return set_string(&cfg->author_name, key, value);
-	if (!strcmp(key, "hightouch.authoremail"))
-		return set_string(&cfg->author_email, key, value);
-	if (!strcmp(key, "hightouch.pagesize"))
-		return set_number(&cfg->page_size, key, value, 1, 1000);
-	if (!strcmp(key, "hightouch.retries"))
-		return set_number(&cfg->retries, key, value, 0, 20);
-	if (!remote || strncmp(key, "remote.", 7))
-		return 0;
-	rlen = strlen(remote);
-	if (!strncmp(key + 7, remote, rlen) &&
-	    !strcmp(key + 7 + rlen, ".hightouchpath"))
-		return normalise_prefix(&cfg->prefix, key, value);
-	return 0;
+	ht_strbuf_addf(&key, "remote.%s.hightouchpath", remote);
+	e = ht_config_find(git, key.buf);
+	if (e)
+		ret = normalise_prefix(out, key.buf, e->value);
+	ht_strbuf_release(&key);
+	return ret;
 }
 
 int config_read(struct helper_config *cfg, const char *remote)
 {
-	static const char *const argv[] = {
-		"config", "-z", "--get-regexp", "^(hightouch|remote)\\.", NULL
-	};
-	struct ht_strbuf out = HT_STRBUF_INIT;
-	const char *p, *end;
+	struct ht_config git = HT_CONFIG_INIT;
 	int ret;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -172,35 +135,28 @@ int config_read(struct helper_config *cfg, const char *remote)
 	cfg->page_size = HT_CLIENT_PAGE_LIMIT;
 	cfg->retries = 6;
 
-	ret = run_git(&out, NULL, 0, argv);
-	if (ret < 0)
-		goto cleanup;
-	if (ret > 1) {
-		ret = ht_error_set(HT_EINVALID, "cannot read the git "
-				   "configuration ('git config' exited "
-				   "with %d)", ret);
-		goto cleanup;
-	}
-	ret = 0;
-	/* "key\nvalue\0" or "key\0" (no value) */
-	p = out.buf;
-	end = out.buf + out.len;
-	while (p < end) {
-		const char *nul = memchr(p, '\0', end - p), *nl;
-		char *key;
-
-		if (!nul)
-			break;
-		nl = memchr(p, '\n', nul - p);
-		key = ht_xmemdupz(p, nl ? (size_t)(nl - p) : (size_t)(nul - p));
-		ret = apply(cfg, remote, key, nl ? nl + 1 : NULL);
-		free(key);
-		if (ret < 0)
-			goto cleanup;
-		p = nul + 1;
-	}
-cleanup:
-	ht_strbuf_release(&out);
+	ret = ht_config_read(&git, "^(hightouch|remote)\\.");
+	if (!ret)
+		ret = ht_config_bool(&git, "hightouch.allowhttp",
+				     &cfg->allow_http);
+	if (!ret)
+		ret = ht_config_bool(&git, "hightouch.fullresync",
+				     &cfg->full_resync);
+	if (!ret)
+		ret = set_string(&cfg->author_name, &git,
+				 "hightouch.authorname");
+	if (!ret)
+		ret = set_string(&cfg->author_email, &git,
+				 "hightouch.authoremail");
+	if (!ret)
+		ret = set_number(&cfg->page_size, &git, "hightouch.pagesize",
+				 1, 1000);
+	if (!ret)
+		ret = set_number(&cfg->retries, &git, "hightouch.retries", 0,
+				 20);
+	if (!ret && remote)
+		ret = set_prefix(&cfg->prefix, &git, remote);
+	ht_config_release(&git);
 	return ret;
 }
 

@@ -88,7 +88,7 @@ int credential_fill(struct credential *c, const struct ht_url *url)
 	}
 
 	describe(&in, c, 0);
-	ret = run_git(&out, in.buf, in.len, argv);
+	ret = ht_run_git(&out, in.buf, in.len, argv, 0);
 	if (ret < 0)
 		goto cleanup;
 	if (ret > 0) {
@@ -147,7 +147,7 @@ static void tell(struct credential *c, const char *verb)
 	argv[2] = NULL;
 	describe(&in, c, 1);
 	/* best effort, as git's own credential_approve() */
-	if (run_git(NULL, in.buf, in.len, argv) < 0)
+	if (ht_run_git(NULL, in.buf, in.len, argv, 0) < 0)
 		ht_error_clear();
 	wipe_buf(&in);
 	c->from_git = 0;

@@ -6,10 +6,9 @@
  *
  *   main.c        arguments, environment, the protocol handlers (list,
  *                 import, push), `fatal:` and the exit status
- *   run.c         git child processes (config, rev-parse, credential)
  *   config.c      the helper's git configuration
  *   credential.c  the API key: HIGHTOUCH_API_KEY or `git credential`
- *   repo.c        libgit2: the object database, trees, commits, packs
+ *   odb.c         libgit2: the object database, trees, commits, packs
  *   state.c       the per-remote state under $GIT_DIR/hightouch/<remote>/
  *   listing.c     reading each list of the API, whole or from its tail
  *   import.c      from listings to files and commits
@@ -27,6 +26,8 @@
 #include "hightouch/client.h"
 #include "hightouch/kinds.h"
 #include "hightouch/protocol.h"
+#include "hightouch/repository.h"
+#include "hightouch/run.h"
 #include "hightouch/strbuf.h"
 #include "hightouch/url.h"
 
@@ -113,21 +114,22 @@ void credential_reject(struct credential *c);
 void credential_release(struct credential *c);
 
 /*
- * repo.c
+ * odb.c: the object database, which is all of the repository the helper
+ * touches (refs are git's).
  */
-struct repo {
+struct odb {
 	char *gitdir;    /* $GIT_DIR */
 	char *commondir; /* where objects and refs live */
 	git_odb *odb;
 	git_repository *repo; /* wraps `odb`: objects only */
 	char *objects;   /* the object directory */
 	git_odb_backend *mempack;
-	git_oid *packed; /* objects written since repo_pack_begin() */
+	git_oid *packed; /* objects written since odb_pack_begin() */
 	size_t packed_nr, packed_alloc;
 	size_t written;  /* objects written by this process */
 };
 
-#define REPO_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
+#define ODB_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
 
 /* The libgit2 error of `ret`, as an ht error: "<what>: <libgit2's>". */
 int git2_error(int ret, const char *what);
@@ -137,22 +139,22 @@ int git2_error(int ret, const char *what);
  * `commondir` for linked worktrees.  A repository that is not SHA-1 is
  * refused (HT_EUNSUPPORTED) before anything is written.
  */
-int repo_open(struct repo *r, const char *gitdir);
-void repo_close(struct repo *r);
-/* From now on, write objects to memory; repo_pack_finish() packs them. */
-int repo_pack_begin(struct repo *r);
-/* Write the objects gathered since repo_pack_begin() as one pack. */
-int repo_pack_finish(struct repo *r);
+int odb_open(struct odb *r, const char *gitdir);
+void odb_close(struct odb *r);
+/* From now on, write objects to memory; odb_pack_finish() packs them. */
+int odb_pack_begin(struct odb *r);
+/* Write the objects gathered since odb_pack_begin() as one pack. */
+int odb_pack_finish(struct odb *r);
 
-int repo_write_blob(struct repo *r, git_oid *out, const void *buf,
+int odb_write_blob(struct odb *r, git_oid *out, const void *buf,
 		    size_t len);
 /* The id `buf` would have as a blob, without writing it. */
-int repo_hash_blob(git_oid *out, const void *buf, size_t len);
+int odb_hash_blob(git_oid *out, const void *buf, size_t len);
 /* HT_ENOTFOUND when there is no such blob at `path` in `tree`. */
-int repo_read_path(struct repo *r, struct ht_strbuf *out,
+int odb_read_path(struct odb *r, struct ht_strbuf *out,
 		   const git_oid *tree, const char *path, git_oid *blob_id);
 /* The blob id at `path`, or HT_ENOTFOUND. */
-int repo_path_id(struct repo *r, git_oid *out, const git_oid *tree,
+int odb_path_id(struct odb *r, git_oid *out, const git_oid *tree,
 		 const char *path);
 
 /* One change to a tree: `path` gets blob `id`, or goes when `remove`. */
@@ -166,12 +168,12 @@ struct tree_change {
  * A new tree: `base` (NULL for the empty tree) with `changes` applied
  * (sorted in place).  Directories left empty disappear.
  */
-int repo_tree_update(struct repo *r, git_oid *out, const git_oid *base,
+int odb_tree_update(struct odb *r, git_oid *out, const git_oid *base,
 		     struct tree_change *changes, size_t nr);
 /* The tree of a commit. */
-int repo_commit_tree(struct repo *r, git_oid *out, const git_oid *commit);
+int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit);
 /* HT_ENOTFOUND if the object is not in the database. */
-int repo_has_commit(struct repo *r, const git_oid *id);
+int odb_has_commit(struct odb *r, const git_oid *id);
 
 struct ident {
 	const char *name;
@@ -181,7 +183,7 @@ struct ident {
  * Write a commit of `tree` on `parent` (NULL for a root commit), author
  * and committer dated `when` (seconds since the epoch, +0000).
  */
-int repo_commit(struct repo *r, git_oid *out, const git_oid *tree,
+int odb_write_commit(struct odb *r, git_oid *out, const git_oid *tree,
 		const git_oid *parent, const struct ident *author,
 		const struct ident *committer, int64_t when,
 		const char *message);
@@ -207,19 +209,9 @@ struct list_state {
 	int64_t newest_id, newest_ms;
 };
 
-/* Tables of ids: the four model kinds share one. */
-enum id_table {
-	TBL_SOURCE,
-	TBL_DESTINATION,
-	TBL_MODEL,
-	TBL_SYNC,
-	TBL_RELATIONSHIP,
-	TBL__COUNT
-};
-
 /* One resource the helper has seen. */
 struct resource {
-	enum id_table table;
+	enum ht_ids table; /* its id space */
 	int64_t id;
 	/* the kind of its file, or HT_KIND__COUNT when it has none (an
 	 * audience, or a sync of one) */
@@ -258,16 +250,15 @@ int state_save(struct state *s);
 void state_clear_map(struct state *s);
 void state_release(struct state *s);
 
-enum id_table table_of(enum ht_kind kind);
-struct resource *state_find(struct state *s, enum id_table t, int64_t id);
+struct resource *state_find(struct state *s, enum ht_ids t, int64_t id);
 /* An ht_resolver slug_of (kinds.h): ids to slugs, `payload` a state. */
 int state_slug_of(const char **out, enum ht_kind kind, int64_t id,
 		  void *payload);
 /* Add or replace; `slug` is copied.  Keeps the order. */
-struct resource *state_set(struct state *s, enum id_table t, int64_t id,
+struct resource *state_set(struct state *s, enum ht_ids t, int64_t id,
 			   enum ht_kind kind, int64_t updated_ms,
 			   const char *slug);
-void state_remove(struct state *s, enum id_table t, int64_t id);
+void state_remove(struct state *s, enum ht_ids t, int64_t id);
 /* 1 if `r` is an item of the list of `list` (a kind with an endpoint). */
 int state_in_list(const struct resource *r, enum ht_kind list, int schema);
 
@@ -344,7 +335,7 @@ struct import_opts {
  * the objects and the state, and set `*out` to the commit the private ref
  * must point at.  `private_ref` is the current value (NULL if none).
  */
-int import_run(struct repo *r, struct state *s, const struct import_opts *o,
+int import_run(struct odb *r, struct state *s, const struct import_opts *o,
 	       const git_oid *private_ref, git_oid *out);
 
 /*
@@ -373,7 +364,7 @@ struct push_opts {
  * reason for git's `error <ref> <why>` (details are on stderr); a
  * negative code for an error that is not about the push itself.
  */
-int push_run(struct repo *r, struct state *s, const struct push_opts *o,
+int push_run(struct odb *r, struct state *s, const struct push_opts *o,
 	     const git_oid *base, const git_oid *head, struct ht_strbuf *why);
 
 #endif

@@ -79,13 +79,13 @@ static const enum ht_kind first_order[] = {
 };
 
 /* Where a table goes among changes made at the same time. */
-static const int table_rank[TBL__COUNT] = {
-	[TBL_SOURCE] = 0, [TBL_DESTINATION] = 1, [TBL_MODEL] = 2,
-	[TBL_RELATIONSHIP] = 3, [TBL_SYNC] = 4,
+static const int table_rank[HT_IDS__COUNT] = {
+	[HT_IDS_SOURCE] = 0, [HT_IDS_DESTINATION] = 1, [HT_IDS_MODEL] = 2,
+	[HT_IDS_RELATIONSHIP] = 3, [HT_IDS_SYNC] = 4,
 };
 
 struct change {
-	enum id_table table;
+	enum ht_ids table;
 	int64_t id;
 	enum ht_kind kind;     /* of its file; HT_KIND__COUNT: none */
 	int64_t updated_ms;
@@ -112,7 +112,7 @@ struct pending {
 };
 
 struct import {
-	struct repo *r;
+	struct odb *r;
 	struct state *s;
 	const struct import_opts *o;
 	struct list_ctx lctx;
@@ -186,7 +186,7 @@ static json_t *local_description(struct import *im, const char *path)
 
 	if (!im->has_base || !path)
 		return NULL;
-	if (repo_read_path(im->r, &sb, &im->tree, path, NULL) < 0)
+	if (odb_read_path(im->r, &sb, &im->tree, path, NULL) < 0)
 		goto cleanup;
 	if (ht_yaml_parse(&doc, sb.buf, sb.len, path, NULL) < 0)
 		goto cleanup;
@@ -212,7 +212,7 @@ static json_t *base_aliases(struct import *im)
 		return im->aliases;
 	if (ht_kind_path(&path, HT_KIND_ALIASES, NULL, im->o->url->workspace,
 			 NULL) < 0 ||
-	    repo_read_path(im->r, &sb, &im->tree, path.buf, NULL) < 0 ||
+	    odb_read_path(im->r, &sb, &im->tree, path.buf, NULL) < 0 ||
 	    ht_yaml_parse(&doc, sb.buf, sb.len, path.buf, NULL) < 0 ||
 	    ht_kind_from_yaml(&obj, HT_KIND_ALIASES, NULL, doc, NULL,
 			      path.buf, &diags) < 0)
@@ -241,7 +241,7 @@ static void keep_aliases(struct import *im, struct ht_ynode *doc,
 
 	if (!im->has_base || !path || !info->folder)
 		return;
-	if (repo_read_path(im->r, &sb, &im->tree, path, NULL) < 0 ||
+	if (odb_read_path(im->r, &sb, &im->tree, path, NULL) < 0 ||
 	    ht_yaml_parse(&old, sb.buf, sb.len, path, NULL) < 0)
 		goto cleanup;
 	for (i = 0; i < info->nfields; i++) {
@@ -434,7 +434,7 @@ static int load_manifest(struct import *im)
 	ret = root_path(im, &path, HT_KIND_MANIFEST);
 	if (ret < 0)
 		goto cleanup;
-	ret = repo_read_path(im->r, &sb, &im->tree, path.buf, NULL);
+	ret = odb_read_path(im->r, &sb, &im->tree, path.buf, NULL);
 	if (ret < 0)
 		goto cleanup;
 	ret = ht_yaml_parse(&doc, sb.buf, sb.len, path.buf, NULL);
@@ -475,7 +475,7 @@ cleanup:
  * Planning: the listings become changes
  */
 
-static struct change *add_change(struct import *im, enum id_table t,
+static struct change *add_change(struct import *im, enum ht_ids t,
 				 int64_t id, enum ht_kind kind, int64_t ms,
 				 json_t *json, const char *slug)
 {
@@ -523,7 +523,7 @@ static enum ht_kind model_kind(struct import *im, const struct item *it,
 		*why = "audience";
 		return HT_KIND__COUNT;
 	}
-	r = state_find(im->s, TBL_MODEL, it->id);
+	r = state_find(im->s, HT_IDS_MODEL, it->id);
 	if (im->schema && r && r->kind != HT_KIND__COUNT &&
 	    r->kind != HT_KIND_MODEL)
 		return r->kind; /* a schema model: its own list has it */
@@ -537,7 +537,7 @@ static enum ht_kind model_kind(struct import *im, const struct item *it,
 static int plan_item(struct import *im, enum ht_kind list,
 		     const struct item *it, struct change **out)
 {
-	enum id_table t = table_of(list);
+	enum ht_ids t = ht_kind_ids(list);
 	enum ht_kind kind = list, old_kind = HT_KIND__COUNT;
 	struct resource *r = state_find(im->s, t, it->id);
 	const char *slug = NULL, *why = NULL;
@@ -560,7 +560,7 @@ static int plan_item(struct import *im, enum ht_kind list,
 		struct resource *m;
 
 		if (!ht_json_get_id(&model, it->json, "modelId")) {
-			m = state_find(im->s, TBL_MODEL, model);
+			m = state_find(im->s, HT_IDS_MODEL, model);
 			if (m && m->kind == HT_KIND__COUNT) {
 				kind = HT_KIND__COUNT;
 				why = "sync of an audience";
@@ -617,7 +617,7 @@ static void count_files(struct import *im)
 		if (r->kind != HT_KIND__COUNT)
 			im->files[r->kind]++;
 		else
-			im->skipped[r->table == TBL_SYNC]++;
+			im->skipped[r->table == HT_IDS_SYNC]++;
 	}
 }
 
@@ -708,7 +708,7 @@ static int path_exists(struct import *im, const char *path)
 
 	if (!im->has_base)
 		return 0;
-	return repo_path_id(im->r, &id, &im->tree, path) == 0;
+	return odb_path_id(im->r, &id, &im->tree, path) == 0;
 }
 
 /* The author the server names for a change, or the default. */
@@ -735,7 +735,7 @@ static int commit_changes(struct import *im, struct tree_change *tc,
 	git_oid tree, commit;
 	int ret;
 
-	ret = repo_tree_update(im->r, &tree, im->has_base ? &im->tree : NULL,
+	ret = odb_tree_update(im->r, &tree, im->has_base ? &im->tree : NULL,
 			       tc, nr);
 	if (ret < 0)
 		return ret;
@@ -743,7 +743,7 @@ static int commit_changes(struct import *im, struct tree_change *tc,
 		trace("import", "no change to the files: %s", message);
 		return 0;
 	}
-	ret = repo_commit(im->r, &commit, &tree,
+	ret = odb_write_commit(im->r, &commit, &tree,
 			  im->has_base ? &im->commit : NULL, author,
 			  &im->committer, when_ms / 1000, message);
 	if (ret < 0)
@@ -765,8 +765,8 @@ static int change_files(struct import *im, struct change *c,
 	int ret = 0;
 
 	*existed = 0;
-	if (c->table == TBL_SOURCE || c->table == TBL_DESTINATION) {
-		json_t *map = c->table == TBL_SOURCE ? im->sources :
+	if (c->table == HT_IDS_SOURCE || c->table == HT_IDS_DESTINATION) {
+		json_t *map = c->table == HT_IDS_SOURCE ? im->sources :
 						      im->destinations;
 
 		*existed = json_object_get(map, c->slug) ||
@@ -784,7 +784,7 @@ static int change_files(struct import *im, struct change *c,
 		ret = root_path(im, &path, HT_KIND_MANIFEST);
 		if (ret < 0)
 			goto cleanup;
-		ret = repo_write_blob(im->r, &id, im->buf.buf, im->buf.len);
+		ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
 		if (ret < 0)
 			goto cleanup;
 		add_tree_change(tc, nr, alloc, path.buf, &id);
@@ -816,7 +816,7 @@ static int change_files(struct import *im, struct change *c,
 	ret = render(im, &im->buf, c, old.len ? old.buf : path.buf);
 	if (ret < 0)
 		goto cleanup;
-	ret = repo_write_blob(im->r, &id, im->buf.buf, im->buf.len);
+	ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
 	if (ret < 0)
 		goto cleanup;
 	if (old.len && strcmp(old.buf, path.buf))
@@ -830,14 +830,14 @@ cleanup:
 
 /* The members of API objects that refer to other resources. */
 static const struct {
-	enum id_table table;
+	enum ht_ids table;
 	const char *field;
 } ref_fields[] = {
-	{ TBL_SOURCE, "sourceId" },
-	{ TBL_DESTINATION, "destinationId" },
-	{ TBL_MODEL, "modelId" },
-	{ TBL_MODEL, "fromModelId" },
-	{ TBL_MODEL, "toModelId" },
+	{ HT_IDS_SOURCE, "sourceId" },
+	{ HT_IDS_DESTINATION, "destinationId" },
+	{ HT_IDS_MODEL, "modelId" },
+	{ HT_IDS_MODEL, "fromModelId" },
+	{ HT_IDS_MODEL, "toModelId" },
 };
 #define NREF_FIELDS (sizeof(ref_fields) / sizeof(ref_fields[0]))
 
@@ -852,7 +852,7 @@ static int ref_id(const json_t *json, size_t i, int64_t *id)
 
 /* Which ids of `table` the resource in `json` refers to. */
 static int refers_to(enum ht_kind kind, const json_t *json,
-		     enum id_table table, int64_t id)
+		     enum ht_ids table, int64_t id)
 {
 	size_t i;
 	int64_t v;
@@ -877,7 +877,7 @@ static int renamed_dependents(struct import *im, const struct change *c,
 	int ret;
 
 	if (!c->json || !c->old_slug || !strcmp(c->old_slug, c->slug) ||
-	    c->table == TBL_SYNC || c->table == TBL_RELATIONSHIP)
+	    c->table == HT_IDS_SYNC || c->table == HT_IDS_RELATIONSHIP)
 		return 0;
 	for (i = 0; i < NLISTS; i++) {
 		struct listing *l = &im->lists[read_order[i]];
@@ -891,7 +891,7 @@ static int renamed_dependents(struct import *im, const struct change *c,
 
 			if (!refers_to(l->list, it->json, c->table, c->id))
 				continue;
-			r = state_find(im->s, table_of(l->list), it->id);
+			r = state_find(im->s, ht_kind_ids(l->list), it->id);
 			if (!r || r->kind == HT_KIND__COUNT ||
 			    (l->list == HT_KIND_MODEL &&
 			     r->kind != HT_KIND_MODEL))
@@ -931,9 +931,9 @@ static int apply_change(struct import *im, struct change *c)
 
 	c->done = 1;
 	if (kind == HT_KIND__COUNT) {
-		if (c->table == TBL_SOURCE)
+		if (c->table == HT_IDS_SOURCE)
 			kind = HT_KIND_SOURCE;
-		else if (c->table == TBL_DESTINATION)
+		else if (c->table == HT_IDS_DESTINATION)
 			kind = HT_KIND_DESTINATION;
 		else
 			return 0; /* never had a file */
@@ -976,7 +976,7 @@ static int scan_files(struct import *im, const char *prefix,
 
 	ret = git_tree_lookup(&root, im->r->repo, &im->tree);
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot read a tree");
+		ret = ht_git_error(ret, "cannot read a tree");
 		goto cleanup;
 	}
 	for (k = 0; k < HT_KIND__COUNT; k++) {
@@ -1043,7 +1043,7 @@ static int orphan(struct import *im, const char *path, enum ht_kind kind,
 	if (json_object_get(claimed, path) ||
 	    (ht_kind_info(kind)->extension && !im->schema))
 		return 0;
-	c = add_change(im, table_of(kind), 0, HT_KIND__COUNT, 0, NULL, slug);
+	c = add_change(im, ht_kind_ids(kind), 0, HT_KIND__COUNT, 0, NULL, slug);
 	c->old_kind = kind;
 	c->old_slug = ht_xstrdup(slug);
 	return 0;
@@ -1099,7 +1099,7 @@ static int remove_file(struct import *im, const char *path,
 static void plan_manifest_orphans(struct import *im)
 {
 	json_t *maps[2];
-	enum id_table tables[2] = { TBL_SOURCE, TBL_DESTINATION };
+	enum ht_ids tables[2] = { HT_IDS_SOURCE, HT_IDS_DESTINATION };
 	size_t i, j;
 
 	maps[0] = im->sources;
@@ -1175,7 +1175,7 @@ static int is_schema_model(const json_t *json)
 static int take_item(struct import *im, enum ht_kind list,
 		     const struct item *it, int plain)
 {
-	enum id_table t = table_of(list);
+	enum ht_ids t = ht_kind_ids(list);
 	struct resource *r = state_find(im->s, t, it->id);
 	enum ht_kind prior_kind = HT_KIND__COUNT;
 	int64_t prior_ms = 0;
@@ -1194,8 +1194,8 @@ static int take_item(struct import *im, enum ht_kind list,
 	ret = plan_item(im, list, it, &c);
 	if (ret < 0 || !c)
 		goto cleanup;
-	if (c->table == TBL_SOURCE || c->table == TBL_DESTINATION) {
-		json_object_set_new(c->table == TBL_SOURCE ? im->sources :
+	if (c->table == HT_IDS_SOURCE || c->table == HT_IDS_DESTINATION) {
+		json_object_set_new(c->table == HT_IDS_SOURCE ? im->sources :
 				    im->destinations,
 				    c->slug, manifest_entry(c->json));
 	} else if (c->kind != HT_KIND__COUNT) {
@@ -1222,7 +1222,7 @@ cleanup:
 	return ret;
 }
 
-static struct pending *find_pending(struct import *im, enum id_table t,
+static struct pending *find_pending(struct import *im, enum ht_ids t,
 				    int64_t id)
 {
 	size_t i;
@@ -1230,7 +1230,7 @@ static struct pending *find_pending(struct import *im, enum id_table t,
 	for (i = 0; i < im->pending_nr; i++) {
 		struct pending *p = &im->pending[i];
 
-		if (!p->done && p->it.id == id && table_of(p->list) == t)
+		if (!p->done && p->it.id == id && ht_kind_ids(p->list) == t)
 			return p;
 	}
 	return NULL;
@@ -1255,7 +1255,7 @@ static int first_page(struct listing *l, size_t from, size_t n,
 		if (ret < 0)
 			return ret;
 		/* an item read twice (it moved while the pages came) */
-		p = im->pending_nr ? find_pending(im, table_of(l->list),
+		p = im->pending_nr ? find_pending(im, ht_kind_ids(l->list),
 						  it->id) : NULL;
 		if (p && p->it.updated_ms <= it->updated_ms) {
 			p->done = 1;
@@ -1370,7 +1370,7 @@ static int find_schema_kind(struct import *im, struct pending *p)
  */
 static void forget_lists(struct import *im, const struct pending *p)
 {
-	struct resource *r = state_find(im->s, table_of(p->list), p->it.id);
+	struct resource *r = state_find(im->s, ht_kind_ids(p->list), p->it.id);
 	size_t i;
 
 	if (p->listed_in == p->list)
@@ -1392,7 +1392,7 @@ static int settle(struct import *im, struct pending *p, int depth);
 /* Read what `p` waits for (im->miss_kind and im->miss_id), and take it. */
 static int read_missing(struct import *im, struct pending *p, int depth)
 {
-	enum id_table t = table_of(im->miss_kind);
+	enum ht_ids t = ht_kind_ids(im->miss_kind);
 	int64_t id = im->miss_id;
 	struct pending *q = find_pending(im, t, id), read;
 	enum ht_kind list;
@@ -1408,13 +1408,13 @@ static int read_missing(struct import *im, struct pending *p, int depth)
 		return settle(im, q, depth + 1);
 	}
 	switch (t) {
-	case TBL_SOURCE:
+	case HT_IDS_SOURCE:
 		list = HT_KIND_SOURCE;
 		break;
-	case TBL_DESTINATION:
+	case HT_IDS_DESTINATION:
 		list = HT_KIND_DESTINATION;
 		break;
-	case TBL_MODEL:
+	case HT_IDS_MODEL:
 		list = HT_KIND_MODEL;
 		break;
 	default:
@@ -1534,9 +1534,9 @@ static int first_commit(struct import *im)
 			struct change *c = &im->changes[i];
 
 			progress_update(p, i + 1);
-			if (c->table == TBL_SOURCE ||
-			    c->table == TBL_DESTINATION) {
-				json_object_set_new(c->table == TBL_SOURCE ?
+			if (c->table == HT_IDS_SOURCE ||
+			    c->table == HT_IDS_DESTINATION) {
+				json_object_set_new(c->table == HT_IDS_SOURCE ?
 						    im->sources :
 						    im->destinations,
 						    c->slug,
@@ -1562,7 +1562,7 @@ static int first_commit(struct import *im)
 	ret = render_manifest(im, &im->buf);
 	if (ret < 0)
 		goto cleanup;
-	ret = repo_write_blob(im->r, &id, im->buf.buf, im->buf.len);
+	ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
 	if (ret < 0)
 		goto cleanup;
 	ret = root_path(im, &path, HT_KIND_MANIFEST);
@@ -1586,7 +1586,7 @@ static int first_commit(struct import *im)
 	ret = render_aliases(im, &im->buf);
 	if (ret < 0)
 		goto cleanup;
-	ret = repo_write_blob(im->r, &id, im->buf.buf, im->buf.len);
+	ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
 	if (ret < 0)
 		goto cleanup;
 	ret = root_path(im, &path, HT_KIND_ALIASES);
@@ -1693,15 +1693,15 @@ static int fetch_all(struct import *im)
 }
 
 /* 1 if the items of `list` refer to resources of `table`. */
-static int list_refers_to(enum ht_kind list, enum id_table table)
+static int list_refers_to(enum ht_kind list, enum ht_ids table)
 {
-	switch (table_of(list)) {
-	case TBL_SYNC:
-		return table == TBL_MODEL || table == TBL_DESTINATION;
-	case TBL_RELATIONSHIP:
-		return table == TBL_MODEL;
-	case TBL_MODEL:
-		return table == TBL_SOURCE;
+	switch (ht_kind_ids(list)) {
+	case HT_IDS_SYNC:
+		return table == HT_IDS_MODEL || table == HT_IDS_DESTINATION;
+	case HT_IDS_RELATIONSHIP:
+		return table == HT_IDS_MODEL;
+	case HT_IDS_MODEL:
+		return table == HT_IDS_SOURCE;
 	default:
 		return 0;
 	}
@@ -1713,7 +1713,7 @@ static int list_refers_to(enum ht_kind list, enum id_table table)
  */
 static int fetch_dependents(struct import *im)
 {
-	int need[TBL__COUNT] = { 0 };
+	int need[HT_IDS__COUNT] = { 0 };
 	size_t i, j;
 	int ret;
 
@@ -1722,7 +1722,7 @@ static int fetch_dependents(struct import *im)
 
 		for (j = 0; j < l->nr; j++) {
 			struct resource *r = state_find(im->s,
-							table_of(l->list),
+							ht_kind_ids(l->list),
 							l->items[j].id);
 			const char *slug = ht_json_get_string(l->items[j].json,
 							      "slug");
@@ -1736,15 +1736,15 @@ static int fetch_dependents(struct import *im)
 		struct listing *l = &im->lists[list];
 		int dep = 0;
 
-		switch (table_of(list)) {
-		case TBL_MODEL:
-			dep = need[TBL_SOURCE];
+		switch (ht_kind_ids(list)) {
+		case HT_IDS_MODEL:
+			dep = need[HT_IDS_SOURCE];
 			break;
-		case TBL_SYNC:
-			dep = need[TBL_MODEL] || need[TBL_DESTINATION];
+		case HT_IDS_SYNC:
+			dep = need[HT_IDS_MODEL] || need[HT_IDS_DESTINATION];
 			break;
-		case TBL_RELATIONSHIP:
-			dep = need[TBL_MODEL];
+		case HT_IDS_RELATIONSHIP:
+			dep = need[HT_IDS_MODEL];
 			break;
 		default:
 			break;
@@ -1759,14 +1759,14 @@ static int fetch_dependents(struct import *im)
 			return ret;
 		/* what it refers to was read before it, this time */
 		for (j = 0; j < NLISTS; j++)
-			if (list_refers_to(list, table_of(read_order[j])))
+			if (list_refers_to(list, ht_kind_ids(read_order[j])))
 				im->stale[read_order[j]] = 1;
 	}
 	return 0;
 }
 
 /* 1 if resource `id` of `table` is neither in the state nor listed now. */
-static int unknown_id(struct import *im, enum id_table table, int64_t id)
+static int unknown_id(struct import *im, enum ht_ids table, int64_t id)
 {
 	size_t i, j;
 
@@ -1775,7 +1775,7 @@ static int unknown_id(struct import *im, enum id_table table, int64_t id)
 	for (i = 0; i < NLISTS; i++) {
 		struct listing *l = &im->lists[read_order[i]];
 
-		if (table_of(read_order[i]) != table)
+		if (ht_kind_ids(read_order[i]) != table)
 			continue;
 		for (j = 0; j < l->nr; j++)
 			if (l->items[j].id == id)
@@ -1785,7 +1785,7 @@ static int unknown_id(struct import *im, enum id_table table, int64_t id)
 }
 
 /* 1 if an item listed now refers to a resource of `table` not known. */
-static int refers_to_unknown(struct import *im, enum id_table table)
+static int refers_to_unknown(struct import *im, enum ht_ids table)
 {
 	size_t i, j, k;
 	int64_t id;
@@ -1823,7 +1823,7 @@ static int schema_model_unlisted(struct import *im)
 
 	for (i = 0; i < models->nr; i++) {
 		int64_t id = models->items[i].id;
-		struct resource *r = state_find(im->s, TBL_MODEL, id);
+		struct resource *r = state_find(im->s, HT_IDS_MODEL, id);
 		int found = 0;
 
 		if (!is_schema_model(models->items[i].json))
@@ -1836,7 +1836,7 @@ static int schema_model_unlisted(struct import *im)
 			struct listing *l = &im->lists[read_order[j]];
 
 			if (!ht_kind_info(read_order[j])->extension ||
-			    table_of(read_order[j]) != TBL_MODEL)
+			    ht_kind_ids(read_order[j]) != HT_IDS_MODEL)
 				continue;
 			for (k = 0; k < l->nr && !found; k++)
 				found = l->items[k].id == id;
@@ -1891,15 +1891,15 @@ static int reread_referred(struct import *im)
 	size_t i;
 	int ret = 0;
 
-	if (refers_to_unknown(im, TBL_MODEL))
+	if (refers_to_unknown(im, HT_IDS_MODEL))
 		ret = reread(im, HT_KIND_MODEL);
 	if (!ret && im->schema && schema_model_unlisted(im))
 		for (i = 0; i < sizeof(schema_lists) /
 				sizeof(schema_lists[0]) && !ret; i++)
 			ret = reread(im, schema_lists[i]);
-	if (!ret && refers_to_unknown(im, TBL_SOURCE))
+	if (!ret && refers_to_unknown(im, HT_IDS_SOURCE))
 		ret = reread(im, HT_KIND_SOURCE);
-	if (!ret && refers_to_unknown(im, TBL_DESTINATION))
+	if (!ret && refers_to_unknown(im, HT_IDS_DESTINATION))
 		ret = reread(im, HT_KIND_DESTINATION);
 	return ret;
 }
@@ -1966,7 +1966,7 @@ static int same_source(struct import *im, const char *source)
 	return im->s->source && !strcmp(im->s->source, source);
 }
 
-int import_run(struct repo *r, struct state *s, const struct import_opts *o,
+int import_run(struct odb *r, struct state *s, const struct import_opts *o,
 	       const git_oid *private_ref, git_oid *out)
 {
 	struct import im;
@@ -1993,7 +1993,7 @@ int import_run(struct repo *r, struct state *s, const struct import_opts *o,
 	ht_strbuf_addf(&source, "%s %s", o->url->api_base, o->url->workspace);
 
 	if (private_ref) {
-		ret = repo_has_commit(r, private_ref);
+		ret = odb_has_commit(r, private_ref);
 		if (ret < 0) {
 			ret = ht_error_set(HT_EINVALID, "the private ref of "
 					   "remote '%s' names no commit",
@@ -2001,7 +2001,7 @@ int import_run(struct repo *r, struct state *s, const struct import_opts *o,
 			goto cleanup;
 		}
 		git_oid_cpy(&im.commit, private_ref);
-		ret = repo_commit_tree(r, &im.tree, private_ref);
+		ret = odb_commit_tree(r, &im.tree, private_ref);
 		if (ret < 0)
 			goto cleanup;
 		im.has_base = 1;
@@ -2071,7 +2071,7 @@ int import_run(struct repo *r, struct state *s, const struct import_opts *o,
 	}
 
 	if (im.first) {
-		ret = repo_pack_begin(r);
+		ret = odb_pack_begin(r);
 		if (ret < 0)
 			goto cleanup;
 		im.lctx.page_cb = first_page;
@@ -2122,7 +2122,7 @@ int import_run(struct repo *r, struct state *s, const struct import_opts *o,
 		qsort(im.changes, im.nr, sizeof(*im.changes), cmp_change);
 
 	if (im.first || im.full || im.nr > PACK_THRESHOLD) {
-		ret = repo_pack_begin(r);
+		ret = odb_pack_begin(r);
 		if (ret < 0)
 			goto cleanup;
 	}
@@ -2139,7 +2139,7 @@ int import_run(struct repo *r, struct state *s, const struct import_opts *o,
 	}
 	if (ret < 0)
 		goto cleanup;
-	ret = repo_pack_finish(r);
+	ret = odb_pack_finish(r);
 	if (ret < 0)
 		goto cleanup;
 

@@ -253,7 +253,7 @@ cleanup:
 static int is_unchanged(struct list_ctx *ctx, enum ht_kind list,
 			const struct item *it)
 {
-	struct resource *r = state_find(ctx->state, table_of(list), it->id);
+	struct resource *r = state_find(ctx->state, ht_kind_ids(list), it->id);
 
 	return r && state_in_list(r, list, 1) &&
 	       r->updated_ms == it->updated_ms;
@@ -262,7 +262,7 @@ static int is_unchanged(struct list_ctx *ctx, enum ht_kind list,
 static int is_known(struct list_ctx *ctx, enum ht_kind list,
 		    const struct item *it)
 {
-	struct resource *r = state_find(ctx->state, table_of(list), it->id);
+	struct resource *r = state_find(ctx->state, ht_kind_ids(list), it->id);
 
 	return r && state_in_list(r, list, 1);
 }

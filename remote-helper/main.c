@@ -14,12 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <git2.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/client.h"
+#include "hightouch/config.h"
 #include "hightouch/error.h"
 #include "hightouch/protocol.h"
 #include "hightouch/url.h"
@@ -40,14 +40,6 @@ struct helper {
 	struct ht_client *client;
 	int libgit2;
 };
-
-static int env_true(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v && strcmp(v, "0") && strcasecmp(v, "false") &&
-	       strcasecmp(v, "no") && strcasecmp(v, "off");
-}
 
 /*
  * The remote's name as it goes into refs/hightouch/<name>/ and the state
@@ -80,7 +72,7 @@ static int private_name(struct helper *h)
 		h->name = ht_xstrdup(s);
 		return 0;
 	}
-	ret = repo_hash_blob(&id, h->url_text, strlen(h->url_text));
+	ret = odb_hash_blob(&id, h->url_text, strlen(h->url_text));
 	if (ret < 0)
 		return ret;
 	git_oid_tostr(hex, 17, &id);
@@ -89,36 +81,34 @@ static int private_name(struct helper *h)
 	return 0;
 }
 
-/* The private ref's commit, if the repository has it. */
-static int read_private_ref(struct helper *h, git_oid *out, int *found)
+/* The commit `rev` names (`git rev-parse`), if there is one. */
+static int rev_parse_commit(const char *rev, git_oid *out, int *found)
 {
-	struct ht_strbuf sb = HT_STRBUF_INIT;
 	const char *argv[] = { "rev-parse", "--verify", "-q", NULL, NULL };
-	struct ht_strbuf rev = HT_STRBUF_INIT;
+	struct ht_strbuf sb = HT_STRBUF_INIT, arg = HT_STRBUF_INIT;
 	int ret;
 
 	*found = 0;
-	ht_strbuf_addf(&rev, "%s^{commit}", h->private_ref);
-	argv[3] = rev.buf;
-	ret = run_git(&sb, NULL, 0, argv);
-	if (ret < 0)
-		goto cleanup;
-	if (ret > 0) {
-		ret = 0; /* no such ref */
-		goto cleanup;
-	}
-	while (sb.len && sb.buf[sb.len - 1] == '\n')
-		ht_strbuf_setlen(&sb, sb.len - 1);
-	if (sb.len != GIT_OID_HEXSZ || git_oid_fromstr(out, sb.buf) < 0) {
+	ht_strbuf_addf(&arg, "%s^{commit}", rev);
+	argv[3] = arg.buf;
+	ret = ht_run_git_line(&sb, argv, 0);
+	if (ret > 0)
+		ret = 0; /* no such commit */
+	else if (!ret && sb.len == GIT_OID_HEXSZ &&
+		 !git_oid_fromstr(out, sb.buf))
+		*found = 1;
+	else if (!ret)
 		ret = ht_error_set(HT_EINVALID, "'git rev-parse %s' printed "
-				   "no object id", h->private_ref);
-		goto cleanup;
-	}
-	*found = 1;
-cleanup:
+				   "no object id", arg.buf);
 	ht_strbuf_release(&sb);
-	ht_strbuf_release(&rev);
+	ht_strbuf_release(&arg);
 	return ret;
+}
+
+/* The private ref's commit, if the repository has it. */
+static int read_private_ref(struct helper *h, git_oid *out, int *found)
+{
+	return rev_parse_commit(h->private_ref, out, found);
 }
 
 static int handle_list(struct ht_proto *p, int for_push, void *payload)
@@ -175,7 +165,7 @@ static int make_client(struct helper *h)
 
 static int do_import(struct helper *h, git_oid *out)
 {
-	struct repo r = REPO_INIT;
+	struct odb r = ODB_INIT;
 	struct state s;
 	struct import_opts o;
 	git_oid base;
@@ -189,7 +179,7 @@ static int do_import(struct helper *h, git_oid *out)
 		goto cleanup;
 	}
 	/* refuses sha256 before anything is written */
-	ret = repo_open(&r, h->gitdir);
+	ret = odb_open(&r, h->gitdir);
 	if (ret < 0)
 		goto cleanup;
 	ret = state_open(&s, r.commondir, h->name);
@@ -215,7 +205,7 @@ static int do_import(struct helper *h, git_oid *out)
 cleanup:
 	if (state_open_ok)
 		state_release(&s);
-	repo_close(&r);
+	odb_close(&r);
 	return ret;
 }
 
@@ -255,30 +245,6 @@ static int handle_import(struct ht_proto *p, const char *const *refs,
 	ht_proto_printf(p, "from %s\n\ndone\n",
 			git_oid_tostr(hex, sizeof(hex), &id));
 	return 0;
-}
-
-/* Resolve a push's source (any revision expression) to a commit. */
-static int resolve_src(const char *src, git_oid *out, int *found)
-{
-	struct ht_strbuf sb = HT_STRBUF_INIT, rev = HT_STRBUF_INIT;
-	const char *argv[] = { "rev-parse", "--verify", "-q", NULL, NULL };
-	int ret;
-
-	*found = 0;
-	ht_strbuf_addf(&rev, "%s^{commit}", src);
-	argv[3] = rev.buf;
-	ret = run_git(&sb, NULL, 0, argv);
-	if (ret < 0)
-		goto cleanup;
-	ret = 0;
-	while (sb.len && sb.buf[sb.len - 1] == '\n')
-		ht_strbuf_setlen(&sb, sb.len - 1);
-	if (sb.len == GIT_OID_HEXSZ && !git_oid_fromstr(out, sb.buf))
-		*found = 1;
-cleanup:
-	ht_strbuf_release(&sb);
-	ht_strbuf_release(&rev);
-	return ret;
 }
 
 /* How forced a push of `dst` is: `+`, or a cas matching the last fetch. */
@@ -357,7 +323,7 @@ static const char *push_refusal(struct ht_proto *p,
 static int do_push(struct helper *h, struct ht_proto *p,
 		   const struct ht_push_spec *spec, struct ht_strbuf *why)
 {
-	struct repo r = REPO_INIT;
+	struct odb r = ODB_INIT;
 	struct state s;
 	struct push_opts o;
 	git_oid base, head;
@@ -372,10 +338,10 @@ static int do_push(struct helper *h, struct ht_proto *p,
 				   "repository (GIT_DIR is not set)");
 		goto cleanup;
 	}
-	ret = repo_open(&r, h->gitdir);
+	ret = odb_open(&r, h->gitdir);
 	if (ret < 0)
 		goto cleanup;
-	ret = resolve_src(spec->src, &head, &found);
+	ret = rev_parse_commit(spec->src, &head, &found);
 	if (ret < 0)
 		goto cleanup;
 	if (!found) {
@@ -413,7 +379,7 @@ static int do_push(struct helper *h, struct ht_proto *p,
 cleanup:
 	if (state_open_ok)
 		state_release(&s);
-	repo_close(&r);
+	odb_close(&r);
 	return ret;
 }
 
@@ -516,7 +482,7 @@ int main(int argc, const char **argv)
 		return 129;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	helper_out.trace = env_true("HT_TRACE");
+	helper_out.trace = ht_env_bool("HT_TRACE");
 
 	memset(&h, 0, sizeof(h));
 	h.remote = argv[1];

@@ -62,7 +62,7 @@ struct step {
 };
 
 struct push {
-	struct repo *r;
+	struct odb *r;
 	struct state *s;
 	const struct push_opts *o;
 	git_oid base_tree, head_tree;
@@ -101,7 +101,7 @@ static void release_push(struct push *p)
 }
 
 /* The resource of `table` with `slug`, or NULL. */
-static struct resource *find_slug(struct state *s, enum id_table t,
+static struct resource *find_slug(struct state *s, enum ht_ids t,
 				  const char *slug)
 {
 	size_t i;
@@ -113,13 +113,13 @@ static struct resource *find_slug(struct state *s, enum id_table t,
 	return NULL;
 }
 
-static struct step *find_step(struct push *p, enum id_table t,
+static struct step *find_step(struct push *p, enum ht_ids t,
 			      const char *slug)
 {
 	size_t i;
 
 	for (i = 0; i < p->nr; i++)
-		if (table_of(p->steps[i].kind) == t &&
+		if (ht_kind_ids(p->steps[i].kind) == t &&
 		    !strcmp(p->steps[i].slug, slug))
 			return &p->steps[i];
 	return NULL;
@@ -136,7 +136,7 @@ static int listing_matches(struct state *s, const struct listing *l)
 
 	for (i = 0; i < l->nr; i++) {
 		const struct item *it = &l->items[i];
-		struct resource *r = state_find(s, table_of(l->list), it->id);
+		struct resource *r = state_find(s, ht_kind_ids(l->list), it->id);
 		const char *slug = ht_json_get_string(it->json, "slug");
 
 		if (!r || r->updated_ms != it->updated_ms || !slug ||
@@ -235,7 +235,7 @@ static int load_aliases(struct push *p)
 	int ret;
 
 	p->aliases = json_object();
-	ret = repo_read_path(p->r, &sb, &p->head_tree, p->aliases_path.buf,
+	ret = odb_read_path(p->r, &sb, &p->head_tree, p->aliases_path.buf,
 			     NULL);
 	if (ret == HT_ENOTFOUND) {
 		ht_error_clear();
@@ -278,7 +278,7 @@ static int resolve(struct push *p, const char *path, const struct ht_ynode *at,
 	if (ref == HT_KIND_SOURCE || ref == HT_KIND_DESTINATION) {
 		const char *target = ht_json_get_string(p->aliases, name);
 
-		r = find_slug(p->s, table_of(ref), target ? target : name);
+		r = find_slug(p->s, ht_kind_ids(ref), target ? target : name);
 		if (r) {
 			*id = r->id;
 			return 0;
@@ -300,13 +300,13 @@ static int resolve(struct push *p, const char *path, const struct ht_ynode *at,
 				p->manifest_path.buf, p->aliases_path.buf);
 		return HT_ENOTFOUND;
 	}
-	r = find_slug(p->s, TBL_MODEL, name);
+	r = find_slug(p->s, HT_IDS_MODEL, name);
 	if (r && r->kind != HT_KIND__COUNT) {
 		*id = r->id;
 		return 0;
 	}
 	{
-		struct step *st = find_step(p, TBL_MODEL, name);
+		struct step *st = find_step(p, HT_IDS_MODEL, name);
 
 		if (st && st->action == ACT_CREATE) {
 			*id = -1 - (int64_t)(st - p->steps);
@@ -339,7 +339,7 @@ static int convert(struct push *p, json_t **out, struct ht_ynode **doc_out,
 	int ret, bad = 0;
 
 	*out = NULL;
-	ret = repo_read_path(p->r, &sb, tree, path, NULL);
+	ret = odb_read_path(p->r, &sb, tree, path, NULL);
 	if (ret < 0)
 		goto cleanup;
 	if (ht_yaml_parse(&doc, sb.buf, sb.len, path, &yd) < 0) {
@@ -561,7 +561,7 @@ static int take_delta(struct push *p, const git_diff_delta *d)
 			"cannot be pushed", path);
 		goto cleanup;
 	}
-	if (find_step(p, table_of(kind), slug.buf)) {
+	if (find_step(p, ht_kind_ids(kind), slug.buf)) {
 		diag_at(p, path, NULL, "duplicate-slug",
 			"another file of this push has slug '%s'", slug.buf);
 		goto cleanup;
@@ -582,7 +582,7 @@ static int diff_trees(struct push *p)
 
 	ret = git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
 	if (ret < 0)
-		return git2_error(ret, "cannot compare trees");
+		return ht_git_error(ret, "cannot compare trees");
 	ret = git_tree_lookup(&a, p->r->repo, &p->base_tree);
 	if (!ret)
 		ret = git_tree_lookup(&b, p->r->repo, &p->head_tree);
@@ -592,7 +592,7 @@ static int diff_trees(struct push *p)
 	if (!ret)
 		ret = git_diff_find_similar(diff, &fo);
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot compare the pushed commit with "
+		ret = ht_git_error(ret, "cannot compare the pushed commit with "
 				 "the last fetch");
 		goto cleanup;
 	}
@@ -629,7 +629,7 @@ static int plan(struct push *p)
 	/* creates first known, so that references to them resolve */
 	for (i = 0; i < p->nr; i++) {
 		struct step *st = &p->steps[i];
-		struct resource *r = find_slug(p->s, table_of(st->kind),
+		struct resource *r = find_slug(p->s, ht_kind_ids(st->kind),
 					       st->slug);
 
 		if (!r) {
@@ -642,7 +642,7 @@ static int plan(struct push *p)
 				ht_strbuf_addf(&what, "the %s",
 					       kind_name(r->kind));
 			else
-				ht_strbuf_addstr(&what, r->table == TBL_MODEL ?
+				ht_strbuf_addstr(&what, r->table == HT_IDS_MODEL ?
 						 "an audience" :
 						 "a sync of an audience");
 			diag_at(p, st->path, NULL, "duplicate-slug",
@@ -670,7 +670,7 @@ static int plan(struct push *p)
 		}
 		if (!st->id)
 			goto next;
-		in_base = !repo_path_id(p->r, &base_blob, &p->base_tree,
+		in_base = !odb_path_id(p->r, &base_blob, &p->base_tree,
 					st->path);
 		ht_error_clear();
 		if (in_base)
@@ -707,7 +707,7 @@ next:
 static int workspace_has_model(const char *slug, void *payload)
 {
 	struct push *p = payload;
-	struct resource *r = find_slug(p->s, TBL_MODEL, slug);
+	struct resource *r = find_slug(p->s, HT_IDS_MODEL, slug);
 
 	return r && r->kind != HT_KIND__COUNT;
 }
@@ -770,7 +770,7 @@ static int shared_check(struct push *p)
 	if (!ret)
 		ret = git_tree_lookup(&b, p->r->repo, &p->head_tree);
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot read the pushed commit");
+		ret = ht_git_error(ret, "cannot read the pushed commit");
 		goto cleanup;
 	}
 	opts.prefix = *p->o->cfg->prefix ? p->o->cfg->prefix : NULL;
@@ -1009,7 +1009,7 @@ static int same_as_pushed(struct push *p, const struct step *st)
 	json_t *api = json_copy(st->result);
 	int same = 0;
 
-	if (repo_read_path(p->r, &pushed, &p->head_tree, st->path, NULL) < 0)
+	if (odb_read_path(p->r, &pushed, &p->head_tree, st->path, NULL) < 0)
 		goto cleanup;
 	if (st->kind == HT_KIND_SYNC) {
 		const struct ht_ynode *d;
@@ -1070,7 +1070,7 @@ static int update_state(struct push *p, const git_oid *head)
 			continue;
 		ms = parse_time_ms(ht_json_get_string(st->result,
 						      "updatedAt"));
-		state_set(p->s, table_of(st->kind), st->id, st->kind, ms,
+		state_set(p->s, ht_kind_ids(st->kind), st->id, st->kind, ms,
 			  st->slug);
 		same = same_as_pushed(p, st);
 		if (ht_kind_is_model(list) && list != HT_KIND_MODEL)
@@ -1081,7 +1081,7 @@ static int update_state(struct push *p, const git_oid *head)
 			/* the next fetch reads it again and commits it */
 			trace("push", "%s '%s' was normalised by the server",
 			      kind_name(st->kind), st->slug);
-			state_set(p->s, table_of(st->kind), st->id, st->kind,
+			state_set(p->s, ht_kind_ids(st->kind), st->id, st->kind,
 				  0, st->slug);
 			p->s->lists[list].valid = 0;
 			if (ht_kind_is_model(list))
@@ -1123,7 +1123,7 @@ static void trigger_syncs(struct push *p)
 	ht_strbuf_release(&path);
 }
 
-int push_run(struct repo *r, struct state *s, const struct push_opts *o,
+int push_run(struct odb *r, struct state *s, const struct push_opts *o,
 	     const git_oid *base, const git_oid *head, struct ht_strbuf *why)
 {
 	struct push p;
@@ -1160,9 +1160,9 @@ int push_run(struct repo *r, struct state *s, const struct push_opts *o,
 		ht_strbuf_addstr(why, "fetch first");
 		goto cleanup;
 	}
-	ret = repo_commit_tree(r, &p.base_tree, base);
+	ret = odb_commit_tree(r, &p.base_tree, base);
 	if (!ret)
-		ret = repo_commit_tree(r, &p.head_tree, head);
+		ret = odb_commit_tree(r, &p.head_tree, head);
 	if (ret < 0)
 		goto cleanup;
 

@@ -33,39 +33,19 @@
 /* The state files are never larger than this. */
 #define STATE_FILE_MAX (256u * 1024u * 1024u)
 
-static const char *const table_names[TBL__COUNT] = {
-	"source", "destination", "model", "sync", "relationship"
-};
-
 static const char *const dir_names[] = { "unknown", "asc", "desc", "none" };
-
-enum id_table table_of(enum ht_kind kind)
-{
-	switch (kind) {
-	case HT_KIND_SOURCE:
-		return TBL_SOURCE;
-	case HT_KIND_DESTINATION:
-		return TBL_DESTINATION;
-	case HT_KIND_SYNC:
-		return TBL_SYNC;
-	case HT_KIND_RELATIONSHIP:
-		return TBL_RELATIONSHIP;
-	default:
-		return TBL_MODEL;
-	}
-}
 
 int state_in_list(const struct resource *r, enum ht_kind list, int schema)
 {
 	switch (list) {
 	case HT_KIND_MODEL:
-		return r->table == TBL_MODEL;
+		return r->table == HT_IDS_MODEL;
 	case HT_KIND_PARENT_MODEL:
 	case HT_KIND_RELATED_MODEL:
 	case HT_KIND_EVENT_MODEL:
-		return schema && r->table == TBL_MODEL && r->kind == list;
+		return schema && r->table == HT_IDS_MODEL && r->kind == list;
 	default:
-		return r->table == table_of(list);
+		return r->table == ht_kind_ids(list);
 	}
 }
 
@@ -87,7 +67,7 @@ int64_t parse_time_ms(const char *s)
  * The resources, in a hash table by (table, id).
  */
 
-static uint64_t hash_key(enum id_table t, int64_t id)
+static uint64_t hash_key(enum ht_ids t, int64_t id)
 {
 	uint64_t x = (uint64_t)id * 0x9e3779b97f4a7c15ULL + (uint64_t)t;
 
@@ -116,7 +96,7 @@ static void rehash(struct state *s)
 	}
 }
 
-static size_t *find_slot(struct state *s, enum id_table t, int64_t id)
+static size_t *find_slot(struct state *s, enum ht_ids t, int64_t id)
 {
 	size_t h, mask;
 
@@ -134,7 +114,7 @@ static size_t *find_slot(struct state *s, enum id_table t, int64_t id)
 	return &s->slots[h];
 }
 
-struct resource *state_find(struct state *s, enum id_table t, int64_t id)
+struct resource *state_find(struct state *s, enum ht_ids t, int64_t id)
 {
 	size_t *slot = find_slot(s, t, id);
 	struct resource *r;
@@ -148,7 +128,7 @@ struct resource *state_find(struct state *s, enum id_table t, int64_t id)
 int state_slug_of(const char **out, enum ht_kind kind, int64_t id,
 		  void *payload)
 {
-	struct resource *r = state_find(payload, table_of(kind), id);
+	struct resource *r = state_find(payload, ht_kind_ids(kind), id);
 
 	if (!r)
 		return HT_ENOTFOUND;
@@ -156,7 +136,7 @@ int state_slug_of(const char **out, enum ht_kind kind, int64_t id,
 	return 0;
 }
 
-struct resource *state_set(struct state *s, enum id_table t, int64_t id,
+struct resource *state_set(struct state *s, enum ht_ids t, int64_t id,
 			   enum ht_kind kind, int64_t updated_ms,
 			   const char *slug)
 {
@@ -182,7 +162,7 @@ struct resource *state_set(struct state *s, enum id_table t, int64_t id,
 	return r;
 }
 
-void state_remove(struct state *s, enum id_table t, int64_t id)
+void state_remove(struct state *s, enum ht_ids t, int64_t id)
 {
 	struct resource *r = state_find(s, t, id);
 
@@ -367,7 +347,8 @@ int state_load(struct state *s)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
 	char *path = path_of(s, "state"), *p, *line;
-	int ret, ok = 0, schema;
+	int64_t schema;
+	int ret, ok = 0;
 
 	s->loaded = 0;
 	ret = ht_strbuf_read_file(&sb, path, 1024 * 1024);
@@ -398,7 +379,8 @@ int state_load(struct state *s)
 			if (git_oid_fromstr(&s->commit, line + 7) < 0)
 				goto cleanup;
 		} else if (!strncmp(line, "schema ", 7)) {
-			schema = atoi(line + 7);
+			if (parse_i64(line + 7, &schema))
+				goto cleanup;
 			s->schema = schema < 0 ? -1 : schema > 0;
 		} else if (!strncmp(line, "resources ", 10)) {
 			free(s->map_id);
@@ -437,7 +419,7 @@ int state_load_map(struct state *s)
 	ret = ht_strbuf_read_file(&sb, path, STATE_FILE_MAX);
 	if (ret < 0)
 		goto bad;
-	ret = repo_hash_blob(&id, sb.buf, sb.len);
+	ret = odb_hash_blob(&id, sb.buf, sb.len);
 	if (ret < 0)
 		goto cleanup;
 	git_oid_tostr(hex, sizeof(hex), &id);
@@ -456,10 +438,10 @@ int state_load_map(struct state *s)
 		f[4] = save; /* the slug: the rest of the line */
 		if (n != 4 || !f[3] || !f[4] || !*f[4])
 			goto bad;
-		for (t = 0; t < TBL__COUNT; t++)
-			if (!strcmp(f[0], table_names[t]))
+		for (t = 0; t < HT_IDS__COUNT; t++)
+			if (!strcmp(f[0], ht_ids_name((enum ht_ids)t)))
 				break;
-		if (t == TBL__COUNT || parse_i64(f[1], &rid) ||
+		if (t == HT_IDS__COUNT || parse_i64(f[1], &rid) ||
 		    parse_i64(f[3], &ms))
 			goto bad;
 		if (strcmp(f[2], "-")) {
@@ -467,7 +449,7 @@ int state_load_map(struct state *s)
 			if (k == HT_KIND__COUNT)
 				goto bad;
 		}
-		state_set(s, (enum id_table)t, rid, k, ms, f[4]);
+		state_set(s, (enum ht_ids)t, rid, k, ms, f[4]);
 	}
 	if (p && *p)
 		goto bad;
@@ -559,12 +541,12 @@ int state_save(struct state *s)
 		const struct resource *r = sorted[i];
 
 		ht_strbuf_addf(&sb, "%s %" PRId64 " %s %" PRId64 " %s\n",
-			       table_names[r->table], r->id,
+			       ht_ids_name(r->table), r->id,
 			       r->kind == HT_KIND__COUNT ?
 				       "-" : ht_kind_info(r->kind)->name,
 			       r->updated_ms, r->slug);
 	}
-	ret = repo_hash_blob(&id, sb.buf, sb.len);
+	ret = odb_hash_blob(&id, sb.buf, sb.len);
 	if (ret < 0)
 		goto cleanup;
 	ret = write_atomic(s, "resources", &sb);

@@ -15,20 +15,14 @@
  * object database (git_repository_wrap_odb): both are only used for
  * objects.  It must outlive the tree.
  *
- * libgit2's conventions stop here: every function returns 0 or a negative
- * ht error code with the message set.
+ * libgit2's conventions stop here (and in repository.h, whose
+ * ht_git_error() translates its errors): every function returns 0 or a
+ * negative ht error code with the message set.
  */
 
 #include <git2.h>
 
 #include "hightouch/check.h"
-
-/*
- * Turn a libgit2 failure `ret` into an ht error with the message
- * "<what>: <libgit2's message>" (libgit2 may have none), and return it:
- * HT_ENOTFOUND for GIT_ENOTFOUND, else HT_ERROR.
- */
-int ht_git_error(int ret, const char *what);
 
 /* The files of `tree` (NULL: none, as an unborn branch). */
 int ht_check_tree_from_git(struct ht_check_tree *t, git_repository *repo,

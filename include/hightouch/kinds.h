@@ -33,6 +33,22 @@ enum ht_kind {
 	HT_KIND__COUNT
 };
 
+/*
+ * Id spaces: the kinds that share ids and slugs.  The four model kinds are
+ * one space, as they are one `/models` list in the API.  The values are
+ * stored (the emulator's database, the remote helper's state): never
+ * reorder them.
+ */
+enum ht_ids {
+	HT_IDS_SOURCE,
+	HT_IDS_DESTINATION,
+	HT_IDS_MODEL,
+	HT_IDS_SYNC,
+	HT_IDS_RELATIONSHIP,
+	HT_IDS__COUNT,
+	HT_IDS_NONE = HT_IDS__COUNT, /* the manifest and the aliases file */
+};
+
 enum ht_ftype {
 	HT_FTYPE_STRING,   /* one-line string */
 	HT_FTYPE_TEXT,     /* string, often multi-line (SQL, descriptions) */
@@ -89,6 +105,15 @@ struct ht_kind_info {
 	int extension;        /* 1: only on servers with the schema extension */
 	int phase;            /* push order: 1 models, 2 relationships,
 			       * 3 syncs; 0 never pushed */
+	enum ht_ids ids;      /* whose ids and slugs it shares */
+	/*
+	 * The order of dependence, 0 to HT_KIND__COUNT - 1, each rank once:
+	 * a kind refers only to kinds of lower rank.  A first import reads
+	 * the lists in this order (what is referred to first), a fetch in
+	 * the reverse order (what refers first), and changes made at the
+	 * same time commit in it.
+	 */
+	int rank;
 	const struct ht_field *fields; /* canonical key order */
 	size_t nfields;
 };
@@ -99,6 +124,24 @@ enum ht_kind ht_kind_from_name(const char *name);
 const struct ht_field *ht_kind_field(enum ht_kind kind, const char *name);
 /* 1 for model, parent-model, related-model and event-model. */
 int ht_kind_is_model(enum ht_kind kind);
+/* ht_kind_info(kind)->ids */
+enum ht_ids ht_kind_ids(enum ht_kind kind);
+/* The kind of rank `rank` (see struct ht_kind_info). */
+enum ht_kind ht_kind_by_rank(int rank);
+/*
+ * 1 if files of `kind` refer to resources of id space `ids` (a REF field
+ * names a kind of that space).
+ */
+int ht_kind_refers_to(enum ht_kind kind, enum ht_ids ids);
+
+/* "source", "destination", "model", "sync", "relationship". */
+const char *ht_ids_name(enum ht_ids ids);
+/*
+ * The kind whose list holds every resource of an id space (`/models` has
+ * the schema's models too): source, destination, model, sync,
+ * relationship.  Its name is the space's (ht_ids_name()).
+ */
+enum ht_kind ht_ids_kind(enum ht_ids ids);
 
 /*
  * Slugs: 1 to 255 bytes of [A-Za-z0-9_-], starting with a letter or digit.

@@ -1,27 +1,24 @@
 /*
- * The repository, through libgit2 1.5, and git itself as a child process.
- * libgit2's conventions stop in this file and in common/gitfiles.c.
+ * The repository as git finds it, through libgit2 1.5, and libgit2's
+ * errors (see repository.h).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "hightouch/alloc.h"
 #include "hightouch/error.h"
-#include "hightouch/gitfiles.h"
+#include "hightouch/repository.h"
 
-#include "git-hightouch.h"
+int ht_git_error(int ret, const char *what)
+{
+	const git_error *e = git_error_last();
+	const char *msg = e && e->message ? e->message : "unknown error";
 
-extern char **environ;
-
-/* Most bytes read from a git child (config values, a path). */
-#define GIT_OUTPUT_MAX (1024 * 1024)
+	return ht_error_set(ret == GIT_ENOTFOUND ? HT_ENOTFOUND : HT_ERROR,
+			    "%s: %s", what, msg);
+}
 
 static void set_options(void)
 {
@@ -93,7 +90,7 @@ static int cwd_is_worktree(git_repository *repo)
 	return set_workdir(repo, cwd);
 }
 
-int repo_open(git_repository **out)
+int ht_repository_open(git_repository **out)
 {
 	const char *gitdir = getenv("GIT_DIR");
 	const char *worktree = getenv("GIT_WORK_TREE");
@@ -137,7 +134,8 @@ cleanup:
 	return ret;
 }
 
-int repo_commit(git_commit **out, git_repository *repo, const char *rev)
+int ht_repository_commit(git_commit **out, git_repository *repo,
+			 const char *rev)
 {
 	git_object *obj = NULL, *peeled = NULL;
 	int ret;
@@ -166,7 +164,7 @@ cleanup:
 	return ret;
 }
 
-int repo_head_tree(git_tree **out, git_repository *repo)
+int ht_repository_head_tree(git_tree **out, git_repository *repo)
 {
 	git_reference *head = NULL;
 	git_object *tree = NULL;
@@ -184,84 +182,4 @@ int repo_head_tree(git_tree **out, git_repository *repo)
 		return ht_git_error(ret, "cannot read the tree of HEAD");
 	*out = (git_tree *)tree;
 	return 0;
-}
-
-int run_git(struct ht_strbuf *out, const char *const *args, int quiet)
-{
-	posix_spawn_file_actions_t fa;
-	const char **argv;
-	size_t n = 0, i;
-	int fds[2], status, ret = 0;
-	char chunk[4096];
-	ssize_t got;
-	pid_t pid;
-
-	while (args[n])
-		n++;
-	argv = ht_xcalloc(n + 2, sizeof(*argv));
-	argv[0] = "git";
-	for (i = 0; i < n; i++)
-		argv[i + 1] = args[i];
-	if (pipe(fds) < 0) {
-		free(argv);
-		return ht_error_set(HT_EIO, "cannot run git: %s",
-				    strerror(errno));
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addclose(&fa, fds[0]);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	posix_spawn_file_actions_addclose(&fa, fds[1]);
-	if (quiet)
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
-						 0);
-	ret = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv,
-			   environ);
-	posix_spawn_file_actions_destroy(&fa);
-	free(argv);
-	close(fds[1]);
-	if (ret) {
-		close(fds[0]);
-		return ht_error_set(HT_EIO, "cannot run git: %s",
-				    strerror(ret));
-	}
-	while ((got = read(fds[0], chunk, sizeof(chunk))) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (out && out->len + (size_t)got <= GIT_OUTPUT_MAX)
-			ht_strbuf_add(out, chunk, (size_t)got);
-	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return ht_error_set(HT_EIO, "cannot wait for git: %s",
-					    strerror(errno));
-	if (!WIFEXITED(status))
-		return ht_error_set(HT_ERROR, "git died of signal %d",
-				    WTERMSIG(status));
-	return WEXITSTATUS(status);
-}
-
-char *git_config_get(const char *key)
-{
-	const char *args[] = { "config", "--get", key, NULL };
-	struct ht_strbuf out = HT_STRBUF_INIT;
-	int ret = run_git(&out, args, 1);
-
-	if (ret != 0) {
-		ht_error_clear();
-		ht_strbuf_release(&out);
-		return NULL;
-	}
-	while (out.len && out.buf[out.len - 1] == '\n')
-		ht_strbuf_setlen(&out, out.len - 1);
-	return ht_strbuf_detach(&out, NULL);
-}
-
-int parse_bool(const char *s)
-{
-	return s && (!strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
-		     !strcasecmp(s, "on") || !strcmp(s, "1"));
 }

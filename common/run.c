@@ -1,11 +1,8 @@
 /*
- * git as a child process.  The child's stdout is always a pipe (or
- * /dev/null), never ours: our stdout is the protocol channel.  What is
- * written to its stdin (a credential) never appears in its argv.
+ * git as a child process (see run.h).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +11,9 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
-
-#include "helper.h"
+#include "hightouch/run.h"
 
 extern char **environ;
-
-/* What a child may print before we give up on it. */
-#define CHILD_OUTPUT_MAX (16u * 1024u * 1024u)
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -37,15 +30,55 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int run_git(struct ht_strbuf *out, const char *in, size_t in_len,
-	    const char *const *argv)
+/* Read the child's output to its end, keeping HT_RUN_OUTPUT_MAX bytes. */
+static int read_all(int fd, struct ht_strbuf *out)
+{
+	char buf[8192];
+	int too_big = 0;
+
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (!out || too_big)
+			continue;
+		if (out->len + r > HT_RUN_OUTPUT_MAX)
+			too_big = 1;
+		else
+			ht_strbuf_add(out, buf, r);
+	}
+	return too_big;
+}
+
+static int wait_child(pid_t pid, const char *cmd, int too_big)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return ht_error_set(HT_ERROR, "cannot wait for 'git %s'",
+					    cmd);
+	if (too_big)
+		return ht_error_set(HT_ETOOBIG, "'git %s' printed more than "
+				    "%u bytes", cmd, HT_RUN_OUTPUT_MAX);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return ht_error_set(HT_ERROR, "'git %s' died of signal %d", cmd,
+			    WTERMSIG(status));
+}
+
+int ht_run_git(struct ht_strbuf *out, const char *in, size_t in_len,
+	       const char *const *argv, unsigned flags)
 {
 	posix_spawn_file_actions_t fa;
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 };
 	const char **args = NULL;
 	size_t n, i;
 	pid_t pid = -1;
-	int ret = 0, status, fa_ready = 0, too_big = 0;
+	int ret = 0, fa_ready = 0, too_big;
 
 	for (n = 0; argv[n]; n++)
 		;
@@ -70,6 +103,9 @@ int run_git(struct ht_strbuf *out, const char *in, size_t in_len,
 	posix_spawn_file_actions_addclose(&fa, in_pipe[1]);
 	posix_spawn_file_actions_addclose(&fa, out_pipe[0]);
 	posix_spawn_file_actions_addclose(&fa, out_pipe[1]);
+	if (flags & HT_RUN_QUIET)
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
+						 0);
 	errno = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)args,
 			     environ);
 	if (errno) {
@@ -88,39 +124,9 @@ int run_git(struct ht_strbuf *out, const char *in, size_t in_len,
 	close(in_pipe[1]);
 	in_pipe[1] = -1;
 
-	for (;;) {
-		char buf[8192];
-		ssize_t r = read(out_pipe[0], buf, sizeof(buf));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (!out || too_big)
-			continue;
-		if (out->len + r > CHILD_OUTPUT_MAX)
-			too_big = 1;
-		else
-			ht_strbuf_add(out, buf, r);
-	}
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			ret = ht_error_set(HT_ERROR, "cannot wait for 'git %s'",
-					   argv[0]);
-			pid = -1;
-			goto cleanup;
-		}
+	too_big = read_all(out_pipe[0], out);
+	ret = wait_child(pid, argv[0], too_big);
 	pid = -1;
-	if (too_big)
-		ret = ht_error_set(HT_ETOOBIG, "'git %s' printed more than "
-				   "%u bytes", argv[0], CHILD_OUTPUT_MAX);
-	else if (WIFEXITED(status))
-		ret = WEXITSTATUS(status);
-	else
-		ret = ht_error_set(HT_ERROR, "'git %s' died of signal %d",
-				   argv[0], WTERMSIG(status));
-
 cleanup:
 	if (fa_ready)
 		posix_spawn_file_actions_destroy(&fa);
@@ -131,7 +137,18 @@ cleanup:
 			close(out_pipe[i]);
 	}
 	if (pid > 0)
-		waitpid(pid, &status, 0);
+		waitpid(pid, NULL, 0);
 	free(args);
+	return ret;
+}
+
+int ht_run_git_line(struct ht_strbuf *out, const char *const *argv,
+		    unsigned flags)
+{
+	int ret = ht_run_git(out, NULL, 0, argv, flags);
+	const char *nl = memchr(out->buf, '\n', out->len);
+
+	if (nl)
+		ht_strbuf_setlen(out, (size_t)(nl - out->buf));
 	return ret;
 }

@@ -6,7 +6,7 @@
  * ref transaction, so the helper opens the object database alone
  * (git_odb_open + git_repository_wrap_odb): blobs, trees and commits are
  * written there, and refs are left to git (reference/remote-helpers.md,
- * section 4).  Every libgit2 error stops in git2_error().
+ * section 4).  Every libgit2 error stops in ht_git_error().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,15 +25,6 @@
 /* The mempack backend goes before the loose and packed ones. */
 #define MEMPACK_PRIORITY 1000
 
-int git2_error(int ret, const char *what)
-{
-	const git_error *e = git_error_last();
-	const char *msg = e && e->message ? e->message : "unknown error";
-
-	return ht_error_set(ret == GIT_ENOTFOUND ? HT_ENOTFOUND : HT_ERROR,
-			    "%s: %s", what, msg);
-}
-
 /* `dir`/`path`, or `path` when it is absolute. */
 static char *join(const char *dir, const char *path)
 {
@@ -45,7 +36,7 @@ static char *join(const char *dir, const char *path)
 	return ht_strbuf_detach(&sb, NULL);
 }
 
-static int find_commondir(struct repo *r)
+static int find_commondir(struct odb *r)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
 	const char *env = getenv("GIT_COMMON_DIR");
@@ -82,7 +73,7 @@ cleanup:
 }
 
 /* Refuse anything but a SHA-1 repository, before writing a byte. */
-static int check_object_format(struct repo *r)
+static int check_object_format(struct odb *r)
 {
 	git_config *cfg = NULL;
 	git_buf value = { 0 };
@@ -91,7 +82,7 @@ static int check_object_format(struct repo *r)
 
 	ret = git_config_open_ondisk(&cfg, path);
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot read the repository's config");
+		ret = ht_git_error(ret, "cannot read the repository's config");
 		goto cleanup;
 	}
 	ret = git_config_get_string_buf(&value, cfg, "extensions.objectformat");
@@ -100,7 +91,7 @@ static int check_object_format(struct repo *r)
 		goto cleanup;
 	}
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot read extensions.objectformat");
+		ret = ht_git_error(ret, "cannot read extensions.objectformat");
 		goto cleanup;
 	}
 	if (strcasecmp(value.ptr, "sha1"))
@@ -117,7 +108,7 @@ cleanup:
 	return ret;
 }
 
-int repo_open(struct repo *r, const char *gitdir)
+int odb_open(struct odb *r, const char *gitdir)
 {
 	const char *objenv = getenv("GIT_OBJECT_DIRECTORY");
 	int ret;
@@ -134,17 +125,17 @@ int repo_open(struct repo *r, const char *gitdir)
 					 join(r->commondir, "objects");
 	ret = git_odb_open(&r->odb, r->objects);
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot open the object database");
+		ret = ht_git_error(ret, "cannot open the object database");
 		goto cleanup;
 	}
 	ret = git_repository_wrap_odb(&r->repo, r->odb);
 	if (ret < 0)
-		ret = git2_error(ret, "cannot open the object database");
+		ret = ht_git_error(ret, "cannot open the object database");
 cleanup:
 	return ret;
 }
 
-void repo_close(struct repo *r)
+void odb_close(struct odb *r)
 {
 	git_repository_free(r->repo);
 	git_odb_free(r->odb); /* frees the mempack backend too */
@@ -156,7 +147,7 @@ void repo_close(struct repo *r)
 }
 
 /* Remember an object written while packing. */
-static void note_written(struct repo *r, const git_oid *id)
+static void note_written(struct odb *r, const git_oid *id)
 {
 	r->written++;
 	if (!r->mempack)
@@ -165,7 +156,7 @@ static void note_written(struct repo *r, const git_oid *id)
 	git_oid_cpy(&r->packed[r->packed_nr++], id);
 }
 
-int repo_pack_begin(struct repo *r)
+int odb_pack_begin(struct odb *r)
 {
 	int ret;
 
@@ -173,22 +164,22 @@ int repo_pack_begin(struct repo *r)
 		return 0;
 	ret = git_mempack_new(&r->mempack);
 	if (ret < 0)
-		return git2_error(ret, "cannot keep objects in memory");
+		return ht_git_error(ret, "cannot keep objects in memory");
 	ret = git_odb_add_backend(r->odb, r->mempack, MEMPACK_PRIORITY);
 	if (ret < 0) {
 		r->mempack->free(r->mempack);
 		r->mempack = NULL;
-		return git2_error(ret, "cannot keep objects in memory");
+		return ht_git_error(ret, "cannot keep objects in memory");
 	}
 	return 0;
 }
 
 /*
- * The objects written to memory since repo_pack_begin() go into one pack,
+ * The objects written to memory since odb_pack_begin() go into one pack,
  * written and indexed in the object directory by libgit2's packbuilder
  * (with as many threads as there are processors for the delta search).
  */
-int repo_pack_finish(struct repo *r)
+int odb_pack_finish(struct odb *r)
 {
 	git_packbuilder *pb = NULL;
 	char *dir = NULL;
@@ -199,7 +190,7 @@ int repo_pack_finish(struct repo *r)
 		return 0;
 	ret = git_packbuilder_new(&pb, r->repo);
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot make a pack");
+		ret = ht_git_error(ret, "cannot make a pack");
 		goto cleanup;
 	}
 	git_packbuilder_set_threads(pb, 0);
@@ -209,7 +200,7 @@ int repo_pack_finish(struct repo *r)
 			continue;
 		ret = git_packbuilder_insert(pb, &r->packed[i], NULL);
 		if (ret < 0) {
-			ret = git2_error(ret, "cannot make a pack");
+			ret = ht_git_error(ret, "cannot make a pack");
 			goto cleanup;
 		}
 	}
@@ -219,7 +210,7 @@ int repo_pack_finish(struct repo *r)
 	crash_point("before writing a pack");
 	ret = git_packbuilder_write(pb, dir, 0, NULL, NULL);
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot write a pack");
+		ret = ht_git_error(ret, "cannot write a pack");
 		goto cleanup;
 	}
 	trace("repo", "wrote a pack of %zu objects",
@@ -233,28 +224,28 @@ cleanup:
 	return ret;
 }
 
-int repo_write_blob(struct repo *r, git_oid *out, const void *buf,
+int odb_write_blob(struct odb *r, git_oid *out, const void *buf,
 		    size_t len)
 {
 	int ret = git_odb_write(out, r->odb, buf, len, GIT_OBJECT_BLOB);
 
 	if (ret < 0)
-		return git2_error(ret, "cannot write a blob");
+		return ht_git_error(ret, "cannot write a blob");
 	note_written(r, out);
 	crash_point("after writing a blob");
 	return 0;
 }
 
-int repo_hash_blob(git_oid *out, const void *buf, size_t len)
+int odb_hash_blob(git_oid *out, const void *buf, size_t len)
 {
 	int ret = git_odb_hash(out, buf, len, GIT_OBJECT_BLOB);
 
 	if (ret < 0)
-		return git2_error(ret, "cannot hash a blob");
+		return ht_git_error(ret, "cannot hash a blob");
 	return 0;
 }
 
-static int entry_bypath(git_tree_entry **out, struct repo *r,
+static int entry_bypath(git_tree_entry **out, struct odb *r,
 			const git_oid *tree_id, const char *path)
 {
 	git_tree *tree = NULL;
@@ -263,7 +254,7 @@ static int entry_bypath(git_tree_entry **out, struct repo *r,
 	*out = NULL;
 	ret = git_tree_lookup(&tree, r->repo, tree_id);
 	if (ret < 0)
-		return git2_error(ret, "cannot read a tree");
+		return ht_git_error(ret, "cannot read a tree");
 	ret = git_tree_entry_bypath(out, tree, path);
 	git_tree_free(tree);
 	if (ret == GIT_ENOTFOUND) {
@@ -271,7 +262,7 @@ static int entry_bypath(git_tree_entry **out, struct repo *r,
 		return HT_ENOTFOUND;
 	}
 	if (ret < 0)
-		return git2_error(ret, "cannot read a tree");
+		return ht_git_error(ret, "cannot read a tree");
 	if (git_tree_entry_type(*out) != GIT_OBJECT_BLOB) {
 		git_tree_entry_free(*out);
 		*out = NULL;
@@ -280,7 +271,7 @@ static int entry_bypath(git_tree_entry **out, struct repo *r,
 	return 0;
 }
 
-int repo_path_id(struct repo *r, git_oid *out, const git_oid *tree,
+int odb_path_id(struct odb *r, git_oid *out, const git_oid *tree,
 		 const char *path)
 {
 	git_tree_entry *e;
@@ -293,7 +284,7 @@ int repo_path_id(struct repo *r, git_oid *out, const git_oid *tree,
 	return 0;
 }
 
-int repo_read_path(struct repo *r, struct ht_strbuf *out,
+int odb_read_path(struct odb *r, struct ht_strbuf *out,
 		   const git_oid *tree, const char *path, git_oid *blob_id)
 {
 	git_tree_entry *e = NULL;
@@ -306,7 +297,7 @@ int repo_read_path(struct repo *r, struct ht_strbuf *out,
 		git_oid_cpy(blob_id, git_tree_entry_id(e));
 	ret = git_blob_lookup(&blob, r->repo, git_tree_entry_id(e));
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot read a blob");
+		ret = ht_git_error(ret, "cannot read a blob");
 		goto cleanup;
 	}
 	ret = ht_strbuf_add(out, git_blob_rawcontent(blob),
@@ -332,7 +323,7 @@ static int cmp_change(const void *va, const void *vb)
  * to the tree `base` (NULL: none).  `*out` is the new tree, or `*empty`
  * is set when nothing is left in it.
  */
-static int update_dir(struct repo *r, git_oid *out, int *empty,
+static int update_dir(struct odb *r, git_oid *out, int *empty,
 		      const git_oid *base, struct tree_change *ch, size_t nr,
 		      size_t off)
 {
@@ -346,13 +337,13 @@ static int update_dir(struct repo *r, git_oid *out, int *empty,
 	if (base) {
 		ret = git_tree_lookup(&tree, r->repo, base);
 		if (ret < 0) {
-			ret = git2_error(ret, "cannot read a tree");
+			ret = ht_git_error(ret, "cannot read a tree");
 			goto cleanup;
 		}
 	}
 	ret = git_treebuilder_new(&tb, r->repo, tree);
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot build a tree");
+		ret = ht_git_error(ret, "cannot build a tree");
 		goto cleanup;
 	}
 	while (i < nr) {
@@ -381,7 +372,7 @@ static int update_dir(struct repo *r, git_oid *out, int *empty,
 							     GIT_FILEMODE_BLOB);
 			}
 			if (ret < 0) {
-				ret = git2_error(ret, "cannot build a tree");
+				ret = ht_git_error(ret, "cannot build a tree");
 				goto cleanup;
 			}
 			i++;
@@ -424,7 +415,7 @@ static int update_dir(struct repo *r, git_oid *out, int *empty,
 							     GIT_FILEMODE_TREE);
 			}
 			if (ret < 0) {
-				ret = git2_error(ret, "cannot build a tree");
+				ret = ht_git_error(ret, "cannot build a tree");
 				goto cleanup;
 			}
 		}
@@ -434,7 +425,7 @@ static int update_dir(struct repo *r, git_oid *out, int *empty,
 		*empty = 1;
 	ret = git_treebuilder_write(out, tb);
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot write a tree");
+		ret = ht_git_error(ret, "cannot write a tree");
 		goto cleanup;
 	}
 	note_written(r, out);
@@ -446,7 +437,7 @@ cleanup:
 	return ret;
 }
 
-int repo_tree_update(struct repo *r, git_oid *out, const git_oid *base,
+int odb_tree_update(struct odb *r, git_oid *out, const git_oid *base,
 		     struct tree_change *changes, size_t nr)
 {
 	int empty;
@@ -456,19 +447,19 @@ int repo_tree_update(struct repo *r, git_oid *out, const git_oid *base,
 	return update_dir(r, out, &empty, base, changes, nr, 0);
 }
 
-int repo_commit_tree(struct repo *r, git_oid *out, const git_oid *commit)
+int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit)
 {
 	git_commit *c = NULL;
 	int ret = git_commit_lookup(&c, r->repo, commit);
 
 	if (ret < 0)
-		return git2_error(ret, "cannot read a commit");
+		return ht_git_error(ret, "cannot read a commit");
 	git_oid_cpy(out, git_commit_tree_id(c));
 	git_commit_free(c);
 	return 0;
 }
 
-int repo_has_commit(struct repo *r, const git_oid *id)
+int odb_has_commit(struct odb *r, const git_oid *id)
 {
 	size_t len;
 	git_object_t type;
@@ -479,7 +470,7 @@ int repo_has_commit(struct repo *r, const git_oid *id)
 		return HT_ENOTFOUND;
 	}
 	if (ret < 0)
-		return git2_error(ret, "cannot read an object");
+		return ht_git_error(ret, "cannot read an object");
 	return type == GIT_OBJECT_COMMIT ? 0 : HT_ENOTFOUND;
 }
 
@@ -517,7 +508,7 @@ static void add_ident(struct ht_strbuf *sb, const char *field,
 	ht_strbuf_addf(sb, "> %lld +0000\n", (long long)when);
 }
 
-int repo_commit(struct repo *r, git_oid *out, const git_oid *tree,
+int odb_write_commit(struct odb *r, git_oid *out, const git_oid *tree,
 		const git_oid *parent, const struct ident *author,
 		const struct ident *committer, int64_t when,
 		const char *message)
@@ -536,7 +527,7 @@ int repo_commit(struct repo *r, git_oid *out, const git_oid *tree,
 	ht_strbuf_addf(&sb, "\n%s", message);
 	ret = git_odb_write(out, r->odb, sb.buf, sb.len, GIT_OBJECT_COMMIT);
 	if (ret < 0) {
-		ret = git2_error(ret, "cannot write a commit");
+		ret = ht_git_error(ret, "cannot write a commit");
 	} else {
 		note_written(r, out);
 		crash_point("after writing a commit");

@@ -1,0 +1,157 @@
+/*
+ * The git configuration (see config.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/config.h"
+#include "hightouch/error.h"
+#include "hightouch/run.h"
+#include "hightouch/strbuf.h"
+
+int ht_parse_bool(const char *value)
+{
+	char *end;
+	long n;
+
+	if (!value)
+		return 1;
+	if (!strcasecmp(value, "true") || !strcasecmp(value, "yes") ||
+	    !strcasecmp(value, "on"))
+		return 1;
+	if (!*value || !strcasecmp(value, "false") ||
+	    !strcasecmp(value, "no") || !strcasecmp(value, "off"))
+		return 0;
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno || *end || end == value)
+		return -1;
+	return n != 0;
+}
+
+int ht_env_bool(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && ht_parse_bool(v) != 0;
+}
+
+static void add_entry(struct ht_config *cfg, const char *key, size_t klen,
+		      const char *value)
+{
+	struct ht_config_entry *e;
+
+	HT_ALLOC_GROW(cfg->items, cfg->nr + 1, cfg->alloc);
+	e = &cfg->items[cfg->nr++];
+	e->key = ht_xmemdupz(key, klen);
+	e->value = value ? ht_xstrdup(value) : NULL;
+}
+
+int ht_config_read(struct ht_config *cfg, const char *regex)
+{
+	const char *argv[] = { "config", "-z", "--get-regexp", regex, NULL };
+	struct ht_strbuf out = HT_STRBUF_INIT;
+	const char *p, *end;
+	int ret;
+
+	ret = ht_run_git(&out, NULL, 0, argv, 0);
+	if (ret < 0)
+		goto cleanup;
+	/* 1: nothing matched */
+	if (ret > 1) {
+		ret = ht_error_set(HT_EINVALID, "cannot read the git "
+				   "configuration ('git config' exited with "
+				   "%d)", ret);
+		goto cleanup;
+	}
+	ret = 0;
+	/* "key\nvalue\0", or "key\0" for a key with no value */
+	p = out.buf;
+	end = out.buf + out.len;
+	while (p < end) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p)), *nl;
+
+		if (!nul)
+			break;
+		nl = memchr(p, '\n', (size_t)(nul - p));
+		add_entry(cfg, p, nl ? (size_t)(nl - p) : (size_t)(nul - p),
+			  nl ? nl + 1 : NULL);
+		p = nul + 1;
+	}
+cleanup:
+	ht_strbuf_release(&out);
+	return ret;
+}
+
+void ht_config_release(struct ht_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nr; i++) {
+		free(cfg->items[i].key);
+		free(cfg->items[i].value);
+	}
+	free(cfg->items);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct ht_config_entry *ht_config_find(const struct ht_config *cfg,
+					     const char *key)
+{
+	size_t i = cfg->nr;
+
+	while (i--)
+		if (!strcmp(cfg->items[i].key, key))
+			return &cfg->items[i];
+	return NULL;
+}
+
+int ht_config_bool(const struct ht_config *cfg, const char *key, int *out)
+{
+	const struct ht_config_entry *e = ht_config_find(cfg, key);
+	int b;
+
+	if (!e)
+		return 0;
+	b = ht_parse_bool(e->value);
+	if (b < 0)
+		return ht_error_set(HT_EINVALID,
+				    "bad boolean config value for '%s'", key);
+	*out = b;
+	return 0;
+}
+
+int ht_config_color(const struct ht_config *cfg, const char *when, int *out)
+{
+	const struct ht_config_entry *e = ht_config_find(cfg, "color.ui");
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+	int b;
+
+	if (!when && e && e->value) {
+		if (!strcasecmp(e->value, "always") ||
+		    !strcasecmp(e->value, "never") ||
+		    !strcasecmp(e->value, "auto")) {
+			when = e->value;
+		} else {
+			b = ht_parse_bool(e->value);
+			if (b < 0)
+				return ht_error_set(HT_EINVALID,
+						    "bad color config value "
+						    "'%s' for 'color.ui'",
+						    e->value);
+			when = b ? "auto" : "never";
+		}
+	}
+	if (when && !strcasecmp(when, "always"))
+		*out = 1;
+	else if (when && !strcasecmp(when, "never"))
+		*out = 0;
+	else
+		*out = !(no && *no) && isatty(1) &&
+		       !(term && !strcmp(term, "dumb"));
+	return 0;
+}

@@ -1,0 +1,40 @@
+#ifndef HIGHTOUCH_REPOSITORY_H
+#define HIGHTOUCH_REPOSITORY_H
+
+/*
+ * The repository through libgit2 1.5, as git finds it, and libgit2's
+ * errors.  libgit2's conventions stop here and in the modules built on
+ * it (gitfiles.h): every function returns 0 or a negative ht error code
+ * with the message set.
+ *
+ * The remote helper does not open repositories this way: it opens the
+ * object database alone (remote-helper/odb.c), because libgit2 1.5
+ * cannot open every repository git can and must not touch refs while git
+ * holds them.
+ */
+
+#include <git2.h>
+
+/*
+ * Turn a libgit2 failure `ret` into an ht error with the message
+ * "<what>: <libgit2's message>" (libgit2 may have none), and return it:
+ * HT_ENOTFOUND for GIT_ENOTFOUND, else HT_ERROR.
+ */
+int ht_git_error(int ret, const char *what);
+
+/*
+ * Open the repository as git would: $GIT_DIR (and $GIT_WORK_TREE,
+ * $GIT_INDEX_FILE) when set, else by searching from the current directory.
+ * Opens repositories with extensions.worktreeConfig, and does not check
+ * their owner (git did, when it ran a hook).  HT_ENOTFOUND outside one.
+ */
+int ht_repository_open(git_repository **out);
+
+/* The commit a revision names; HT_ENOTFOUND for an unknown one. */
+int ht_repository_commit(git_commit **out, git_repository *repo,
+			 const char *rev);
+
+/* The tree of HEAD, or NULL (and 0) on an unborn branch. */
+int ht_repository_head_tree(git_tree **out, git_repository *repo);
+
+#endif
