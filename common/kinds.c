@@ -211,6 +211,11 @@ const struct ht_kind_info *ht_kind_info(enum ht_kind kind)
 	return &kinds[kind];
 }
 
+const char *ht_kind_name(enum ht_kind kind)
+{
+	return ht_kind_info(kind) ? kinds[kind].name : "(no kind)";
+}
+
 enum ht_kind ht_kind_from_name(const char *name)
 {
 	int k;
@@ -237,6 +242,18 @@ const struct ht_field *ht_kind_field(enum ht_kind kind, const char *name)
 int ht_kind_is_model(enum ht_kind kind)
 {
 	return ht_kind_info(kind) && kinds[kind].ids == HT_IDS_MODEL;
+}
+
+int ht_kind_in_manifest(enum ht_kind kind)
+{
+	const struct ht_kind_info *m = &kinds[HT_KIND_MANIFEST];
+	size_t i;
+
+	for (i = 0; i < m->nfields; i++)
+		if (m->fields[i].type == HT_FTYPE_ENTRIES &&
+		    m->fields[i].ref == kind)
+			return 1;
+	return 0;
 }
 
 enum ht_ids ht_kind_ids(enum ht_kind kind)

@@ -11,7 +11,12 @@
  *   odb.c         libgit2: the object database, trees, commits, packs
  *   state.c       the per-remote state under $GIT_DIR/hightouch/<remote>/
  *   listing.c     reading each list of the API, whole or from its tail
- *   import.c      from listings to files and commits
+ *   render.c      a resource's file as a fetch writes it
+ *   import.c      from listings to files and commits: the run
+ *   plan.c        ... API items into changes
+ *   commit.c      ... changes into trees and commits
+ *   first.c       ... the first import
+ *   lists.c       ... which lists an incremental fetch reads, and again
  *   push.c        from files to the workspace: conflicts, plan, writes
  *   progress.c    git-style progress lines and HT_TRACE
  */
@@ -316,9 +321,48 @@ int listing_probe(struct list_ctx *ctx, struct listing *l, enum ht_kind list);
  */
 int listing_fetch(struct list_ctx *ctx, struct listing *l, enum ht_kind list,
 		  int full);
+/*
+ * The kinds that have a list in the API, by rank (kinds.h): what is
+ * referred to first (a first import reads them so, and changes are planned
+ * so), or with `referring_first` what refers first (a fetch reads them so,
+ * so that a resource made meanwhile still finds what it names).  Returns
+ * how many were put in `out`.
+ */
+size_t listing_order(enum ht_kind out[HT_KIND__COUNT], int referring_first);
 /* Free the items (and the probe page), keeping what l->next says. */
 void listing_drop_items(struct listing *l);
 void listing_release(struct listing *l);
+
+/*
+ * render.c: a resource's file as a fetch writes it (see the top of
+ * render.c), for import and for push.
+ */
+struct render {
+	struct odb *odb;
+	const char *workspace;
+	struct ht_resolver resolver; /* ids to slugs */
+	json_t *aliases; /* the aliases file, read when first needed */
+};
+
+void render_init(struct render *rd, struct odb *odb, const char *workspace,
+		 const struct ht_resolver *resolver);
+void render_release(struct render *rd);
+/*
+ * The file of the resource `api` (of `kind`) into `out`, keeping what
+ * lives in the file only from the file at `old_path` in `tree` (either
+ * may be NULL: none).  The aliases file is read from the first `tree`
+ * given.  Errors are ht_kind_to_yaml()'s.
+ */
+int render_resource(struct render *rd, struct ht_strbuf *out,
+		    enum ht_kind kind, const json_t *api, const git_oid *tree,
+		    const char *old_path);
+/* The manifest of `sources` and `destinations` (slug -> entry). */
+int render_manifest(struct ht_strbuf *out, const char *workspace,
+		    json_t *sources, json_t *destinations);
+/* A new, empty aliases file. */
+int render_aliases(struct ht_strbuf *out, const char *workspace);
+/* A manifest entry of an API source or destination: {slug, name, type}. */
+json_t *manifest_entry(const json_t *api);
 
 /*
  * import.c

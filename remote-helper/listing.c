@@ -575,3 +575,18 @@ int listing_fetch(struct list_ctx *ctx, struct listing *l, enum ht_kind list,
 		return not_found_is_unavailable(l, ret);
 	return 0;
 }
+
+size_t listing_order(enum ht_kind out[HT_KIND__COUNT], int referring_first)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < HT_KIND__COUNT; i++) {
+		enum ht_kind k = ht_kind_by_rank(referring_first ?
+						 HT_KIND__COUNT - 1 - i : i);
+
+		if (ht_kind_info(k)->api_path)
+			out[n++] = k;
+	}
+	return n;
+}

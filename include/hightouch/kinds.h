@@ -119,11 +119,19 @@ struct ht_kind_info {
 };
 
 const struct ht_kind_info *ht_kind_info(enum ht_kind kind);
+/* ht_kind_info(kind)->name, for messages. */
+const char *ht_kind_name(enum ht_kind kind);
 /* HT_KIND__COUNT when `name` is not a kind's name. */
 enum ht_kind ht_kind_from_name(const char *name);
 const struct ht_field *ht_kind_field(enum ht_kind kind, const char *name);
 /* 1 for model, parent-model, related-model and event-model. */
 int ht_kind_is_model(enum ht_kind kind);
+/*
+ * 1 for the kinds the manifest lists (sources and destinations): they
+ * have no file of their own, and a REF field names them by a slug of the
+ * manifest or by an alias of the aliases file.
+ */
+int ht_kind_in_manifest(enum ht_kind kind);
 /* ht_kind_info(kind)->ids */
 enum ht_ids ht_kind_ids(enum ht_kind kind);
 /* The kind of rank `rank` (see struct ht_kind_info). */

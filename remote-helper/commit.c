@@ -1,0 +1,338 @@
+/*
+ * An import's changes into trees and commits.
+ *
+ * Each change replaces the resource's own file (or the manifest) in the
+ * previous commit's tree, so files the helper does not own are carried
+ * over untouched, and a change that leaves the files as they were makes
+ * no commit.  A renamed resource also re-renders, into the same commit,
+ * the files that refer to it by slug.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/error.h"
+#include "hightouch/json.h"
+
+#include "import.h"
+
+/* More planned commits than this write one pack instead of loose objects. */
+#define PACK_THRESHOLD 30
+
+void release_tree_changes(struct tree_change *tc, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(tc[i].path);
+	free(tc);
+}
+
+void add_tree_change(struct tree_change **tc, size_t *nr, size_t *alloc,
+		     const char *path, const git_oid *id)
+{
+	HT_ALLOC_GROW(*tc, *nr + 1, *alloc);
+	(*tc)[*nr].path = ht_xstrdup(path);
+	(*tc)[*nr].seq = *nr;
+	if (id) {
+		git_oid_cpy(&(*tc)[*nr].id, id);
+		(*tc)[*nr].remove = 0;
+	} else {
+		memset(&(*tc)[*nr].id, 0, sizeof(git_oid));
+		(*tc)[*nr].remove = 1;
+	}
+	(*nr)++;
+}
+
+static int path_exists(struct import *im, const char *path)
+{
+	git_oid id;
+
+	if (!im->has_base)
+		return 0;
+	return odb_path_id(im->r, &id, &im->tree, path) == 0;
+}
+
+/* The author the server names for a change, or the default. */
+static void change_author(struct import *im, const struct change *c,
+			  struct ident *out)
+{
+	const json_t *by = c->json ? json_object_get(c->json,
+						     "lastModifiedBy") : NULL;
+	const char *name = ht_json_get_string(by, "name");
+	const char *email = ht_json_get_string(by, "email");
+
+	*out = im->author;
+	if (name && *name && email && *email) {
+		out->name = name;
+		out->email = email;
+	}
+}
+
+int commit_changes(struct import *im, struct tree_change *tc, size_t nr,
+		   const struct ident *author, int64_t when_ms,
+		   const char *message)
+{
+	git_oid tree, commit;
+	int ret;
+
+	ret = odb_tree_update(im->r, &tree, im->has_base ? &im->tree : NULL,
+			      tc, nr);
+	if (ret < 0)
+		return ret;
+	if (im->has_base && git_oid_equal(&tree, &im->tree)) {
+		trace("import", "no change to the files: %s", message);
+		return 0;
+	}
+	ret = odb_write_commit(im->r, &commit, &tree,
+			       im->has_base ? &im->commit : NULL, author,
+			       &im->committer, when_ms / 1000, message);
+	if (ret < 0)
+		return ret;
+	git_oid_cpy(&im->commit, &commit);
+	git_oid_cpy(&im->tree, &tree);
+	im->has_base = 1;
+	im->commits++;
+	return 0;
+}
+
+/*
+ * The file of a changed resource; `old_path` names the file it had.  A
+ * reference to a resource the workspace does not have (the resolver
+ * records which) is an error that names both.
+ */
+static int render_change(struct import *im, const struct change *c,
+			 const char *old_path)
+{
+	int ret;
+
+	im->miss.missed = 0;
+	ret = render_resource(&im->render, &im->buf, c->kind, c->json,
+			      im->has_base ? &im->tree : NULL, old_path);
+	if (ret == HT_ENOTFOUND && im->miss.missed) {
+		ht_error_clear();
+		ret = ht_error_set(HT_ENOTFOUND, "%s '%s' refers to %s %"
+				   PRId64 ", which is not in the workspace",
+				   ht_kind_name(c->kind), c->slug,
+				   ht_kind_name(im->miss.kind), im->miss.id);
+	}
+	return ret;
+}
+
+/* A change to a source or destination: the manifest's. */
+static int change_manifest(struct import *im, struct change *c,
+			   struct tree_change **tc, size_t *nr,
+			   size_t *alloc, int *existed)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	json_t *map = manifest_map(im, c->table);
+	git_oid id;
+	int ret;
+
+	*existed = json_object_get(map, c->slug) ||
+		   (c->old_slug && json_object_get(map, c->old_slug));
+	if (c->old_slug && strcmp(c->old_slug, c->slug))
+		json_object_del(map, c->old_slug);
+	if (c->json)
+		json_object_set_new(map, c->slug, manifest_entry(c->json));
+	else
+		json_object_del(map, c->slug);
+	ret = render_manifest(&im->buf, im->o->url->workspace, im->sources,
+			      im->destinations);
+	if (!ret)
+		ret = root_path(im, &path, HT_KIND_MANIFEST);
+	if (!ret)
+		ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
+	if (!ret)
+		add_tree_change(tc, nr, alloc, path.buf, &id);
+	ht_strbuf_release(&path);
+	return ret;
+}
+
+int change_files(struct import *im, struct change *c, struct tree_change **tc,
+		 size_t *nr, size_t *alloc, int *existed)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT, old = HT_STRBUF_INIT;
+	git_oid id;
+	int ret = 0;
+
+	*existed = 0;
+	if (manifest_map(im, c->table))
+		return change_manifest(im, c, tc, nr, alloc, existed);
+	if (c->old_kind != HT_KIND__COUNT && c->old_slug) {
+		ret = old_file_path(im, &old, c->old_kind, c->old_slug);
+		if (ret < 0)
+			goto cleanup;
+	}
+	if (c->kind != HT_KIND__COUNT) {
+		ret = file_path(im, &path, c->kind, c->slug);
+		if (ret < 0)
+			goto cleanup;
+	}
+	if (!c->json || c->kind == HT_KIND__COUNT) {
+		/* a deletion (or a resource that lost its file) */
+		const char *gone = old.len ? old.buf : path.buf;
+
+		if (*gone && path_exists(im, gone)) {
+			*existed = 1;
+			add_tree_change(tc, nr, alloc, gone, NULL);
+		}
+		goto cleanup;
+	}
+	*existed = path_exists(im, old.len ? old.buf : path.buf) ||
+		   (old.len && path_exists(im, path.buf));
+	ret = render_change(im, c, old.len ? old.buf : path.buf);
+	if (ret < 0)
+		goto cleanup;
+	ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
+	if (ret < 0)
+		goto cleanup;
+	if (old.len && strcmp(old.buf, path.buf))
+		add_tree_change(tc, nr, alloc, old.buf, NULL);
+	add_tree_change(tc, nr, alloc, path.buf, &id);
+cleanup:
+	ht_strbuf_release(&path);
+	ht_strbuf_release(&old);
+	return ret;
+}
+
+/* 1 if files of some kind refer to resources of id space `t`. */
+static int is_referred(enum ht_ids t)
+{
+	int k;
+
+	for (k = 0; k < HT_KIND__COUNT; k++)
+		if (ht_kind_refers_to((enum ht_kind)k, t))
+			return 1;
+	return 0;
+}
+
+/* 1 if the change of `r` is still to come. */
+static int change_to_come(struct import *im, const struct resource *r)
+{
+	size_t k;
+
+	for (k = 0; k < im->nr; k++)
+		if (im->changes[k].table == r->table &&
+		    im->changes[k].id == r->id && !im->changes[k].done)
+			return 1;
+	return 0;
+}
+
+/* If `it` (of list `l`) refers to `c`, re-render its file. */
+static int rerender_dependent(struct import *im, const struct change *c,
+			      const struct listing *l, const struct item *it,
+			      struct tree_change **tc, size_t *nr,
+			      size_t *alloc)
+{
+	int64_t ids[HT_KIND__COUNT];
+	size_t n = item_refs(l->list, it->json, c->table, ids,
+			     HT_KIND__COUNT), i;
+	struct resource *r;
+	struct change dep;
+	int existed;
+
+	for (i = 0; i < n && ids[i] != c->id; i++)
+		;
+	if (i == n)
+		return 0;
+	r = state_find(im->s, ht_kind_ids(l->list), it->id);
+	if (!r || r->kind == HT_KIND__COUNT ||
+	    (l->list == ht_ids_kind(r->table) && r->kind != l->list))
+		return 0; /* no file, or listed in its schema list too */
+	if (change_to_come(im, r))
+		return 0;
+	memset(&dep, 0, sizeof(dep));
+	dep.table = r->table;
+	dep.id = r->id;
+	dep.kind = r->kind;
+	dep.json = it->json;
+	dep.slug = r->slug;
+	dep.old_kind = r->kind;
+	dep.old_slug = r->slug;
+	return change_files(im, &dep, tc, nr, alloc, &existed);
+}
+
+/*
+ * A renamed resource changes the files that refer to it: re-render those
+ * into the same commit, unless their own, later change will.
+ */
+static int renamed_dependents(struct import *im, const struct change *c,
+			      struct tree_change **tc, size_t *nr,
+			      size_t *alloc)
+{
+	size_t i, j;
+	int ret;
+
+	if (!c->json || !c->old_slug || !strcmp(c->old_slug, c->slug) ||
+	    !is_referred(c->table))
+		return 0;
+	for (i = 0; i < im->nlists; i++) {
+		const struct listing *l = &im->lists[im->order[i]];
+
+		for (j = 0; j < l->nr; j++) {
+			ret = rerender_dependent(im, c, l, &l->items[j], tc,
+						 nr, alloc);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int apply_change(struct import *im, struct change *c)
+{
+	struct tree_change *tc = NULL;
+	size_t nr = 0, alloc = 0;
+	struct ht_strbuf msg = HT_STRBUF_INIT;
+	struct ident author;
+	int existed, ret;
+	enum ht_kind kind = c->kind != HT_KIND__COUNT ? c->kind :
+			    c->old_kind;
+
+	c->done = 1;
+	if (kind == HT_KIND__COUNT) {
+		if (!manifest_map(im, c->table))
+			return 0; /* never had a file */
+		kind = ht_ids_kind(c->table);
+	}
+	ret = change_files(im, c, &tc, &nr, &alloc, &existed);
+	if (ret < 0)
+		goto cleanup;
+	ret = renamed_dependents(im, c, &tc, &nr, &alloc);
+	if (ret < 0)
+		goto cleanup;
+	if (!nr)
+		goto cleanup;
+	ht_strbuf_addf(&msg, "%s %s %s (OUTBOUND)\n",
+		       !c->json ? "Delete" : existed ? "Update" : "Create",
+		       ht_kind_name(kind), c->slug);
+	change_author(im, c, &author);
+	ret = commit_changes(im, tc, nr, &author,
+			     c->json ? c->updated_ms : im->newest_ms, msg.buf);
+cleanup:
+	release_tree_changes(tc, nr);
+	ht_strbuf_release(&msg);
+	return ret;
+}
+
+int commit_all(struct import *im)
+{
+	struct progress *p;
+	size_t i;
+	int ret = 0;
+
+	if (im->nr > PACK_THRESHOLD) {
+		ret = odb_pack_begin(im->r);
+		if (ret < 0)
+			return ret;
+	}
+	p = progress_start("Writing commits", im->nr);
+	for (i = 0; i < im->nr && !ret; i++) {
+		ret = apply_change(im, &im->changes[i]);
+		progress_update(p, i + 1);
+	}
+	progress_stop(&p);
+	return ret;
+}
