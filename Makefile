@@ -267,11 +267,18 @@ $(BIN)/hightouch-emulator: $(EMU_OBJS) $(LIB) $(BUILD)/.sources
 	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $(EMU_OBJS) $(LIB) \
 		$(EMU_LIBS) $(CORE_LIBS)
 
+# Unit tests of the remote helper's pieces, tests/unit/t-helper-*.c, link
+# its objects (all but main.o) as well.
+HELPER_UNIT_BINS := $(filter $(BUILD)/tests/unit/t-helper-%,$(UNIT_BINS))
+$(HELPER_UNIT_BINS): UNIT_EXTRA_OBJS = \
+	$(filter-out $(BUILD)/remote-helper/main.o,$(HELPER_OBJS))
+$(HELPER_UNIT_BINS): $(filter-out $(BUILD)/remote-helper/main.o,$(HELPER_OBJS))
+
 $(UNIT_BINS): $(BUILD)/%: $(BUILD)/%.o $(UNIT_HELPER_OBJS) $(LIB) \
 		$(BUILD)/.sources
 	@mkdir -p $(@D)
-	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIB) \
-		$(UNIT_LIBS) $(CORE_LIBS)
+	$(QUIET_LINK)$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_EXTRA_OBJS) \
+		$(UNIT_HELPER_OBJS) $(LIB) $(UNIT_LIBS) $(CORE_LIBS)
 
 # For `make check`: each fuzz target linked with the standalone replay driver.
 $(FUZZ_REPLAY_BINS): $(BUILD)/%: $(BUILD)/%.o $(FUZZ_DRIVER_OBJ) $(LIB)

@@ -83,7 +83,8 @@ static const struct ht_check_rule rules[] = {
 	{ "unresolved-reference", HT_SEV_ERROR, 0,
 	  "a source, destination or model that resolves to nothing" },
 	{ "duplicate-slug", HT_SEV_ERROR, 0,
-	  "two model files of different kinds have one slug" },
+	  "two model files of different kinds have one slug (push: or a "
+	  "resource of another kind has it in the workspace)" },
 	{ "misplaced-file", HT_SEV_WARNING, 0,
 	  "a YAML file in a resource folder that push ignores" },
 	{ "alias-conflict", HT_SEV_ERROR, 0,
@@ -99,6 +100,13 @@ static const struct ht_check_rule rules[] = {
 	  "a model deleted or renamed while a file still uses it" },
 	{ "removed-in-use", HT_SEV_ERROR, 0,
 	  "a source, destination or alias removed while a file still uses it" },
+	/* push, against the workspace pushed to */
+	{ "immutable-field", HT_SEV_ERROR, 0,
+	  "push: a field the API cannot change (a model's source or type, "
+	  "a sync's model or destination) was changed" },
+	{ "schema-unavailable", HT_SEV_ERROR, 0,
+	  "push: a Customer Studio schema file, to a server without the "
+	  "schema endpoints" },
 };
 /* clang-format on */
 
@@ -801,16 +809,16 @@ static void resolve_in(struct file_ctx *fc, const struct ht_ynode *v,
 	}
 	if (via)
 		report(fc, v, "unresolved-reference",
-		       "%s '%s' is an alias of '%s', which is not a %s of %s",
-		       kind_name(role), name, slug, kind_name(role),
-		       ws->manifest_path);
-	else if (ws->have_aliases)
-		report(fc, v, "unresolved-reference",
-		       "%s '%s' not found in %s or %s", kind_name(role), name,
-		       ws->manifest_path, ws->aliases_path);
+		       "%s '%s' is an alias (%s) of '%s', which is not a %s "
+		       "of workspace '%s' (%s)",
+		       kind_name(role), name, ws->aliases_path, slug,
+		       kind_name(role), ws->name, ws->manifest_path);
 	else
-		report(fc, v, "unresolved-reference", "%s '%s' not found in %s",
-		       kind_name(role), name, ws->manifest_path);
+		report(fc, v, "unresolved-reference",
+		       "%s '%s' is neither a %s of workspace '%s' (%s) nor an "
+		       "alias in %s",
+		       kind_name(role), name, kind_name(role), ws->name,
+		       ws->manifest_path, ws->aliases_path);
 }
 
 /* The reference fields of a file, from the kinds table. */
@@ -836,7 +844,7 @@ static void check_refs(struct file_ctx *fc, enum ht_kind kind,
 					fc->file, v);
 			continue;
 		}
-		if (f->ref != HT_KIND_SOURCE && f->ref != HT_KIND_DESTINATION)
+		if (!ht_kind_in_manifest(f->ref))
 			continue;
 		for (j = 0; j < c->nws; j++)
 			if (ht_workspace_is_alias(&c->ws[j], v->str)) {
@@ -951,6 +959,9 @@ static int check_file(struct worker *w, size_t k, size_t i, int refs_only)
 		goto cleanup;
 	if (doc->kind == HT_YNODE_MAP)
 		check_refs(&fc, rf->kind, doc);
+	if (c->opts->file_checked)
+		ret = c->opts->file_checked(f, rf->kind, rf->slug, buf, &doc,
+					    c->opts->payload);
 cleanup:
 	ht_ynode_free(doc);
 	return ret;

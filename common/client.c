@@ -9,18 +9,18 @@
  *    without wiping).
  *  - Redirects are not followed: the API does not redirect, and following
  *    one could carry the key elsewhere.  A 3xx is an unexpected status.
- *  - A loopback base URL never goes through a proxy; other hosts use the
- *    proxy of the environment (https_proxy, ...), as curl does.
+ *  - The URL (url.h) decides plain http and loopback once, when parsed:
+ *    the client trusts it.  A loopback host never goes through a proxy;
+ *    other hosts use the proxy of the environment (https_proxy, ...), as
+ *    curl does.
  *  - HTTP/1.1, one connection, kept alive: requests are sequential.  A
  *    POST alone opens a connection of its own (see perform()).
  *  - `Expect: 100-continue` is turned off: libcurl would otherwise wait
  *    for a go-ahead before sending any body over 1 KiB, a round trip (or
  *    a one-second stall with servers that do not answer it) per write.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -307,27 +307,6 @@ void ht_client_query_add(struct ht_strbuf *query, const char *name,
  * Set-up.
  */
 
-static int is_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-	char buf[INET6_ADDRSTRLEN + 2];
-	size_t len = strlen(host);
-
-	if (!strcasecmp(host, "localhost"))
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (len > 2 && host[0] == '[' && host[len - 1] == ']' &&
-	    len - 2 < sizeof(buf)) {
-		memcpy(buf, host + 1, len - 2);
-		buf[len - 2] = '\0';
-		if (inet_pton(AF_INET6, buf, &a6) == 1)
-			return !memcmp(&a6, &in6addr_loopback, sizeof(a6));
-	}
-	return 0;
-}
-
 /* Printable ASCII without spaces: fit for a header or a path. */
 static int is_token(const char *s, size_t max)
 {
@@ -349,90 +328,23 @@ static const char *quote(struct ht_strbuf *sb, const char *s,
 }
 
 /*
- * Check the base URL and fill `c->base`, `c->host`; `*loopback` tells
- * whether the host is a loopback address.  The URL is quoted in messages
- * only once it is known to hold no key and no credentials.
+ * The API root and the host for messages, from the parsed URL, which
+ * decided whether plain http is allowed (url.h).  A URL that holds the
+ * key is refused: the key travels in the Authorization header only.
  */
-static int parse_base_url(struct ht_client *c, int *loopback,
-			  const struct ht_client_options *opts)
+static int take_url(struct ht_client *c, const struct ht_client_options *opts)
 {
-	struct ht_strbuf q = HT_STRBUF_INIT;
-	CURLU *u = NULL;
-	char *scheme = NULL, *host = NULL, *port = NULL, *part = NULL;
-	size_t len;
-	int err = 0;
+	const struct ht_url *u = opts->url;
 
-	if (!opts->base_url || !*opts->base_url) {
-		err = ht_error_set(HT_EINVALID, "no API base URL given");
-		goto cleanup;
-	}
-	if (strstr(opts->base_url, c->key)) {
-		err = ht_error_set(HT_EINVALID,
-				   "refusing an API base URL that holds the "
-				   "API key");
-		goto cleanup;
-	}
-	u = curl_url();
-	if (!u)
-		HT_BUG("curl_url() failed");
-	if (curl_url_set(u, CURLUPART_URL, opts->base_url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		err = ht_error_set(HT_EINVALID, "invalid API base URL '%s'",
-				   quote(&q, opts->base_url, NULL));
-		goto cleanup;
-	}
-	if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK) {
-		err = ht_error_set(HT_EINVALID,
-				   "refusing an API base URL with "
-				   "credentials in it (the key goes in "
-				   "HIGHTOUCH_API_KEY)");
-		goto cleanup;
-	}
-	if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK) {
-		err = ht_error_set(HT_EINVALID,
-				   "the API base URL '%s' may not have a "
-				   "query or fragment",
-				   quote(&q, opts->base_url, NULL));
-		goto cleanup;
-	}
-	if (strcmp(scheme, "https") && strcmp(scheme, "http")) {
-		err = ht_error_set(HT_EINVALID,
-				   "unsupported scheme '%s' in the API base "
-				   "URL (http or https)",
-				   quote(&q, scheme, NULL));
-		goto cleanup;
-	}
-	*loopback = is_loopback(host);
-	if (!strcmp(scheme, "http") && !*loopback && !opts->allow_http) {
-		err = ht_error_set(HT_EINVALID,
-				   "refusing to send the API key over plain "
-				   "http to '%s' (use https)",
-				   quote(&q, host, NULL));
-		goto cleanup;
-	}
-	ht_strbuf_reset(&q);
-	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
-		ht_strbuf_addf(&q, "%s:%s", host, port);
-	else
-		ht_strbuf_addstr(&q, host);
-	c->host = ht_strbuf_detach(&q, NULL);
-
-	len = strlen(opts->base_url);
-	while (len && opts->base_url[len - 1] == '/')
-		len--;
-	c->base = ht_xmemdupz(opts->base_url, len);
-
-cleanup:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(part);
-	curl_url_cleanup(u);
-	ht_strbuf_release(&q);
-	return err;
+	if (!u || !u->api_base || !u->authority)
+		return ht_error_set(HT_EINVALID, "no API URL given");
+	if (strstr(u->api_base, c->key))
+		return ht_error_set(HT_EINVALID,
+				    "refusing an API URL that holds the API "
+				    "key");
+	c->host = ht_xstrdup(u->authority);
+	c->base = ht_xstrdup(u->api_base);
+	return 0;
 }
 
 static struct curl_slist *add_header(struct curl_slist *list, const char *h)
@@ -533,7 +445,7 @@ int ht_client_new(struct ht_client **out, const struct ht_client_options *opts)
 	const char *ua = opts->user_agent;
 	unsigned rate = opts->rate_limit;
 	unsigned window = opts->rate_window_ms;
-	int loopback = 0, err;
+	int err;
 
 	*out = NULL;
 	if (!ua)
@@ -555,7 +467,7 @@ int ht_client_new(struct ht_client **out, const struct ht_client_options *opts)
 		goto cleanup;
 	}
 	c->key = ht_xstrdup(opts->api_key);
-	err = parse_base_url(c, &loopback, opts);
+	err = take_url(c, opts);
 	if (err)
 		goto cleanup;
 	if (!*ua || strpbrk(ua, "\r\n")) {
@@ -604,7 +516,7 @@ int ht_client_new(struct ht_client **out, const struct ht_client_options *opts)
 	ht_strbuf_addf(&auth, "Authorization: Bearer %s", c->key);
 	c->headers = make_headers(auth.buf, 0);
 	c->body_headers = make_headers(auth.buf, 1);
-	err = set_options(c, ua, opts, loopback);
+	err = set_options(c, ua, opts, opts->url->loopback);
 	if (err)
 		goto cleanup;
 

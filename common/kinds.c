@@ -1173,7 +1173,10 @@ static json_t *ref_from_yaml(struct in_ctx *c, const struct ht_field *f,
 	ret = c->r->id_of(&id, f->ref, v->str, c->r->payload);
 	if (ret == HT_ENOTFOUND) {
 		report(c, HT_SEV_ERROR, v, "unresolved-reference",
-		       "%s '%s' not found", kinds[f->ref].name, v->str);
+		       "%s '%s' not found%s%s%s", kinds[f->ref].name, v->str,
+		       kinds[f->ref].folder ? ": no " : "",
+		       kinds[f->ref].folder ? kinds[f->ref].name : "",
+		       kinds[f->ref].folder ? " file has that slug" : "");
 		return NULL;
 	}
 	if (ret < 0) {

@@ -27,6 +27,7 @@ void ht_url_release(struct ht_url *u)
 	u->scheme = u->host = u->authority = u->workspace = NULL;
 	u->api_base = NULL;
 	u->port = 0;
+	u->loopback = 0;
 }
 
 static int skip_prefix_ci(const char *s, const char *prefix, const char **out)
@@ -300,8 +301,9 @@ static int parse(struct ht_url *u, const char *url, unsigned flags,
 				    quoted(msg, ws, wslen));
 	u->workspace = ht_xmemdupz(ws, wslen);
 
+	u->loopback = ht_url_host_is_loopback(u->host);
 	if (!strcmp(u->scheme, "http") && !(flags & HT_URL_ALLOW_HTTP) &&
-	    !ht_url_host_is_loopback(u->host))
+	    !u->loopback)
 		return ht_error_set(HT_EINVALID,
 				    "refusing plain http to '%s': it is not a "
 				    "loopback address (set hightouch.allowHttp "

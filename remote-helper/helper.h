@@ -356,6 +356,10 @@ void render_release(struct render *rd);
 int render_resource(struct render *rd, struct ht_strbuf *out,
 		    enum ht_kind kind, const json_t *api, const git_oid *tree,
 		    const char *old_path);
+/* The same with the old file already parsed (`old`, NULL: none). */
+int render_resource_doc(struct render *rd, struct ht_strbuf *out,
+			enum ht_kind kind, const json_t *api,
+			const git_oid *tree, const struct ht_ynode *old);
 /* The manifest of `sources` and `destinations` (slug -> entry). */
 int render_manifest(struct ht_strbuf *out, const char *workspace,
 		    json_t *sources, json_t *destinations);

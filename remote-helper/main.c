@@ -148,14 +148,13 @@ static int make_client(struct helper *h)
 			return ret;
 		h->have_cred = 1;
 	}
-	opts.base_url = h->url.api_base;
+	opts.url = &h->url;
 	opts.api_key = h->cred.password;
 	/*
 	 * The API's 200 requests per 10 s are per workspace, shared with
 	 * every other client: by default, retry for about one window.
 	 */
 	opts.max_retries = h->cfg.retries;
-	opts.allow_http = h->cfg.allow_http;
 	if (helper_out.trace) {
 		opts.trace = ht_client_trace_to_file;
 		opts.trace_payload = stderr;
@@ -163,49 +162,73 @@ static int make_client(struct helper *h)
 	return ht_client_new(&h->client, &opts);
 }
 
-static int do_import(struct helper *h, git_oid *out)
-{
-	struct odb r = ODB_INIT;
+/* What an import or a push works on: the objects, the locked state. */
+struct session {
+	struct odb r;
 	struct state s;
-	struct import_opts o;
-	git_oid base;
-	int found = 0, ret, state_open_ok = 0;
+	int state_open;
+	git_oid base; /* the private ref, when has_base */
+	int has_base;
+};
 
-	memset(&s, 0, sizeof(s));
-	s.lock_fd = -1;
-	if (!h->gitdir) {
-		ret = ht_error_set(HT_EINVALID, "cannot import without a git "
-				   "repository (GIT_DIR is not set)");
-		goto cleanup;
-	}
+/* Open the object database, lock the state, read the private ref. */
+static int session_open(struct helper *h, struct session *ss,
+			const char *what)
+{
+	int ret;
+
+	memset(ss, 0, sizeof(*ss));
+	ss->s.lock_fd = -1;
+	if (!h->gitdir)
+		return ht_error_set(HT_EINVALID, "cannot %s without a git "
+				    "repository (GIT_DIR is not set)", what);
 	/* refuses sha256 before anything is written */
-	ret = odb_open(&r, h->gitdir);
-	if (ret < 0)
-		goto cleanup;
-	ret = state_open(&s, r.commondir, h->name);
-	if (ret < 0)
-		goto cleanup;
-	state_open_ok = 1;
-	ret = read_private_ref(h, &base, &found);
-	if (ret < 0)
-		goto cleanup;
-	ret = make_client(h);
-	if (ret < 0)
-		goto cleanup;
+	ret = odb_open(&ss->r, h->gitdir);
+	if (!ret)
+		ret = state_open(&ss->s, ss->r.commondir, h->name);
+	if (!ret) {
+		ss->state_open = 1;
+		ret = read_private_ref(h, &ss->base, &ss->has_base);
+	}
+	return ret;
+}
 
-	o.remote = h->name;
-	o.url = &h->url;
-	o.cfg = &h->cfg;
-	o.client = h->client;
-	ret = import_run(&r, &s, &o, found ? &base : NULL, out);
+static void session_close(struct session *ss)
+{
+	if (ss->state_open)
+		state_release(&ss->s);
+	odb_close(&ss->r);
+}
+
+/* Tell git's credential helpers whether the key worked. */
+static void settle_credential(struct helper *h, int ret)
+{
 	if (!ret)
 		credential_approve(&h->cred);
 	else if (ret == HT_EAUTH && ht_client_last_status(h->client) == 401)
 		credential_reject(&h->cred);
+}
+
+static int do_import(struct helper *h, git_oid *out)
+{
+	struct session ss;
+	struct import_opts o;
+	int ret;
+
+	ret = session_open(h, &ss, "import");
+	if (!ret)
+		ret = make_client(h);
+	if (ret < 0)
+		goto cleanup;
+	o.remote = h->name;
+	o.url = &h->url;
+	o.cfg = &h->cfg;
+	o.client = h->client;
+	ret = import_run(&ss.r, &ss.s, &o, ss.has_base ? &ss.base : NULL,
+			 out);
+	settle_credential(h, ret);
 cleanup:
-	if (state_open_ok)
-		state_release(&s);
-	odb_close(&r);
+	session_close(&ss);
 	return ret;
 }
 
@@ -323,39 +346,23 @@ static const char *push_refusal(struct ht_proto *p,
 static int do_push(struct helper *h, struct ht_proto *p,
 		   const struct ht_push_spec *spec, struct ht_strbuf *why)
 {
-	struct odb r = ODB_INIT;
-	struct state s;
+	struct session ss;
 	struct push_opts o;
-	git_oid base, head;
-	int found_base = 0, found = 0, stale = 0, ret, state_open_ok = 0;
+	git_oid head;
+	int found = 0, stale = 0, ret;
 	size_t i;
 
-	memset(&s, 0, sizeof(s));
-	s.lock_fd = -1;
 	memset(&o, 0, sizeof(o));
-	if (!h->gitdir) {
-		ret = ht_error_set(HT_EINVALID, "cannot push without a git "
-				   "repository (GIT_DIR is not set)");
-		goto cleanup;
-	}
-	ret = odb_open(&r, h->gitdir);
-	if (ret < 0)
-		goto cleanup;
-	ret = rev_parse_commit(spec->src, &head, &found);
+	ret = session_open(h, &ss, "push");
+	if (!ret)
+		ret = rev_parse_commit(spec->src, &head, &found);
 	if (ret < 0)
 		goto cleanup;
 	if (!found) {
 		ht_strbuf_addf(why, "'%s' is not a commit", spec->src);
 		goto cleanup;
 	}
-	ret = state_open(&s, r.commondir, h->name);
-	if (ret < 0)
-		goto cleanup;
-	state_open_ok = 1;
-	ret = read_private_ref(h, &base, &found_base);
-	if (ret < 0)
-		goto cleanup;
-	o.force = push_force(p, spec, found_base ? &base : NULL, &stale);
+	o.force = push_force(p, spec, ss.has_base ? &ss.base : NULL, &stale);
 	if (stale) {
 		ht_strbuf_addstr(why, "stale info");
 		goto cleanup;
@@ -371,15 +378,11 @@ static int do_push(struct helper *h, struct ht_proto *p,
 	for (i = 0; i < p->opts.push_options_nr; i++)
 		if (!strcmp(p->opts.push_options[i], "trigger"))
 			o.trigger = 1;
-	ret = push_run(&r, &s, &o, found_base ? &base : NULL, &head, why);
-	if (!ret)
-		credential_approve(&h->cred);
-	else if (ret == HT_EAUTH && ht_client_last_status(h->client) == 401)
-		credential_reject(&h->cred);
+	ret = push_run(&ss.r, &ss.s, &o, ss.has_base ? &ss.base : NULL,
+		       &head, why);
+	settle_credential(h, ret);
 cleanup:
-	if (state_open_ok)
-		state_release(&s);
-	odb_close(&r);
+	session_close(&ss);
 	return ret;
 }
 

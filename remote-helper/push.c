@@ -10,10 +10,12 @@
  *     (the cheap probe of a fetch, then "fetch first"); a matching
  *     `option cas` (--force-with-lease) skips the first check only, and a
  *     workspace that changed breaks the lease ("stale info");
- *  2. validation of every changed file before any request: the kinds
- *     table's rules, references resolved through the state (the manifest)
- *     and the aliases file of the workspace pushed to, fields the API
- *     cannot change, the read-only manifest;
+ *  2. validation of every changed file before any request: the rules of
+ *     `git hightouch check --base --head` (common/check.c), run once over
+ *     the last fetch and the pushed commit for the workspace pushed to,
+ *     and the rules only the workspace can tell (fields the API cannot
+ *     change, slugs another kind has, schema files to a server without
+ *     the schema);
  *  3. the plan: create, update (the fields that changed), ignored;
  *     `--dry-run` prints it and stops;
  *  4. the writes, models first, then relationships, then syncs, stopping
@@ -31,12 +33,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hightouch/check.h"
-#include "hightouch/gitfiles.h"
 #include "hightouch/alloc.h"
+#include "hightouch/check.h"
 #include "hightouch/diag.h"
 #include "hightouch/error.h"
+#include "hightouch/gitfiles.h"
 #include "hightouch/json.h"
+#include "hightouch/workspace.h"
 #include "hightouch/yaml.h"
 
 #include "helper.h"
@@ -52,13 +55,14 @@ struct step {
 	char *slug;
 	char *path;
 	enum action action;
-	int64_t id;          /* of an update; of a create once made */
-	json_t *body;        /* what is sent */
+	int64_t id;              /* of an update; of a create once made */
+	struct ht_ynode *doc;    /* the pushed file, as the check parsed it */
+	struct ht_strbuf content; /* its bytes */
+	json_t *body;            /* what is sent */
 	struct ht_strbuf fields; /* "name, rawSql": what an update changes */
-	char *note;          /* why it is ignored */
-	git_oid blob;        /* the pushed file */
+	char *note;              /* why it is ignored */
 	int done;
-	json_t *result;      /* the server's answer */
+	json_t *result;          /* the server's answer */
 };
 
 struct push {
@@ -66,18 +70,12 @@ struct push {
 	struct state *s;
 	const struct push_opts *o;
 	git_oid base_tree, head_tree;
-	json_t *aliases;     /* of the workspace pushed to */
-	struct ht_strbuf aliases_path, manifest_path;
+	struct ht_workspace ws; /* the workspace pushed to, as pushed */
 	struct ht_diags diags;
 	struct step *steps;
 	size_t nr, alloc;
 	size_t notes;
 };
-
-static const char *kind_name(enum ht_kind k)
-{
-	return ht_kind_info(k)->name;
-}
 
 static void release_push(struct push *p)
 {
@@ -88,19 +86,19 @@ static void release_push(struct push *p)
 
 		free(st->slug);
 		free(st->path);
+		ht_ynode_free(st->doc);
+		ht_strbuf_release(&st->content);
 		json_decref(st->body);
 		json_decref(st->result);
 		ht_strbuf_release(&st->fields);
 		free(st->note);
 	}
 	free(p->steps);
-	json_decref(p->aliases);
-	ht_strbuf_release(&p->aliases_path);
-	ht_strbuf_release(&p->manifest_path);
+	ht_workspace_release(&p->ws);
 	ht_diags_release(&p->diags);
 }
 
-/* The resource of `table` with `slug`, or NULL. */
+/* The resource of id space `t` with `slug`, or NULL. */
 static struct resource *find_slug(struct state *s, enum ht_ids t,
 				  const char *slug)
 {
@@ -121,6 +119,16 @@ static struct step *find_step(struct push *p, enum ht_ids t,
 	for (i = 0; i < p->nr; i++)
 		if (ht_kind_ids(p->steps[i].kind) == t &&
 		    !strcmp(p->steps[i].slug, slug))
+			return &p->steps[i];
+	return NULL;
+}
+
+static struct step *step_at(struct push *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (!strcmp(p->steps[i].path, path))
 			return &p->steps[i];
 	return NULL;
 }
@@ -158,13 +166,9 @@ static int listing_matches(struct state *s, const struct listing *l)
  */
 static int workspace_changed(struct push *p, int *changed)
 {
-	static const enum ht_kind lists[] = {
-		HT_KIND_SYNC, HT_KIND_RELATIONSHIP, HT_KIND_MODEL,
-		HT_KIND_PARENT_MODEL, HT_KIND_RELATED_MODEL,
-		HT_KIND_EVENT_MODEL, HT_KIND_DESTINATION, HT_KIND_SOURCE,
-	};
+	enum ht_kind lists[HT_KIND__COUNT];
+	size_t i, n = listing_order(lists, 1);
 	struct list_ctx ctx;
-	size_t i;
 	int ret = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -172,7 +176,7 @@ static int workspace_changed(struct push *p, int *changed)
 	ctx.state = p->s;
 	ctx.page_size = p->o->cfg->page_size;
 	*changed = 0;
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]) && !*changed; i++) {
+	for (i = 0; i < n && !*changed; i++) {
 		struct listing l;
 
 		if (ht_kind_info(lists[i])->extension && p->s->schema == 0)
@@ -190,7 +194,7 @@ static int workspace_changed(struct push *p, int *changed)
 			*changed = 1;
 		if (*changed)
 			trace("push", "%s: changed since the last fetch",
-			      kind_name(lists[i]));
+			      ht_kind_name(lists[i]));
 		listing_release(&l);
 		if (ret < 0)
 			return ret;
@@ -199,7 +203,7 @@ static int workspace_changed(struct push *p, int *changed)
 }
 
 /*
- * Validation
+ * The changed files
  */
 
 static void diag_at(struct push *p, const char *path,
@@ -226,132 +230,316 @@ static void diag_at(struct push *p, const char *path,
 	ht_strbuf_release(&sb);
 }
 
-/* Read the aliases file of the workspace from the pushed tree. */
-static int load_aliases(struct push *p)
+static struct step *add_step(struct push *p, enum ht_kind kind,
+			     const char *slug, const char *path)
 {
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	struct ht_ynode *doc = NULL;
-	struct ht_ydiag yd;
+	struct step *st;
+
+	HT_ALLOC_GROW(p->steps, p->nr + 1, p->alloc);
+	st = &p->steps[p->nr++];
+	memset(st, 0, sizeof(*st));
+	st->kind = kind;
+	st->slug = ht_xstrdup(slug);
+	st->path = ht_xstrdup(path);
+	ht_strbuf_init(&st->fields, 0);
+	ht_strbuf_init(&st->content, 0);
+	return st;
+}
+
+/* A resource file deleted or renamed: the resource remains. */
+static void note_gone(struct push *p, const git_diff_delta *d)
+{
+	const char *old = d->old_file.path;
+	struct ht_strbuf slug = HT_STRBUF_INIT;
+	enum ht_kind kind = ht_kind_for_path(old, p->o->cfg->prefix,
+					     p->o->url->workspace, &slug);
+
+	if (kind != HT_KIND__COUNT && ht_kind_info(kind)->folder &&
+	    ht_slug_valid(slug.buf, slug.len)) {
+		say(0, "warning: %s %s: %s '%s' remains in workspace '%s' "
+		    "(the API cannot delete; delete it in Hightouch)", old,
+		    d->status == GIT_DELTA_DELETED ? "was deleted" :
+						     "was renamed",
+		    ht_kind_name(kind), slug.buf, p->o->url->workspace);
+		p->notes++;
+	}
+	ht_strbuf_release(&slug);
+}
+
+/*
+ * One changed path of the diff: a step for a resource file of the new
+ * side (the check judges the rest: manifests, file names, duplicates).
+ */
+static void take_delta(struct push *p, const git_diff_delta *d)
+{
+	const char *path = d->new_file.path;
+	struct ht_strbuf slug = HT_STRBUF_INIT;
+	enum ht_kind kind;
+
+	if (d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_RENAMED)
+		note_gone(p, d);
+	if (d->status == GIT_DELTA_DELETED)
+		return;
+	kind = ht_kind_for_path(path, p->o->cfg->prefix,
+				p->o->url->workspace, &slug);
+	if (kind == HT_KIND__COUNT || !ht_kind_info(kind)->folder ||
+	    !ht_slug_valid(slug.buf, slug.len)) {
+		trace("push", "%s: not a resource file: ignored", path);
+	} else if (ht_kind_info(kind)->extension && p->s->schema == 0) {
+		diag_at(p, path, NULL, "schema-unavailable",
+			"schema sync is unavailable on this server: %s "
+			"cannot be pushed", path);
+	} else {
+		add_step(p, kind, slug.buf, path);
+	}
+	ht_strbuf_release(&slug);
+}
+
+static int diff_trees(struct push *p)
+{
+	git_tree *a = NULL, *b = NULL;
+	git_diff *diff = NULL;
+	git_diff_find_options fo;
+	size_t i, n;
 	int ret;
 
-	p->aliases = json_object();
-	ret = odb_read_path(p->r, &sb, &p->head_tree, p->aliases_path.buf,
-			     NULL);
-	if (ret == HT_ENOTFOUND) {
-		ht_error_clear();
-		ret = 0;
-		goto cleanup;
-	}
+	ret = git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
 	if (ret < 0)
-		goto cleanup;
-	if (ht_yaml_parse(&doc, sb.buf, sb.len, p->aliases_path.buf,
-			  &yd) < 0) {
-		ht_error_clear();
-		ht_diags_add_ydiag(&p->diags, p->aliases_path.buf, &yd);
+		return ht_git_error(ret, "cannot compare trees");
+	ret = git_tree_lookup(&a, p->r->repo, &p->base_tree);
+	if (!ret)
+		ret = git_tree_lookup(&b, p->r->repo, &p->head_tree);
+	if (!ret)
+		ret = git_diff_tree_to_tree(&diff, p->r->repo, a, b, NULL);
+	fo.flags = GIT_DIFF_FIND_RENAMES;
+	if (!ret)
+		ret = git_diff_find_similar(diff, &fo);
+	if (ret < 0) {
+		ret = ht_git_error(ret, "cannot compare the pushed commit with "
+				   "the last fetch");
 		goto cleanup;
 	}
-	json_decref(p->aliases);
-	p->aliases = NULL;
-	if (ht_kind_from_yaml(&p->aliases, HT_KIND_ALIASES, NULL, doc, NULL,
-			      p->aliases_path.buf, &p->diags) < 0) {
-		ht_error_clear();
-		p->aliases = json_object();
-	}
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++)
+		take_delta(p, git_diff_get_delta(diff, i));
 cleanup:
-	ht_ynode_free(doc);
-	ht_strbuf_release(&sb);
+	git_diff_free(diff);
+	git_tree_free(a);
+	git_tree_free(b);
 	return ret;
 }
 
 /*
- * The id `name` stands for as a `f->ref`: a source or destination through
- * the aliases file and the workspace's manifest (the state has it), a
- * model among the workspace's models or those the push creates (a
- * placeholder -1 - step index).  Reports what does not resolve.
+ * The shared rules
  */
-static int resolve(struct push *p, const char *path, const struct ht_ynode *at,
-		   enum ht_kind ref, const char *name, int64_t *id, int quiet)
+
+/* A model slug the workspace has (ht_check_opts.model_exists). */
+static int workspace_has_model(const char *slug, void *payload)
 {
-	const char *ws = p->o->url->workspace;
-	struct resource *r;
+	struct push *p = payload;
+	struct resource *r = find_slug(p->s, HT_IDS_MODEL, slug);
 
-	if (ref == HT_KIND_SOURCE || ref == HT_KIND_DESTINATION) {
-		const char *target = ht_json_get_string(p->aliases, name);
+	return r && r->kind != HT_KIND__COUNT;
+}
 
-		r = find_slug(p->s, ht_kind_ids(ref), target ? target : name);
-		if (r) {
-			*id = r->id;
-			return 0;
-		}
-		if (quiet)
-			return HT_ENOTFOUND;
-		if (target)
-			diag_at(p, path, at, "unresolved-reference",
-				"%s '%s' is an alias (%s) of '%s', which is "
-				"not a %s of workspace '%s' (%s)",
-				kind_name(ref), name, p->aliases_path.buf,
-				target, kind_name(ref), ws,
-				p->manifest_path.buf);
-		else
-			diag_at(p, path, at, "unresolved-reference",
-				"%s '%s' is neither a %s of workspace '%s' "
-				"(%s) nor an alias in %s",
-				kind_name(ref), name, kind_name(ref), ws,
-				p->manifest_path.buf, p->aliases_path.buf);
-		return HT_ENOTFOUND;
+/*
+ * Manifests of other workspaces (ht_check_opts.manifest_change_ok): push
+ * ignores them, as it ignores every file it does not own for this
+ * workspace; the workspace's own manifest is read-only.
+ */
+static int other_manifest_ok(const char *path,
+			     const struct ht_check_file *base,
+			     const struct ht_check_file *head,
+			     struct ht_strbuf *why, void *payload)
+{
+	struct push *p = payload;
+
+	(void)base;
+	(void)head;
+	(void)why;
+	return strcmp(path, p->ws.manifest_path) ? 1 : 0;
+}
+
+/* A file the check read (ht_check_opts.file_checked): its step's. */
+static int file_checked(const struct ht_check_file *f, enum ht_kind kind,
+			const char *slug, const struct ht_strbuf *content,
+			struct ht_ynode **doc, void *payload)
+{
+	struct step *st = step_at(payload, f->path);
+
+	(void)kind;
+	(void)slug;
+	if (!st)
+		return 0;
+	ht_strbuf_reset(&st->content);
+	ht_strbuf_add(&st->content, content->buf, content->len);
+	ht_ynode_free(st->doc);
+	st->doc = *doc;
+	*doc = NULL;
+	return 0;
+}
+
+/*
+ * `git hightouch check --base --head` over the last fetch and the pushed
+ * commit, for the workspace pushed to: every changed file read, parsed
+ * and checked once, and handed to its step (file_checked()).
+ */
+static int run_check(struct push *p)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_tree base = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	git_tree *a = NULL, *b = NULL;
+	int ret;
+
+	ret = git_tree_lookup(&a, p->r->repo, &p->base_tree);
+	if (!ret)
+		ret = git_tree_lookup(&b, p->r->repo, &p->head_tree);
+	if (ret < 0) {
+		ret = ht_git_error(ret, "cannot read the pushed commit");
+		goto cleanup;
 	}
-	r = find_slug(p->s, HT_IDS_MODEL, name);
+	opts.prefix = *p->o->cfg->prefix ? p->o->cfg->prefix : NULL;
+	opts.workspace = p->o->url->workspace;
+	opts.jobs = 1;
+	opts.model_exists = workspace_has_model;
+	opts.manifest_change_ok = other_manifest_ok;
+	opts.file_checked = file_checked;
+	opts.payload = p;
+	ret = ht_check_tree_from_git(&base, p->r->repo, a, opts.prefix);
+	if (!ret)
+		ret = ht_check_tree_from_git(&head, p->r->repo, b, opts.prefix);
+	if (!ret)
+		ret = ht_check_run(&p->diags, &head, &base, &opts);
+	if (ret == HT_ENOTFOUND) {
+		ht_error_clear();
+		diag_at(p, p->ws.manifest_path, NULL, "manifest-edited",
+			"%s is read-only: it may not be deleted (restore it "
+			"from the last fetch)", p->ws.manifest_path);
+		ret = 0;
+	}
+cleanup:
+	ht_check_tree_release(&head);
+	ht_check_tree_release(&base);
+	git_tree_free(a);
+	git_tree_free(b);
+	return ret;
+}
+
+/* A root file of the pushed tree into `sb`: 1, 0 when absent, or < 0. */
+static int read_root(struct push *p, const char *path, struct ht_strbuf *sb)
+{
+	int ret = odb_read_path(p->r, sb, &p->head_tree, path, NULL);
+
+	if (ret == HT_ENOTFOUND) {
+		ht_error_clear();
+		return 0;
+	}
+	return ret < 0 ? ret : 1;
+}
+
+/*
+ * The manifest and aliases file of the workspace pushed to, for
+ * resolving `source:` and `destination:` (the check has judged them).
+ */
+static int load_workspace(struct push *p)
+{
+	struct ht_diags scratch = HT_DIAGS_INIT;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	int ret;
+
+	ret = read_root(p, p->ws.manifest_path, &sb);
+	if (ret > 0)
+		ret = ht_workspace_read_manifest(&p->ws, sb.buf, sb.len,
+						 &scratch);
+	ht_strbuf_reset(&sb);
+	if (ret >= 0)
+		ret = read_root(p, p->ws.aliases_path, &sb);
+	if (ret > 0)
+		ret = ht_workspace_read_aliases(&p->ws, sb.buf, sb.len,
+						&scratch);
+	ht_diags_release(&scratch);
+	ht_strbuf_release(&sb);
+	return ret < 0 ? ret : 0;
+}
+
+/* 1 if an error (of `rule`, unless NULL) was found in `path`. */
+static int has_finding(const struct push *p, const char *path,
+		       const char *rule)
+{
+	size_t i;
+
+	for (i = 0; i < p->diags.nr; i++)
+		if (p->diags.items[i].severity == HT_SEV_ERROR &&
+		    !strcmp(p->diags.items[i].path, path) &&
+		    (!rule || !strcmp(p->diags.items[i].rule, rule)))
+			return 1;
+	return 0;
+}
+
+/*
+ * The plan
+ */
+
+/*
+ * The id `name` stands for as a reference to a `ref`: a source or
+ * destination through the workspace's aliases file and manifest, to the
+ * id the state has for that slug; a model among the workspace's models or
+ * those the push creates (a placeholder -1 - step index).  The check has
+ * reported what does not resolve; what it could not tell is reported here.
+ */
+static int resolve(struct push *p, const struct step *st,
+		   const struct ht_ynode *at, enum ht_kind ref,
+		   const char *name, int64_t *id, int quiet)
+{
+	const char *slug = name;
+	struct resource *r;
+	struct step *made;
+
+	if (ht_kind_in_manifest(ref) &&
+	    ht_workspace_resolve(&p->ws, ref, name, &slug, NULL) !=
+		    HT_RESOLVED)
+		slug = NULL;
+	r = slug ? find_slug(p->s, ht_kind_ids(ref), slug) : NULL;
 	if (r && r->kind != HT_KIND__COUNT) {
 		*id = r->id;
 		return 0;
 	}
-	{
-		struct step *st = find_step(p, HT_IDS_MODEL, name);
-
-		if (st && st->action == ACT_CREATE) {
-			*id = -1 - (int64_t)(st - p->steps);
-			return 0;
-		}
+	made = find_step(p, ht_kind_ids(ref), name);
+	if (made && made->action == ACT_CREATE && !ht_kind_in_manifest(ref)) {
+		*id = -1 - (int64_t)(made - p->steps);
+		return 0;
 	}
 	if (!quiet)
-		diag_at(p, path, at, "unresolved-reference",
-			"model '%s' is neither a model of workspace '%s' nor "
-			"created by this push", name, ws);
+		diag_at(p, st->path, at, "unresolved-reference",
+			"%s '%s' is not a %s of workspace '%s'%s",
+			ht_kind_name(ref), name, ht_kind_name(ref),
+			p->ws.name,
+			ht_kind_in_manifest(ref) ? "" :
+						   " nor created by this push");
 	return HT_ENOTFOUND;
 }
 
 /*
- * Parse a file into API JSON with its references resolved.  0 with
- * *out NULL when it has errors (reported unless `quiet`).
+ * The API JSON of a parsed file, its references resolved to ids (to
+ * placeholders for models this push creates).  NULL when it has errors,
+ * which the check reported (or, for a reference, resolve(), unless
+ * `quiet`).
  */
-static int convert(struct push *p, json_t **out, struct ht_ynode **doc_out,
-		   enum ht_kind kind, const char *slug, const char *path,
-		   const git_oid *tree, int quiet)
+static json_t *convert(struct push *p, const struct step *st,
+		       const struct ht_ynode *doc, int quiet)
 {
-	const struct ht_kind_info *info = ht_kind_info(kind);
+	const struct ht_kind_info *info = ht_kind_info(st->kind);
 	struct ht_diags scratch = HT_DIAGS_INIT;
-	struct ht_diags *d = quiet ? &scratch : &p->diags;
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	struct ht_ynode *doc = NULL;
-	struct ht_ydiag yd;
 	json_t *obj = NULL;
 	size_t i;
-	int ret, bad = 0;
+	int bad = 0;
 
-	*out = NULL;
-	ret = odb_read_path(p->r, &sb, tree, path, NULL);
-	if (ret < 0)
-		goto cleanup;
-	if (ht_yaml_parse(&doc, sb.buf, sb.len, path, &yd) < 0) {
+	if (ht_kind_from_yaml(&obj, st->kind, st->slug, doc, NULL, st->path,
+			      &scratch) < 0)
 		ht_error_clear();
-		ht_diags_add_ydiag(d, path, &yd);
-		goto cleanup;
-	}
-	if (ht_kind_from_yaml(&obj, kind, slug, doc, NULL, path, d) < 0) {
-		ht_error_clear();
-		goto cleanup;
-	}
-	for (i = 0; i < info->nfields; i++) {
+	ht_diags_release(&scratch);
+	for (i = 0; obj && i < info->nfields; i++) {
 		const struct ht_field *f = &info->fields[i];
 		const char *name;
 		int64_t id;
@@ -361,7 +549,7 @@ static int convert(struct push *p, json_t **out, struct ht_ynode **doc_out,
 		name = ht_json_get_string(obj, f->name);
 		if (!name)
 			continue;
-		if (resolve(p, path, ht_ynode_map_get(doc, f->name), f->ref,
+		if (resolve(p, st, ht_ynode_map_get(doc, f->name), f->ref,
 			    name, &id, quiet) < 0) {
 			bad = 1;
 			continue;
@@ -372,18 +560,24 @@ static int convert(struct push *p, json_t **out, struct ht_ynode **doc_out,
 	if (bad) {
 		json_decref(obj);
 		obj = NULL;
-		goto cleanup;
 	}
-	*out = obj;
-	if (doc_out) {
-		*doc_out = doc;
-		doc = NULL;
-	}
-cleanup:
-	ht_diags_release(&scratch);
+	return obj;
+}
+
+/* The file of the last fetch at `st`'s path, as API JSON, or NULL. */
+static json_t *convert_base(struct push *p, const struct step *st)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	struct ht_ynode *doc = NULL;
+	json_t *obj = NULL;
+
+	if (!odb_read_path(p->r, &sb, &p->base_tree, st->path, NULL) &&
+	    !ht_yaml_parse(&doc, sb.buf, sb.len, st->path, NULL))
+		obj = convert(p, st, doc, 1);
+	ht_error_clear();
 	ht_ynode_free(doc);
 	ht_strbuf_release(&sb);
-	return ret;
+	return obj;
 }
 
 /* The top-level API member a field is sent in ("raw" for "raw.sql"). */
@@ -453,8 +647,8 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 				"field '%s' of %s '%s' cannot be changed: the "
 				"API does not allow it (create a %s with "
 				"another slug instead)",
-				f->name, kind_name(st->kind), st->slug,
-				kind_name(st->kind));
+				f->name, ht_kind_name(st->kind), st->slug,
+				ht_kind_name(st->kind));
 			continue;
 		}
 		if (f->flags & HT_FIELD_LOCAL) {
@@ -486,126 +680,6 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 	ht_strbuf_release(&ignored);
 }
 
-static struct step *add_step(struct push *p, enum ht_kind kind,
-			     const char *slug, const char *path,
-			     const git_oid *blob)
-{
-	struct step *st;
-
-	HT_ALLOC_GROW(p->steps, p->nr + 1, p->alloc);
-	st = &p->steps[p->nr++];
-	memset(st, 0, sizeof(*st));
-	st->kind = kind;
-	st->slug = ht_xstrdup(slug);
-	st->path = ht_xstrdup(path);
-	ht_strbuf_init(&st->fields, 0);
-	git_oid_cpy(&st->blob, blob);
-	return st;
-}
-
-/* One changed path of the diff (the new side, or a deletion). */
-static int take_delta(struct push *p, const git_diff_delta *d)
-{
-	const char *ws = p->o->url->workspace;
-	const char *prefix = p->o->cfg->prefix;
-	const char *path = d->new_file.path;
-	struct ht_strbuf slug = HT_STRBUF_INIT;
-	enum ht_kind kind;
-	int ret = 0;
-
-	if (d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_RENAMED) {
-		const char *old = d->old_file.path;
-
-		kind = ht_kind_for_path(old, prefix, ws, &slug);
-		if (kind == HT_KIND_MANIFEST &&
-		    d->status == GIT_DELTA_DELETED) {
-			diag_at(p, old, NULL, "manifest-edited",
-				"%s is read-only: it may not be deleted", old);
-		} else if (kind != HT_KIND__COUNT &&
-			   ht_kind_info(kind)->folder &&
-			   ht_slug_valid(slug.buf, slug.len)) {
-			say(0, "warning: %s %s: %s '%s' remains in workspace "
-			    "'%s' (the API cannot delete; delete it in "
-			    "Hightouch)", old,
-			    d->status == GIT_DELTA_DELETED ? "was deleted" :
-							     "was renamed",
-			    kind_name(kind), slug.buf, ws);
-			p->notes++;
-		}
-		if (d->status == GIT_DELTA_DELETED)
-			goto cleanup;
-		ht_strbuf_reset(&slug);
-	}
-	kind = ht_kind_for_path(path, prefix, ws, &slug);
-	if (kind == HT_KIND__COUNT || kind == HT_KIND_ALIASES) {
-		trace("push", "%s: not a resource file: ignored", path);
-		goto cleanup;
-	}
-	if (kind == HT_KIND_MANIFEST) {
-		diag_at(p, path, NULL, "manifest-edited",
-			"%s is read-only: change sources and destinations in "
-			"Hightouch, and fetch", path);
-		goto cleanup;
-	}
-	if (!ht_kind_info(kind)->folder)
-		goto cleanup;
-	if (!ht_slug_valid(slug.buf, slug.len)) {
-		diag_at(p, path, NULL, "bad-slug",
-			"'%s' is not a valid slug: the file name must be the "
-			"resource's slug", slug.buf);
-		goto cleanup;
-	}
-	if (ht_kind_info(kind)->extension && p->s->schema == 0) {
-		diag_at(p, path, NULL, "schema-unavailable",
-			"schema sync is unavailable on this server: %s "
-			"cannot be pushed", path);
-		goto cleanup;
-	}
-	if (find_step(p, ht_kind_ids(kind), slug.buf)) {
-		diag_at(p, path, NULL, "duplicate-slug",
-			"another file of this push has slug '%s'", slug.buf);
-		goto cleanup;
-	}
-	add_step(p, kind, slug.buf, path, &d->new_file.id);
-cleanup:
-	ht_strbuf_release(&slug);
-	return ret;
-}
-
-static int diff_trees(struct push *p)
-{
-	git_tree *a = NULL, *b = NULL;
-	git_diff *diff = NULL;
-	git_diff_find_options fo;
-	size_t i, n;
-	int ret;
-
-	ret = git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
-	if (ret < 0)
-		return ht_git_error(ret, "cannot compare trees");
-	ret = git_tree_lookup(&a, p->r->repo, &p->base_tree);
-	if (!ret)
-		ret = git_tree_lookup(&b, p->r->repo, &p->head_tree);
-	if (!ret)
-		ret = git_diff_tree_to_tree(&diff, p->r->repo, a, b, NULL);
-	fo.flags = GIT_DIFF_FIND_RENAMES;
-	if (!ret)
-		ret = git_diff_find_similar(diff, &fo);
-	if (ret < 0) {
-		ret = ht_git_error(ret, "cannot compare the pushed commit with "
-				 "the last fetch");
-		goto cleanup;
-	}
-	n = git_diff_num_deltas(diff);
-	for (i = 0; i < n && !ret; i++)
-		ret = take_delta(p, git_diff_get_delta(diff, i));
-cleanup:
-	git_diff_free(diff);
-	git_tree_free(a);
-	git_tree_free(b);
-	return ret;
-}
-
 /* The order of the writes: by phase, then as the diff has them. */
 static int cmp_step(const void *va, const void *vb)
 {
@@ -618,7 +692,59 @@ static int cmp_step(const void *va, const void *vb)
 	return strcmp(a->path, b->path);
 }
 
-/* Validate every step and plan its request. */
+
+/*
+ * Create, update or a slug another kind has in the workspace (unless the
+ * check found that another file of the push has it).
+ */
+static void choose_action(struct push *p, struct step *st)
+{
+	struct resource *r = find_slug(p->s, ht_kind_ids(st->kind), st->slug);
+	struct ht_strbuf what = HT_STRBUF_INIT;
+
+	if (!r) {
+		st->action = ACT_CREATE;
+		return;
+	}
+	if (r->kind == st->kind) {
+		st->id = r->id;
+		return;
+	}
+	if (has_finding(p, st->path, "duplicate-slug"))
+		return;
+	/* a resource without a kind: an audience, or its sync */
+	if (r->kind != HT_KIND__COUNT)
+		ht_strbuf_addf(&what, "the %s", ht_kind_name(r->kind));
+	else
+		ht_strbuf_addstr(&what, r->table == HT_IDS_MODEL ?
+				 "an audience" : "a sync of an audience");
+	diag_at(p, st->path, NULL, "duplicate-slug",
+		"slug '%s' is taken by %s in workspace '%s'", st->slug,
+		what.buf, p->o->url->workspace);
+	ht_strbuf_release(&what);
+}
+
+/* The request of an update: the fields that changed since the base. */
+static int plan_step_update(struct push *p, struct step *st, json_t *cur)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	json_t *old = convert_base(p, st);
+	int ret = 0;
+
+	if (!old) {
+		/* the file is new here but the resource is not */
+		ht_strbuf_addf(&path, "%s/%" PRId64,
+			       ht_kind_info(st->kind)->api_path, st->id);
+		ret = ht_client_get(p->o->client, &old, path.buf);
+	}
+	if (!ret)
+		plan_update(p, st, old, cur, st->doc);
+	json_decref(old);
+	ht_strbuf_release(&path);
+	return ret;
+}
+
+/* Plan the request of every step whose file the check found clean. */
 static int plan(struct push *p)
 {
 	size_t i;
@@ -627,186 +753,21 @@ static int plan(struct push *p)
 	if (p->nr > 1)
 		qsort(p->steps, p->nr, sizeof(*p->steps), cmp_step);
 	/* creates first known, so that references to them resolve */
-	for (i = 0; i < p->nr; i++) {
+	for (i = 0; i < p->nr; i++)
+		choose_action(p, &p->steps[i]);
+	for (i = 0; i < p->nr && !ret; i++) {
 		struct step *st = &p->steps[i];
-		struct resource *r = find_slug(p->s, ht_kind_ids(st->kind),
-					       st->slug);
+		json_t *cur;
 
-		if (!r) {
-			st->action = ACT_CREATE;
-		} else if (r->kind != st->kind) {
-			struct ht_strbuf what = HT_STRBUF_INIT;
-
-			/* a resource without a kind: an audience, or its sync */
-			if (r->kind != HT_KIND__COUNT)
-				ht_strbuf_addf(&what, "the %s",
-					       kind_name(r->kind));
-			else
-				ht_strbuf_addstr(&what, r->table == HT_IDS_MODEL ?
-						 "an audience" :
-						 "a sync of an audience");
-			diag_at(p, st->path, NULL, "duplicate-slug",
-				"slug '%s' is taken by %s in workspace '%s'",
-				st->slug, what.buf, p->o->url->workspace);
-			ht_strbuf_release(&what);
-		} else {
-			st->id = r->id;
-		}
-	}
-	for (i = 0; i < p->nr; i++) {
-		struct step *st = &p->steps[i];
-		struct ht_ynode *doc = NULL;
-		json_t *cur = NULL, *old = NULL;
-		git_oid base_blob;
-		int in_base;
-
-		ret = convert(p, &cur, &doc, st->kind, st->slug, st->path,
-			      &p->head_tree, 0);
-		if (ret < 0 || !cur)
-			goto next;
-		if (st->action == ACT_CREATE) {
-			st->body = create_body(st->kind, cur);
-			goto next;
-		}
-		if (!st->id)
-			goto next;
-		in_base = !odb_path_id(p->r, &base_blob, &p->base_tree,
-					st->path);
-		ht_error_clear();
-		if (in_base)
-			ret = convert(p, &old, NULL, st->kind, st->slug,
-				      st->path, &p->base_tree, 1);
-		if (ret < 0)
-			goto next;
-		if (!old) {
-			/* the file is new here but the resource is not */
-			struct ht_strbuf path = HT_STRBUF_INIT;
-			json_t *server = NULL;
-
-			ht_strbuf_addf(&path, "%s/%" PRId64,
-				       ht_kind_info(st->kind)->api_path,
-				       st->id);
-			ret = ht_client_get(p->o->client, &server, path.buf);
-			ht_strbuf_release(&path);
-			if (ret < 0)
-				goto next;
-			old = server;
-		}
-		plan_update(p, st, old, cur, doc);
-next:
-		json_decref(cur);
-		json_decref(old);
-		ht_ynode_free(doc);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* A model slug the workspace has (ht_check_opts.model_exists). */
-static int workspace_has_model(const char *slug, void *payload)
-{
-	struct push *p = payload;
-	struct resource *r = find_slug(p->s, HT_IDS_MODEL, slug);
-
-	return r && r->kind != HT_KIND__COUNT;
-}
-
-/*
- * Manifests of other workspaces (ht_check_opts.manifest_change_ok): push
- * ignores them, as it ignores every file it does not own for this
- * workspace; the workspace's own manifest is push's to judge.
- */
-static int other_manifest_ok(const char *path,
-			     const struct ht_check_file *base,
-			     const struct ht_check_file *head,
-			     struct ht_strbuf *why, void *payload)
-{
-	struct push *p = payload;
-
-	(void)base;
-	(void)head;
-	(void)why;
-	return strcmp(path, p->manifest_path.buf) ? 1 : 0;
-}
-
-/*
- * 1 if push found an error of its own at the same place, or by the same
- * rule in the same file.
- */
-static int already_reported(const struct ht_diags *d,
-			    const struct ht_diag *x)
-{
-	size_t i;
-
-	for (i = 0; i < d->nr; i++)
-		if (d->items[i].severity == HT_SEV_ERROR &&
-		    !strcmp(d->items[i].path, x->path) &&
-		    ((d->items[i].line == x->line &&
-		      d->items[i].col == x->col) ||
-		     !strcmp(d->items[i].rule, x->rule)))
-			return 1;
-	return 0;
-}
-
-/*
- * The rules `git hightouch check --base --head` applies (common/check.c):
- * cross-references, aliases and manifests of the workspace pushed to,
- * breaking changes between the last fetch and the pushed commit.  Their
- * errors join push's own (field changes the API cannot make, slugs taken
- * in the workspace), once per position.
- */
-static int shared_check(struct push *p)
-{
-	struct ht_check_tree head = HT_CHECK_TREE_INIT;
-	struct ht_check_tree base = HT_CHECK_TREE_INIT;
-	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
-	struct ht_diags found = HT_DIAGS_INIT;
-	git_tree *a = NULL, *b = NULL;
-	size_t i;
-	int ret;
-
-	ret = git_tree_lookup(&a, p->r->repo, &p->base_tree);
-	if (!ret)
-		ret = git_tree_lookup(&b, p->r->repo, &p->head_tree);
-	if (ret < 0) {
-		ret = ht_git_error(ret, "cannot read the pushed commit");
-		goto cleanup;
-	}
-	opts.prefix = *p->o->cfg->prefix ? p->o->cfg->prefix : NULL;
-	opts.workspace = p->o->url->workspace;
-	opts.jobs = 1;
-	opts.model_exists = workspace_has_model;
-	opts.manifest_change_ok = other_manifest_ok;
-	opts.payload = p;
-	ret = ht_check_tree_from_git(&base, p->r->repo, a, opts.prefix);
-	if (!ret)
-		ret = ht_check_tree_from_git(&head, p->r->repo, b, opts.prefix);
-	if (!ret)
-		ret = ht_check_run(&found, &head, &base, &opts);
-	if (ret == HT_ENOTFOUND) {
-		/* no manifest for the workspace: push's own rules say so */
-		ht_error_clear();
-		ret = 0;
-	}
-	if (ret < 0)
-		goto cleanup;
-	for (i = 0; i < found.nr; i++) {
-		const struct ht_diag *x = &found.items[i];
-
-		if (x->severity != HT_SEV_ERROR ||
-		    already_reported(&p->diags, x))
+		if (!st->doc || has_finding(p, st->path, NULL))
 			continue;
-		ht_diags_add(&p->diags, HT_SEV_ERROR, x->path,
-			     x->line ? x->line : 1, x->line ? x->col : 1,
-			     x->rule, "%s", x->message);
+		cur = convert(p, st, st->doc, 0);
+		if (cur && st->action == ACT_CREATE)
+			st->body = create_body(st->kind, cur);
+		else if (cur && st->id)
+			ret = plan_step_update(p, st, cur);
+		json_decref(cur);
 	}
-cleanup:
-	ht_diags_release(&found);
-	ht_check_tree_release(&head);
-	ht_check_tree_release(&base);
-	git_tree_free(a);
-	git_tree_free(b);
 	return ret;
 }
 
@@ -820,17 +781,17 @@ static void print_plan(struct push *p)
 
 		switch (st->action) {
 		case ACT_CREATE:
-			say(level, "  create %s '%s' (%s)", kind_name(st->kind),
+			say(level, "  create %s '%s' (%s)", ht_kind_name(st->kind),
 			    st->slug, st->path);
 			n++;
 			break;
 		case ACT_UPDATE:
-			say(level, "  update %s '%s': %s", kind_name(st->kind),
+			say(level, "  update %s '%s': %s", ht_kind_name(st->kind),
 			    st->slug, st->fields.buf);
 			n++;
 			break;
 		case ACT_NONE:
-			say(level, "  ignored %s '%s': %s", kind_name(st->kind),
+			say(level, "  ignored %s '%s': %s", ht_kind_name(st->kind),
 			    st->slug, st->note ? st->note : "no change the "
 			    "API can make");
 			continue;
@@ -848,25 +809,25 @@ static void print_plan(struct push *p)
  */
 
 /* Replace placeholder model ids with those of the models just made. */
-static int fill_ids(struct push *p, json_t *body)
+static int fill_ids(struct push *p, const struct step *st, json_t *body)
 {
-	static const char *const keys[] = { "modelId", "fromModelId",
-					     "toModelId" };
+	const struct ht_kind_info *info = ht_kind_info(st->kind);
 	size_t i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_t *v = json_object_get(body, keys[i]);
-		int64_t id;
-		struct step *st;
+	for (i = 0; i < info->nfields; i++) {
+		const struct ht_field *f = &info->fields[i];
+		json_t *v = f->type == HT_FTYPE_REF ?
+				    json_object_get(body, f->json) : NULL;
+		const struct step *made;
 
 		if (!json_is_integer(v) || json_integer_value(v) >= 0)
 			continue;
-		id = -1 - json_integer_value(v);
-		st = &p->steps[id];
-		if (!st->done)
-			return ht_error_set(HT_EINVALID, "model '%s' was not "
-					    "created", st->slug);
-		json_object_set_new(body, keys[i], json_integer(st->id));
+		made = &p->steps[-1 - json_integer_value(v)];
+		if (!made->done)
+			return ht_error_set(HT_EINVALID, "%s '%s' was not "
+					    "created", ht_kind_name(made->kind),
+					    made->slug);
+		json_object_set_new(body, f->json, json_integer(made->id));
 	}
 	return 0;
 }
@@ -899,7 +860,7 @@ static int apply_step(struct push *p, struct step *st)
 	json_t *res = NULL;
 	int ret;
 
-	ret = fill_ids(p, st->body);
+	ret = fill_ids(p, st, st->body);
 	if (ret < 0)
 		goto cleanup;
 	if (st->action == ACT_CREATE) {
@@ -913,7 +874,7 @@ static int apply_step(struct push *p, struct step *st)
 			if (!find_created(p, st, &res) && res) {
 				say(1, "%s '%s': the answer to its create "
 				    "was lost, but it was made",
-				    kind_name(st->kind), st->slug);
+				    ht_kind_name(st->kind), st->slug);
 				ret = 0;
 			} else {
 				ret = ht_error_set(HT_ENET, "%s", msg.buf);
@@ -928,7 +889,7 @@ static int apply_step(struct push *p, struct step *st)
 	if (ht_json_get_id(&st->id, res, "id") < 0 ||
 	    parse_time_ms(ht_json_get_string(res, "updatedAt")) < 0) {
 		ret = ht_error_set(HT_EHTTP, "unexpected response to the "
-				   "write of %s '%s'", kind_name(st->kind),
+				   "write of %s '%s'", ht_kind_name(st->kind),
 				   st->slug);
 		goto cleanup;
 	}
@@ -948,7 +909,7 @@ static void report_failure(struct push *p, const struct step *failed)
 
 	say(0, "error: %s %s '%s' failed: %s",
 	    failed->action == ACT_CREATE ? "the create of" : "the update of",
-	    kind_name(failed->kind), failed->slug, ht_error_message());
+	    ht_kind_name(failed->kind), failed->slug, ht_error_message());
 	for (i = 0; i < p->nr; i++) {
 		const struct step *st = &p->steps[i];
 
@@ -957,7 +918,7 @@ static void report_failure(struct push *p, const struct step *failed)
 		say(0, "  %s: %s %s '%s'",
 		    st->done ? "applied" : "not applied",
 		    st->action == ACT_CREATE ? "create" : "update",
-		    kind_name(st->kind), st->slug);
+		    ht_kind_name(st->kind), st->slug);
 	}
 	say(0, "hint: nothing was lost: 'git fetch' brings back what was "
 	    "applied,\nhint: then rebase and push again to apply the rest.");
@@ -967,77 +928,18 @@ static void report_failure(struct push *p, const struct step *failed)
  * After success
  */
 
-/*
- * As a fetch does (import.c): a `source:` or `destination:` given as an
- * alias stays that alias while it names the same slug.
- */
-static void keep_aliases(struct push *p, struct ht_ynode *doc,
-			 const struct ht_ynode *pushed, enum ht_kind kind)
-{
-	const struct ht_kind_info *info = ht_kind_info(kind);
-	size_t i, j;
-
-	for (i = 0; i < info->nfields; i++) {
-		const struct ht_field *f = &info->fields[i];
-		const struct ht_ynode *o = ht_ynode_map_get(pushed, f->name);
-		const char *target;
-
-		if (f->type != HT_FTYPE_REF || !o ||
-		    (f->ref != HT_KIND_SOURCE &&
-		     f->ref != HT_KIND_DESTINATION) ||
-		    o->kind != HT_YNODE_SCALAR || o->type != HT_YTYPE_STR)
-			continue;
-		target = ht_json_get_string(p->aliases, o->str);
-		for (j = 0; target && j < doc->npairs; j++) {
-			struct ht_ypair *pr = &doc->pairs[j];
-
-			if (!ht_ynode_is_str(pr->key, f->name) ||
-			    !ht_ynode_is_str(pr->value, target))
-				continue;
-			ht_ynode_free(pr->value);
-			pr->value = ht_ynode_new_str(o->str, o->len);
-		}
-	}
-}
-
 /* Would a fetch write the file as it was pushed? */
-static int same_as_pushed(struct push *p, const struct step *st)
+static int same_as_pushed(struct push *p, struct render *rd,
+			  const struct step *st)
 {
-	struct ht_resolver res = { state_slug_of, NULL, p->s };
-	struct ht_strbuf pushed = HT_STRBUF_INIT, sb = HT_STRBUF_INIT;
-	struct ht_ynode *doc = NULL, *pdoc = NULL;
-	json_t *api = json_copy(st->result);
-	int same = 0;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	int same;
 
-	if (odb_read_path(p->r, &pushed, &p->head_tree, st->path, NULL) < 0)
-		goto cleanup;
-	if (st->kind == HT_KIND_SYNC) {
-		const struct ht_ynode *d;
-
-		json_object_del(api, "description");
-		if (!ht_yaml_parse(&pdoc, pushed.buf, pushed.len, st->path,
-				   NULL) &&
-		    (d = ht_ynode_map_get(pdoc, "description")) &&
-		    d->kind == HT_YNODE_SCALAR && d->type == HT_YTYPE_STR)
-			json_object_set_new(api, "description",
-					    json_stringn(d->str, d->len));
-	}
-	if (ht_kind_to_yaml(&doc, st->kind, api, &res) < 0)
-		goto cleanup;
-	if (!pdoc && ht_yaml_parse(&pdoc, pushed.buf, pushed.len, st->path,
-				   NULL) < 0)
-		goto cleanup;
-	keep_aliases(p, doc, pdoc, st->kind);
-	ht_strbuf_init_capped(&sb, HT_YAML_MAX_SIZE);
-	if (ht_yaml_emit(&sb, doc) < 0)
-		goto cleanup;
-	same = sb.len == pushed.len && !memcmp(sb.buf, pushed.buf, sb.len);
-cleanup:
+	same = !render_resource_doc(rd, &sb, st->kind, st->result,
+				    &p->head_tree, st->doc) &&
+	       sb.len == st->content.len &&
+	       !memcmp(sb.buf, st->content.buf, sb.len);
 	ht_error_clear();
-	json_decref(api);
-	ht_ynode_free(doc);
-	ht_ynode_free(pdoc);
-	ht_strbuf_release(&pushed);
 	ht_strbuf_release(&sb);
 	return same;
 }
@@ -1058,11 +960,15 @@ static void note_newest(struct list_state *l, int64_t id, int64_t ms,
 /* Record the writes: the pushed commit is the new base. */
 static int update_state(struct push *p, const git_oid *head)
 {
+	struct ht_resolver resolver = { state_slug_of, NULL, p->s };
+	struct render rd;
 	size_t i;
 
+	render_init(&rd, p->r, p->o->url->workspace, &resolver);
 	for (i = 0; i < p->nr; i++) {
 		struct step *st = &p->steps[i];
 		enum ht_kind list = st->kind;
+		enum ht_kind all = ht_ids_kind(ht_kind_ids(list));
 		int64_t ms;
 		int created = st->action == ACT_CREATE, same;
 
@@ -1072,22 +978,21 @@ static int update_state(struct push *p, const git_oid *head)
 						      "updatedAt"));
 		state_set(p->s, ht_kind_ids(st->kind), st->id, st->kind, ms,
 			  st->slug);
-		same = same_as_pushed(p, st);
-		if (ht_kind_is_model(list) && list != HT_KIND_MODEL)
-			note_newest(&p->s->lists[HT_KIND_MODEL], st->id, ms,
-				    created);
+		same = same_as_pushed(p, &rd, st);
+		if (all != list)
+			note_newest(&p->s->lists[all], st->id, ms, created);
 		note_newest(&p->s->lists[list], st->id, ms, created);
 		if (!same) {
 			/* the next fetch reads it again and commits it */
 			trace("push", "%s '%s' was normalised by the server",
-			      kind_name(st->kind), st->slug);
+			      ht_kind_name(st->kind), st->slug);
 			state_set(p->s, ht_kind_ids(st->kind), st->id, st->kind,
 				  0, st->slug);
 			p->s->lists[list].valid = 0;
-			if (ht_kind_is_model(list))
-				p->s->lists[HT_KIND_MODEL].valid = 0;
+			p->s->lists[all].valid = 0;
 		}
 	}
+	render_release(&rd);
 	git_oid_cpy(&p->s->commit, head);
 	return state_save(p->s);
 }
@@ -1123,131 +1028,161 @@ static void trigger_syncs(struct push *p)
 	ht_strbuf_release(&path);
 }
 
+/*
+ * The run
+ */
+
+/* Print every finding; 1 (and `why` set) when there are errors. */
+static int report_findings(struct push *p, struct ht_strbuf *why)
+{
+	struct ht_strbuf line = HT_STRBUF_INIT;
+	size_t i;
+
+	/* warnings too: a push that goes through may still drop a field */
+	for (i = 0; i < p->diags.nr; i++)
+		if (!p->diags.items[i].line) /* about the whole file */
+			p->diags.items[i].line = p->diags.items[i].col = 1;
+	ht_diags_sort(&p->diags);
+	for (i = 0; i < p->diags.nr; i++) {
+		ht_strbuf_reset(&line);
+		ht_diag_format(&line, &p->diags.items[i]);
+		say(0, "%s", line.buf);
+	}
+	ht_strbuf_release(&line);
+	if (!p->diags.nerrors)
+		return 0;
+	ht_strbuf_addf(why, "validation failed: %zu error%s, nothing was "
+		       "pushed", p->diags.nerrors,
+		       p->diags.nerrors == 1 ? "" : "s");
+	return 1;
+}
+
+/* The writes, in order; 1 (and `why` set) when one failed. */
+static int apply_all(struct push *p, struct ht_strbuf *why)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->nr; i++) {
+		if (p->steps[i].action == ACT_NONE)
+			continue;
+		crash_point("before a write of a push");
+		if (apply_step(p, &p->steps[i]) < 0) {
+			report_failure(p, &p->steps[i]);
+			ht_strbuf_addf(why, "push applied %zu of its changes: "
+				       "fetch, rebase and push again", n);
+			return 1;
+		}
+		n++;
+	}
+	return 0;
+}
+
+/*
+ * The state must describe the last fetch, the pushed commit's base;
+ * 1 (and `why` set) when it does not.
+ */
+static int check_state(struct push *p, const git_oid *base,
+		       struct ht_strbuf *why)
+{
+	const struct push_opts *o = p->o;
+	struct state *s = p->s;
+	struct ht_strbuf source = HT_STRBUF_INIT;
+	int ok;
+
+	ht_strbuf_addf(&source, "%s %s", o->url->api_base, o->url->workspace);
+	ok = base && s->loaded && git_oid_equal(&s->commit, base) &&
+	     s->source && !strcmp(s->source, source.buf) &&
+	     !strcmp(s->prefix, o->cfg->prefix);
+	ht_strbuf_release(&source);
+	if (!ok) {
+		say(0, "error: the last fetch from '%s' is %s: run 'git "
+		    "fetch %s' first", o->remote,
+		    base ? "out of date" : "missing", o->remote);
+	} else if (state_load_map(s) < 0) {
+		ht_error_clear();
+		say(0, "error: the state of remote '%s' is damaged: run 'git "
+		    "fetch %s' first", o->remote, o->remote);
+		ok = 0;
+	}
+	if (!ok)
+		ht_strbuf_addstr(why, "fetch first");
+	return !ok;
+}
+
+/*
+ * Conflicts: 1 (and `why` set) when the push must be refused;
+ * `*changed` when the workspace changed since the last fetch.
+ */
+static int conflicts(struct push *p, const git_oid *base,
+		     const git_oid *head, int *changed, struct ht_strbuf *why)
+{
+	enum push_force force = p->o->force;
+	int ret;
+
+	if (force == PUSH_NORMAL && !git_oid_equal(head, base) &&
+	    git_graph_descendant_of(p->r->repo, head, base) != 1) {
+		git_error_clear();
+		ht_strbuf_addstr(why, "non-fast forward");
+		return 1;
+	}
+	/* forced too: then, what changed is read whole by the next fetch */
+	ret = workspace_changed(p, changed);
+	if (ret < 0)
+		return ret;
+	if (*changed && force != PUSH_FORCE) {
+		ht_strbuf_addstr(why, force == PUSH_LEASE ? "stale info" :
+			       "fetch first");
+		return 1;
+	}
+	return 0;
+}
+
 int push_run(struct odb *r, struct state *s, const struct push_opts *o,
 	     const git_oid *base, const git_oid *head, struct ht_strbuf *why)
 {
 	struct push p;
-	struct ht_strbuf source = HT_STRBUF_INIT;
-	size_t i, n = 0;
+	size_t i;
 	int ret, changed = 0;
 
 	memset(&p, 0, sizeof(p));
 	p.r = r;
 	p.s = s;
 	p.o = o;
-	ht_strbuf_init(&p.aliases_path, 0);
-	ht_strbuf_init(&p.manifest_path, 0);
-	ht_strbuf_addf(&source, "%s %s", o->url->api_base, o->url->workspace);
-
+	ht_workspace_init(&p.ws, o->url->workspace);
 	ret = state_load(s);
-	if (ret < 0)
+	if (ret < 0 || check_state(&p, base, why))
 		goto cleanup;
-	if (!base || !s->loaded || !git_oid_equal(&s->commit, base) ||
-	    !s->source || strcmp(s->source, source.buf) ||
-	    strcmp(s->prefix, o->cfg->prefix)) {
-		say(0, "error: the last fetch from '%s' is %s: run 'git "
-		    "fetch %s' first", o->remote,
-		    base ? "out of date" : "missing", o->remote);
-		ht_strbuf_addstr(why, "fetch first");
-		goto cleanup;
-	}
-	ret = state_load_map(s);
-	if (ret < 0) {
-		ht_error_clear();
-		ret = 0;
-		say(0, "error: the state of remote '%s' is damaged: run 'git "
-		    "fetch %s' first", o->remote, o->remote);
-		ht_strbuf_addstr(why, "fetch first");
-		goto cleanup;
-	}
 	ret = odb_commit_tree(r, &p.base_tree, base);
 	if (!ret)
 		ret = odb_commit_tree(r, &p.head_tree, head);
-	if (ret < 0)
-		goto cleanup;
-
-	/* 1. conflicts */
-	if (o->force == PUSH_NORMAL && !git_oid_equal(head, base) &&
-	    git_graph_descendant_of(r->repo, head, base) != 1) {
-		git_error_clear();
-		ht_strbuf_addstr(why, "non-fast forward");
-		goto cleanup;
-	}
-	/* forced too: then, what changed is read whole by the next fetch */
-	ret = workspace_changed(&p, &changed);
-	if (ret < 0)
-		goto cleanup;
-	if (changed && o->force != PUSH_FORCE) {
-		ht_strbuf_addstr(why, o->force == PUSH_LEASE ? "stale info" :
-				 "fetch first");
-		goto cleanup;
-	}
-
-	/* 2. validation and plan */
-	ht_kind_path(&p.aliases_path, HT_KIND_ALIASES, NULL,
-		     o->url->workspace, NULL);
-	ht_kind_path(&p.manifest_path, HT_KIND_MANIFEST, NULL,
-		     o->url->workspace, NULL);
-	ret = load_aliases(&p);
 	if (!ret)
-		ret = diff_trees(&p);
+		ret = conflicts(&p, base, head, &changed, why);
+	if (ret)
+		goto cleanup; /* an error, or refused */
+
+	ret = diff_trees(&p);
+	if (!ret)
+		ret = run_check(&p);
+	if (!ret)
+		ret = load_workspace(&p);
 	if (!ret)
 		ret = plan(&p);
-	if (!ret)
-		ret = shared_check(&p);
-	if (ret < 0)
+	if (ret < 0 || report_findings(&p, why))
 		goto cleanup;
-	/* warnings too: a push that goes through may still drop a field */
-	if (p.diags.nr) {
-		struct ht_strbuf line = HT_STRBUF_INIT;
-
-		ht_diags_sort(&p.diags);
-		for (i = 0; i < p.diags.nr; i++) {
-			ht_strbuf_reset(&line);
-			ht_diag_format(&line, &p.diags.items[i]);
-			say(0, "%s", line.buf);
-		}
-		ht_strbuf_release(&line);
-	}
-	if (p.diags.nerrors) {
-		ht_strbuf_addf(why, "validation failed: %zu error%s, nothing "
-			       "was pushed", p.diags.nerrors,
-			       p.diags.nerrors == 1 ? "" : "s");
-		goto cleanup;
-	}
 	say(p.o->dry_run ? 0 : 1, "%s workspace '%s':",
 	    p.o->dry_run ? "Would push to" : "Pushing to", o->url->workspace);
 	print_plan(&p);
-	if (o->dry_run)
+	if (o->dry_run || apply_all(&p, why))
 		goto cleanup;
 
-	/* 3. the writes */
-	for (i = 0; i < p.nr; i++) {
-		if (p.steps[i].action == ACT_NONE)
-			continue;
-		crash_point("before a write of a push");
-		ret = apply_step(&p, &p.steps[i]);
-		if (ret < 0) {
-			report_failure(&p, &p.steps[i]);
-			ht_strbuf_addf(why, "push applied %zu of its changes: "
-				       "fetch, rebase and push again", n);
-			ret = 0;
-			goto cleanup;
-		}
-		n++;
-	}
-
-	/* 4. the new base */
+	/* the new base */
 	if (changed)
 		for (i = 0; i < HT_KIND__COUNT; i++)
 			s->lists[i].valid = 0;
 	ret = update_state(&p, head);
-	if (ret < 0)
-		goto cleanup;
-	if (o->trigger)
+	if (!ret && o->trigger)
 		trigger_syncs(&p);
 cleanup:
 	release_push(&p);
-	ht_strbuf_release(&source);
-	return ret;
+	return ret < 0 ? ret : 0;
 }

@@ -142,31 +142,42 @@ static int emit(struct ht_strbuf *out, const struct ht_ynode *doc)
 	return ret;
 }
 
-int render_resource(struct render *rd, struct ht_strbuf *out,
-		    enum ht_kind kind, const json_t *api, const git_oid *tree,
-		    const char *old_path)
+int render_resource_doc(struct render *rd, struct ht_strbuf *out,
+			enum ht_kind kind, const json_t *api,
+			const git_oid *tree, const struct ht_ynode *old)
 {
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	struct ht_ynode *doc = NULL, *old = NULL;
+	struct ht_ynode *doc = NULL;
 	json_t *copy = json_copy((json_t *)api);
 	int ret;
 
 	ht_strbuf_reset(out);
-	if (tree && old_path &&
-	    !odb_read_path(rd->odb, &sb, tree, old_path, NULL) &&
-	    ht_yaml_parse(&old, sb.buf, sb.len, old_path, NULL) < 0)
-		old = NULL;
-	ht_error_clear();
 	keep_local(copy, kind, old);
 	ret = ht_kind_to_yaml(&doc, kind, copy, &rd->resolver);
 	if (ret < 0)
 		goto cleanup;
-	if (old)
+	if (old && tree)
 		keep_aliases(rd, tree, doc, kind, old);
 	ret = emit(out, doc);
 cleanup:
 	json_decref(copy);
 	ht_ynode_free(doc);
+	return ret;
+}
+
+int render_resource(struct render *rd, struct ht_strbuf *out,
+		    enum ht_kind kind, const json_t *api, const git_oid *tree,
+		    const char *old_path)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	struct ht_ynode *old = NULL;
+	int ret;
+
+	if (tree && old_path &&
+	    !odb_read_path(rd->odb, &sb, tree, old_path, NULL) &&
+	    ht_yaml_parse(&old, sb.buf, sb.len, old_path, NULL) < 0)
+		old = NULL;
+	ht_error_clear();
+	ret = render_resource_doc(rd, out, kind, api, tree, old);
 	ht_ynode_free(old);
 	ht_strbuf_release(&sb);
 	return ret;

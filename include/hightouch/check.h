@@ -35,7 +35,9 @@
 #include <stddef.h>
 
 #include "hightouch/diag.h"
+#include "hightouch/kinds.h"
 #include "hightouch/strbuf.h"
+#include "hightouch/yaml.h"
 
 /* The longest content id: a SHA-256 object id in hex. */
 #define HT_CHECK_ID_MAX 64
@@ -143,9 +145,24 @@ struct ht_check_opts {
 	 * worker threads (unless jobs is 1), so it must only read.
 	 */
 	int (*model_exists)(const char *slug, void *payload);
+	/*
+	 * Called for each resource file of the head that the check reads and
+	 * checks in full (with a base and without report_all, those the
+	 * change adds or modifies), after its checks: its kind and slug (from
+	 * the path), its content and its document, which the callback may
+	 * take (setting `*doc` to NULL; it then frees it).  It is not called
+	 * for a file that is too big or not valid YAML (the findings say
+	 * why).  Returns 0, or a negative
+	 * error that stops the check.  Called from the worker threads unless
+	 * jobs is 1.  NULL: none.
+	 */
+	int (*file_checked)(const struct ht_check_file *f, enum ht_kind kind,
+			    const char *slug, const struct ht_strbuf *content,
+			    struct ht_ynode **doc, void *payload);
 };
 
-#define HT_CHECK_OPTS_INIT { NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL }
+#define HT_CHECK_OPTS_INIT                                                    \
+	{ NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL }
 
 /*
  * Check `head` (and the change from `base`, which may be NULL) and add

@@ -29,8 +29,8 @@
  *
  * The API key.  The client keeps its own copy and wipes it (and the header
  * holding it) when freed.  It travels only in the Authorization header: a
- * base URL or request path that contains it, or that carries credentials,
- * is refused.  It is never part of a message or a trace line: server text
+ * URL or request path that contains it is refused (url.h refuses URLs
+ * with credentials).  It is never part of a message or a trace line: server text
  * quoted in a message has any occurrence of the key replaced by
  * "<redacted>".
  *
@@ -73,6 +73,7 @@
 #include <jansson.h>
 
 #include "hightouch/strbuf.h"
+#include "hightouch/url.h"
 
 /* Items requested per page by the list helpers (the API's default). */
 #define HT_CLIENT_PAGE_LIMIT 100
@@ -99,16 +100,18 @@ void ht_client_trace_to_file(const char *line, void *payload);
 
 struct ht_client_options {
 	/*
-	 * The API root, without a final slash: https://api.hightouch.com/api/v1
-	 * or http://127.0.0.1:PORT/api/v1.  http:// is refused for hosts
-	 * other than loopback unless `allow_http` is set.  Required.
+	 * The remote's URL, parsed (url.h): its `api_base` is the API root
+	 * (https://api.hightouch.com/api/v1, http://127.0.0.1:PORT/api/v1).
+	 * Whether plain http may be used was decided when it was parsed
+	 * (only to loopback, unless allowed): the client trusts it, and
+	 * skips the proxy for a loopback host.  Required; it must outlive
+	 * ht_client_new() only (what the client needs is copied).
 	 */
-	const char *base_url;
+	const struct ht_url *url;
 	/* The API key, copied.  Required; printable ASCII, no spaces. */
 	const char *api_key;
 	/* NULL for "git-remote-hightouch/<version>". */
 	const char *user_agent;
-	int allow_http;
 	/* A CA bundle file; NULL for the system's. */
 	const char *ca_info;
 	/* Per attempt; 0 for the default (10 s to connect, 60 s in all). */

@@ -48,9 +48,15 @@ struct ht_url {
 			  * credential protocol and messages name it */
 	char *workspace; /* the WORKSPACE part, as given */
 	char *api_base;  /* "https://host[:port]/api/v1", no final slash */
+	/*
+	 * The host is a loopback address (ht_url_host_is_loopback()): plain
+	 * http to it needs no permission, and no proxy is used for it.  The
+	 * API client takes this decision from here, made once.
+	 */
+	int loopback;
 };
 
-#define HT_URL_INIT { NULL, NULL, 0, NULL, NULL, NULL }
+#define HT_URL_INIT { NULL, NULL, 0, NULL, NULL, NULL, 0 }
 
 /*
  * Parse `url` into `out` (initialised with HT_URL_INIT or released).

@@ -407,6 +407,27 @@ test_expect_success 'URL errors reach the user' '
 	! grep pw err
 '
 
+# The loopback rule is decided once, by the URL parser: the client uses
+# what it accepted (it used to refuse IPv4-mapped loopback and
+# "LOCALHOST." as plain http to a remote host).
+if curl -s -o /dev/null "http://[::ffff:127.0.0.1]:$EMU_PORT/" 2>/dev/null
+then
+	test_set_prereq MAPPED_LOOPBACK
+fi
+
+test_expect_success MAPPED_LOOPBACK 'plain http to IPv4-mapped loopback' '
+	git clone -q "hightouch::http://[::ffff:127.0.0.1]:$EMU_PORT/test" \
+		mapped &&
+	test_cmp c1/models/users.yaml mapped/models/users.yaml
+'
+
+test_expect_success 'a loopback name the parser accepts is not refused' '
+	test_must_fail git clone "hightouch::http://LOCALHOST.:1/test" \
+		dotted 2>err &&
+	! grep "plain http" err &&
+	grep "^fatal: cannot \(resolve\|connect\)" err
+'
+
 test_expect_success 'no sanitizer reports' '
 	ht_sanitizer_reports
 '

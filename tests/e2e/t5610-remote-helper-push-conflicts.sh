@@ -124,7 +124,7 @@ test_expect_success 'validation errors reject the whole push before a write' '
 	test_must_fail git -C c push origin main 2>err &&
 	grep "! \[remote rejected\] *main -> main (validation failed: 5 errors, nothing was pushed)" err &&
 	grep "^syncs/orders-to-hubspot.yaml:2:14: error: destination .hubspot. was removed from manifest-test.yaml but is still used here \[removed-in-use\]$" err &&
-	grep "^manifest-test.yaml:1:1: error: manifest-test.yaml is read-only: change sources and destinations in Hightouch, and fetch \[manifest-edited\]$" err &&
+	grep "^manifest-test.yaml:[0-9]*:1: error: read-only manifest edited: manifests are written by git-remote-hightouch; change sources and destinations in Hightouch, then fetch \[manifest-edited\]$" err &&
 	grep "^models/broken.yaml:1:1: error: type .table. needs field .tableName. \[query-type-mismatch\]$" err &&
 	grep "^models/users.yaml:2:1: error: field .source. of model .users. cannot be changed: the API does not allow it (create a model with another slug instead) \[immutable-field\]$" err &&
 	grep "^syncs/users-to-hubspot.yaml:2:14: error: destination .crm. is neither a destination of workspace .test. (manifest-test.yaml) nor an alias in aliases-test.yaml \[unresolved-reference\]$" err &&

@@ -231,7 +231,7 @@ test_expect_success 'a relationship naming a model that does not exist' '
 	git -C c commit -q -m ghosts &&
 	refused c &&
 	cat >expect <<-\EOF &&
-	schema/model-relationships/people-ghosts.yaml:2:5: error: model '"'"'ghosts'"'"' is neither a model of workspace '"'"'test'"'"' nor created by this push [unresolved-reference]
+	schema/model-relationships/people-ghosts.yaml:2:5: error: model '"'"'ghosts'"'"' not found: no model file has that slug [unresolved-reference]
 	EOF
 	test_cmp expect errors &&
 	grep "(validation failed: 1 error, nothing was pushed)" err &&
@@ -260,7 +260,7 @@ test_expect_success 'a schema model in the folder of another kind' '
 	git -C c commit -q -m "people, twice" &&
 	refused c &&
 	cat >expect <<-\EOF &&
-	schema/related-models/people.yaml:1:1: error: slug '"'"'people'"'"' is taken by the parent-model in workspace '"'"'test'"'"' [duplicate-slug]
+	schema/related-models/people.yaml:1:1: error: model slug '"'"'people'"'"' is also used by '"'"'schema/parent-models/people.yaml'"'"' [duplicate-slug]
 	EOF
 	test_cmp expect errors &&
 	git -C c reset -q --hard HEAD^
@@ -272,8 +272,8 @@ test_expect_success 'a schema model moved to the folder of another kind' '
 	git -C c commit -q -m "purchases as events" &&
 	refused c &&
 	cat >expect <<-\EOF &&
-	schema/event-models/purchases.yaml:1:1: error: slug '"'"'purchases'"'"' is taken by the related-model in workspace '"'"'test'"'"' [duplicate-slug]
 	schema/event-models/purchases.yaml:1:1: error: missing field '"'"'timestampColumn'"'"' [missing-field]
+	schema/event-models/purchases.yaml:1:1: error: slug '"'"'purchases'"'"' is taken by the related-model in workspace '"'"'test'"'"' [duplicate-slug]
 	EOF
 	test_cmp expect errors &&
 	grep "^warning: schema/related-models/purchases.yaml was renamed: related-model .purchases. remains in workspace .test." err &&
@@ -293,7 +293,7 @@ test_expect_success 'one slug in models/ and schema/, or an audience slug' '
 	cat >expect <<-\EOF &&
 	models/gadgets.yaml:1:1: error: model slug '"'"'gadgets'"'"' is also used by '"'"'schema/related-models/gadgets.yaml'"'"' [duplicate-slug]
 	schema/parent-models/big-spenders.yaml:1:1: error: slug '"'"'big-spenders'"'"' is taken by an audience in workspace '"'"'test'"'"' [duplicate-slug]
-	schema/related-models/gadgets.yaml:1:1: error: another file of this push has slug '"'"'gadgets'"'"' [duplicate-slug]
+	schema/related-models/gadgets.yaml:1:1: error: model slug '"'"'gadgets'"'"' is also used by '"'"'models/gadgets.yaml'"'"' [duplicate-slug]
 	EOF
 	test_cmp expect errors &&
 	git -C c reset -q --hard HEAD^

@@ -206,7 +206,9 @@ test_expect_success 'every rule is in the man page' '
 '
 
 test_expect_success 'every rule has a fixture, every fixture rule is known' '
-	git hightouch check --list-rules | cut -d" " -f1 | sort >ids &&
+	# push-only rules need a workspace: t56xx has them
+	git hightouch check --list-rules | grep -v " push: " |
+		cut -d" " -f1 | sort >ids &&
 	cat "$FIXTURES"/*/expect | sed "s/.* \[\([a-z-]*\)\]\$/\1/" |
 		sort -u >used &&
 	test_cmp ids used

@@ -139,8 +139,8 @@ test_expect_success '--head alone checks a whole commit' '
 		cd repo &&
 		test_expect_code 1 git hightouch check --head HEAD >../out &&
 		cat >../expect <<-\EOF &&
-		syncs/accounts-to-salesforce.yaml:1:8: error: model '\''accounts'\'' not found [unresolved-reference]
-		syncs/app-events-to-s3.yaml:1:8: error: model '\''app-events'\'' not found [unresolved-reference]
+		syncs/accounts-to-salesforce.yaml:1:8: error: model '\''accounts'\'' not found: no model file has that slug [unresolved-reference]
+		syncs/app-events-to-s3.yaml:1:8: error: model '\''app-events'\'' not found: no model file has that slug [unresolved-reference]
 		EOF
 		test_cmp ../expect ../out &&
 		git hightouch check --head base

@@ -451,9 +451,9 @@ static void test_references(void **state)
 		   "aliases-w.yaml:1:1: error: alias 'warehouse' is used both "
 		   "as a source (models/users.yaml:2:9) and as a destination "
 		   "(syncs/a.yaml:2:14) [alias-conflict]\n"
-		   "models/other.yaml:2:9: error: source 'nope' not found in "
-		   "manifest-w.yaml or aliases-w.yaml "
-		   "[unresolved-reference]\n"
+		   "models/other.yaml:2:9: error: source 'nope' is neither a "
+		   "source of workspace 'w' (manifest-w.yaml) nor an alias in "
+		   "aliases-w.yaml [unresolved-reference]\n"
 		   "models/users.yaml:0:0: error: model slug 'users' is also "
 		   "used by 'schema/event-models/users.yaml' "
 		   "[duplicate-slug]\n"
@@ -461,12 +461,14 @@ static void test_references(void **state)
 		   "'users' is also used by 'models/users.yaml' "
 		   "[duplicate-slug]\n"
 		   "schema/model-relationships/r.yaml:2:5: error: model "
-		   "'ghost' not found [unresolved-reference]\n"
-		   "syncs/a.yaml:1:8: error: model 'ghost' not found "
+		   "'ghost' not found: no model file has that slug "
 		   "[unresolved-reference]\n"
+		   "syncs/a.yaml:1:8: error: model 'ghost' not found: no "
+		   "model file has that slug [unresolved-reference]\n"
 		   "syncs/a.yaml:2:14: error: destination 'warehouse' is an "
-		   "alias of 'snowflake', which is not a destination of "
-		   "manifest-w.yaml [unresolved-reference]\n");
+		   "alias (aliases-w.yaml) of 'snowflake', which is not a "
+		   "destination of workspace 'w' (manifest-w.yaml) "
+		   "[unresolved-reference]\n");
 }
 
 static void test_misplaced(void **state)
@@ -491,8 +493,9 @@ static void test_misplaced(void **state)
 		   "ht/models/sub/b.yaml:0:0: warning: push ignores this "
 		   "file: model files are named 'ht/models/<slug>.yaml' "
 		   "[misplaced-file]\n"
-		   "ht/models/users.yaml:2:9: error: source 'warehouse' not "
-		   "found in manifest-w.yaml [unresolved-reference]\n"
+		   "ht/models/users.yaml:2:9: error: source 'warehouse' is "
+		   "neither a source of workspace 'w' (manifest-w.yaml) nor "
+		   "an alias in aliases-w.yaml [unresolved-reference]\n"
 		   "ht/schema/model-relationships/.yaml:0:0: warning: push "
 		   "ignores this file: relationship files are named "
 		   "'ht/schema/model-relationships/<slug>.yaml' "
@@ -519,7 +522,8 @@ static void test_workspaces(void **state)
 		   "content while parsing a flow node at line 2 "
 		   "[yaml-syntax]\n"
 		   "syncs/users-to-crm.yaml:2:14: error: destination 'crm' "
-		   "not found in manifest-v.yaml or aliases-v.yaml "
+		   "is neither a destination of workspace 'v' "
+		   "(manifest-v.yaml) nor an alias in aliases-v.yaml "
 		   "[unresolved-reference]\n");
 
 	base_tree(&head);
@@ -595,9 +599,9 @@ static void test_changed_only(void **state)
 		   "[missing-field]\n"
 		   "syncs/broken.yaml:1:1: error: missing field "
 		   "'schedulePaused' [missing-field]\n"
-		   "syncs/broken.yaml:2:14: error: destination 'nope' not "
-		   "found in manifest-w.yaml or aliases-w.yaml "
-		   "[unresolved-reference]\n");
+		   "syncs/broken.yaml:2:14: error: destination 'nope' is "
+		   "neither a destination of workspace 'w' (manifest-w.yaml) "
+		   "nor an alias in aliases-w.yaml [unresolved-reference]\n");
 }
 
 /* A changed file uses an alias in the other role than unchanged ones. */
@@ -618,8 +622,9 @@ static void test_changed_alias_conflict(void **state)
 		   "as a source (models/users.yaml:2:9) and as a destination "
 		   "(syncs/other.yaml:2:14) [alias-conflict]\n"
 		   "syncs/other.yaml:2:14: error: destination 'warehouse' is "
-		   "an alias of 'snowflake', which is not a destination of "
-		   "manifest-w.yaml [unresolved-reference]\n");
+		   "an alias (aliases-w.yaml) of 'snowflake', which is not a "
+		   "destination of workspace 'w' (manifest-w.yaml) "
+		   "[unresolved-reference]\n");
 
 	/* nothing changed that unchanged files could care about */
 	base_tree(&base);
@@ -794,7 +799,8 @@ static void test_read_errors(void **state)
 	assert_int_equal(ht_check_run(&d, &head, NULL, NULL), 0);
 	got = format(&d);
 	assert_string_equal(got, "syncs/fine.yaml:1:8: error: model 'users' "
-				 "not found [unresolved-reference]\n"
+				 "not found: no model file has that slug "
+				 "[unresolved-reference]\n"
 				 "syncs/huge.yaml:1:1: error: file is larger "
 				 "than 4194304 bytes [file-size]\n");
 	free(got);

@@ -38,6 +38,7 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/client.h"
+#include "hightouch/url.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
 #include "hightouch/ratelimit.h"
@@ -395,6 +396,7 @@ struct fixture {
 	struct ht_client_options opts;
 	struct ht_client *client;
 	char base[64];
+	struct ht_url url;
 	struct ht_strbuf trace;
 	uint64_t now;
 	uint64_t sleeps[MAX_SLEEPS];
@@ -427,18 +429,27 @@ static void capture_trace(const char *line, void *payload)
 	ht_strbuf_addch(&fx->trace, '\n');
 }
 
+/* The client's URL, parsed as the helper parses it. */
+static void use_url(struct fixture *fx, const char *url)
+{
+	ht_url_release(&fx->url);
+	if (ht_url_parse(&fx->url, url, 0))
+		fail_msg("ht_url_parse: %s", ht_error_message());
+	fx->opts.url = &fx->url;
+}
+
 static int setup(void **state)
 {
 	struct fixture *fx = ht_xcalloc(1, sizeof(*fx));
 	struct ht_client_options init = HT_CLIENT_OPTIONS_INIT;
 
 	server_start(&fx->srv);
-	snprintf(fx->base, sizeof(fx->base), "http://127.0.0.1:%u/api/v1",
+	snprintf(fx->base, sizeof(fx->base), "http://127.0.0.1:%u/test",
 		 (unsigned)fx->srv.port);
 	ht_strbuf_init(&fx->trace, 0);
 	fx->now = 1000000;
 	fx->opts = init;
-	fx->opts.base_url = fx->base;
+	use_url(fx, fx->base);
 	fx->opts.api_key = KEY;
 	fx->opts.backoff_base_ms = 100;
 	fx->opts.trace = capture_trace;
@@ -457,6 +468,7 @@ static int teardown(void **state)
 	size_t i;
 
 	ht_client_free(fx->client);
+	ht_url_release(&fx->url);
 	server_stop(&fx->srv);
 	if (getenv("HT_TRACE"))
 		fprintf(stderr, "%s", fx->trace.buf);
@@ -804,86 +816,82 @@ static void test_trace_to_file(void **state)
  * Options.
  */
 
-static int try_new(struct ht_client_options *o, const char *base,
+static int try_new(struct ht_client_options *o, const char *url,
 		   const char *key)
 {
+	struct ht_url u = HT_URL_INIT;
 	struct ht_client *c = NULL;
 	int ret;
 
-	o->base_url = base;
+	if (url && ht_url_parse(&u, url, HT_URL_ALLOW_HTTP))
+		fail_msg("ht_url_parse: %s", ht_error_message());
+	o->url = url ? &u : NULL;
 	o->api_key = key;
 	ret = ht_client_new(&c, o);
 	if (ret)
 		assert_null(c);
 	ht_client_free(c);
+	ht_url_release(&u);
+	o->url = NULL;
 	return ret;
 }
 
+/*
+ * The URL was judged when it was parsed (t-url.c: schemes, credentials,
+ * plain http only to loopback): the client takes it as it is.
+ */
 static void test_options(void **state)
 {
+	static const char ws[] = "hightouch://acme";
 	struct ht_client_options o = HT_CLIENT_OPTIONS_INIT;
 	struct ht_client *c = NULL;
+	struct ht_url u = HT_URL_INIT;
 
 	(void)state;
-	expect_error(try_new(&o, NULL, KEY), HT_EINVALID, "no API base URL");
-	expect_error(try_new(&o, "https://api.hightouch.com/api/v1", NULL),
-		     HT_EINVALID, "no API key");
-	expect_error(try_new(&o, "https://api.hightouch.com/api/v1",
-			     KEY "\r\nX-Evil: 1"),
-		     HT_EINVALID, "cannot be sent");
-	expect_error(try_new(&o, "https://api.hightouch.com/api/v1",
-			     "has space"),
-		     HT_EINVALID, "cannot be sent");
-	expect_error(try_new(&o, "not a url", KEY), HT_EINVALID,
-		     "invalid API base URL 'not a url'");
-	expect_error(try_new(&o, "ftp://api.hightouch.com/api/v1", KEY),
-		     HT_EINVALID, "unsupported scheme 'ftp'");
-	expect_error(try_new(&o, "http://api.hightouch.com/api/v1", KEY),
-		     HT_EINVALID,
-		     "plain http to 'api.hightouch.com' (use https)");
-	expect_error(try_new(&o, "https://me:hunter2@api.hightouch.com/", KEY),
-		     HT_EINVALID, "credentials");
-	assert_null(strstr(ht_error_message(), "hunter2"));
-	expect_error(try_new(&o, "https://h.example/" KEY "/api", KEY),
+	expect_error(try_new(&o, NULL, KEY), HT_EINVALID, "no API URL");
+	expect_error(try_new(&o, ws, NULL), HT_EINVALID, "no API key");
+	expect_error(try_new(&o, ws, KEY "\r\nX-Evil: 1"), HT_EINVALID,
+		     "cannot be sent");
+	expect_error(try_new(&o, ws, "has space"), HT_EINVALID,
+		     "cannot be sent");
+	expect_error(try_new(&o, "https://acme.example/ws", "acme.example"),
 		     HT_EINVALID, "holds the API key");
-	expect_error(try_new(&o, "https://h.example/api?x=1", KEY), HT_EINVALID,
-		     "query or fragment");
+	assert_null(strstr(ht_error_message(), "acme.example"));
 	o.rate_limit = 200;
-	expect_error(try_new(&o, "https://api.hightouch.com/api/v1", KEY),
-		     HT_EINVALID, "not under the API's 200 per 10000 ms");
+	expect_error(try_new(&o, ws, KEY), HT_EINVALID,
+		     "not under the API's 200 per 10000 ms");
 	o.rate_limit = 20;
 	o.rate_window_ms = 1000;
-	expect_error(try_new(&o, "https://api.hightouch.com/api/v1", KEY),
-		     HT_EINVALID, "20 requests per 1000 ms");
+	expect_error(try_new(&o, ws, KEY), HT_EINVALID,
+		     "20 requests per 1000 ms");
 	o.rate_limit = 199;
 	o.rate_window_ms = 0; /* the default 10 s */
-	assert_int_equal(try_new(&o, "https://api.hightouch.com/api/v1", KEY),
-			 0);
+	assert_int_equal(try_new(&o, ws, KEY), 0);
 	o.user_agent = "bad\r\nagent";
-	expect_error(try_new(&o, "https://api.hightouch.com/api/v1", KEY),
-		     HT_EINVALID, "user agent");
+	expect_error(try_new(&o, ws, KEY), HT_EINVALID, "user agent");
 	o.user_agent = NULL;
 
-	/* http to loopback, or when allowed */
-	assert_int_equal(try_new(&o, "http://localhost:1/api/v1", KEY), 0);
-	assert_int_equal(try_new(&o, "http://[::1]:1/api/v1", KEY), 0);
-	assert_int_equal(try_new(&o, "http://127.8.9.10/api/v1", KEY), 0);
-	expect_error(try_new(&o, "http://128.0.0.1/api/v1", KEY), HT_EINVALID,
-		     "plain http");
-	o.allow_http = 1;
-	assert_int_equal(try_new(&o, "http://api.example.com/api/v1/", KEY), 0);
+	/* plain http as the URL allowed it, to loopback or not */
+	assert_int_equal(try_new(&o, "http://localhost:1/ws", KEY), 0);
+	assert_int_equal(try_new(&o, "http://LOCALHOST./ws", KEY), 0);
+	assert_int_equal(try_new(&o, "http://[::ffff:127.0.0.1]:1/ws", KEY),
+			 0);
+	assert_int_equal(try_new(&o, "http://api.example.com/ws/", KEY), 0);
 
 	/* how messages name the host */
-	o.base_url = "https://api.hightouch.com/api/v1";
+	assert_int_equal(ht_url_parse(&u, ws, 0), 0);
+	o.url = &u;
+	o.api_key = KEY;
 	assert_int_equal(ht_client_new(&c, &o), 0);
 	assert_string_equal(ht_client_host(c), "api.hightouch.com");
 	assert_int_equal(ht_client_last_status(c), 0);
 	ht_client_free(c);
-	o.base_url = "https://[::1]:8443/api/v1";
+	assert_int_equal(ht_url_parse(&u, "https://[::1]:8443/ws", 0), 0);
 	assert_int_equal(ht_client_new(&c, &o), 0);
 	assert_string_equal(ht_client_host(c), "[::1]:8443");
 	ht_client_free(c);
 	ht_client_free(NULL);
+	ht_url_release(&u);
 }
 
 /* ------------------------------------------------------------------------
@@ -1549,11 +1557,11 @@ static void test_connect_refused(void **state)
 	int fd = bind_loopback(&port);
 
 	close(fd); /* nobody listens there now */
-	snprintf(base, sizeof(base), "http://127.0.0.1:%u/api/v1",
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u/test",
 		 (unsigned)port);
 	snprintf(host, sizeof(host), "cannot connect to '127.0.0.1:%u'",
 		 (unsigned)port);
-	fx->opts.base_url = base;
+	use_url(fx, base);
 	fx->opts.max_retries = 2;
 	expect_error(ht_client_get(client(fx), &v, "/models"), HT_ENET, host);
 	expect_error(HT_ENET, HT_ENET, " after 2 retries: ");
@@ -1656,11 +1664,11 @@ static void test_tls_failure(void **state)
 	json_t *v = NULL;
 
 	/* https to a server that speaks plain http */
-	snprintf(base, sizeof(base), "https://127.0.0.1:%u/api/v1",
+	snprintf(base, sizeof(base), "https://127.0.0.1:%u/test",
 		 (unsigned)fx->srv.port);
 	snprintf(msg, sizeof(msg), "TLS connection to '127.0.0.1:%u' failed",
 		 (unsigned)fx->srv.port);
-	fx->opts.base_url = base;
+	use_url(fx, base);
 	expect_error(ht_client_get(client(fx), &v, "/models"), HT_ENET, msg);
 	/* not retried: it would fail the same way */
 	assert_int_equal(stats(fx).requests, 1);

@@ -263,6 +263,62 @@ static void json_is(const json_t *v, const char *expected)
 
 /* Table */
 
+/*
+ * The table is self-consistent: ranks are a total order that references
+ * respect, every reference names a kind with an id space, every id space
+ * has its listing kind, and the kinds the manifest lists are the ones
+ * without files.
+ */
+static void test_table_consistent(void **state)
+{
+	int seen[HT_KIND__COUNT] = { 0 };
+	int k, r, t;
+	size_t i;
+
+	(void)state;
+	for (k = 0; k < HT_KIND__COUNT; k++) {
+		const struct ht_kind_info *info = ht_kind_info((enum ht_kind)k);
+
+		assert_in_range(info->rank, 0, HT_KIND__COUNT - 1);
+		assert_int_equal(seen[info->rank]++, 0);
+		assert_int_equal(ht_kind_by_rank(info->rank), k);
+		assert_int_equal(ht_kind_ids((enum ht_kind)k), info->ids);
+		/* a kind of the API has ids; the two root files have none */
+		assert_int_equal(info->api_path != NULL,
+				 info->ids != HT_IDS_NONE);
+		/* a resource lives in a folder, or in the manifest */
+		if (info->api_path)
+			assert_true(!info->folder !=
+				    !ht_kind_in_manifest((enum ht_kind)k));
+		for (i = 0; i < info->nfields; i++) {
+			const struct ht_field *f = &info->fields[i];
+
+			if (f->type != HT_FTYPE_REF)
+				continue;
+			assert_int_not_equal(ht_kind_ids(f->ref),
+					     HT_IDS_NONE);
+			assert_true(ht_kind_info(f->ref)->rank < info->rank);
+			assert_true(ht_kind_refers_to((enum ht_kind)k,
+						      ht_kind_ids(f->ref)));
+		}
+	}
+	for (r = 0; r < HT_KIND__COUNT; r++)
+		assert_int_equal(seen[r], 1);
+	for (t = 0; t < HT_IDS__COUNT; t++) {
+		enum ht_kind all = ht_ids_kind((enum ht_ids)t);
+
+		assert_int_equal(ht_kind_ids(all), t);
+		assert_string_equal(ht_ids_name((enum ht_ids)t),
+				    ht_kind_info(all)->name);
+	}
+	assert_int_equal(ht_ids_kind(HT_IDS_MODEL), HT_KIND_MODEL);
+	assert_true(ht_kind_in_manifest(HT_KIND_SOURCE));
+	assert_true(ht_kind_in_manifest(HT_KIND_DESTINATION));
+	assert_false(ht_kind_in_manifest(HT_KIND_MODEL));
+	assert_false(ht_kind_refers_to(HT_KIND_SOURCE, HT_IDS_MODEL));
+	assert_true(ht_kind_refers_to(HT_KIND_SYNC, HT_IDS_DESTINATION));
+}
+
 static void test_table(void **state)
 {
 	int k;
@@ -986,14 +1042,16 @@ static void test_unresolved_reference(void **state)
 	      "model: ghost\ndestination: snowflake\nconfig: {}\n"
 	      "schedule: {type: manual}\nschedulePaused: false\n",
 	      FINDINGS({ 'E', "unresolved-reference", 1, 8,
-			 "model 'ghost' not found" },
+			 "model 'ghost' not found: no model file has that "
+			 "slug" },
 		       { 'E', "unresolved-reference", 2, 14,
 			 "destination 'snowflake' not found" }));
 	check(HT_KIND_RELATIONSHIP, "r",
 	      "from: users\nto: nobody\ncardinality: one-to-one\n"
 	      "joinKeys: [{from: a, to: b}]\n",
 	      FINDINGS({ 'E', "unresolved-reference", 2, 5,
-			 "model 'nobody' not found" }));
+			 "model 'nobody' not found: no model file has that "
+			 "slug" }));
 
 	/* a resolver that fails otherwise stops the conversion */
 	assert_int_equal(ht_yaml_parse(&doc, S_MODEL_NET, strlen(S_MODEL_NET),
@@ -1527,6 +1585,7 @@ static void test_validate_check_fixtures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table_consistent),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_slugs),
 		cmocka_unit_test(test_kind_path),

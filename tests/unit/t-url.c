@@ -89,6 +89,9 @@ static void test_good(void **state)
 		assert_string_equal(u.authority, g->authority);
 		assert_string_equal(u.workspace, g->workspace);
 		assert_string_equal(u.api_base, g->api_base);
+		/* decided once, here: the client trusts it */
+		assert_int_equal(u.loopback,
+				 ht_url_host_is_loopback(g->host));
 		ht_url_release(&u);
 		ht_url_release(&u); /* twice is fine */
 	}
@@ -262,6 +265,30 @@ static void test_loopback(void **state)
 			fail_msg("'%s' is not loopback", no[i]);
 }
 
+/* The URL's verdict on loopback is the one the client uses. */
+static void test_loopback_url(void **state)
+{
+	static const char *const yes[] = {
+		"http://LOCALHOST./t", "http://[::ffff:127.0.0.1]:9/t",
+		"http://127.0.0.1:1/t", "hightouch://[::1]:8080/ws",
+	};
+	struct ht_url u = HT_URL_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		assert_int_equal(ht_url_parse(&u, yes[i], 0), 0);
+		assert_true(u.loopback);
+	}
+	assert_int_equal(ht_url_parse(&u, "hightouch://acme", 0), 0);
+	assert_false(u.loopback);
+	assert_int_equal(ht_url_parse(&u, "http://10.0.0.1/w",
+				      HT_URL_ALLOW_HTTP), 0);
+	assert_false(u.loopback);
+	ht_url_release(&u);
+	assert_false(u.loopback);
+}
+
 static void unquote_is(const char *in, const char *out, size_t len)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
@@ -339,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_long),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_loopback_url),
 		cmocka_unit_test(test_unquote),
 		cmocka_unit_test(test_quote),
 	};
