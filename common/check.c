@@ -1312,6 +1312,7 @@ static const char *renamed_to(struct check *c, const char *slug)
 
 static void deleted_in_use(struct check *c)
 {
+	struct ht_strbuf how = HT_STRBUF_INIT;
 	const struct uses *u = &c->gone;
 	size_t i;
 
@@ -1321,21 +1322,17 @@ static void deleted_in_use(struct check *c)
 		const char *old = c->base->files[json_integer_value(
 			json_object_get(c->base_models, g->name))].path;
 
+		ht_strbuf_reset(&how);
 		if (to)
-			ht_diags_add(&c->found, HT_SEV_ERROR,
-				     file_path(c, g->file), g->line, g->col,
-				     "deleted-in-use",
-				     "model '%s' was renamed to '%s' but is "
-				     "still used here",
-				     g->name, to);
+			ht_strbuf_addf(&how, "renamed to '%s'", to);
 		else
-			ht_diags_add(&c->found, HT_SEV_ERROR,
-				     file_path(c, g->file), g->line, g->col,
-				     "deleted-in-use",
-				     "model '%s' was deleted (%s) but is still "
-				     "used here",
-				     g->name, old);
+			ht_strbuf_addf(&how, "deleted (%s)", old);
+		ht_diags_add(&c->found, HT_SEV_ERROR, file_path(c, g->file),
+			     g->line, g->col, "deleted-in-use",
+			     "model '%s' was %s but is still used here",
+			     g->name, how.buf);
 	}
+	ht_strbuf_release(&how);
 }
 
 /* The first line where two texts differ (1-based). */

@@ -74,16 +74,8 @@ struct ht_client {
 	struct ht_strbuf url;
 
 	struct ht_ratelimit limiter;
-	unsigned max_retries;
-	unsigned backoff_base_ms;
-	unsigned backoff_max_ms;
-	size_t max_response;
-
-	ht_client_trace_fn trace;
-	void *trace_payload;
-	uint64_t (*now_ms)(void *payload);
-	void (*sleep_ms)(uint64_t ms, void *payload);
-	void *clock_payload;
+	/* as given (defaults filled in), but for `url` and `api_key` */
+	struct ht_client_options opts;
 
 	uint64_t rng;
 	long last_status;
@@ -414,7 +406,7 @@ static int set_options(struct ht_client *c, const char *user_agent,
 	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) ||
 	    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L) ||
 	    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-			     (curl_off_t)c->max_response) ||
+			     (curl_off_t)c->opts.max_response) ||
 	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb))
 		return ht_error_set(HT_ERROR,
 				    "cannot set up libcurl: an option was "
@@ -487,17 +479,11 @@ int ht_client_new(struct ht_client **out, const struct ht_client_options *opts)
 	if (err)
 		goto cleanup;
 
-	c->max_retries = opts->max_retries;
-	c->backoff_base_ms = opts->backoff_base_ms;
-	c->backoff_max_ms = opts->backoff_max_ms;
-	c->max_response = opts->max_response;
-	if (!c->max_response)
-		c->max_response = HT_JSON_MAX_SIZE;
-	c->trace = opts->trace;
-	c->trace_payload = opts->trace_payload;
-	c->now_ms = opts->now_ms;
-	c->sleep_ms = opts->sleep_ms;
-	c->clock_payload = opts->clock_payload;
+	c->opts = *opts;
+	c->opts.url = NULL;
+	c->opts.api_key = NULL;
+	if (!c->opts.max_response)
+		c->opts.max_response = HT_JSON_MAX_SIZE;
 	c->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^
 		 (uint64_t)(uintptr_t)c;
 	if (!c->rng)
@@ -580,8 +566,8 @@ static uint64_t now_ms(struct ht_client *c)
 {
 	struct timespec ts;
 
-	if (c->now_ms)
-		return c->now_ms(c->clock_payload);
+	if (c->opts.now_ms)
+		return c->opts.now_ms(c->opts.clock_payload);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
@@ -590,8 +576,8 @@ static void sleep_ms(struct ht_client *c, uint64_t ms)
 {
 	struct timespec ts;
 
-	if (c->sleep_ms) {
-		c->sleep_ms(ms, c->clock_payload);
+	if (c->opts.sleep_ms) {
+		c->opts.sleep_ms(ms, c->opts.clock_payload);
 		return;
 	}
 	ts.tv_sec = (time_t)(ms / 1000);
@@ -615,12 +601,12 @@ static void trace(struct ht_client *c, const char *fmt, ...)
 	struct ht_strbuf line = HT_STRBUF_INIT;
 	va_list ap;
 
-	if (!c->trace)
+	if (!c->opts.trace)
 		return;
 	va_start(ap, fmt);
 	ht_strbuf_vaddf(&line, fmt, ap);
 	va_end(ap);
-	c->trace(line.buf, c->trace_payload);
+	c->opts.trace(line.buf, c->opts.trace_payload);
 	ht_strbuf_release(&line);
 }
 
@@ -646,18 +632,18 @@ static void throttle(struct ht_client *c)
 static uint64_t backoff(struct ht_client *c, unsigned n,
 			uint64_t retry_after_ms)
 {
-	uint64_t d = c->backoff_base_ms, delay;
+	uint64_t d = c->opts.backoff_base_ms, delay;
 	unsigned i;
 
-	for (i = 1; i < n && d < c->backoff_max_ms; i++)
+	for (i = 1; i < n && d < c->opts.backoff_max_ms; i++)
 		d *= 2;
-	if (d > c->backoff_max_ms)
-		d = c->backoff_max_ms;
+	if (d > c->opts.backoff_max_ms)
+		d = c->opts.backoff_max_ms;
 	delay = d / 2 + next_random(c) % (d - d / 2 + 1);
 	if (delay < retry_after_ms)
 		delay = retry_after_ms;
-	if (delay > c->backoff_max_ms)
-		delay = c->backoff_max_ms;
+	if (delay > c->opts.backoff_max_ms)
+		delay = c->opts.backoff_max_ms;
 	return delay;
 }
 
@@ -830,13 +816,13 @@ static void trace_attempt(struct ht_client *c, const char *what,
 	struct ht_strbuf words = HT_STRBUF_INIT, tail = HT_STRBUF_INIT;
 	double ms = (double)at->duration_us / 1000.0;
 
-	if (!c->trace)
+	if (!c->opts.trace)
 		return;
 	if (at->connects)
 		ht_strbuf_addstr(&tail, ", new connection");
 	if (retry)
 		ht_strbuf_addf(&tail, "; retry %u of %u in %" PRIu64 " ms",
-			       retry, c->max_retries, delay);
+			       retry, c->opts.max_retries, delay);
 	if (at->code == CURLE_OK)
 		trace(c,
 		      "%s -> %ld in %.1f ms, %" CURL_FORMAT_CURL_OFF_T
@@ -860,7 +846,7 @@ static int transport_error(struct ht_client *c, const char *what,
 		err = ht_error_set(HT_ETOOBIG,
 				   "response to %s exceeds the limit of %zu "
 				   "bytes",
-				   what, c->max_response);
+				   what, c->opts.max_response);
 		goto cleanup;
 	}
 	curl_words(c, &words, at->code);
@@ -961,7 +947,7 @@ static int parse_body(struct ht_client *c, struct ht_response *resp,
 		return 0;
 	ht_strbuf_addf(&w, "response to %s", what);
 	err = ht_json_parse(&resp->json, resp->body.buf, resp->body.len,
-			    c->max_response, w.buf);
+			    c->opts.max_response, w.buf);
 	if (!err || !must) {
 		err = 0;
 		goto cleanup;
@@ -989,7 +975,7 @@ int ht_client_request(struct ht_client *c, struct ht_response *resp,
 	int err;
 
 	ht_response_release(resp);
-	resp->body.cap = c->max_response;
+	resp->body.cap = c->opts.max_response;
 	c->last_status = 0;
 	err = check_path(c, path);
 	if (err)
@@ -1016,7 +1002,7 @@ int ht_client_request(struct ht_client *c, struct ht_response *resp,
 		else
 			again = !at.overflow &&
 				is_retry_transport(method, at.code, at.sent);
-		if (again && retry < c->max_retries) {
+		if (again && retry < c->opts.max_retries) {
 			retry++;
 			delay = backoff(c, retry, at.retry_after_ms);
 			trace_attempt(c, what.buf, &at, retry, delay);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/config.h"
 #include "hightouch/error.h"
 #include "hightouch/protocol.h"
 #include "hightouch/strbuf.h"
@@ -172,9 +173,16 @@ static int starts_with(const char *s, const char *prefix, const char **rest)
 	return 1;
 }
 
+/*
+ * C escapes, as git's quote.c writes and reads them: each escaped byte,
+ * then its letter after the backslash.
+ */
+static const char c_escapes[] = "\a\b\f\n\r\t\v\"\\";
+static const char c_letters[] = "abfnrtv\"\\";
+
 int ht_proto_unquote_c(struct ht_strbuf *out, const char *in)
 {
-	const char *s = in;
+	const char *s = in, *e;
 	size_t start = out->len;
 
 	if (*s++ != '"')
@@ -191,35 +199,10 @@ int ht_proto_unquote_c(struct ht_strbuf *out, const char *in)
 			continue;
 		}
 		c = (unsigned char)*s++;
-		switch (c) {
-		case 'a':
-			c = '\a';
-			break;
-		case 'b':
-			c = '\b';
-			break;
-		case 'f':
-			c = '\f';
-			break;
-		case 'n':
-			c = '\n';
-			break;
-		case 'r':
-			c = '\r';
-			break;
-		case 't':
-			c = '\t';
-			break;
-		case 'v':
-			c = '\v';
-			break;
-		case '\\':
-		case '"':
-			break;
-		case '0':
-		case '1':
-		case '2':
-		case '3':
+		e = c ? strchr(c_letters, c) : NULL;
+		if (e) {
+			c = c_escapes[e - c_letters];
+		} else if (c >= '0' && c <= '3') {
 			if (s[0] < '0' || s[0] > '7' || s[1] < '0' ||
 			    s[1] > '7')
 				goto bad;
@@ -228,8 +211,7 @@ int ht_proto_unquote_c(struct ht_strbuf *out, const char *in)
 			s += 2;
 			if (!c)
 				goto bad;
-			break;
-		default:
+		} else {
 			goto bad;
 		}
 		ht_strbuf_addch(out, c);
@@ -245,6 +227,7 @@ bad:
 void ht_proto_quote_c(struct ht_strbuf *out, const char *s)
 {
 	const unsigned char *p;
+	const char *e;
 	int need = 0;
 
 	for (p = (const unsigned char *)s; *p; p++)
@@ -256,54 +239,25 @@ void ht_proto_quote_c(struct ht_strbuf *out, const char *s)
 	}
 	ht_strbuf_addch(out, '"');
 	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '\a':
-			ht_strbuf_addstr(out, "\\a");
-			break;
-		case '\b':
-			ht_strbuf_addstr(out, "\\b");
-			break;
-		case '\f':
-			ht_strbuf_addstr(out, "\\f");
-			break;
-		case '\n':
-			ht_strbuf_addstr(out, "\\n");
-			break;
-		case '\r':
-			ht_strbuf_addstr(out, "\\r");
-			break;
-		case '\t':
-			ht_strbuf_addstr(out, "\\t");
-			break;
-		case '\v':
-			ht_strbuf_addstr(out, "\\v");
-			break;
-		case '"':
-			ht_strbuf_addstr(out, "\\\"");
-			break;
-		case '\\':
-			ht_strbuf_addstr(out, "\\\\");
-			break;
-		default:
-			if (*p < ' ' || *p >= 0x7f)
-				ht_strbuf_addf(out, "\\%03o", *p);
-			else
-				ht_strbuf_addch(out, *p);
-		}
+		e = strchr(c_escapes, *p);
+		if (e)
+			ht_strbuf_addf(out, "\\%c", c_letters[e - c_escapes]);
+		else if (*p < ' ' || *p >= 0x7f)
+			ht_strbuf_addf(out, "\\%03o", *p);
+		else
+			ht_strbuf_addch(out, *p);
 	}
 	ht_strbuf_addch(out, '"');
 }
 
-static int parse_bool(const char *value, int *out)
+/* A boolean option's value (git sends "true" or "false"). */
+static int option_bool(const char *value, int *out)
 {
-	if (!value)
+	int b = value ? ht_parse_bool(value) : -1;
+
+	if (b < 0)
 		return -1;
-	if (!strcmp(value, "true"))
-		*out = 1;
-	else if (!strcmp(value, "false"))
-		*out = 0;
-	else
-		return -1;
+	*out = b;
 	return 0;
 }
 
@@ -348,15 +302,15 @@ static int set_option(struct ht_proto_options *o, const char *name,
 		return 0;
 	}
 	if (!strcmp(name, "progress"))
-		return parse_bool(value, &o->progress);
+		return option_bool(value, &o->progress);
 	if (!strcmp(name, "dry-run"))
-		return parse_bool(value, &o->dry_run);
+		return option_bool(value, &o->dry_run);
 	if (!strcmp(name, "atomic"))
-		return parse_bool(value, &o->atomic);
+		return option_bool(value, &o->atomic);
 	if (!strcmp(name, "cloning"))
-		return parse_bool(value, &o->cloning);
+		return option_bool(value, &o->cloning);
 	if (!strcmp(name, "followtags"))
-		return parse_bool(value, &o->followtags);
+		return option_bool(value, &o->followtags);
 	if (!strcmp(name, "object-format")) {
 		/* git < 2.45 sends no value, later ones "true" */
 		if (value && strcmp(value, "true") && strcmp(value, "sha1"))

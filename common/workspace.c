@@ -40,7 +40,6 @@ void ht_workspace_release(struct ht_workspace *ws)
 	memset(ws, 0, sizeof(*ws));
 }
 
-/* Parse `buf` as `path`; a rejection is a finding, not a failure. */
 /*
  * Parse a manifest or aliases file and convert it with the kinds table.
  * Findings go to `diags`; a file with an error gives 0 with `*obj` NULL
@@ -84,54 +83,62 @@ static void index_entries(json_t *into, const json_t *arr)
 	}
 }
 
-int ht_workspace_read_manifest(struct ht_workspace *ws, const char *buf,
-			       size_t len, struct ht_diags *diags)
+/*
+ * Read one of the workspace's files: `*valid` only without errors, and
+ * then `*obj_out` (and `*doc_out`, when not NULL) replaced.
+ */
+static int read_one(enum ht_kind kind, const char *path, const char *buf,
+		    size_t len, struct ht_diags *diags, int *valid,
+		    json_t **obj_out, struct ht_ynode **doc_out)
 {
 	struct ht_ynode *doc = NULL;
 	json_t *obj = NULL;
 	int ret;
 
-	ws->have_manifest = 1;
-	ws->manifest_valid = 0;
-	ret = read_file(&doc, &obj, HT_KIND_MANIFEST, buf, len,
-			ws->manifest_path, diags);
-	if (ret < 0 || !obj)
-		goto cleanup;
-	json_object_clear(ws->sources);
-	json_object_clear(ws->destinations);
-	index_entries(ws->sources, json_object_get(obj, "sources"));
-	index_entries(ws->destinations, json_object_get(obj, "destinations"));
-	ws->manifest_valid = 1;
-cleanup:
+	*valid = 0;
+	ret = read_file(&doc, &obj, kind, buf, len, path, diags);
+	if (ret >= 0 && obj) {
+		*valid = 1;
+		json_decref(*obj_out);
+		*obj_out = obj;
+		obj = NULL;
+		if (doc_out) {
+			ht_ynode_free(*doc_out);
+			*doc_out = doc;
+			doc = NULL;
+		}
+	}
 	json_decref(obj);
 	ht_ynode_free(doc);
+	return ret;
+}
+
+int ht_workspace_read_manifest(struct ht_workspace *ws, const char *buf,
+			       size_t len, struct ht_diags *diags)
+{
+	json_t *obj = NULL;
+	int ret;
+
+	ws->have_manifest = 1;
+	ret = read_one(HT_KIND_MANIFEST, ws->manifest_path, buf, len, diags,
+		       &ws->manifest_valid, &obj, NULL);
+	if (ws->manifest_valid) {
+		json_object_clear(ws->sources);
+		json_object_clear(ws->destinations);
+		index_entries(ws->sources, json_object_get(obj, "sources"));
+		index_entries(ws->destinations,
+			      json_object_get(obj, "destinations"));
+	}
+	json_decref(obj);
 	return ret;
 }
 
 int ht_workspace_read_aliases(struct ht_workspace *ws, const char *buf,
 			      size_t len, struct ht_diags *diags)
 {
-	struct ht_ynode *doc = NULL;
-	json_t *obj = NULL;
-	int ret;
-
 	ws->have_aliases = 1;
-	ws->aliases_valid = 0;
-	ret = read_file(&doc, &obj, HT_KIND_ALIASES, buf, len,
-			ws->aliases_path, diags);
-	if (ret < 0 || !obj)
-		goto cleanup;
-	json_decref(ws->aliases);
-	ws->aliases = obj;
-	obj = NULL;
-	ht_ynode_free(ws->aliases_doc);
-	ws->aliases_doc = doc;
-	doc = NULL;
-	ws->aliases_valid = 1;
-cleanup:
-	json_decref(obj);
-	ht_ynode_free(doc);
-	return ret;
+	return read_one(HT_KIND_ALIASES, ws->aliases_path, buf, len, diags,
+			&ws->aliases_valid, &ws->aliases, &ws->aliases_doc);
 }
 
 static const json_t *section(const struct ht_workspace *ws, enum ht_kind kind)
