@@ -202,22 +202,24 @@ static int parse_long(struct parse *p, const struct ht_option *opts,
 	size_t len = eq ? (size_t)(eq - name) : strlen(name);
 	const struct ht_option *opt = find_long(opts, name, len);
 	const char *value = eq ? eq + 1 : NULL;
-	int unset = 0, ret;
+	int unset = 0, help = 0, ret;
 
 	if (!opt && len > 3 && !strncmp(name, "no-", 3)) {
 		opt = find_long(opts, name + 3, len - 3);
 		if (opt && !negatable(opt))
 			opt = NULL;
 		unset = 1;
+	} else if (!opt) {
+		help = len == 4 && !strncmp(name, "help", 4);
 	}
-	if (!opt && !(len == 4 && !strncmp(name, "help", 4)))
+	if (!opt && !help)
 		return ht_error_set(HT_EINVALID, "unknown option '--%.*s'",
 				    (int)len, name);
-	if (eq && (!opt || unset || !takes_value(opt)))
+	if (eq && (help || unset || !takes_value(opt)))
 		return ht_error_set(HT_EINVALID,
 				    "option '--%.*s' takes no value", (int)len,
 				    name);
-	if (!opt)
+	if (help)
 		return HT_OPTIONS_HELP;
 	if (!eq && !unset && takes_value(opt) &&
 	    !(opt->flags & HT_OPTION_OPTARG)) {

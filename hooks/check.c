@@ -660,7 +660,7 @@ static void release(struct check_cmd *cmd, size_t converted)
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_cmd cmd;
+	struct check_cmd cmd = { 0 };
 	const struct ht_option options[] = {
 		HT_OPT_SET_INT(0, "staged", &cmd.mode, MODE_STAGED,
 			       "check the index (what is about to be "
@@ -701,7 +701,6 @@ int cmd_check(int argc, char **argv)
 	size_t converted = 0;
 	int ret;
 
-	memset(&cmd, 0, sizeof(cmd));
 	cmd.format_name = "text";
 	cmd.allow_manifest = -1; /* read_config() */
 	ret = ht_options_parse(&argc, (const char **)argv, options, 0);
