@@ -98,6 +98,8 @@ SAN_LDFLAGS = $(SAN_CFLAGS)
 endif
 
 ALL_CFLAGS = $(BASIC_CFLAGS) $(WARNINGS) $(CFLAGS) $(SAN_CFLAGS)
+# For the product's objects only (include/hightouch/banned.h).
+BANNED_FLAG = -include hightouch/banned.h
 ALL_LDFLAGS = $(CFLAGS) $(LDFLAGS) $(SAN_LDFLAGS)
 
 # Libraries, from pkg-config.  Queried lazily (only when a recipe needs them)
@@ -209,7 +211,8 @@ endif
 
 # Everything in $(BUILD) is rebuilt when the compiler or the flags change
 # (as git's GIT-CFLAGS).  pkg-config's output is not tracked.
-TRACKED_FLAGS = $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(FUZZ_LDFLAGS)
+TRACKED_FLAGS = $(CC) $(ALL_CFLAGS) $(BANNED_FLAG) $(ALL_LDFLAGS) \
+	$(FUZZ_LDFLAGS)
 $(BUILD)/.flags: FORCE
 	@mkdir -p $(@D)
 	@flags='$(subst ','\'',$(TRACKED_FLAGS))'; \
@@ -229,7 +232,12 @@ $(BUILD)/.sources: FORCE
 $(BUILD)/%.o: %.c $(BUILD)/.flags | $(DEPS_GATE)
 	@mkdir -p $(@D)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(EXTRA_CFLAGS) \
-		-MMD -MP -c -o $@ $<
+		$(BANNED_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Every .c of the product, a new one too, is compiled with banned.h first:
+# git's banned functions (strcpy, sprintf, atoi, ...) do not compile there.
+PRODUCT_OBJS := $(LIB_OBJS) $(HELPER_OBJS) $(HOOKS_OBJS) $(EMU_OBJS)
+$(PRODUCT_OBJS): BANNED_CFLAGS = $(BANNED_FLAG)
 
 $(EMU_OBJS): EXTRA_CFLAGS = $(EMU_CFLAGS)
 $(UNIT_OBJS) $(UNIT_HELPER_OBJS): EXTRA_CFLAGS = $(UNIT_CFLAGS)

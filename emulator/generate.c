@@ -15,6 +15,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/options.h"
 
 #include "emulator.h"
 
@@ -312,33 +313,15 @@ static json_t *sync(struct gen *g, size_t i, json_t *models,
 	return o;
 }
 
-static const char gen_usage[] =
-	"usage: hightouch-emulator generate [options]\n"
-	"\n"
-	"Writes a seed (JSON) for --seed or POST /_emulator/seed.\n"
-	"\n"
-	"    --models N          models (default 10)\n"
-	"    --syncs N           syncs (default 20; needs a model)\n"
-	"    --sources N         sources (default 3)\n"
-	"    --destinations N    destinations (default 6)\n"
-	"    --schema N          N parent, 2N related and N event models, "
-	"and\n"
-	"                        their relationships (default 0)\n"
-	"    --random-seed N     seed of the generator (default 1)\n"
-	"    --start TIME        createdAt of the first resource\n"
-	"                        (default 2024-01-01T00:00:00.000Z)\n"
-	"    -o, --output FILE   write there (default: stdout)\n";
+/* The most resources of one kind `generate` makes. */
+#define GEN_MAX 10000000
 
-static int gen_int(const char *v, const char *name, int64_t max,
-		   int64_t *out)
-{
-	if (!v || emu_parse_int(out, v, 0, max) < 0) {
-		fprintf(stderr, "error: '%s' needs an integer from 0 to %lld"
-			"\n%s", name, (long long)max, gen_usage);
-		return -1;
-	}
-	return 0;
-}
+static const char *const gen_usage[] = {
+	"hightouch-emulator generate [<options>]",
+	"",
+	"Writes a seed (JSON) for --seed or POST /_emulator/seed.",
+	NULL,
+};
 
 static void add_schema(struct gen *g, json_t *seed, json_t *models,
 		       int64_t nparents, int64_t nsources)
@@ -406,59 +389,53 @@ int emu_generate_main(int argc, const char **argv)
 	int64_t nmodels = 10, nsyncs = 20, nsources = 3, ndests = 6;
 	int64_t nschema = 0, rseed = 1, i;
 	const char *output = NULL, *start = "2024-01-01T00:00:00.000Z";
+	const struct ht_option options[] = {
+		HT_OPT_INTEGER_RANGE(0, "models", &nmodels, "<n>",
+				     "models (default 10)", 0, GEN_MAX),
+		HT_OPT_INTEGER_RANGE(0, "syncs", &nsyncs, "<n>",
+				     "syncs (default 20; needs a model)", 0,
+				     GEN_MAX),
+		HT_OPT_INTEGER_RANGE(0, "sources", &nsources, "<n>",
+				     "sources (default 3)", 0, GEN_MAX),
+		HT_OPT_INTEGER_RANGE(0, "destinations", &ndests, "<n>",
+				     "destinations (default 6)", 0, GEN_MAX),
+		HT_OPT_INTEGER_RANGE(0, "schema", &nschema, "<n>",
+				     "<n> parent, 2<n> related and <n> event "
+				     "models,\nand their relationships "
+				     "(default 0)",
+				     0, GEN_MAX),
+		HT_OPT_INTEGER_RANGE(0, "random-seed", &rseed, "<n>",
+				     "seed of the generator (default 1)", 0,
+				     INT64_MAX),
+		HT_OPT_STRING(0, "start", &start, "<time>",
+			      "createdAt of the first resource\n"
+			      "(default 2024-01-01T00:00:00.000Z)"),
+		HT_OPT_STRING('o', "output", &output, "<file>",
+			      "write there (default: stdout)"),
+		HT_OPT_END(),
+	};
 	struct gen g;
 	json_t *seed = NULL, *arr, *models = NULL, *dests = NULL;
 	struct ht_strbuf out = HT_STRBUF_INIT;
 	FILE *f = stdout;
-	int a, status = 0;
+	int ret, status = 0;
 
-	for (a = 1; a < argc; a++) {
-		const char *k = argv[a], *v = a + 1 < argc ? argv[a + 1] : NULL;
-		int64_t *dst = NULL, max = 10000000;
-
-		if (!strcmp(k, "-h") || !strcmp(k, "--help")) {
-			fputs(gen_usage, stdout);
-			return 0;
-		} else if (!strcmp(k, "--models")) {
-			dst = &nmodels;
-		} else if (!strcmp(k, "--syncs")) {
-			dst = &nsyncs;
-		} else if (!strcmp(k, "--sources")) {
-			dst = &nsources;
-		} else if (!strcmp(k, "--destinations")) {
-			dst = &ndests;
-		} else if (!strcmp(k, "--schema")) {
-			dst = &nschema;
-		} else if (!strcmp(k, "--random-seed")) {
-			dst = &rseed;
-			max = INT64_MAX;
-		} else if (!strcmp(k, "--start") && v) {
-			start = argv[++a];
-			continue;
-		} else if ((!strcmp(k, "-o") || !strcmp(k, "--output")) && v) {
-			output = argv[++a];
-			continue;
-		} else {
-			fprintf(stderr, "error: unknown option '%s'\n%s", k,
-				gen_usage);
-			return 129;
-		}
-		if (gen_int(v, k, max, dst) < 0)
-			return 129;
-		a++;
-	}
 	memset(&g, 0, sizeof(g));
+	ret = ht_options_parse(&argc, argv, options, HT_OPTIONS_NO_ARGS);
+	if (!ret && emu_parse_time(&g.start_ms, start) < 0)
+		ret = ht_error_set(HT_EINVALID,
+				   "option '--start' expects a time like "
+				   "2024-01-01T00:00:00.000Z, not '%s'",
+				   start);
+	if (!ret && ((nsyncs && (!nmodels || !ndests)) ||
+		     ((nmodels || nschema) && !nsources)))
+		ret = ht_error_set(HT_EINVALID,
+				   "syncs need models and destinations, "
+				   "models need sources");
+	if (ret)
+		return ht_options_status(ret, gen_usage, options,
+					 HT_EXIT_USAGE);
 	g.rng = (uint64_t)rseed;
-	if (emu_parse_time(&g.start_ms, start) < 0) {
-		fprintf(stderr, "error: invalid --start '%s'\n", start);
-		return 129;
-	}
-	if ((nsyncs && (!nmodels || !ndests)) ||
-	    ((nmodels || nschema) && !nsources)) {
-		fprintf(stderr, "error: syncs need models and destinations, "
-			"models need sources\n");
-		return 129;
-	}
 	g.total = nsources + ndests + nmodels + nsyncs + 7 * nschema;
 
 	seed = json_object();

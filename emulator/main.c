@@ -16,43 +16,18 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
+#include "hightouch/options.h"
 
 #include "emulator.h"
 
-static const char usage_text[] =
-	"usage: hightouch-emulator --workspace SLUG [options]\n"
-	"   or: hightouch-emulator generate [options]   (see generate -h)\n"
-	"   or: hightouch-emulator fields\n"
-	"\n"
-	"    --listen HOST:PORT    address to listen on (default 127.0.0.1:0,"
-	"\n"
-	"                          port 0 picks a free port)\n"
-	"    --db FILE             SQLite database (default: in memory)\n"
-	"    --workspace SLUG      the workspace's name\n"
-	"    --api-key-file FILE   the API key, first line of FILE (default:\n"
-	"                          $HIGHTOUCH_API_KEY)\n"
-	"    --api-key KEY         the API key in argv: not recommended, other"
-	"\n"
-	"                          users of the machine can read it\n"
-	"    --admin-key-file FILE key of the /_emulator admin surface "
-	"(default:\n"
-	"                          $HT_EMULATOR_ADMIN_KEY; none: no admin "
-	"surface)\n"
-	"    --admin-key KEY       the admin key in argv: not recommended\n"
-	"    --seed FILE.json      replace the workspace with this seed at "
-	"start\n"
-	"    --rate-limit N/SECS   requests per window per workspace, or "
-	"'off'\n"
-	"                          (default 200/10)\n"
-	"    --latency MS          added to every /api/v1 request (default "
-	"0)\n"
-	"    --run-duration MS     from a trigger to the run's end (default "
-	"200)\n"
-	"    --allow-remote        allow a --listen address that is not "
-	"loopback\n"
-	"    -h, --help            this help\n"
-	"\n"
-	"When ready, prints 'listening on http://HOST:PORT' on stdout.\n";
+static const char *const emulator_usage[] = {
+	"hightouch-emulator --workspace <slug> [<options>]",
+	"hightouch-emulator generate [<options>]",
+	"hightouch-emulator fields",
+	"",
+	"When ready, prints 'listening on http://HOST:PORT' on stdout.",
+	NULL,
+};
 
 struct options {
 	const char *listen;
@@ -64,89 +39,67 @@ struct options {
 	const char *admin_key;
 	const char *seed;
 	const char *rate;
-	const char *latency;
-	const char *run_duration;
+	int latency_ms;
+	int run_duration_ms;
 	int allow_remote;
 };
 
-/* Print a usage error; returns -1 for parse_options(). */
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "error: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage_text);
-	return -1;
-}
-
 /*
- * "--name VALUE" or "--name=VALUE": 1 and the value in *out, advancing
- * *i; 0 if argv[*i] is another option; -1 if the value is missing.
+ * 0 to go on; else the usage or the error is printed and *status is the
+ * exit status (ht_options_status()).
  */
-static int option_value(const char **out, int argc, const char **argv,
-			int *i, const char *name)
+static int parse_options(struct options *o, int *status, int argc,
+			 const char **argv)
 {
-	const char *a = argv[*i];
-	size_t len = strlen(name);
-
-	if (strncmp(a, name, len) || (a[len] && a[len] != '='))
-		return 0;
-	if (a[len] == '=') {
-		*out = a + len + 1;
-		return 1;
-	}
-	if (*i + 1 >= argc)
-		return usage_error("option '%s' needs a value", name);
-	*out = argv[++*i];
-	return 1;
-}
-
-/* 0, 1 after --help, or -1 after a usage error. */
-static int parse_options(struct options *o, int argc, const char **argv)
-{
-	struct {
-		const char *name;
-		const char **dst;
-	} opts[] = {
-		{ "--listen", &o->listen },
-		{ "--db", &o->db },
-		{ "--workspace", &o->workspace },
-		{ "--api-key-file", &o->api_key_file },
-		{ "--api-key", &o->api_key },
-		{ "--admin-key-file", &o->admin_key_file },
-		{ "--admin-key", &o->admin_key },
-		{ "--seed", &o->seed },
-		{ "--rate-limit", &o->rate },
-		{ "--latency", &o->latency },
-		{ "--run-duration", &o->run_duration },
+	const struct ht_option opts[] = {
+		HT_OPT_STRING(0, "listen", &o->listen, "<host:port>",
+			      "address to listen on (default 127.0.0.1:0,\n"
+			      "port 0 picks a free port)"),
+		HT_OPT_STRING(0, "db", &o->db, "<file>",
+			      "SQLite database (default: in memory)"),
+		HT_OPT_STRING(0, "workspace", &o->workspace, "<slug>",
+			      "the workspace's name"),
+		HT_OPT_STRING(0, "api-key-file", &o->api_key_file, "<file>",
+			      "the API key, first line of <file> (default:\n"
+			      "$HIGHTOUCH_API_KEY)"),
+		HT_OPT_STRING(0, "api-key", &o->api_key, "<key>",
+			      "the API key in argv: not recommended, other\n"
+			      "users of the machine can read it"),
+		HT_OPT_STRING(0, "admin-key-file", &o->admin_key_file,
+			      "<file>",
+			      "key of the /_emulator admin surface (default:\n"
+			      "$HT_EMULATOR_ADMIN_KEY; none: no admin "
+			      "surface)"),
+		HT_OPT_STRING(0, "admin-key", &o->admin_key, "<key>",
+			      "the admin key in argv: not recommended"),
+		HT_OPT_STRING(0, "seed", &o->seed, "<file.json>",
+			      "replace the workspace with this seed at start"),
+		HT_OPT_STRING(0, "rate-limit", &o->rate, "<n>/<secs>",
+			      "requests per window per workspace, or 'off'\n"
+			      "(default 200/10)"),
+		HT_OPT_INTEGER_RANGE(0, "latency", &o->latency_ms, "<ms>",
+				     "added to every /api/v1 request "
+				     "(default 0)",
+				     0, 600000),
+		HT_OPT_INTEGER_RANGE(0, "run-duration", &o->run_duration_ms,
+				     "<ms>",
+				     "from a trigger to the run's end "
+				     "(default 200)",
+				     0, 3600000),
+		HT_OPT_BOOL(0, "allow-remote", &o->allow_remote,
+			    "allow a --listen address that is not loopback"),
+		HT_OPT_VERSION("hightouch-emulator"),
+		HT_OPT_END(),
 	};
-	size_t j;
-	int i, got = 0;
+	int ret;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage_text, stdout);
-			return 1;
-		}
-		if (!strcmp(a, "--allow-remote")) {
-			o->allow_remote = 1;
-			continue;
-		}
-		for (j = 0; j < sizeof(opts) / sizeof(opts[0]); j++)
-			if ((got = option_value(opts[j].dst, argc, argv, &i,
-						opts[j].name)))
-				break;
-		if (got < 0)
-			return -1;
-		if (!got)
-			return usage_error("unknown option '%s'", a);
-	}
-	if (!o->workspace)
-		return usage_error("%s", "'--workspace' is required");
-	if (!o->listen)
-		o->listen = "127.0.0.1:0";
-	return 0;
+	ret = ht_options_parse(&argc, argv, opts, HT_OPTIONS_NO_ARGS);
+	if (!ret && !o->workspace)
+		ret = ht_error_set(HT_EINVALID,
+				   "option '--workspace' is required");
+	*status = ht_options_status(ret, emulator_usage, opts,
+				    HT_EXIT_USAGE);
+	return ret;
 }
 
 /* A key from a file (first line), argv or the environment. */
@@ -210,17 +163,6 @@ static void free_key(char *key)
 	}
 }
 
-static int int_option(int *out, const char *v, const char *name, int max)
-{
-	int64_t n;
-
-	if (emu_parse_int(&n, v, 0, max) < 0)
-		return ht_error_set(HT_EINVALID, "'%s' must be an integer from "
-				    "0 to %d, got '%s'", name, max, v);
-	*out = (int)n;
-	return 0;
-}
-
 static int setup(struct emu *e, const struct options *o)
 {
 	int ret;
@@ -237,18 +179,12 @@ static int setup(struct emu *e, const struct options *o)
 	if (e->admin_key && !strcmp(e->admin_key, e->api_key))
 		return ht_error_set(HT_EINVALID, "the admin key must differ "
 				    "from the API key");
-	e->settings.run_duration_ms = 200;
+	e->settings.latency_ms = o->latency_ms;
+	e->settings.run_duration_ms = o->run_duration_ms;
 	snprintf(e->settings.run_status, sizeof(e->settings.run_status),
 		 "success");
-	if ((ret = emu_settings_set_rate(e, o->rate ? o->rate : "200/10")) <
-		    0 ||
-	    (o->latency && (ret = int_option(&e->settings.latency_ms,
-					     o->latency, "--latency",
-					     600000)) < 0) ||
-	    (o->run_duration &&
-	     (ret = int_option(&e->settings.run_duration_ms,
-			       o->run_duration, "--run-duration",
-			       3600000)) < 0))
+	ret = emu_settings_set_rate(e, o->rate ? o->rate : "200/10");
+	if (ret < 0)
 		return ret;
 	if ((ret = emu_fields_init()) < 0 ||
 	    (ret = emu_store_open(e, o->db)) < 0 ||
@@ -272,11 +208,24 @@ static void teardown(struct emu *e)
 	pthread_mutex_destroy(&e->lock);
 }
 
-static int fields_main(void)
+static const char *const fields_usage[] = {
+	"hightouch-emulator fields",
+	"",
+	"Prints the API's fields of every kind: type, required, immutable,",
+	"and where each comes from.",
+	NULL,
+};
+
+static int fields_main(int argc, const char **argv)
 {
+	const struct ht_option opts[] = { HT_OPT_END() };
 	struct ht_strbuf out = HT_STRBUF_INIT;
 	int ret;
 
+	ret = ht_options_parse(&argc, argv, opts, HT_OPTIONS_NO_ARGS);
+	if (ret)
+		return ht_options_status(ret, fields_usage, opts,
+					 HT_EXIT_USAGE);
 	if ((ret = emu_fields_init()) < 0) {
 		fprintf(stderr, "fatal: %s\n", ht_error_message());
 		return 128;
@@ -299,16 +248,14 @@ int main(int argc, const char **argv)
 	if (argc > 1 && !strcmp(argv[1], "generate"))
 		return emu_generate_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "fields"))
-		return fields_main();
+		return fields_main(argc - 1, argv + 1);
 
 	memset(&o, 0, sizeof(o));
 	memset(&e, 0, sizeof(e));
-	switch (parse_options(&o, argc, argv)) {
-	case 1:
-		return 0;
-	case -1:
-		return 129;
-	}
+	o.listen = "127.0.0.1:0";
+	o.run_duration_ms = 200;
+	if (parse_options(&o, &status, argc, argv))
+		return status;
 	/* jansson's hash seed, set once before any thread exists */
 	json_object_seed(0);
 	pthread_mutex_init(&e.lock, NULL);

@@ -16,7 +16,6 @@
  * --allow-manifest-edits (or hightouch.allowManifestEdits) accepts any.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,29 +28,18 @@
 #include "hightouch/config.h"
 #include "hightouch/error.h"
 #include "hightouch/gitfiles.h"
+#include "hightouch/options.h"
 #include "hightouch/report.h"
 #include "hightouch/repository.h"
 
 #include "git-hightouch.h"
 
-static const char check_usage[] =
-	"usage: git hightouch check [<options>] [<path>...]\n"
-	"\n"
-	"    --staged              check the index (what is about to be "
-	"committed)\n"
-	"    --base <rev>          check the change from <rev> to --head\n"
-	"    --head <rev>          the commit to check (default HEAD)\n"
-	"    --all                 with a base, report unchanged files too\n"
-	"    --range-from-env      --base $PRE_COMMIT_FROM_REF --head\n"
-	"                          $PRE_COMMIT_TO_REF (pre-commit's pre-push)\n"
-	"    --format <fmt>        text (default), json, github or sarif\n"
-	"    --workspace <ws>      resolve against manifest-<ws>.yaml only\n"
-	"    --prefix <path>       the files' folder (remote.*.hightouchPath)\n"
-	"    --allow-manifest-edits\n"
-	"                          accept changes to manifest-*.yaml\n"
-	"    --color[=<when>]      always, never or auto (default)\n"
-	"    -j, --jobs <n>        threads (default: one per processor)\n"
-	"    --list-rules          print the rules and exit\n";
+static const char *const check_usage[] = {
+	"git hightouch check [<options>] [<path>...]",
+	"git hightouch check --staged [<options>]",
+	"git hightouch check --base <rev> [--head <rev>] [<options>]",
+	NULL,
+};
 
 enum mode {
 	MODE_WORKTREE,
@@ -64,7 +52,7 @@ struct check_cmd {
 	enum mode mode;
 	const char *base_rev, *head_rev, *format_name, *workspace, *prefix;
 	const char *color;
-	int all, allow_manifest, list_rules, help;
+	int all, allow_manifest, list_rules, range_env;
 	unsigned jobs;
 	enum ht_report_format format;
 
@@ -85,99 +73,10 @@ struct check_cmd {
 	size_t npaths;
 };
 
-static int parse_options(struct check_cmd *cmd, int argc, char **argv)
+/* The options read, checked together; HT_EINVALID for bad usage. */
+static int check_options(struct check_cmd *cmd)
 {
-	enum {
-		OPT_BASE = 256,
-		OPT_HEAD,
-		OPT_FORMAT,
-		OPT_WORKSPACE,
-		OPT_PREFIX,
-		OPT_COLOR,
-		OPT_NO_COLOR,
-		OPT_ALLOW,
-		OPT_LIST,
-		OPT_RANGE_ENV,
-	};
-	static const struct option longopts[] = {
-		{ "staged", no_argument, NULL, 's' },
-		{ "cached", no_argument, NULL, 's' },
-		{ "base", required_argument, NULL, OPT_BASE },
-		{ "head", required_argument, NULL, OPT_HEAD },
-		{ "all", no_argument, NULL, 'a' },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "workspace", required_argument, NULL, OPT_WORKSPACE },
-		{ "prefix", required_argument, NULL, OPT_PREFIX },
-		{ "color", optional_argument, NULL, OPT_COLOR },
-		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-		{ "allow-manifest-edits", no_argument, NULL, OPT_ALLOW },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "list-rules", no_argument, NULL, OPT_LIST },
-		{ "range-from-env", no_argument, NULL, OPT_RANGE_ENV },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, range_env = 0;
-	char *end;
-	long n;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			cmd->mode = MODE_STAGED;
-			break;
-		case OPT_BASE:
-			cmd->base_rev = optarg;
-			break;
-		case OPT_HEAD:
-			cmd->head_rev = optarg;
-			break;
-		case 'a':
-			cmd->all = 1;
-			break;
-		case OPT_FORMAT:
-			cmd->format_name = optarg;
-			break;
-		case OPT_WORKSPACE:
-			cmd->workspace = optarg;
-			break;
-		case OPT_PREFIX:
-			cmd->prefix = optarg;
-			break;
-		case OPT_COLOR:
-			cmd->color = optarg ? optarg : "always";
-			break;
-		case OPT_NO_COLOR:
-			cmd->color = "never";
-			break;
-		case OPT_ALLOW:
-			cmd->allow_manifest = 1;
-			break;
-		case 'j':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno || *end || n < 1 || n > 1024)
-				return usage_error(check_usage,
-						   "invalid number of jobs "
-						   "'%s'",
-						   optarg);
-			cmd->jobs = (unsigned)n;
-			break;
-		case OPT_LIST:
-			cmd->list_rules = 1;
-			break;
-		case OPT_RANGE_ENV:
-			range_env = 1;
-			break;
-		case 'h':
-			cmd->help = 1;
-			return 0;
-		default:
-			return usage_error(check_usage, NULL);
-		}
-	}
-	if (range_env) {
+	if (cmd->range_env) {
 		/*
 		 * pre-commit sets both at pre-push, except for a branch that
 		 * shares nothing with the remote: check it whole.
@@ -186,33 +85,21 @@ static int parse_options(struct check_cmd *cmd, int argc, char **argv)
 		const char *to = getenv("PRE_COMMIT_TO_REF");
 
 		if (cmd->base_rev || cmd->head_rev)
-			return usage_error(check_usage,
-					   "--range-from-env cannot be used "
-					   "with --base or --head");
+			return ht_error_set(HT_EINVALID,
+					    "--range-from-env cannot be used "
+					    "with --base or --head");
 		cmd->base_rev = from && *from && to && *to ? from : NULL;
 		cmd->head_rev = to && *to ? to : "HEAD";
 	}
 	if (cmd->mode == MODE_STAGED && (cmd->base_rev || cmd->head_rev))
-		return usage_error(check_usage,
-				   "--staged cannot be used with --base, "
-				   "--head or --range-from-env");
+		return ht_error_set(HT_EINVALID,
+				    "--staged cannot be used with --base, "
+				    "--head or --range-from-env");
 	if (cmd->base_rev)
 		cmd->mode = MODE_RANGE;
 	else if (cmd->head_rev)
 		cmd->mode = MODE_COMMIT;
-	if (ht_report_parse_format(&cmd->format, cmd->format_name ?
-							 cmd->format_name :
-							 "text") < 0)
-		return usage_error(check_usage, "%s", ht_error_message());
-	if (cmd->color && strcmp(cmd->color, "always") &&
-	    strcmp(cmd->color, "never") && strcmp(cmd->color, "auto"))
-		return usage_error(check_usage,
-				   "--color takes always, never or auto, not "
-				   "'%s'",
-				   cmd->color);
-	cmd->paths = argv + optind;
-	cmd->npaths = (size_t)(argc - optind);
-	return 0;
+	return ht_report_parse_format(&cmd->format, cmd->format_name);
 }
 
 static int list_rules(void)
@@ -373,12 +260,16 @@ static int read_config(struct check_cmd *cmd)
 
 	ret = ht_config_read(&cmd->config, "^(remote\\..*\\.hightouchpath|"
 			     "hightouch\\.allowmanifestedits|color\\.ui)$");
+	if (cmd->allow_manifest < 0) {
+		/* no --[no-]allow-manifest-edits: the configuration says */
+		cmd->allow_manifest = 0;
+		if (!ret && cmd->repo)
+			ret = ht_config_bool(&cmd->config,
+					     "hightouch.allowmanifestedits",
+					     &cmd->allow_manifest);
+	}
 	if (!cmd->repo)
 		return ret; /* a folder of files: color.ui only */
-	if (!ret && !cmd->allow_manifest)
-		ret = ht_config_bool(&cmd->config,
-				     "hightouch.allowmanifestedits",
-				     &cmd->allow_manifest);
 	for (i = 0; !ret && !cmd->prefix && i < cmd->config.nr; i++) {
 		const struct ht_config_entry *e = &cmd->config.items[i];
 		size_t klen = strlen(e->key);
@@ -769,7 +660,39 @@ static void release(struct check_cmd *cmd, size_t converted)
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_cmd cmd;
+	struct check_cmd cmd = { 0 };
+	const struct ht_option options[] = {
+		HT_OPT_SET_INT(0, "staged", &cmd.mode, MODE_STAGED,
+			       "check the index (what is about to be "
+			       "committed)"),
+		HT_OPT_SET_INT(0, "cached", &cmd.mode, MODE_STAGED,
+			       "the same as --staged"),
+		HT_OPT_STRING(0, "base", &cmd.base_rev, "<rev>",
+			      "check the change from <rev> to --head"),
+		HT_OPT_STRING(0, "head", &cmd.head_rev, "<rev>",
+			      "the commit to check (default HEAD)"),
+		HT_OPT_BOOL(0, "all", &cmd.all,
+			    "with a base, report unchanged files too"),
+		HT_OPT_BOOL(0, "range-from-env", &cmd.range_env,
+			    "--base $PRE_COMMIT_FROM_REF --head\n"
+			    "$PRE_COMMIT_TO_REF (pre-commit's pre-push)"),
+		HT_OPT_STRING(0, "format", &cmd.format_name, "<fmt>",
+			      "text (default), json, github or sarif"),
+		HT_OPT_STRING(0, "workspace", &cmd.workspace, "<ws>",
+			      "resolve against manifest-<ws>.yaml only"),
+		HT_OPT_STRING(0, "prefix", &cmd.prefix, "<path>",
+			      "the files' folder (remote.*.hightouchPath)"),
+		HT_OPT_BOOL(0, "allow-manifest-edits", &cmd.allow_manifest,
+			    "accept changes to manifest-*.yaml"),
+		HT_OPT_COLOR(&cmd.color, "always, never or auto (default: "
+					 "color.ui,\nelse auto)"),
+		HT_OPT_UNSIGNED_RANGE('j', "jobs", &cmd.jobs, "<n>",
+				      "threads (default: one per processor)",
+				      1, 1024),
+		HT_OPT_BOOL(0, "list-rules", &cmd.list_rules,
+			    "print the rules and exit"),
+		HT_OPT_END(),
+	};
 	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
 	struct ht_report_opts ropts = { 0, "git-hightouch",
 					GIT_HIGHTOUCH_VERSION };
@@ -778,16 +701,18 @@ int cmd_check(int argc, char **argv)
 	size_t converted = 0;
 	int ret;
 
-	memset(&cmd, 0, sizeof(cmd));
-	ret = parse_options(&cmd, argc, argv);
+	cmd.format_name = "text";
+	cmd.allow_manifest = -1; /* read_config() */
+	ret = ht_options_parse(&argc, (const char **)argv, options, 0);
+	if (!ret)
+		ret = check_options(&cmd);
 	if (ret)
-		return ret;
-	if (cmd.help) {
-		fputs(check_usage, stdout);
-		return 0;
-	}
+		return ht_options_status(ret, check_usage, options,
+					 EXIT_TROUBLE);
 	if (cmd.list_rules)
 		return list_rules();
+	cmd.paths = argv;
+	cmd.npaths = (size_t)argc;
 
 	ret = ht_repository_open(&cmd.repo);
 	if (ret == HT_ENOTFOUND && cmd.mode == MODE_WORKTREE) {

@@ -20,6 +20,7 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
+#include "hightouch/options.h"
 #include "hightouch/run.h"
 
 #include "git-hightouch.h"
@@ -31,10 +32,10 @@
 /* Hooks are small; a larger file is read only this far. */
 #define HOOK_MAX (1024 * 1024)
 
-static const char install_usage[] =
-	"usage: git hightouch install-hooks [--force]\n"
-	"\n"
-	"    --force    replace hooks that are not git-hightouch's\n";
+static const char *const install_usage[] = {
+	"git hightouch install-hooks [--force]",
+	NULL,
+};
 
 struct hook {
 	const char *name;
@@ -173,21 +174,19 @@ int cmd_install_hooks(int argc, char **argv)
 	static const char *const args[] = { "rev-parse", "--git-path", "hooks",
 					    NULL };
 	struct ht_strbuf dir = HT_STRBUF_INIT;
-	int force = 0, refused = 0, i, ret;
+	int force = 0, refused = 0, ret;
+	const struct ht_option options[] = {
+		HT_OPT_BOOL('f', "force", &force,
+			    "replace hooks that are not git-hightouch's"),
+		HT_OPT_END(),
+	};
 	size_t k;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
-			force = 1;
-		} else if (!strcmp(argv[i], "-h") ||
-			   !strcmp(argv[i], "--help")) {
-			fputs(install_usage, stdout);
-			return 0;
-		} else {
-			return usage_error(install_usage,
-					   "unknown argument '%s'", argv[i]);
-		}
-	}
+	ret = ht_options_parse(&argc, (const char **)argv, options,
+			       HT_OPTIONS_NO_ARGS);
+	if (ret)
+		return ht_options_status(ret, install_usage, options,
+					 EXIT_TROUBLE);
 	ret = ht_run_git_line(&dir, args, 0);
 	if (ret > 0) {
 		ret = ht_error_set(HT_ENOTFOUND, "cannot find the hooks "

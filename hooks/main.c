@@ -2,66 +2,62 @@
  * git-hightouch: `git hightouch check`, `install-hooks` and `schema`
  * (docs/git-hightouch.1).
  *
- * Exit status: 0 success; 1 findings (check) or a hook left alone
- * (install-hooks); 2 for bad usage and for any other error, printed as
- * "fatal: <message>".
+ * Exit status: 0 success (--help and --version too); 1 findings (check)
+ * or a hook left alone (install-hooks); 2 for bad usage ("error: <message>"
+ * and the usage, common/options.c) and for any other error, printed as
+ * "fatal: <message>"; 129 for -h, as git.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <git2.h>
 
 #include "hightouch/error.h"
+#include "hightouch/options.h"
 
 #include "git-hightouch.h"
 
-static const char usage_text[] =
-	"usage: git hightouch check [<options>] [<path>...]\n"
-	"   or: git hightouch install-hooks [--force]\n"
-	"   or: git hightouch schema [--write <dir>] [<kind>]\n"
-	"   or: git hightouch --version\n"
-	"\n"
-	"See 'man git-hightouch' for the options and the rules.\n";
-
-int usage_error(const char *usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt) {
-		fputs("error: ", stderr);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	fputs(usage, stderr);
-	return EXIT_TROUBLE;
-}
+static const char *const hightouch_usage[] = {
+	"git hightouch check [<options>] [<path>...]",
+	"git hightouch install-hooks [--force]",
+	"git hightouch schema [--prefix <path>] [--write <dir> | <kind>]",
+	"",
+	"'git hightouch <command> -h' lists the options of a command;",
+	"'man git-hightouch' has them all, and the rules.",
+	NULL,
+};
 
 static int run(int argc, char **argv)
 {
+	const struct ht_option options[] = {
+		HT_OPT_VERSION("git-hightouch"),
+		HT_OPT_END(),
+	};
 	const char *cmd;
+	int ret;
 
-	if (argc < 2)
-		return usage_error(usage_text, NULL);
-	cmd = argv[1];
+	ret = ht_options_parse(&argc, (const char **)argv, options,
+			       HT_OPTIONS_STOP_AT_NON_OPTION);
+	if (!ret && !argc)
+		ret = HT_OPTIONS_USAGE;
+	if (ret)
+		return ht_options_status(ret, hightouch_usage, options,
+					 EXIT_TROUBLE);
+	/* argv[0] is the command, and its argv[0] */
+	cmd = argv[0];
 	if (!strcmp(cmd, "check"))
-		return cmd_check(argc - 1, argv + 1);
+		return cmd_check(argc, argv);
 	if (!strcmp(cmd, "install-hooks"))
-		return cmd_install_hooks(argc - 1, argv + 1);
+		return cmd_install_hooks(argc, argv);
 	if (!strcmp(cmd, "schema"))
-		return cmd_schema(argc - 1, argv + 1);
-	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-		printf("git-hightouch version %s\n", GIT_HIGHTOUCH_VERSION);
-		return 0;
-	}
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
-	    !strcmp(cmd, "help")) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	return usage_error(usage_text, "unknown command '%s'", cmd);
+		return cmd_schema(argc, argv);
+	if (!strcmp(cmd, "version"))
+		ret = HT_OPTIONS_VERSION;
+	else if (!strcmp(cmd, "help"))
+		ret = HT_OPTIONS_HELP;
+	else
+		ret = ht_error_set(HT_EINVALID, "unknown command '%s'", cmd);
+	return ht_options_status(ret, hightouch_usage, options, EXIT_TROUBLE);
 }
 
 int main(int argc, char **argv)

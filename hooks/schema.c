@@ -22,6 +22,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/kinds.h"
+#include "hightouch/options.h"
 #include "hightouch/strbuf.h"
 
 #include "git-hightouch.h"
@@ -60,14 +61,13 @@ static const enum ht_kind file_kinds[] = {
 };
 #define NFILE_KINDS (sizeof(file_kinds) / sizeof(file_kinds[0]))
 
-static const char schema_usage[] =
-	"usage: git hightouch schema [--prefix <path>] [<kind>]\n"
-	"   or: git hightouch schema [--prefix <path>] --write <dir>\n"
-	"\n"
-	"    <kind>           print the schema of one kind (model, sync, ...)\n"
-	"    --write <dir>    write <dir>/<kind>.schema.json for every kind,\n"
-	"                     and print the .vscode/settings.json lines\n"
-	"    --prefix <path>  the files' folder (remote.*.hightouchPath)\n";
+static const char *const schema_usage[] = {
+	"git hightouch schema [--prefix <path>] [<kind>]",
+	"git hightouch schema [--prefix <path>] --write <dir>",
+	"",
+	"Prints the JSON Schema of one <kind> (model, sync, ...), or of all.",
+	NULL,
+};
 
 static json_t *strings(const char *const *list, int with_null)
 {
@@ -448,41 +448,40 @@ cleanup:
 int cmd_schema(int argc, char **argv)
 {
 	const char *dir = NULL, *prefix = NULL, *kind_name = NULL;
+	const struct ht_option options[] = {
+		HT_OPT_STRING(0, "write", &dir, "<dir>",
+			      "write <dir>/<kind>.schema.json for every kind,\n"
+			      "and print the .vscode/settings.json lines"),
+		HT_OPT_STRING(0, "prefix", &prefix, "<path>",
+			      "the files' folder (remote.*.hightouchPath)"),
+		HT_OPT_END(),
+	};
 	enum ht_kind kind = HT_KIND__COUNT;
 	json_t *all;
 	size_t i;
-	int k, ret;
+	int ret;
 
-	for (k = 1; k < argc; k++) {
-		if (!strcmp(argv[k], "--write") && k + 1 < argc)
-			dir = argv[++k];
-		else if (!strncmp(argv[k], "--write=", 8))
-			dir = argv[k] + 8;
-		else if (!strcmp(argv[k], "--prefix") && k + 1 < argc)
-			prefix = argv[++k];
-		else if (!strncmp(argv[k], "--prefix=", 9))
-			prefix = argv[k] + 9;
-		else if (!strcmp(argv[k], "-h") || !strcmp(argv[k], "--help"))
-			return !fputs(schema_usage, stdout);
-		else if (argv[k][0] == '-' || kind_name)
-			return usage_error(schema_usage,
-					   "unknown argument '%s'", argv[k]);
-		else
-			kind_name = argv[k];
-	}
-	if (dir && kind_name)
-		return usage_error(schema_usage,
+	ret = ht_options_parse(&argc, (const char **)argv, options, 0);
+	if (!ret && argc > 1)
+		ret = ht_error_set(HT_EINVALID, "unexpected argument '%s'",
+				   argv[1]);
+	if (!ret && argc)
+		kind_name = argv[0];
+	if (!ret && dir && kind_name)
+		ret = ht_error_set(HT_EINVALID,
 				   "--write writes every kind: no <kind>");
+	for (i = 0; !ret && kind_name && i < NFILE_KINDS; i++)
+		if (!strcmp(ht_kind_info(file_kinds[i])->name, kind_name))
+			kind = file_kinds[i];
+	if (!ret && kind_name && kind == HT_KIND__COUNT)
+		ret = ht_error_set(HT_EINVALID, "unknown kind '%s'",
+				   kind_name);
+	if (ret)
+		return ht_options_status(ret, schema_usage, options,
+					 EXIT_TROUBLE);
 	if (dir)
 		return write_schemas(dir, prefix);
 	if (kind_name) {
-		for (i = 0; i < NFILE_KINDS; i++)
-			if (!strcmp(ht_kind_info(file_kinds[i])->name,
-				    kind_name))
-				kind = file_kinds[i];
-		if (kind == HT_KIND__COUNT)
-			return usage_error(schema_usage,
-					   "unknown kind '%s'", kind_name);
 		all = kind_schema(kind, prefix);
 	} else {
 		all = json_object();

@@ -21,6 +21,7 @@
 #include "hightouch/client.h"
 #include "hightouch/config.h"
 #include "hightouch/error.h"
+#include "hightouch/options.h"
 #include "hightouch/protocol.h"
 #include "hightouch/url.h"
 
@@ -471,25 +472,47 @@ static int setup(struct helper *h)
 	return 0;
 }
 
+static const char *const helper_usage[] = {
+	"git-remote-hightouch <remote> [<url>]",
+	"",
+	"git runs it for hightouch:// URLs, with both arguments; see",
+	"git-remote-hightouch(1).",
+	NULL,
+};
+
 int main(int argc, const char **argv)
 {
+	const struct ht_option options[] = {
+		HT_OPT_VERSION("git-remote-hightouch"),
+		HT_OPT_END(),
+	};
 	struct helper h;
 	struct ht_proto_handler handler;
 	struct ht_proto p;
 	int ret, proto_ready = 0;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: git-remote-hightouch <remote> [<url>]\n"
-			"(git runs it for hightouch:// URLs; see "
-			"git-remote-hightouch(1))\n");
-		return 129;
+	/*
+	 * git runs `git-remote-hightouch <remote> <url>`: two arguments are
+	 * always those, even a remote named "--help".  Otherwise (by hand)
+	 * they are read as options: -h, --help, --version, "--", a name.
+	 */
+	if (argc == 3) {
+		argc--;
+		argv++;
+	} else {
+		ret = ht_options_parse(&argc, argv, options, 0);
+		if (!ret && (argc < 1 || argc > 2))
+			ret = HT_OPTIONS_USAGE;
+		if (ret)
+			return ht_options_status(ret, helper_usage, options,
+						 HT_EXIT_USAGE);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	helper_out.trace = ht_env_bool("HT_TRACE");
 
 	memset(&h, 0, sizeof(h));
-	h.remote = argv[1];
-	h.url_text = argc == 3 ? argv[2] : argv[1];
+	h.remote = argv[0];
+	h.url_text = argc == 2 ? argv[1] : argv[0];
 	if (git_libgit2_init() < 0) {
 		fprintf(stderr, "fatal: cannot initialise libgit2\n");
 		return 128;

@@ -13,19 +13,54 @@ test_expect_success 'setup' '
 test_expect_success '--help goes to stdout and exits 0' '
 	hightouch-emulator --help >out 2>err &&
 	test ! -s err &&
-	grep "^usage: hightouch-emulator --workspace SLUG" out &&
-	grep -- "--api-key-file FILE" out &&
-	grep -- "--api-key KEY .*not recommended" out
+	grep "^usage: hightouch-emulator --workspace <slug> \[<options>\]" out &&
+	grep -- "^    --api-key-file <file>$" out &&
+	grep -- "^    --api-key <key>  .*not recommended" out
+'
+
+test_expect_success '-h: the usage on stdout, exit 129, as git' '
+	test_expect_code 129 hightouch-emulator -h >out 2>err &&
+	test ! -s err &&
+	grep "^usage: hightouch-emulator --workspace <slug>" out &&
+	test_expect_code 129 hightouch-emulator generate -h >out 2>err &&
+	test ! -s err &&
+	grep "^usage: hightouch-emulator generate" out &&
+	test_expect_code 129 hightouch-emulator fields -h >out 2>err &&
+	test ! -s err &&
+	grep "^usage: hightouch-emulator fields" out &&
+	hightouch-emulator fields --help >out &&
+	grep "^usage: hightouch-emulator fields" out
+'
+
+test_expect_success '--version' '
+	ht_version=$(sed -n "s/^HT_VERSION = //p" "$HT_SRC_DIR/Makefile") &&
+	echo "hightouch-emulator version $ht_version" >expect &&
+	hightouch-emulator --version >out 2>err &&
+	test_cmp expect out &&
+	test ! -s err
 '
 
 test_expect_success 'usage errors exit 129' '
 	test_expect_code 129 hightouch-emulator --api-key-file \
 		"$EMU_API_KEY_FILE" 2>err &&
-	grep "^error: .--workspace. is required" err &&
-	test_expect_code 129 hightouch-emulator --workspace w --bogus 2>err &&
-	grep "^error: unknown option .--bogus." err &&
+	grep "^error: option .--workspace. is required$" err &&
+	test_expect_code 129 hightouch-emulator --workspace w --bogus \
+		>out 2>err &&
+	test ! -s out &&
+	echo "error: unknown option '\''--bogus'\''" >expect &&
+	echo "usage: hightouch-emulator --workspace <slug> [<options>]" \
+		>>expect &&
+	head -n 2 err >actual &&
+	test_cmp expect actual &&
 	test_expect_code 129 hightouch-emulator --workspace 2>err &&
-	grep "needs a value" err
+	grep "^error: option .--workspace. needs a value$" err &&
+	test_expect_code 129 hightouch-emulator --workspace w extra 2>err &&
+	grep "^error: unexpected argument .extra.$" err &&
+	test_expect_code 129 hightouch-emulator --allow-remote=yes 2>err &&
+	grep "^error: option .--allow-remote. takes no value$" err &&
+	test_expect_code 129 hightouch-emulator fields --bogus 2>err &&
+	grep "^error: unknown option .--bogus.$" err &&
+	grep "^usage: hightouch-emulator fields" err
 '
 
 test_expect_success 'no API key is fatal' '
@@ -78,9 +113,13 @@ test_expect_success 'malformed listen addresses are refused' '
 '
 
 test_expect_success 'bad numbers for --latency and --rate-limit' '
-	test_expect_code 128 hightouch-emulator --workspace w \
+	test_expect_code 129 hightouch-emulator --workspace w \
 		--api-key-file "$EMU_API_KEY_FILE" --latency -5 2>err &&
-	grep "^fatal: .--latency. must be an integer" err &&
+	grep "^error: option .--latency. expects a number from 0 to 600000$" \
+		err &&
+	test_expect_code 129 hightouch-emulator --workspace w \
+		--api-key-file "$EMU_API_KEY_FILE" --run-duration=1h 2>err &&
+	grep "^error: option .--run-duration. expects a number from 0 to" err &&
 	test_expect_code 128 hightouch-emulator --workspace w \
 		--api-key-file "$EMU_API_KEY_FILE" --rate-limit 200 2>err &&
 	grep "^fatal: invalid rate limit .200." err

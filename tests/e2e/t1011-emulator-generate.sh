@@ -52,8 +52,13 @@ test_expect_success 'it loads as a seed, and exports as it was generated' '
 
 test_expect_success 'usage errors' '
 	test_expect_code 129 hightouch-emulator generate --models x 2>err &&
-	grep "^error: .--models. needs an integer" err &&
+	grep "^error: option .--models. expects a number from 0 to 10000000$" \
+		err &&
 	test_expect_code 129 hightouch-emulator generate --frobnicate 2>err &&
+	grep "^error: unknown option .--frobnicate.$" err &&
+	grep "^usage: hightouch-emulator generate" err &&
+	test_expect_code 129 hightouch-emulator generate --start May 2>err &&
+	grep "^error: option .--start. expects a time" err &&
 	test_expect_code 129 hightouch-emulator generate --syncs 5 --models 0 \
 		2>err &&
 	grep "syncs need models" err &&

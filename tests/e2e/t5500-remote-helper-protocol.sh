@@ -23,6 +23,33 @@ test_expect_success 'usage' '
 	grep "^usage:" err
 '
 
+test_expect_success 'by hand: -h, --help, --version, option errors' '
+	test_expect_code 129 helper -h >out 2>err &&
+	test ! -s err &&
+	grep "^usage: git-remote-hightouch <remote> \[<url>\]" out &&
+	helper --help >out 2>err &&
+	test ! -s err &&
+	grep "^usage: git-remote-hightouch <remote> \[<url>\]" out &&
+	ht_version=$(sed -n "s/^HT_VERSION = //p" "$HT_SRC_DIR/Makefile") &&
+	echo "git-remote-hightouch version $ht_version" >expect &&
+	helper --version >out 2>err &&
+	test_cmp expect out &&
+	test ! -s err &&
+	test_expect_code 129 helper --bogus >out 2>err &&
+	test ! -s out &&
+	echo "error: unknown option '\''--bogus'\''" >expect &&
+	echo "usage: git-remote-hightouch <remote> [<url>]" >>expect &&
+	head -n 2 err >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'as git runs it, two arguments are never options' '
+	printf "capabilities\n\n" | helper --help "$ADDR" >out &&
+	grep "^refspec refs/heads/\*:refs/hightouch/--help/heads/\*$" out &&
+	printf "capabilities\n\n" | helper -- "$ADDR" >out &&
+	grep "^refspec refs/heads/\*:refs/hightouch/--/heads/\*$" out
+'
+
 test_expect_success 'capabilities' '
 	printf "capabilities\n\n" | helper origin "$ADDR" >out &&
 	printf "%s\n" import push option \

@@ -148,6 +148,30 @@ test_expect_success 'colour: only on a terminal, never with NO_COLOR' '
 	grep -q "$(printf "\033")" forced
 '
 
+test_expect_success 'colour: color.ui, then --color and --no-color' '
+	(cd repo && git -c color.ui=always hightouch check >../forced \
+		2>/dev/null);
+	grep -q "$(printf "\033")\[1;31merror:" forced &&
+	(cd repo && git -c color.ui=always hightouch check --no-color \
+		>../nocolor 2>/dev/null);
+	test_must_fail grep -q "$(printf "\033")" nocolor &&
+	(cd repo && git -c color.ui=never hightouch check --color \
+		>../forced 2>/dev/null);
+	grep -q "$(printf "\033")" forced &&
+	(cd repo && git -c color.ui=true hightouch check >../notty \
+		2>/dev/null);
+	test_must_fail grep -q "$(printf "\033")" notty &&
+	(cd repo && script -qec "git -c color.ui=false hightouch check" \
+		/dev/null >../tty 2>&1);
+	test_must_fail grep -q "$(printf "\033")" tty &&
+	(cd repo && script -qec "git -c color.ui=false hightouch check \
+		--color=auto" /dev/null >../tty 2>&1);
+	grep -q "$(printf "\033")" tty &&
+	(cd repo && test_expect_code 2 git -c color.ui=sometimes \
+		hightouch check 2>../err) &&
+	grep "^fatal: bad color config value .sometimes. for .color.ui." err
+'
+
 test_expect_success 'usage errors and trouble: exit 2' '
 	(
 		cd repo &&
@@ -173,13 +197,82 @@ test_expect_success 'usage errors and trouble: exit 2' '
 	)
 '
 
-test_expect_success 'help and version' '
-	git hightouch check -h >out &&
+ht_version=$(sed -n "s/^HT_VERSION = //p" "$HT_SRC_DIR/Makefile")
+
+test_expect_success 'help and version, as every program of the project' '
+	test_expect_code 129 git hightouch check -h >out 2>err &&
+	grep "^usage: git hightouch check \[<options>\] \[<path>...\]" out &&
+	grep "^    -j, --jobs <n>  " out &&
+	grep "^    --\[no-\]color\[=<when>\]$" out &&
+	test ! -s err &&
+	git hightouch check --help >out 2>err &&
 	grep "^usage: git hightouch check" out &&
+	test ! -s err &&
+	test_expect_code 129 git-hightouch -h >out 2>err &&
+	grep "^   or: git hightouch install-hooks" out &&
+	test ! -s err &&
 	git-hightouch --help >out &&
-	grep "install-hooks" out &&
-	git hightouch --version >out &&
-	grep "^git-hightouch version [0-9]" out
+	grep "^   or: git hightouch install-hooks" out &&
+	test_expect_code 129 git hightouch install-hooks -h >out &&
+	grep "^    -f, --\[no-\]force  " out &&
+	test_expect_code 129 git hightouch schema -h >out &&
+	grep "^    --write <dir>  " out &&
+	git hightouch help >out &&
+	grep "^usage: git hightouch check" out &&
+	echo "git-hightouch version $ht_version" >expect &&
+	git hightouch --version >out 2>err &&
+	test_cmp expect out &&
+	test ! -s err &&
+	git hightouch version >out &&
+	test_cmp expect out &&
+	git-hightouch --version >out &&
+	test_cmp expect out
+'
+
+test_expect_success 'option errors: one wording, the usage, exit 2' '
+	test_expect_code 2 git hightouch check --bogus >out 2>err &&
+	test ! -s out &&
+	echo "error: unknown option '\''--bogus'\''" >expect &&
+	echo "usage: git hightouch check [<options>] [<path>...]" >>expect &&
+	head -n 2 err >actual &&
+	test_cmp expect actual &&
+	test_expect_code 2 git hightouch check --format 2>err &&
+	grep "^error: option '\''--format'\'' needs a value$" err &&
+	test_expect_code 2 git hightouch check -j0 2>err &&
+	grep "^error: option '\''--jobs'\'' expects a number from 1 to 1024$" \
+		err &&
+	test_expect_code 2 git hightouch check --list-rules=yes 2>err &&
+	grep "^error: option '\''--list-rules'\'' takes no value$" err &&
+	test_expect_code 2 git hightouch check --color=sometimes 2>err &&
+	grep "^error: option '\''--color'\'' expects always, never or auto$" \
+		err &&
+	test_expect_code 2 git hightouch --bogus 2>err &&
+	grep "^error: unknown option '\''--bogus'\''$" err &&
+	grep "^usage: git hightouch check" err &&
+	test_expect_code 2 git hightouch install-hooks -x 2>err &&
+	grep "^error: unknown option '\''-x'\''$" err &&
+	grep "^usage: git hightouch install-hooks" err &&
+	test_expect_code 2 git hightouch schema --bogus 2>err &&
+	grep "^error: unknown option '\''--bogus'\''$" err &&
+	grep "^usage: git hightouch schema" err
+'
+
+test_expect_success JQ 'options after paths, and "--"' '
+	(
+		cd repo &&
+		test_expect_code 1 git hightouch check models --format json \
+			>../out &&
+		jq -e ".errors == 2" ../out &&
+		test_expect_code 1 git hightouch check --format=json -- \
+			models >../out &&
+		jq -e ".errors == 2" ../out &&
+		test_expect_code 2 git hightouch check -- --staged 2>../err &&
+		grep "^fatal: pathspec '\''--staged'\'' did not match" ../err &&
+		test_expect_code 1 git hightouch check models/accounts.yml \
+			"models/a,b:c.yaml" -j 1 --no-color >../out &&
+		test_line_count=$(wc -l <../out) &&
+		test "$test_line_count" = 4
+	)
 '
 
 test_expect_success 'outside a repository: a directory of files' '

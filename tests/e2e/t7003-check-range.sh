@@ -109,6 +109,11 @@ test_expect_success 'a manifest deleted by hand, by a fetch' '
 		test_expect_code 1 git hightouch check --base base >../out &&
 		grep "^$M:0:0: error: read-only manifest deleted by commit" \
 			../out &&
+		git hightouch check --base base --allow-manifest-edits &&
+		git -c hightouch.allowManifestEdits=true \
+			hightouch check --base base &&
+		test_expect_code 1 git -c hightouch.allowManifestEdits=true \
+			hightouch check --base base --no-allow-manifest-edits &&
 		git commit -q --amend -m "Move the files of workspace acme-prod (OUTBOUND)" &&
 		git hightouch check --base base
 	)
