@@ -369,21 +369,25 @@ int render_aliases(struct ht_strbuf *out, const char *workspace);
 json_t *manifest_entry(const json_t *api);
 
 /*
- * import.c
+ * The remote an import or a push works with.
  */
-struct import_opts {
-	const char *remote;     /* the remote's name (or a hash of the URL) */
+struct remote {
+	const char *name; /* the remote's name (or a hash of the URL) */
 	const struct ht_url *url;
 	const struct helper_config *cfg;
 	struct ht_client *client;
 };
 
 /*
+ * import.c
+ */
+
+/*
  * Bring the private ref's history up to date with the workspace: write
  * the objects and the state, and set `*out` to the commit the private ref
  * must point at.  `private_ref` is the current value (NULL if none).
  */
-int import_run(struct odb *r, struct state *s, const struct import_opts *o,
+int import_run(struct odb *r, struct state *s, const struct remote *o,
 	       const git_oid *private_ref, git_oid *out);
 
 /*
@@ -396,10 +400,7 @@ enum push_force {
 };
 
 struct push_opts {
-	const char *remote;
-	const struct ht_url *url;
-	const struct helper_config *cfg;
-	struct ht_client *client;
+	const struct remote *rm;
 	enum push_force force;
 	int dry_run;
 	int trigger; /* `-o trigger` */

@@ -148,7 +148,7 @@ static int load_manifest(struct import *im)
 }
 
 static void import_init(struct import *im, struct odb *r, struct state *s,
-			const struct import_opts *o)
+			const struct remote *o)
 {
 	struct ht_resolver resolver = { slug_of, NULL, im };
 	size_t i;
@@ -238,7 +238,7 @@ static int open_base(struct import *im, const git_oid *private_ref)
 	ret = odb_has_commit(im->r, private_ref);
 	if (ret < 0)
 		return ht_error_set(HT_EINVALID, "the private ref of remote "
-				    "'%s' names no commit", im->o->remote);
+				    "'%s' names no commit", im->o->name);
 	git_oid_cpy(&im->commit, private_ref);
 	ret = odb_commit_tree(im->r, &im->tree, private_ref);
 	if (!ret)
@@ -254,7 +254,7 @@ static int open_base(struct import *im, const git_oid *private_ref)
 static void choose_mode(struct import *im, const git_oid *private_ref,
 			const char *source, char **old_prefix)
 {
-	const struct import_opts *o = im->o;
+	const struct remote *o = im->o;
 	struct state *s = im->s;
 	int state_ok = private_ref && s->loaded &&
 		       git_oid_equal(&s->commit, private_ref) && s->source &&
@@ -264,7 +264,7 @@ static void choose_mode(struct import *im, const git_oid *private_ref,
 		im->full = 1;
 	} else if (state_ok && strcmp(s->prefix, o->cfg->prefix)) {
 		say(2, "remote.%s.hightouchPath changed: moving the files",
-		    o->remote);
+		    o->name);
 		*old_prefix = ht_xstrdup(s->prefix);
 		im->old_prefix = *old_prefix;
 		im->full = 1;
@@ -274,12 +274,12 @@ static void choose_mode(struct import *im, const git_oid *private_ref,
 		im->full = 1;
 	} else if (!state_ok) {
 		say(2, "the state of remote '%s' is %s: reading the whole "
-		    "workspace again", o->remote,
+		    "workspace again", o->name,
 		    !s->loaded ? "missing" : "out of date");
 		im->full = 1;
 	} else if (load_manifest(im) < 0) {
 		say(2, "the manifest of remote '%s' is missing: reading the "
-		    "whole workspace again", o->remote);
+		    "whole workspace again", o->name);
 		im->full = 1;
 	}
 }
@@ -392,7 +392,7 @@ static int save_state(struct import *im, struct ht_strbuf *source)
 	return state_save(s);
 }
 
-int import_run(struct odb *r, struct state *s, const struct import_opts *o,
+int import_run(struct odb *r, struct state *s, const struct remote *o,
 	       const git_oid *private_ref, git_oid *out)
 {
 	struct import im;

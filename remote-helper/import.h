@@ -59,7 +59,7 @@ struct first_import {
 struct import {
 	struct odb *r;
 	struct state *s;
-	const struct import_opts *o;
+	const struct remote *o;
 
 	/* what kind of import */
 	int schema;     /* 1 the server has the schema extension */

@@ -39,6 +39,7 @@ struct helper {
 	struct credential cred;
 	int have_cred;
 	struct ht_client *client;
+	struct remote rm; /* the above, for import and push (make_client()) */
 	int libgit2;
 };
 
@@ -160,7 +161,12 @@ static int make_client(struct helper *h)
 		opts.trace = ht_client_trace_to_file;
 		opts.trace_payload = stderr;
 	}
-	return ht_client_new(&h->client, &opts);
+	ret = ht_client_new(&h->client, &opts);
+	h->rm.name = h->name;
+	h->rm.url = &h->url;
+	h->rm.cfg = &h->cfg;
+	h->rm.client = h->client;
+	return ret;
 }
 
 /* What an import or a push works on: the objects, the locked state. */
@@ -213,7 +219,6 @@ static void settle_credential(struct helper *h, int ret)
 static int do_import(struct helper *h, git_oid *out)
 {
 	struct session ss;
-	struct import_opts o;
 	int ret;
 
 	ret = session_open(h, &ss, "import");
@@ -221,11 +226,7 @@ static int do_import(struct helper *h, git_oid *out)
 		ret = make_client(h);
 	if (ret < 0)
 		goto cleanup;
-	o.remote = h->name;
-	o.url = &h->url;
-	o.cfg = &h->cfg;
-	o.client = h->client;
-	ret = import_run(&ss.r, &ss.s, &o, ss.has_base ? &ss.base : NULL,
+	ret = import_run(&ss.r, &ss.s, &h->rm, ss.has_base ? &ss.base : NULL,
 			 out);
 	settle_credential(h, ret);
 cleanup:
@@ -371,10 +372,7 @@ static int do_push(struct helper *h, struct ht_proto *p,
 	ret = make_client(h);
 	if (ret < 0)
 		goto cleanup;
-	o.remote = h->name;
-	o.url = &h->url;
-	o.cfg = &h->cfg;
-	o.client = h->client;
+	o.rm = &h->rm;
 	o.dry_run = p->opts.dry_run;
 	for (i = 0; i < p->opts.push_options_nr; i++)
 		if (!strcmp(p->opts.push_options[i], "trigger"))

@@ -172,9 +172,9 @@ static int workspace_changed(struct push *p, int *changed)
 	int ret = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.client = p->o->client;
+	ctx.client = p->o->rm->client;
 	ctx.state = p->s;
-	ctx.page_size = p->o->cfg->page_size;
+	ctx.page_size = p->o->rm->cfg->page_size;
 	*changed = 0;
 	for (i = 0; i < n && !*changed; i++) {
 		struct listing l;
@@ -251,8 +251,8 @@ static void note_gone(struct push *p, const git_diff_delta *d)
 {
 	const char *old = d->old_file.path;
 	struct ht_strbuf slug = HT_STRBUF_INIT;
-	enum ht_kind kind = ht_kind_for_path(old, p->o->cfg->prefix,
-					     p->o->url->workspace, &slug);
+	enum ht_kind kind = ht_kind_for_path(old, p->o->rm->cfg->prefix,
+					     p->o->rm->url->workspace, &slug);
 
 	if (kind != HT_KIND__COUNT && ht_kind_info(kind)->folder &&
 	    ht_slug_valid(slug.buf, slug.len)) {
@@ -260,7 +260,7 @@ static void note_gone(struct push *p, const git_diff_delta *d)
 		    "(the API cannot delete; delete it in Hightouch)", old,
 		    d->status == GIT_DELTA_DELETED ? "was deleted" :
 						     "was renamed",
-		    ht_kind_name(kind), slug.buf, p->o->url->workspace);
+		    ht_kind_name(kind), slug.buf, p->o->rm->url->workspace);
 		p->notes++;
 	}
 	ht_strbuf_release(&slug);
@@ -280,8 +280,8 @@ static void take_delta(struct push *p, const git_diff_delta *d)
 		note_gone(p, d);
 	if (d->status == GIT_DELTA_DELETED)
 		return;
-	kind = ht_kind_for_path(path, p->o->cfg->prefix,
-				p->o->url->workspace, &slug);
+	kind = ht_kind_for_path(path, p->o->rm->cfg->prefix,
+				p->o->rm->url->workspace, &slug);
 	if (kind == HT_KIND__COUNT || !ht_kind_info(kind)->folder ||
 	    !ht_slug_valid(slug.buf, slug.len)) {
 		trace("push", "%s: not a resource file: ignored", path);
@@ -399,8 +399,8 @@ static int run_check(struct push *p)
 		ret = ht_git_error(ret, "cannot read the pushed commit");
 		goto cleanup;
 	}
-	opts.prefix = *p->o->cfg->prefix ? p->o->cfg->prefix : NULL;
-	opts.workspace = p->o->url->workspace;
+	opts.prefix = *p->o->rm->cfg->prefix ? p->o->rm->cfg->prefix : NULL;
+	opts.workspace = p->o->rm->url->workspace;
 	opts.jobs = 1;
 	opts.model_exists = workspace_has_model;
 	opts.manifest_change_ok = other_manifest_ok;
@@ -720,7 +720,7 @@ static void choose_action(struct push *p, struct step *st)
 				 "an audience" : "a sync of an audience");
 	diag_at(p, st->path, NULL, "duplicate-slug",
 		"slug '%s' is taken by %s in workspace '%s'", st->slug,
-		what.buf, p->o->url->workspace);
+		what.buf, p->o->rm->url->workspace);
 	ht_strbuf_release(&what);
 }
 
@@ -735,7 +735,7 @@ static int plan_step_update(struct push *p, struct step *st, json_t *cur)
 		/* the file is new here but the resource is not */
 		ht_strbuf_addf(&path, "%s/%" PRId64,
 			       ht_kind_info(st->kind)->api_path, st->id);
-		ret = ht_client_get(p->o->client, &old, path.buf);
+		ret = ht_client_get(p->o->rm->client, &old, path.buf);
 	}
 	if (!ret)
 		plan_update(p, st, old, cur, st->doc);
@@ -801,7 +801,7 @@ static void print_plan(struct push *p)
 	}
 	if (!n)
 		say(level, "  nothing to change in workspace '%s'",
-		    p->o->url->workspace);
+		    p->o->rm->url->workspace);
 }
 
 /*
@@ -841,7 +841,7 @@ static int find_created(struct push *p, struct step *st, json_t **out)
 
 	*out = NULL;
 	ht_client_query_add(&q, "slug", st->slug);
-	ret = ht_client_list_page(p->o->client, &page,
+	ret = ht_client_list_page(p->o->rm->client, &page,
 				  ht_kind_info(st->kind)->api_path, q.buf, 0,
 				  2, NULL);
 	if (!ret && json_array_size(page.items) == 1) {
@@ -866,8 +866,8 @@ static int apply_step(struct push *p, struct step *st)
 	if (st->action == ACT_CREATE) {
 		long status;
 
-		ret = ht_client_post(p->o->client, &res, api, st->body);
-		status = ht_client_last_status(p->o->client);
+		ret = ht_client_post(p->o->rm->client, &res, api, st->body);
+		status = ht_client_last_status(p->o->rm->client);
 		if (ret < 0 && (status < 400 || status >= 500)) {
 			/* the answer may have been lost: look before leaping */
 			ht_strbuf_addstr(&msg, ht_error_message());
@@ -882,7 +882,7 @@ static int apply_step(struct push *p, struct step *st)
 		}
 	} else {
 		ht_strbuf_addf(&path, "%s/%" PRId64, api, st->id);
-		ret = ht_client_patch(p->o->client, &res, path.buf, st->body);
+		ret = ht_client_patch(p->o->rm->client, &res, path.buf, st->body);
 	}
 	if (ret < 0)
 		goto cleanup;
@@ -964,7 +964,7 @@ static int update_state(struct push *p, const git_oid *head)
 	struct render rd;
 	size_t i;
 
-	render_init(&rd, p->r, p->o->url->workspace, &resolver);
+	render_init(&rd, p->r, p->o->rm->url->workspace, &resolver);
 	for (i = 0; i < p->nr; i++) {
 		struct step *st = &p->steps[i];
 		enum ht_kind list = st->kind;
@@ -1012,7 +1012,7 @@ static void trigger_syncs(struct push *p)
 		ht_strbuf_reset(&path);
 		ht_strbuf_addf(&path, "/syncs/%" PRId64 "/trigger", st->id);
 		n++;
-		if (ht_client_post(p->o->client, &res, path.buf, NULL) < 0) {
+		if (ht_client_post(p->o->rm->client, &res, path.buf, NULL) < 0) {
 			say(0, "warning: cannot trigger sync '%s': %s",
 			    st->slug, ht_error_message());
 			ht_error_clear();
@@ -1089,19 +1089,19 @@ static int check_state(struct push *p, const git_oid *base,
 	struct ht_strbuf source = HT_STRBUF_INIT;
 	int ok;
 
-	ht_strbuf_addf(&source, "%s %s", o->url->api_base, o->url->workspace);
+	ht_strbuf_addf(&source, "%s %s", o->rm->url->api_base, o->rm->url->workspace);
 	ok = base && s->loaded && git_oid_equal(&s->commit, base) &&
 	     s->source && !strcmp(s->source, source.buf) &&
-	     !strcmp(s->prefix, o->cfg->prefix);
+	     !strcmp(s->prefix, o->rm->cfg->prefix);
 	ht_strbuf_release(&source);
 	if (!ok) {
 		say(0, "error: the last fetch from '%s' is %s: run 'git "
-		    "fetch %s' first", o->remote,
-		    base ? "out of date" : "missing", o->remote);
+		    "fetch %s' first", o->rm->name,
+		    base ? "out of date" : "missing", o->rm->name);
 	} else if (state_load_map(s) < 0) {
 		ht_error_clear();
 		say(0, "error: the state of remote '%s' is damaged: run 'git "
-		    "fetch %s' first", o->remote, o->remote);
+		    "fetch %s' first", o->rm->name, o->rm->name);
 		ok = 0;
 	}
 	if (!ok)
@@ -1148,7 +1148,7 @@ int push_run(struct odb *r, struct state *s, const struct push_opts *o,
 	p.r = r;
 	p.s = s;
 	p.o = o;
-	ht_workspace_init(&p.ws, o->url->workspace);
+	ht_workspace_init(&p.ws, o->rm->url->workspace);
 	ret = state_load(s);
 	if (ret < 0 || check_state(&p, base, why))
 		goto cleanup;
@@ -1170,7 +1170,7 @@ int push_run(struct odb *r, struct state *s, const struct push_opts *o,
 	if (ret < 0 || report_findings(&p, why))
 		goto cleanup;
 	say(p.o->dry_run ? 0 : 1, "%s workspace '%s':",
-	    p.o->dry_run ? "Would push to" : "Pushing to", o->url->workspace);
+	    p.o->dry_run ? "Would push to" : "Pushing to", o->rm->url->workspace);
 	print_plan(&p);
 	if (o->dry_run || apply_all(&p, why))
 		goto cleanup;
