@@ -332,23 +332,15 @@ demo: $(DEPS_GATE) all
 
 .PHONY: install uninstall
 
+# $(call install_to,FILES,DIR,MODE): FILES (if any) into $(DESTDIR)DIR.
+install_to = $(if $(1),$(INSTALL) -d '$(DESTDIR)$(2)' && \
+	$(INSTALL) -m $(3) $(1) '$(DESTDIR)$(2)')
+
 install: all
-	$(INSTALL) -d '$(DESTDIR)$(bindir)'
-ifneq ($(PROGRAMS),)
-	$(INSTALL) -m 755 $(PROGRAMS) '$(DESTDIR)$(bindir)'
-endif
-ifneq ($(HOOK_SCRIPTS),)
-	$(INSTALL) -d '$(DESTDIR)$(hookdir)'
-	$(INSTALL) -m 755 $(HOOK_SCRIPTS) '$(DESTDIR)$(hookdir)'
-endif
-ifneq ($(MAN1),)
-	$(INSTALL) -d '$(DESTDIR)$(man1dir)'
-	$(INSTALL) -m 644 $(MAN1) '$(DESTDIR)$(man1dir)'
-endif
-ifneq ($(MAN7),)
-	$(INSTALL) -d '$(DESTDIR)$(man7dir)'
-	$(INSTALL) -m 644 $(MAN7) '$(DESTDIR)$(man7dir)'
-endif
+	$(call install_to,$(PROGRAMS),$(bindir),755)
+	$(call install_to,$(HOOK_SCRIPTS),$(hookdir),755)
+	$(call install_to,$(MAN1),$(man1dir),644)
+	$(call install_to,$(MAN7),$(man7dir),644)
 
 uninstall:
 	rm -f $(addprefix '$(DESTDIR)$(bindir)'/,$(PROGRAM_NAMES))
