@@ -9,7 +9,7 @@
 
 #include "hightouch/alloc.h"
 
-static void die_oom(void)
+void ht_die_oom(void)
 {
 	static const char msg[] = "fatal: out of memory\n";
 
@@ -24,7 +24,7 @@ void *ht_xmalloc(size_t size)
 	void *p = malloc(size ? size : 1);
 
 	if (!p)
-		die_oom();
+		ht_die_oom();
 	return p;
 }
 
@@ -36,7 +36,7 @@ void *ht_xcalloc(size_t nmemb, size_t size)
 		nmemb = size = 1;
 	p = calloc(nmemb, size);
 	if (!p)
-		die_oom();
+		ht_die_oom();
 	return p;
 }
 
@@ -45,7 +45,7 @@ void *ht_xrealloc(void *ptr, size_t size)
 	void *p = realloc(ptr, size ? size : 1);
 
 	if (!p)
-		die_oom();
+		ht_die_oom();
 	return p;
 }
 
@@ -67,13 +67,13 @@ char *ht_xmemdupz(const void *s, size_t len)
 size_t ht_st_add(size_t a, size_t b)
 {
 	if (a > SIZE_MAX - b)
-		die_oom();
+		ht_die_oom();
 	return a + b;
 }
 
 size_t ht_st_mult(size_t a, size_t b)
 {
 	if (a && b > SIZE_MAX / a)
-		die_oom();
+		ht_die_oom();
 	return a * b;
 }

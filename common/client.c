@@ -102,13 +102,6 @@ struct sink {
 
 static int curl_ready;
 
-/* Out of memory in libcurl or jansson: the policy of alloc.h. */
-HT_NORETURN static void die_oom(void)
-{
-	fputs("fatal: out of memory\n", stderr);
-	exit(128);
-}
-
 /* Overwrite `len` bytes in a way the compiler may not drop. */
 static void wipe(void *p, size_t len)
 {
@@ -344,7 +337,7 @@ static struct curl_slist *add_header(struct curl_slist *list, const char *h)
 	struct curl_slist *l = curl_slist_append(list, h);
 
 	if (!l)
-		die_oom();
+		ht_die_oom(); /* in libcurl or jansson */
 	return l;
 }
 
@@ -1222,7 +1215,7 @@ static int gather(json_t *items, size_t offset, void *payload)
 {
 	(void)offset;
 	if (json_array_extend(payload, items))
-		die_oom();
+		ht_die_oom(); /* in libcurl or jansson */
 	return 0;
 }
 
@@ -1234,7 +1227,7 @@ int ht_client_list_all(struct ht_client *c, json_t **out, const char *path,
 
 	*out = NULL;
 	if (!all)
-		die_oom();
+		ht_die_oom(); /* in libcurl or jansson */
 	err = ht_client_list(c, path, query, gather, all);
 	if (err) {
 		json_decref(all);

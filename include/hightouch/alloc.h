@@ -13,6 +13,15 @@
 
 #include <stddef.h>
 
+#include "hightouch/error.h"
+
+/*
+ * Print "fatal: out of memory" and exit with status 128: what the
+ * wrappers do, for the libraries' allocations that fail too (libcurl's,
+ * jansson's).
+ */
+HT_NORETURN void ht_die_oom(void);
+
 void *ht_xmalloc(size_t size);
 void *ht_xcalloc(size_t nmemb, size_t size);
 void *ht_xrealloc(void *ptr, size_t size);

@@ -131,6 +131,15 @@ test_expect_success 'validation errors reject the whole push before a write' '
 	no_writes
 '
 
+test_expect_success 'every rule push reports is in the rules table' '
+	sed -n "s/^[^ ]*:[0-9]*:[0-9]*: [a-z]*: .* \[\([a-z-]*\)\]\$/\1/p" \
+		err | sort -u >used &&
+	test -s used &&
+	git hightouch check --list-rules | cut -d" " -f1 | sort >ids &&
+	comm -23 used ids >unknown &&
+	test_cmp /dev/null unknown
+'
+
 test_expect_success 'deleted and renamed files: the resources remain' '
 	git -C c reset -q --hard origin/main &&
 	git -C c rm -q models/sheet.yaml &&
