@@ -31,6 +31,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/schedule.h"
 
 #include "emulator.h"
 
@@ -616,16 +617,6 @@ static void missing(struct ctx *c, const char *name)
 	pop(c, mark);
 }
 
-static int is_weekday(const char *s)
-{
-	static const char *const days[] = {
-		"monday", "tuesday", "wednesday", "thursday", "friday",
-		"saturday", "sunday", NULL
-	};
-
-	return in_values(days, s);
-}
-
 static void check_value(struct ctx *c, enum atype type,
 			const char *const *values, const struct member *members,
 			size_t nmembers, const json_t *v);
@@ -646,195 +637,122 @@ static void check_member(struct ctx *c, const json_t *obj, const char *name,
 	pop(c, mark);
 }
 
-static void check_interval(struct ctx *c, const json_t *inner)
+/* The JSON type of a node converted from JSON: ht_json_type_name(). */
+static const char *json_type_of(const struct ht_ynode *n)
 {
-	static const char *const units[] = {
-		"minute", "hour", "day", "week", NULL
-	};
-	const json_t *iv = json_object_get(inner, "interval");
-	const json_t *unit, *qty;
-	size_t mark, m2;
-
-	if (!iv) {
-		missing(c, "interval");
-		return;
+	if (n->kind == HT_YNODE_MAP)
+		return "object";
+	if (n->kind == HT_YNODE_SEQ)
+		return "array";
+	switch (n->type) {
+	case HT_YTYPE_NULL:
+		return "null";
+	case HT_YTYPE_BOOL:
+		return "boolean";
+	case HT_YTYPE_INT:
+	case HT_YTYPE_FLOAT:
+		return "number";
+	case HT_YTYPE_STR:
+		break;
 	}
-	push(c, &mark, "interval");
-	if (!json_is_object(iv)) {
-		wrong_type(c, "an object", iv);
-		pop(c, mark);
-		return;
-	}
-	unit = json_object_get(iv, "unit");
-	qty = json_object_get(iv, "quantity");
-	if (!unit) {
-		missing(c, "unit");
-	} else if (!json_is_string(unit) ||
-		   !in_values(units, json_string_value(unit))) {
-		struct ht_strbuf sb = HT_STRBUF_INIT;
-
-		join(&sb, units);
-		push(c, &m2, "unit");
-		emu_detail(c->details, c->path.buf, "'%s' must be one of %s",
-			   c->path.buf, sb.buf);
-		pop(c, m2);
-		ht_strbuf_release(&sb);
-	}
-	if (!qty) {
-		missing(c, "quantity");
-	} else if (!is_integral(qty) || json_number_value(qty) < 1) {
-		push(c, &m2, "quantity");
-		emu_detail(c->details, c->path.buf,
-			   "'%s' must be a positive integer", c->path.buf);
-		pop(c, m2);
-	}
-	pop(c, mark);
+	return "string";
 }
 
-static void check_visual_cron(struct ctx *c, const json_t *inner)
+static const char *want_word(enum ht_schedule_want want)
 {
-	const json_t *list = json_object_get(inner, "expressions");
-	size_t mark, m2, m3, i;
-
-	if (!list) {
-		missing(c, "expressions");
-		return;
+	switch (want) {
+	case HT_SCHEDULE_WANT_MAP:
+		return "an object";
+	case HT_SCHEDULE_WANT_MAP_OR_NULL:
+		return "an object or null";
+	case HT_SCHEDULE_WANT_STRING:
+		return "a string";
+	case HT_SCHEDULE_WANT_NONEMPTY_STRING:
+		return "a non-empty string";
+	case HT_SCHEDULE_WANT_BOOLEAN:
+		return "a boolean";
+	case HT_SCHEDULE_WANT_LIST:
+		return "a non-empty array";
+	case HT_SCHEDULE_WANT_ID:
+		return "a string or a number";
+	case HT_SCHEDULE_WANT_QUANTITY:
+		return "a positive integer";
+	case HT_SCHEDULE_WANT_DATE:
+		return "an ISO 8601 date-time";
+	case HT_SCHEDULE_WANT_ONE_OF:
+	case HT_SCHEDULE_WANT_CRON:
+	case HT_SCHEDULE_WANT_HHMM:
+	case HT_SCHEDULE_WANT_A_DAY:
+	case HT_SCHEDULE_WANT_CALENDAR_DATE:
+		break; /* one-of is joined; the others are the files' */
 	}
-	push(c, &mark, "expressions");
-	if (!json_is_array(list) || !json_array_size(list)) {
-		wrong_type(c, "a non-empty array", list);
-		pop(c, mark);
-		return;
-	}
-	for (i = 0; i < json_array_size(list); i++) {
-		const json_t *item = json_array_get(list, i);
-		const json_t *days;
-		const char *k;
-		json_t *dv;
+	return "valid";
+}
 
-		push_index(c, &m2, i);
-		if (!json_is_object(item)) {
-			wrong_type(c, "an object", item);
-			pop(c, m2);
-			continue;
-		}
-		check_member(c, item, "time", AT_STRING, 1);
-		days = json_object_get(item, "days");
-		if (!days) {
-			missing(c, "days");
-		} else if (!json_is_object(days)) {
-			push(c, &m3, "days");
-			wrong_type(c, "an object", days);
-			pop(c, m3);
+/* A finding of ht_schedule_check() as a detail, in tsoa's words. */
+static void schedule_detail(const struct ht_schedule_finding *f,
+			    void *payload)
+{
+	struct ctx *c = payload;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	size_t mark = c->path.len;
+
+	if (*f->path) {
+		ht_strbuf_addch(&c->path, '.');
+		ht_strbuf_addstr(&c->path, f->path);
+	}
+	switch (f->code) {
+	case HT_SCHEDULE_MISSING:
+		emu_detail(c->details, c->path.buf, "'%s' is required",
+			   c->path.buf);
+		break;
+	case HT_SCHEDULE_WRONG_TYPE:
+		emu_detail(c->details, c->path.buf, "'%s' must be %s, got %s",
+			   c->path.buf, want_word(f->want),
+			   json_type_of(f->node));
+		break;
+	case HT_SCHEDULE_BAD_VALUE:
+		if (f->want == HT_SCHEDULE_WANT_ONE_OF) {
+			ht_strbuf_addstr(&sb, "one of ");
+			join(&sb, f->values);
 		} else {
-			push(c, &m3, "days");
-			json_object_foreach((json_t *)days, k, dv) {
-				if (!is_weekday(k))
-					excess(c, k);
-				else
-					check_member(c, days, k, AT_BOOL, 0);
-			}
-			pop(c, m3);
+			ht_strbuf_addstr(&sb, want_word(f->want));
 		}
-		json_object_foreach((json_t *)item, k, dv) {
-			if (strcmp(k, "days") && strcmp(k, "time"))
-				excess(c, k);
-		}
-		pop(c, m2);
+		emu_detail(c->details, c->path.buf, "'%s' must be %s",
+			   c->path.buf, sb.buf);
+		break;
+	case HT_SCHEDULE_EXCESS:
+		emu_detail(c->details, c->path.buf,
+			   "'%s' is an excess property and therefore is not "
+			   "allowed",
+			   c->path.buf);
+		break;
+	case HT_SCHEDULE_UNKNOWN:
+		break; /* kept as given */
 	}
+	ht_strbuf_release(&sb);
 	pop(c, mark);
-}
-
-static void check_dbt_schedule(struct ctx *c, const json_t *inner)
-{
-	static const char *const parts[] = { "account", "job" };
-	size_t i, mark;
-
-	for (i = 0; i < 2; i++) {
-		const json_t *p = json_object_get(inner, parts[i]);
-		const json_t *id;
-
-		if (!p) {
-			missing(c, parts[i]);
-			continue;
-		}
-		push(c, &mark, parts[i]);
-		if (!json_is_object(p)) {
-			wrong_type(c, "an object", p);
-		} else if (!(id = json_object_get(p, "id"))) {
-			missing(c, "id");
-		} else if (!json_is_string(id) && !is_integral(id)) {
-			size_t m2;
-
-			push(c, &m2, "id");
-			wrong_type(c, "a string or a number", id);
-			pop(c, m2);
-		}
-		pop(c, mark);
-	}
 }
 
 /*
- * A schedule: null, or {type, schedule, startDate?}.  The inner schedule
- * of the four documented types is checked; other types (and members
- * besides these three) are kept as they are: the real API's type is a
- * free string.
+ * A schedule, with common/schedule.c's walker in the API's rules: null,
+ * or {type, schedule, startDate?}.  Other types, and members besides
+ * these three, are kept as they are: the real API's type is a free
+ * string.
  */
 static void check_schedule(struct ctx *c, const json_t *v)
 {
-	const json_t *type, *inner, *start;
-	const char *t;
-	size_t mark;
+	struct ht_ynode *n;
 
-	if (json_is_null(v))
-		return;
-	if (!json_is_object(v)) {
-		wrong_type(c, "an object or null", v);
-		return;
-	}
-	type = json_object_get(v, "type");
-	inner = json_object_get(v, "schedule");
-	start = json_object_get(v, "startDate");
-	if (!type) {
-		missing(c, "type");
+	/* cannot fail: the body's depth is capped below the tree's */
+	if (ht_json_to_ynode(&n, v) < 0) {
+		emu_detail(c->details, c->path.buf,
+			   "'%s' nests deeper than %d levels", c->path.buf,
+			   HT_YAML_MAX_DEPTH);
 		return;
 	}
-	if (!json_is_string(type) || !json_string_length(type)) {
-		push(c, &mark, "type");
-		wrong_type(c, "a non-empty string", type);
-		pop(c, mark);
-		return;
-	}
-	if (start && !json_is_null(start)) {
-		int64_t ms;
-
-		push(c, &mark, "startDate");
-		if (!json_is_string(start) ||
-		    emu_parse_time(&ms, json_string_value(start)) < 0)
-			emu_detail(c->details, c->path.buf,
-				   "'%s' must be an ISO 8601 date-time",
-				   c->path.buf);
-		pop(c, mark);
-	}
-	t = json_string_value(type);
-	if (!strcmp(t, "manual") && (!inner || json_is_null(inner)))
-		return;
-	if (!inner) {
-		missing(c, "schedule");
-		return;
-	}
-	push(c, &mark, "schedule");
-	if (!json_is_object(inner))
-		wrong_type(c, "an object", inner);
-	else if (!strcmp(t, "interval"))
-		check_interval(c, inner);
-	else if (!strcmp(t, "cron"))
-		check_member(c, inner, "expression", AT_STRING, 1);
-	else if (!strcmp(t, "visual"))
-		check_visual_cron(c, inner);
-	else if (!strcmp(t, "dbt-cloud"))
-		check_dbt_schedule(c, inner);
-	pop(c, mark);
+	ht_schedule_check(n, HT_SCHEDULE_API, schedule_detail, c);
+	ht_ynode_free(n);
 }
 
 static void check_joinkeys(struct ctx *c, const json_t *v)
