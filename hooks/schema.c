@@ -22,6 +22,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/kinds.h"
+#include "hightouch/schedule.h"
 #include "hightouch/strbuf.h"
 
 #include "git-hightouch.h"
@@ -33,32 +34,28 @@
  */
 #define END "(?![\\s\\S])"
 #define SLUG_RE "^[A-Za-z0-9][A-Za-z0-9_-]{0,254}" END
-#define HHMM_RE "^([01][0-9]|2[0-3]):[0-5][0-9]" END
-#define CRON_ITEM "[A-Za-z0-9*/,?#-]+"
-#define CRON_RE "^[ \\t]*" CRON_ITEM "([ \\t]+" CRON_ITEM "){4}[ \\t]*" END
-#define DATE_RE                                                               \
-	"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"                  \
-	"([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]"                                 \
-	"(:([0-5][0-9]|60)([.,][0-9]+)?)?"                                    \
-	"([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?" END
 
 /*
- * The schedule's inner shapes are checked by kinds.c, not described by
- * the table: these lists are kinds.c's (docs/file-format.md, "Schedules").
+ * The kinds that have files, in the order they are written: those with a
+ * folder, and the manifest and aliases files at the root.  Derived from
+ * the kinds table when NFILE_KINDS is first evaluated.
  */
-static const char *const interval_units[] = { "minute", "hour", "day",
-					      "week", NULL };
-static const char *const weekdays[] = { "monday",   "tuesday", "wednesday",
-					"thursday", "friday",  "saturday",
-					"sunday",   NULL };
+static enum ht_kind file_kinds[HT_KIND__COUNT];
+#define NFILE_KINDS count_file_kinds()
 
-/* The kinds that have files, in the order they are written. */
-static const enum ht_kind file_kinds[] = {
-	HT_KIND_MODEL,	      HT_KIND_SYNC,	   HT_KIND_PARENT_MODEL,
-	HT_KIND_RELATED_MODEL, HT_KIND_EVENT_MODEL, HT_KIND_RELATIONSHIP,
-	HT_KIND_MANIFEST,      HT_KIND_ALIASES,
-};
-#define NFILE_KINDS (sizeof(file_kinds) / sizeof(file_kinds[0]))
+static size_t count_file_kinds(void)
+{
+	static size_t nr;
+	int k;
+
+	if (nr)
+		return nr;
+	for (k = 0; k < HT_KIND__COUNT; k++)
+		if (ht_kind_info((enum ht_kind)k)->folder ||
+		    k == HT_KIND_MANIFEST || k == HT_KIND_ALIASES)
+			file_kinds[nr++] = (enum ht_kind)k;
+	return nr;
+}
 
 static const char schema_usage[] =
 	"usage: git hightouch schema [--prefix <path>] [<kind>]\n"
@@ -104,96 +101,123 @@ static json_t *when_type(const char *value, json_t *then)
 	json_t *c = json_object(), *branch = json_object();
 
 	json_object_set_new(c, "const", json_string(value));
-	json_object_set_new(props, "type", c);
+	json_object_set_new(props, HT_SCHEDULE_TYPE_KEY, c);
 	json_object_set_new(cond, "properties", props);
-	json_object_set_new(cond, "required", json_pack("[s]", "type"));
+	json_object_set_new(cond, "required",
+			    json_pack("[s]", HT_SCHEDULE_TYPE_KEY));
 	json_object_set_new(branch, "if", cond);
 	json_object_set_new(branch, "then", then);
 	return branch;
 }
 
-/* {"properties": {"schedule": inner}} */
-static json_t *inner_is(json_t *inner)
+/* A visual expression's days: weekdays to booleans, one of them true. */
+static json_t *days_schema(void)
 {
-	return json_pack("{s:{s:o}}", "properties", "schedule", inner);
-}
+	const char *const *day = ht_schedule_weekdays;
+	json_t *any = json_array();
 
-static json_t *visual_schema(void)
-{
-	json_t *any = json_array(), *days, *item;
-	size_t i;
-
-	for (i = 0; weekdays[i]; i++)
-		json_array_append_new(any,
-				      json_pack("{s:[s],s:{s:{s:b}}}",
-						"required", weekdays[i],
-						"properties", weekdays[i],
-						"const", 1));
-	days = json_pack("{s:s,s:{s:o},s:{s:s},s:o}", "type", "object",
-			 "propertyNames", "enum", strings(weekdays, 0),
+	for (; *day; day++)
+		json_array_append_new(any, json_pack("{s:[s],s:{s:{s:b}}}",
+						     "required", *day,
+						     "properties", *day,
+						     "const", 1));
+	return json_pack("{s:s,s:{s:o},s:{s:s},s:o}", "type", "object",
+			 "propertyNames", "enum",
+			 strings(ht_schedule_weekdays, 0),
 			 "additionalProperties", "type", "boolean", "anyOf",
 			 any);
-	item = json_pack("{s:s,s:[s,s],s:{s:o,s:o}}", "type", "object",
-			 "required", "days", "time", "properties", "days",
-			 days, "time", pattern(HHMM_RE));
-	return json_pack("{s:[s],s:{s:{s:s,s:i,s:o}}}", "required",
-			 "expressions", "properties", "expressions", "type",
-			 "array", "minItems", 1, "items", item);
 }
 
-static json_t *dbt_id(void)
+static json_t *part_schema(const struct ht_schedule_shape *s);
+
+/* A mapping of required members; the inner schedule's type is said above. */
+static json_t *members_schema(const struct ht_schedule_shape *s)
 {
-	return json_pack("{s:s,s:[s],s:{s:{s:[{s:s},{s:s,s:i}]}}}", "type",
-			 "object", "required", "id", "properties", "id",
-			 "anyOf", "type", "integer", "type", "string",
-			 "minLength", 1);
+	json_t *out = json_object(), *req = json_array();
+	json_t *props = json_object();
+	size_t i;
+
+	if (s->part != HT_SCHEDULE_INNER)
+		json_object_set_new(out, "type", json_string("object"));
+	for (i = 0; i < s->nmembers; i++) {
+		json_array_append_new(req, json_string(s->members[i].name));
+		json_object_set_new(props, s->members[i].name,
+				    part_schema(&s->members[i]));
+	}
+	json_object_set_new(out, "required", req);
+	json_object_set_new(out, "properties", props);
+	return out;
 }
 
+/* The schema of a part of a schedule, from its shape (schedule.h). */
+static json_t *part_schema(const struct ht_schedule_shape *s)
+{
+	switch (s->part) {
+	case HT_SCHEDULE_INNER:
+	case HT_SCHEDULE_INTERVAL:
+	case HT_SCHEDULE_EXPRESSION:
+	case HT_SCHEDULE_DBT_OBJECT:
+		return members_schema(s);
+	case HT_SCHEDULE_EXPRESSIONS:
+		return json_pack("{s:s,s:i,s:o}", "type", "array", "minItems",
+				 1, "items", part_schema(s->members));
+	case HT_SCHEDULE_UNIT:
+		return json_pack("{s:o}", "enum",
+				 strings(ht_schedule_units, 0));
+	case HT_SCHEDULE_QUANTITY:
+		return json_pack("{s:s,s:i}", "type", "integer", "minimum", 1);
+	case HT_SCHEDULE_CRON:
+		return pattern(ht_schedule_cron_pattern);
+	case HT_SCHEDULE_DAYS:
+		return days_schema();
+	case HT_SCHEDULE_TIME:
+		return pattern(ht_schedule_hhmm_pattern);
+	case HT_SCHEDULE_DBT_ID:
+		return json_pack("{s:[{s:s},{s:s,s:i}]}", "anyOf", "type",
+				 "integer", "type", "string", "minLength", 1);
+	case HT_SCHEDULE_ROOT:
+	case HT_SCHEDULE_TYPE:
+	case HT_SCHEDULE_START_DATE:
+	case HT_SCHEDULE_KEY:
+	case HT_SCHEDULE_DAY:
+		break;
+	}
+	HT_BUG("no schema for schedule part %d", (int)s->part);
+}
+
+/*
+ * A branch per type: its inner schedule (the one without, manual, has
+ * nothing beside its type; the others need one).
+ */
 static json_t *schedule_schema(const struct ht_field *f)
 {
-	json_t *s, *all = json_array(), *manual;
+	const struct ht_schedule_type *t;
+	json_t *s, *all = json_array(), *branch;
 
-	manual = json_pack("{s:{s:{}},s:b}", "properties", "type",
-			   "additionalProperties", 0);
-	json_array_append_new(
-		all, json_pack("{s:o,s:o,s:{s:[s]}}", "if",
-			       json_pack("{s:{s:{s:s}},s:[s]}", "properties",
-					 "type", "const", "manual", "required",
-					 "type"),
-			       "then", manual, "else", "required",
-			       "schedule"));
-	json_array_append_new(
-		all,
-		when_type("interval",
-			  inner_is(json_pack(
-				  "{s:[s],s:{s:{s:s,s:[s,s],s:{s:{s:o},s:{s:s,"
-				  "s:i}}}}}",
-				  "required", "interval", "properties",
-				  "interval", "type", "object", "required",
-				  "unit", "quantity", "properties", "unit",
-				  "enum", strings(interval_units, 0),
-				  "quantity", "type", "integer", "minimum",
-				  1))));
-	json_array_append_new(
-		all, when_type("cron",
-			       inner_is(json_pack("{s:[s],s:{s:o}}",
-						  "required", "expression",
-						  "properties", "expression",
-						  pattern(CRON_RE)))));
-	json_array_append_new(all, when_type("visual",
-					     inner_is(visual_schema())));
-	json_array_append_new(
-		all, when_type("dbt-cloud",
-			       inner_is(json_pack("{s:[s,s],s:{s:o,s:o}}",
-						  "required", "account", "job",
-						  "properties", "account",
-						  dbt_id(), "job",
-						  dbt_id()))));
+	for (t = ht_schedule_types; t->name; t++) {
+		if (t->inner) {
+			branch = json_pack("{s:{s:o}}", "properties",
+					   t->inner->name,
+					   part_schema(t->inner));
+			json_array_append_new(all, when_type(t->name, branch));
+			continue;
+		}
+		branch = when_type(t->name,
+				   json_pack("{s:{s:{}},s:b}", "properties",
+					     HT_SCHEDULE_TYPE_KEY,
+					     "additionalProperties", 0));
+		json_object_set_new(branch, "else",
+				    json_pack("{s:[s]}", "required",
+					      HT_SCHEDULE_INNER_KEY));
+		json_array_append_new(all, branch);
+	}
 	s = json_pack("{s:s,s:s,s:[s],s:{s:{s:s},s:{s:s},s:o}}",
 		      "description", f->description, "type", "object",
-		      "required", "type", "properties", "type", "type",
-		      "string", "schedule", "type", "object", "startDate",
-		      pattern(DATE_RE));
+		      "required", HT_SCHEDULE_TYPE_KEY, "properties",
+		      HT_SCHEDULE_TYPE_KEY, "type", "string",
+		      HT_SCHEDULE_INNER_KEY, "type", "object",
+		      HT_SCHEDULE_START_KEY,
+		      pattern(ht_schedule_date_pattern));
 	json_object_set_new(s, "allOf", all);
 	return s;
 }
