@@ -1192,8 +1192,7 @@ struct schedule_ctx {
  * missing-field and unknown-field for the members of the schedule
  * itself, bad-schedule for the rest (docs/file-format.md, "Schedules").
  */
-static void schedule_finding(const struct ht_schedule_finding *f,
-			     void *payload)
+static void schedule_finding(const struct ht_schedule_finding *f, void *payload)
 {
 	const struct schedule_ctx *sc = payload;
 	struct in_ctx *c = sc->c;

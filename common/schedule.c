@@ -16,12 +16,12 @@
 #include "hightouch/strbuf.h"
 #include "hightouch/time.h"
 
+/* clang-format off */
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define SHAPE(name, part, members)                                            \
 	{ name, part, members, NELEM(members) }
 #define VALUE(name, part) { name, part, NULL, 0 }
 
-/* clang-format off */
 const char *const ht_schedule_units[] = {
 	"minute", "hour", "day", "week", NULL
 };
@@ -289,8 +289,8 @@ static void walk_excess(struct walk *w, const struct at *at)
 			if (ht_ynode_is_str(k, s->members[j].name))
 				break;
 		if (j == s->nmembers)
-			excess(w, HT_SCHEDULE_EXCESS, HT_SCHEDULE_KEY,
-			       at->node, at->name, k);
+			excess(w, HT_SCHEDULE_EXCESS, HT_SCHEDULE_KEY, at->node,
+			       at->name, k);
 	}
 }
 
@@ -469,8 +469,7 @@ static const struct ht_schedule_shape inner_shape =
 
 /* The member `shape` of the schedule `v`, with the path at its name. */
 static void top(struct walk *w, struct at *at, size_t *mark,
-		const struct ht_schedule_shape *shape,
-		const struct ht_ynode *v)
+		const struct ht_schedule_shape *shape, const struct ht_ynode *v)
 {
 	at->shape = shape;
 	at->node = ht_ynode_map_get(v, shape->name);

@@ -24,6 +24,7 @@
  * `hightouch-emulator fields` prints the result; docs/hightouch-emulator.1
  * describes it.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,21 +101,23 @@ struct kind_fields {
 
 static struct kind_fields table[HT_KIND__COUNT];
 
-const enum ht_kind emu_kinds[] = {
-	HT_KIND_SOURCE, HT_KIND_DESTINATION, HT_KIND_MODEL, HT_KIND_SYNC,
-	HT_KIND_PARENT_MODEL, HT_KIND_RELATED_MODEL, HT_KIND_EVENT_MODEL,
-	HT_KIND_RELATIONSHIP,
-};
-const size_t emu_nkinds = sizeof(emu_kinds) / sizeof(emu_kinds[0]);
+enum ht_kind emu_kinds[HT_KIND__COUNT];
+size_t emu_nkinds;
+static char seed_keys[HT_KIND__COUNT][32];
 
+/*
+ * Sets of kinds, for the extras below: K(kind) is one kind; K_ALL the
+ * kinds the API serves (an api_path), K_MODELS those of the model id
+ * space, K_SCHEMA those of them the schema extension serves, all three
+ * resolved from the kinds table by kinds_in(); K_BUT(kind) leaves one
+ * out.
+ */
 #define K(k) (1u << (k))
-#define K_SCHEMA                                                              \
-	(K(HT_KIND_PARENT_MODEL) | K(HT_KIND_RELATED_MODEL) |                 \
-	 K(HT_KIND_EVENT_MODEL))
-#define K_MODELS (K(HT_KIND_MODEL) | K_SCHEMA)
-#define K_ALL                                                                 \
-	(K(HT_KIND_SOURCE) | K(HT_KIND_DESTINATION) | K_MODELS |              \
-	 K(HT_KIND_SYNC) | K(HT_KIND_RELATIONSHIP))
+#define K_BUT_SHIFT 16
+#define K_BUT(k) (1u << (K_BUT_SHIFT + (k)))
+#define K_SCHEMA (1u << 29)
+#define K_MODELS (1u << 30)
+#define K_ALL (1u << 31)
 
 static const char *const sync_statuses[] = {
 	"disabled", "pending", "cancelled", "failed", "queued", "success",
@@ -141,7 +144,7 @@ static const struct extra extras[] = {
 	{ K_ALL, "slug", AT_SLUG, AF_REQUIRED | AF_CREATE | AF_IMMUTABLE,
 	  NULL, NULL, { { 0 } }, 0,
 	  "the file's base name; unique per kind (409)" },
-	{ K_ALL & ~K(HT_KIND_RELATIONSHIP), "workspaceId", AT_INTEGER,
+	{ K_ALL | K_BUT(HT_KIND_RELATIONSHIP), "workspaceId", AT_INTEGER,
 	  AF_COMPUTED, NULL, NULL, { { 0 } }, 0, "the workspace's id" },
 	{ K_ALL, "createdAt", AT_TIME, AF_SEED, NULL, NULL, { { 0 } }, 0,
 	  "set on create" },
@@ -219,14 +222,14 @@ static const char *const layout_relationship[] = {
 
 static const char *const *layout_of(enum ht_kind kind)
 {
-	switch (emu_tbl_of(kind)) {
-	case EMU_TBL_SOURCE:
+	switch (ht_kind_ids(kind)) {
+	case HT_IDS_SOURCE:
 		return layout_source;
-	case EMU_TBL_DESTINATION:
+	case HT_IDS_DESTINATION:
 		return layout_destination;
-	case EMU_TBL_SYNC:
+	case HT_IDS_SYNC:
 		return layout_sync;
-	case EMU_TBL_RELATIONSHIP:
+	case HT_IDS_RELATIONSHIP:
 		return layout_relationship;
 	default:
 		return layout_model;
@@ -242,26 +245,46 @@ const char *emu_kind_api_path(enum ht_kind kind)
 
 const char *emu_kind_seed_key(enum ht_kind kind)
 {
-	switch (kind) {
-	case HT_KIND_SOURCE:
-		return "sources";
-	case HT_KIND_DESTINATION:
-		return "destinations";
-	case HT_KIND_MODEL:
-		return "models";
-	case HT_KIND_SYNC:
-		return "syncs";
-	case HT_KIND_PARENT_MODEL:
-		return "parentModels";
-	case HT_KIND_RELATED_MODEL:
-		return "relatedModels";
-	case HT_KIND_EVENT_MODEL:
-		return "eventModels";
-	case HT_KIND_RELATIONSHIP:
-		return "relationships";
-	default:
-		return NULL;
+	return ht_kind_info(kind) && seed_keys[kind][0] ? seed_keys[kind] :
+							  NULL;
+}
+
+/* A kind's name in camelCase, plural: "parent-model" -> "parentModels". */
+static void make_seed_key(char *out, size_t size, const char *name)
+{
+	size_t n = 0, i;
+	int up = 0;
+
+	for (i = 0; name[i]; i++) {
+		if (name[i] == '-') {
+			up = 1;
+			continue;
+		}
+		if (n + 2 >= size)
+			HT_BUG("kind name '%s' is too long", name);
+		out[n++] = up ? (char)toupper((unsigned char)name[i]) : name[i];
+		up = 0;
 	}
+	out[n++] = 's';
+	out[n] = '\0';
+}
+
+/* The kinds of a set (K_*) as a mask of K(kind). */
+static unsigned kinds_in(unsigned set)
+{
+	unsigned mask = set & (K_BUT(0) - 1);
+	int k;
+
+	for (k = 0; k < HT_KIND__COUNT; k++) {
+		const struct ht_kind_info *info = ht_kind_info((enum ht_kind)k);
+		int model = info->ids == HT_IDS_MODEL;
+
+		if (((set & K_ALL) && info->api_path) ||
+		    ((set & K_MODELS) && model) ||
+		    ((set & K_SCHEMA) && model && info->extension))
+			mask |= K(k);
+	}
+	return mask & ~((set >> K_BUT_SHIFT) & (K_BUT(0) - 1));
 }
 
 /*
@@ -445,7 +468,7 @@ static void from_extras(enum ht_kind kind)
 		const struct extra *x = &extras[i];
 		struct field *f;
 
-		if (!(x->kinds & K(kind)))
+		if (!(kinds_in(x->kinds) & K(kind)))
 			continue;
 		f = find_field(kind, x->name);
 		if (f) {
@@ -472,9 +495,21 @@ static void from_extras(enum ht_kind kind)
 int emu_fields_init(void)
 {
 	size_t i;
-	int ret;
+	int k, ret;
 
+	if (HT_KIND__COUNT > K_BUT_SHIFT)
+		HT_BUG("too many kinds for the sets of kinds");
 	memset(table, 0, sizeof(table));
+	memset(seed_keys, 0, sizeof(seed_keys));
+	emu_nkinds = 0;
+	for (k = 0; k < HT_KIND__COUNT; k++) {
+		const struct ht_kind_info *info = ht_kind_info((enum ht_kind)k);
+
+		if (!info->api_path)
+			continue;
+		emu_kinds[emu_nkinds++] = (enum ht_kind)k;
+		make_seed_key(seed_keys[k], sizeof(seed_keys[k]), info->name);
+	}
 	for (i = 0; i < emu_nkinds; i++) {
 		if ((ret = from_kinds(emu_kinds[i])) < 0)
 			return ret;
@@ -1278,8 +1313,8 @@ void emu_fields_defaults(enum ht_kind kind, json_t *state)
 {
 	json_t *cols;
 
-	switch (emu_tbl_of(kind)) {
-	case EMU_TBL_MODEL:
+	switch (ht_kind_ids(kind)) {
+	case HT_IDS_MODEL:
 		set_default(state, "description", json_string(""));
 		set_default(state, "tags", json_object());
 		set_default(state, "isSchema", json_boolean(kind !=
@@ -1289,10 +1324,10 @@ void emu_fields_defaults(enum ht_kind kind, json_t *state)
 		complete_dbt(state, "dbt", 1);
 		complete_dbt(state, "dbt_cloud", 0);
 		break;
-	case EMU_TBL_DESTINATION:
+	case HT_IDS_DESTINATION:
 		set_default(state, "syncs", json_array());
 		break;
-	case EMU_TBL_SYNC:
+	case HT_IDS_SYNC:
 		set_default(state, "status", json_string(
 			json_is_true(json_object_get(state, "disabled")) ?
 			"disabled" : "pending"));
