@@ -1187,50 +1187,18 @@ struct schedule_ctx {
 	const char *field; /* the schedule's field: "schedule" */
 };
 
-/*
- * A finding of ht_schedule_check() in the files' words: wrong-type,
- * missing-field and unknown-field for the members of the schedule
- * itself, bad-schedule for the rest (docs/file-format.md, "Schedules").
- */
-static void schedule_finding(const struct ht_schedule_finding *f, void *payload)
+/* A finding about a member of the schedule itself: a field's rules. */
+static void schedule_member(const struct schedule_ctx *sc,
+			    const struct ht_schedule_finding *f,
+			    const char *got)
 {
-	const struct schedule_ctx *sc = payload;
-	struct in_ctx *c = sc->c;
-	const struct ht_ynode *n = f->node, *at = n ? n : f->in;
 	struct ht_strbuf name = HT_STRBUF_INIT;
-	char buf[SHORT_BUF], key[SHORT_BUF];
-	const char *got = n ? show(buf, n) : "nothing";
+	const struct ht_ynode *n = f->node;
+	struct in_ctx *c = sc->c;
+	char key[SHORT_BUF];
 
 	ht_strbuf_addstr(&name, sc->field);
-	switch (f->part) {
-	case HT_SCHEDULE_ROOT:
-	case HT_SCHEDULE_TYPE:
-	case HT_SCHEDULE_INNER:
-	case HT_SCHEDULE_START_DATE:
-		if (*f->path)
-			ht_strbuf_addf(&name, ".%s", f->path);
-		if (f->code == HT_SCHEDULE_MISSING)
-			missing(c, f->in, name.buf);
-		else if (f->code == HT_SCHEDULE_WRONG_TYPE)
-			wrong_type(c, name.buf,
-				   f->want == HT_SCHEDULE_WANT_MAP ?
-					   "a mapping" :
-					   "a string",
-				   n);
-		else if (f->code == HT_SCHEDULE_UNKNOWN)
-			report(c, HT_SEV_WARNING, n, "bad-schedule",
-			       "unknown schedule type %s", got);
-		else if (f->want == HT_SCHEDULE_WANT_DATE)
-			report(c, HT_SEV_ERROR, n, "bad-schedule",
-			       "field '%s' must be an ISO 8601 date-time, "
-			       "got %s",
-			       name.buf, got);
-		else
-			report(c, HT_SEV_ERROR, n, "bad-schedule",
-			       "field '%s' is not a calendar date, got %s",
-			       name.buf, got);
-		break;
-	case HT_SCHEDULE_KEY:
+	if (f->part == HT_SCHEDULE_KEY) {
 		ht_strbuf_addch(&name, '.');
 		if (f->code == HT_SCHEDULE_UNKNOWN)
 			unknown(c, n, name.buf);
@@ -1239,79 +1207,122 @@ static void schedule_finding(const struct ht_schedule_finding *f, void *payload)
 			       "field '%s%s' is not allowed with type "
 			       "'manual'",
 			       name.buf, shorten(key, n->str, n->len));
-		break;
+		goto cleanup;
+	}
+	if (*f->path)
+		ht_strbuf_addf(&name, ".%s", f->path);
+	if (f->code == HT_SCHEDULE_MISSING)
+		missing(c, f->in, name.buf);
+	else if (f->code == HT_SCHEDULE_WRONG_TYPE)
+		wrong_type(c, name.buf,
+			   f->want == HT_SCHEDULE_WANT_MAP ? "a mapping" :
+							     "a string",
+			   n);
+	else if (f->code == HT_SCHEDULE_UNKNOWN)
+		report(c, HT_SEV_WARNING, n, "bad-schedule",
+		       "unknown schedule type %s", got);
+	else if (f->want == HT_SCHEDULE_WANT_DATE)
+		report(c, HT_SEV_ERROR, n, "bad-schedule",
+		       "field '%s' must be an ISO 8601 date-time, got %s",
+		       name.buf, got);
+	else
+		report(c, HT_SEV_ERROR, n, "bad-schedule",
+		       "field '%s' is not a calendar date, got %s", name.buf,
+		       got);
+cleanup:
+	ht_strbuf_release(&name);
+}
+
+/*
+ * A finding of ht_schedule_check() in the files' words: wrong-type,
+ * missing-field and unknown-field for the members of the schedule
+ * itself, bad-schedule for the rest (docs/file-format.md, "Schedules").
+ */
+static void schedule_finding(const struct ht_schedule_finding *f, void *payload)
+{
+	const struct schedule_ctx *sc = payload;
+	const struct ht_ynode *n = f->node, *at = n ? n : f->in;
+	const char *got, *type = ht_ynode_type_name(n);
+	struct ht_strbuf msg = HT_STRBUF_INIT;
+	char buf[SHORT_BUF];
+
+	got = n ? show(buf, n) : "nothing";
+	switch (f->part) {
+	case HT_SCHEDULE_ROOT:
+	case HT_SCHEDULE_TYPE:
+	case HT_SCHEDULE_START_DATE:
+	case HT_SCHEDULE_KEY:
+	case HT_SCHEDULE_INNER:
+		schedule_member(sc, f, got);
+		return;
 	case HT_SCHEDULE_INTERVAL:
-		report(c, HT_SEV_ERROR, at, "bad-schedule",
-		       "an interval schedule needs 'interval' with 'unit' "
-		       "and 'quantity'");
+		ht_strbuf_addstr(&msg, "an interval schedule needs 'interval' "
+				       "with 'unit' and 'quantity'");
 		break;
 	case HT_SCHEDULE_UNIT:
-		ht_strbuf_reset(&name);
-		join_values(&name, ht_schedule_units);
-		report(c, HT_SEV_ERROR, at, "bad-schedule",
-		       "interval unit must be one of %s, got %s", name.buf,
-		       got);
+		ht_strbuf_addstr(&msg, "interval unit must be one of ");
+		join_values(&msg, ht_schedule_units);
+		ht_strbuf_addf(&msg, ", got %s", got);
 		break;
 	case HT_SCHEDULE_QUANTITY:
-		report(c, HT_SEV_ERROR, at, "bad-schedule",
-		       "interval quantity must be a positive integer, got %s",
-		       got);
+		ht_strbuf_addf(&msg,
+			       "interval quantity must be a positive integer, "
+			       "got %s",
+			       got);
 		break;
 	case HT_SCHEDULE_CRON:
 		if (f->code == HT_SCHEDULE_BAD_VALUE)
-			report(c, HT_SEV_ERROR, n, "bad-schedule",
-			       "cron expression %s: %s", got, f->why);
+			ht_strbuf_addf(&msg, "cron expression %s: %s", got,
+				       f->why);
 		else
-			report(c, HT_SEV_ERROR, at, "bad-schedule",
-			       "a cron schedule needs a string 'expression', "
-			       "got %s",
-			       ht_ynode_type_name(n));
+			ht_strbuf_addf(&msg,
+				       "a cron schedule needs a string "
+				       "'expression', got %s",
+				       type);
 		break;
 	case HT_SCHEDULE_EXPRESSIONS:
-		report(c, HT_SEV_ERROR, at, "bad-schedule",
-		       "a visual schedule needs a non-empty list "
-		       "'expressions'");
+		ht_strbuf_addstr(&msg, "a visual schedule needs a non-empty "
+				       "list 'expressions'");
 		break;
 	case HT_SCHEDULE_EXPRESSION:
-		report(c, HT_SEV_ERROR, at, "bad-schedule",
-		       "a visual schedule expression must be a mapping with "
-		       "'days' and 'time', got %s",
-		       ht_ynode_type_name(n));
+		ht_strbuf_addf(&msg,
+			       "a visual schedule expression must be a "
+			       "mapping with 'days' and 'time', got %s",
+			       type);
 		break;
 	case HT_SCHEDULE_DAYS:
-		if (f->code == HT_SCHEDULE_BAD_VALUE)
-			report(c, HT_SEV_ERROR, at, "bad-schedule",
-			       "a visual schedule expression must select at "
-			       "least one day");
-		else
-			report(c, HT_SEV_ERROR, at, "bad-schedule",
-			       "a visual schedule expression needs a "
-			       "mapping 'days'");
+		ht_strbuf_addstr(&msg, f->code == HT_SCHEDULE_BAD_VALUE ?
+					       "a visual schedule expression "
+					       "must select at least one day" :
+					       "a visual schedule expression "
+					       "needs a mapping 'days'");
 		break;
 	case HT_SCHEDULE_DAY:
 		if (f->code == HT_SCHEDULE_EXCESS)
-			report(c, HT_SEV_ERROR, at, "bad-schedule",
-			       "unknown day %s in visual schedule", got);
+			ht_strbuf_addf(
+				&msg, "unknown day %s in visual schedule", got);
 		else
-			report(c, HT_SEV_ERROR, at, "bad-schedule",
-			       "day '%s' must be true or false, got %s",
-			       f->name, ht_ynode_type_name(n));
+			ht_strbuf_addf(&msg,
+				       "day '%s' must be true or false, got %s",
+				       f->name, type);
 		break;
 	case HT_SCHEDULE_TIME:
-		report(c, HT_SEV_ERROR, at, "bad-schedule",
-		       "visual schedule time must be 'HH:MM', got %s", got);
+		ht_strbuf_addf(&msg,
+			       "visual schedule time must be 'HH:MM', got %s",
+			       got);
 		break;
 	case HT_SCHEDULE_DBT_OBJECT:
 	case HT_SCHEDULE_DBT_ID:
-		/* the id's problems are its object's */
+		/* an id's problems are its object's */
 		if (f->part == HT_SCHEDULE_DBT_ID)
 			at = f->in;
-		report(c, HT_SEV_ERROR, at, "bad-schedule",
-		       "a dbt-cloud schedule needs '%s' with an 'id'",
-		       f->part == HT_SCHEDULE_DBT_ID ? f->in_name : f->name);
+		ht_strbuf_addf(
+			&msg, "a dbt-cloud schedule needs '%s' with an 'id'",
+			f->part == HT_SCHEDULE_DBT_ID ? f->in_name : f->name);
 		break;
 	}
-	ht_strbuf_release(&name);
+	report(sc->c, HT_SEV_ERROR, at, "bad-schedule", "%s", msg.buf);
+	ht_strbuf_release(&msg);
 }
 
 static json_t *schedule_from_yaml(struct in_ctx *c, const struct ht_field *f,

@@ -197,15 +197,6 @@ static void pop(struct walk *w, size_t mark)
 	ht_strbuf_setlen(&w->path, mark);
 }
 
-/* Report `f`, at the current path. */
-static void found(struct walk *w, struct ht_schedule_finding *f)
-{
-	f->path = w->path.buf;
-	if (f->code != HT_SCHEDULE_UNKNOWN)
-		w->nerrors++;
-	w->report(f, w->payload);
-}
-
 /* Where the walk stands: a value, the mapping or list it is in. */
 struct at {
 	const struct ht_schedule_shape *shape;
@@ -215,37 +206,49 @@ struct at {
 	const char *in_name;
 };
 
-static void finding(struct walk *w, const struct at *at,
-		    enum ht_schedule_code code, enum ht_schedule_want want)
+/* Report a finding about `at`, at the current path. */
+static void found(struct walk *w, const struct at *at,
+		  enum ht_schedule_code code, enum ht_schedule_want want,
+		  const char *const *values, const char *why)
 {
-	struct ht_schedule_finding f = { 0 };
+	struct ht_schedule_finding f;
 
+	memset(&f, 0, sizeof(f));
 	f.code = code;
 	f.part = at->shape->part;
+	f.path = w->path.buf;
 	f.node = at->node;
 	f.in = at->in;
 	f.name = at->name;
 	f.in_name = at->in_name;
 	f.want = want;
-	found(w, &f);
+	f.values = values;
+	f.why = why;
+	if (code != HT_SCHEDULE_UNKNOWN)
+		w->nerrors++;
+	w->report(&f, w->payload);
 }
 
-/* A member of `in` that is not allowed: `key` names it. */
-static void excess(struct walk *w, enum ht_schedule_code code,
-		   enum ht_schedule_part part, const struct ht_ynode *in,
-		   const char *in_name, const struct ht_ynode *key)
+static void finding(struct walk *w, const struct at *at,
+		    enum ht_schedule_code code, enum ht_schedule_want want)
 {
-	struct ht_schedule_finding f = { 0 };
+	found(w, at, code, want, NULL, NULL);
+}
+
+static const struct ht_schedule_shape key_shape = VALUE(NULL, HT_SCHEDULE_KEY);
+static const struct ht_schedule_shape day_shape = VALUE(NULL, HT_SCHEDULE_DAY);
+
+/* A member of `in` that is not allowed there: `key` names it. */
+static void excess(struct walk *w, enum ht_schedule_code code,
+		   const struct ht_schedule_shape *shape,
+		   const struct ht_ynode *in, const char *in_name,
+		   const struct ht_ynode *key)
+{
+	struct at at = { shape, key, in, key->str, in_name };
 	size_t mark;
 
 	push(w, &mark, key->str);
-	f.code = code;
-	f.part = part;
-	f.node = key;
-	f.in = in;
-	f.name = key->str;
-	f.in_name = in_name;
-	found(w, &f);
+	finding(w, &at, code, 0);
 	pop(w, mark);
 }
 
@@ -289,7 +292,7 @@ static void walk_excess(struct walk *w, const struct at *at)
 			if (ht_ynode_is_str(k, s->members[j].name))
 				break;
 		if (j == s->nmembers)
-			excess(w, HT_SCHEDULE_EXCESS, HT_SCHEDULE_KEY, at->node,
+			excess(w, HT_SCHEDULE_EXCESS, &key_shape, at->node,
 			       at->name, k);
 	}
 }
@@ -319,15 +322,13 @@ static void walk_list(struct walk *w, const struct at *at)
  */
 static void walk_days(struct walk *w, const struct at *at)
 {
-	static const struct ht_schedule_shape day =
-		VALUE(NULL, HT_SCHEDULE_DAY);
 	const struct ht_ynode *days = at->node;
 	int any = 0, bools = 1;
 	size_t i, mark;
 
 	for (i = 0; i < days->npairs; i++) {
 		const struct ht_ynode *k = days->pairs[i].key;
-		struct at d = { &day, days->pairs[i].value, days, k->str,
+		struct at d = { &day_shape, days->pairs[i].value, days, k->str,
 				at->name };
 
 		if (!is_bool(d.node))
@@ -335,7 +336,7 @@ static void walk_days(struct walk *w, const struct at *at)
 		else if (d.node->b)
 			any = 1;
 		if (!in_list(ht_schedule_weekdays, k)) {
-			excess(w, HT_SCHEDULE_EXCESS, HT_SCHEDULE_DAY, days,
+			excess(w, HT_SCHEDULE_EXCESS, &day_shape, days,
 			       at->name, k);
 		} else if (!is_bool(d.node)) {
 			push(w, &mark, k->str);
@@ -351,7 +352,6 @@ static void walk_days(struct walk *w, const struct at *at)
 /* The expression, with common/cron.c's parser (see cron.h). */
 static void walk_cron(struct walk *w, const struct at *at)
 {
-	struct ht_schedule_finding f = { 0 };
 	char why[HT_ERROR_MAX];
 	size_t i;
 
@@ -368,22 +368,13 @@ static void walk_cron(struct walk *w, const struct at *at)
 	for (i = 0; why[i]; i++)
 		if ((unsigned char)why[i] < 0x20 || why[i] == 0x7f)
 			why[i] = '?';
-	f.code = HT_SCHEDULE_BAD_VALUE;
-	f.part = at->shape->part;
-	f.node = at->node;
-	f.in = at->in;
-	f.name = at->name;
-	f.in_name = at->in_name;
-	f.want = HT_SCHEDULE_WANT_CRON;
-	f.why = why;
-	found(w, &f);
+	found(w, at, HT_SCHEDULE_BAD_VALUE, HT_SCHEDULE_WANT_CRON, NULL, why);
 }
 
 static void walk_value(struct walk *w, const struct at *at)
 {
 	const struct ht_ynode *n = at->node;
 	int file = w->mode == HT_SCHEDULE_FILE;
-	struct ht_schedule_finding f = { 0 };
 	double v;
 
 	switch (at->shape->part) {
@@ -411,17 +402,9 @@ static void walk_value(struct walk *w, const struct at *at)
 			walk_days(w, at);
 		return;
 	case HT_SCHEDULE_UNIT:
-		if (in_list(ht_schedule_units, n))
-			return;
-		f.code = HT_SCHEDULE_BAD_VALUE;
-		f.part = at->shape->part;
-		f.node = n;
-		f.in = at->in;
-		f.name = at->name;
-		f.in_name = at->in_name;
-		f.want = HT_SCHEDULE_WANT_ONE_OF;
-		f.values = ht_schedule_units;
-		found(w, &f);
+		if (!in_list(ht_schedule_units, n))
+			found(w, at, HT_SCHEDULE_BAD_VALUE,
+			      HT_SCHEDULE_WANT_ONE_OF, ht_schedule_units, NULL);
 		return;
 	case HT_SCHEDULE_QUANTITY:
 		if (!is_whole(n, w->mode, &v) || v < 1)
@@ -445,14 +428,10 @@ static void walk_value(struct walk *w, const struct at *at)
 			finding(w, at, HT_SCHEDULE_WRONG_TYPE,
 				HT_SCHEDULE_WANT_ID);
 		return;
-	case HT_SCHEDULE_ROOT:
-	case HT_SCHEDULE_TYPE:
-	case HT_SCHEDULE_START_DATE:
-	case HT_SCHEDULE_KEY:
-	case HT_SCHEDULE_DAY:
-		break;
+	default:
+		break; /* the top's members and days: no shapes */
 	}
-	HT_BUG("schedule part %d is not a value", (int)at->shape->part);
+	HT_BUG("schedule part %d has no shape", (int)at->shape->part);
 }
 
 /*
@@ -583,13 +562,11 @@ static void walk_schedule(struct walk *w, const struct ht_ynode *v)
 		if (ht_ynode_is_str(k, HT_SCHEDULE_TYPE_KEY))
 			continue;
 		if (file && manual)
-			excess(w, HT_SCHEDULE_EXCESS, HT_SCHEDULE_KEY, v, NULL,
-			       k);
+			excess(w, HT_SCHEDULE_EXCESS, &key_shape, v, NULL, k);
 		else if (ht_ynode_is_str(k, HT_SCHEDULE_START_KEY))
 			walk_start_date(w, v);
 		else if (file && !ht_ynode_is_str(k, HT_SCHEDULE_INNER_KEY))
-			excess(w, HT_SCHEDULE_UNKNOWN, HT_SCHEDULE_KEY, v, NULL,
-			       k);
+			excess(w, HT_SCHEDULE_UNKNOWN, &key_shape, v, NULL, k);
 	}
 	inner = ht_ynode_map_get(v, HT_SCHEDULE_INNER_KEY);
 	if (manual && (file || !inner || is_null(inner)))
