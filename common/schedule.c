@@ -12,6 +12,7 @@
 
 #include "hightouch/cron.h"
 #include "hightouch/error.h"
+#include "hightouch/json.h"
 #include "hightouch/schedule.h"
 #include "hightouch/strbuf.h"
 #include "hightouch/time.h"
@@ -180,16 +181,7 @@ struct walk {
 
 static void push(struct walk *w, size_t *mark, const char *name)
 {
-	*mark = w->path.len;
-	if (w->path.len)
-		ht_strbuf_addch(&w->path, '.');
-	ht_strbuf_addstr(&w->path, name);
-}
-
-static void push_index(struct walk *w, size_t *mark, size_t i)
-{
-	*mark = w->path.len;
-	ht_strbuf_addf(&w->path, "[%zu]", i);
+	*mark = ht_json_path_push(&w->path, name);
 }
 
 static void pop(struct walk *w, size_t mark)
@@ -276,14 +268,14 @@ static void walk_members(struct walk *w, const struct at *at)
 
 /*
  * The API's expressions are closed: a member the table does not name is
- * an excess one.  The files' rules do not look.
+ * an excess one.  Its other mappings, and the files' rules, keep them.
  */
 static void walk_excess(struct walk *w, const struct at *at)
 {
 	const struct ht_schedule_shape *s = at->shape;
 	size_t i, j;
 
-	if (w->mode != HT_SCHEDULE_API)
+	if (w->mode != HT_SCHEDULE_API || s->part != HT_SCHEDULE_EXPRESSION)
 		return;
 	for (i = 0; i < at->node->npairs; i++) {
 		const struct ht_ynode *k = at->node->pairs[i].key;
@@ -310,7 +302,7 @@ static void walk_list(struct walk *w, const struct at *at)
 		struct at item = { at->shape->members, list->items[i], list,
 				   NULL, at->name };
 
-		push_index(w, &mark, i);
+		mark = ht_json_path_push_index(&w->path, i);
 		walk_value(w, &item);
 		pop(w, mark);
 	}
@@ -382,24 +374,19 @@ static void walk_value(struct walk *w, const struct at *at)
 	case HT_SCHEDULE_INTERVAL:
 	case HT_SCHEDULE_EXPRESSION:
 	case HT_SCHEDULE_DBT_OBJECT:
+	case HT_SCHEDULE_DAYS:
 		if (n->kind != HT_YNODE_MAP) {
 			finding(w, at, HT_SCHEDULE_WRONG_TYPE,
 				HT_SCHEDULE_WANT_MAP);
-			return;
-		}
-		walk_members(w, at);
-		if (at->shape->part == HT_SCHEDULE_EXPRESSION)
+		} else if (at->shape->part == HT_SCHEDULE_DAYS) {
+			walk_days(w, at);
+		} else {
+			walk_members(w, at);
 			walk_excess(w, at);
+		}
 		return;
 	case HT_SCHEDULE_EXPRESSIONS:
 		walk_list(w, at);
-		return;
-	case HT_SCHEDULE_DAYS:
-		if (n->kind != HT_YNODE_MAP)
-			finding(w, at, HT_SCHEDULE_WRONG_TYPE,
-				HT_SCHEDULE_WANT_MAP);
-		else
-			walk_days(w, at);
 		return;
 	case HT_SCHEDULE_UNIT:
 		if (!in_list(ht_schedule_units, n))

@@ -609,16 +609,12 @@ struct ctx {
 
 static void push(struct ctx *c, size_t *mark, const char *name)
 {
-	*mark = c->path.len;
-	if (c->path.len)
-		ht_strbuf_addch(&c->path, '.');
-	ht_strbuf_addstr(&c->path, name);
+	*mark = ht_json_path_push(&c->path, name);
 }
 
 static void push_index(struct ctx *c, size_t *mark, size_t i)
 {
-	*mark = c->path.len;
-	ht_strbuf_addf(&c->path, "[%zu]", i);
+	*mark = ht_json_path_push_index(&c->path, i);
 }
 
 static void pop(struct ctx *c, size_t mark)
@@ -675,53 +671,35 @@ static void check_member(struct ctx *c, const json_t *obj, const char *name,
 /* The JSON type of a node converted from JSON: ht_json_type_name(). */
 static const char *json_type_of(const struct ht_ynode *n)
 {
-	if (n->kind == HT_YNODE_MAP)
+	const char *t = ht_ynode_type_name(n);
+
+	if (!strcmp(t, "mapping"))
 		return "object";
-	if (n->kind == HT_YNODE_SEQ)
+	if (!strcmp(t, "list"))
 		return "array";
-	switch (n->type) {
-	case HT_YTYPE_NULL:
-		return "null";
-	case HT_YTYPE_BOOL:
-		return "boolean";
-	case HT_YTYPE_INT:
-	case HT_YTYPE_FLOAT:
-		return "number";
-	case HT_YTYPE_STR:
-		break;
-	}
-	return "string";
+	return strcmp(t, "integer") ? t : "number";
 }
+
+/* What a finding wanted, in tsoa's words: those the API's rules use. */
+static const char *const want_words[] = {
+	[HT_SCHEDULE_WANT_MAP] = "an object",
+	[HT_SCHEDULE_WANT_MAP_OR_NULL] = "an object or null",
+	[HT_SCHEDULE_WANT_STRING] = "a string",
+	[HT_SCHEDULE_WANT_NONEMPTY_STRING] = "a non-empty string",
+	[HT_SCHEDULE_WANT_BOOLEAN] = "a boolean",
+	[HT_SCHEDULE_WANT_LIST] = "a non-empty array",
+	[HT_SCHEDULE_WANT_ID] = "a string or a number",
+	[HT_SCHEDULE_WANT_ONE_OF] = "one of",
+	[HT_SCHEDULE_WANT_QUANTITY] = "a positive integer",
+	[HT_SCHEDULE_WANT_DATE] = "an ISO 8601 date-time",
+};
 
 static const char *want_word(enum ht_schedule_want want)
 {
-	switch (want) {
-	case HT_SCHEDULE_WANT_MAP:
-		return "an object";
-	case HT_SCHEDULE_WANT_MAP_OR_NULL:
-		return "an object or null";
-	case HT_SCHEDULE_WANT_STRING:
-		return "a string";
-	case HT_SCHEDULE_WANT_NONEMPTY_STRING:
-		return "a non-empty string";
-	case HT_SCHEDULE_WANT_BOOLEAN:
-		return "a boolean";
-	case HT_SCHEDULE_WANT_LIST:
-		return "a non-empty array";
-	case HT_SCHEDULE_WANT_ID:
-		return "a string or a number";
-	case HT_SCHEDULE_WANT_QUANTITY:
-		return "a positive integer";
-	case HT_SCHEDULE_WANT_DATE:
-		return "an ISO 8601 date-time";
-	case HT_SCHEDULE_WANT_ONE_OF:
-	case HT_SCHEDULE_WANT_CRON:
-	case HT_SCHEDULE_WANT_HHMM:
-	case HT_SCHEDULE_WANT_A_DAY:
-	case HT_SCHEDULE_WANT_CALENDAR_DATE:
-		break; /* one-of is joined; the others are the files' */
-	}
-	return "valid";
+	if ((size_t)want >= sizeof(want_words) / sizeof(want_words[0]) ||
+	    !want_words[want])
+		HT_BUG("no words for schedule want %d", (int)want);
+	return want_words[want];
 }
 
 /* A finding of ht_schedule_check() as a detail, in tsoa's words. */
@@ -747,11 +725,10 @@ static void schedule_detail(const struct ht_schedule_finding *f,
 			   json_type_of(f->node));
 		break;
 	case HT_SCHEDULE_BAD_VALUE:
+		ht_strbuf_addstr(&sb, want_word(f->want));
 		if (f->want == HT_SCHEDULE_WANT_ONE_OF) {
-			ht_strbuf_addstr(&sb, "one of ");
+			ht_strbuf_addch(&sb, ' ');
 			join(&sb, f->values);
-		} else {
-			ht_strbuf_addstr(&sb, want_word(f->want));
 		}
 		emu_detail(c->details, c->path.buf, "'%s' must be %s",
 			   c->path.buf, sb.buf);
