@@ -62,19 +62,18 @@ static const struct ht_schedule_shape dbt_inner[] = {
 	SHAPE("job", HT_SCHEDULE_DBT_OBJECT, dbt_id),
 };
 
-static const struct ht_schedule_shape inners[] = {
-	SHAPE(HT_SCHEDULE_INNER_KEY, HT_SCHEDULE_INNER, interval_inner),
-	SHAPE(HT_SCHEDULE_INNER_KEY, HT_SCHEDULE_INNER, cron_inner),
-	SHAPE(HT_SCHEDULE_INNER_KEY, HT_SCHEDULE_INNER, visual_inner),
-	SHAPE(HT_SCHEDULE_INNER_KEY, HT_SCHEDULE_INNER, dbt_inner),
-};
+#define INNER(members) SHAPE(HT_SCHEDULE_INNER_KEY, HT_SCHEDULE_INNER, members)
+static const struct ht_schedule_shape interval = INNER(interval_inner);
+static const struct ht_schedule_shape cron = INNER(cron_inner);
+static const struct ht_schedule_shape visual = INNER(visual_inner);
+static const struct ht_schedule_shape dbt = INNER(dbt_inner);
 
 const struct ht_schedule_type ht_schedule_types[] = {
 	{ "manual", NULL },
-	{ "interval", &inners[0] },
-	{ "cron", &inners[1] },
-	{ "visual", &inners[2] },
-	{ "dbt-cloud", &inners[3] },
+	{ "interval", &interval },
+	{ "cron", &cron },
+	{ "visual", &visual },
+	{ "dbt-cloud", &dbt },
 	{ NULL, NULL },
 };
 

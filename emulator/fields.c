@@ -118,6 +118,7 @@ static char seed_keys[HT_KIND__COUNT][32];
 #define K_SCHEMA (1u << 29)
 #define K_MODELS (1u << 30)
 #define K_ALL (1u << 31)
+_Static_assert(K_BUT_SHIFT + HT_KIND__COUNT <= 29, "too many kinds for K()");
 
 static const char *const sync_statuses[] = {
 	"disabled", "pending", "cancelled", "failed", "queued", "success",
@@ -497,8 +498,6 @@ int emu_fields_init(void)
 	size_t i;
 	int k, ret;
 
-	if (HT_KIND__COUNT > K_BUT_SHIFT)
-		HT_BUG("too many kinds for the sets of kinds");
 	memset(table, 0, sizeof(table));
 	memset(seed_keys, 0, sizeof(seed_keys));
 	emu_nkinds = 0;
@@ -540,6 +539,9 @@ static int op_is_create(enum emu_op op)
 	return op == EMU_OP_CREATE || op == EMU_OP_UI_CREATE ||
 	       op == EMU_OP_SEED;
 }
+
+/* What AT_TIME values and schedules' start dates must be. */
+#define A_DATE_TIME "an ISO 8601 date-time"
 
 static const char *type_word(enum atype t)
 {
@@ -622,10 +624,44 @@ static void pop(struct ctx *c, size_t mark)
 	ht_strbuf_setlen(&c->path, mark);
 }
 
-static void wrong_type(struct ctx *c, const char *want, const json_t *v)
+/* The details at the current path: of the wrong type, excess, missing. */
+static void not_a(struct ctx *c, const char *want, const char *got)
 {
 	emu_detail(c->details, c->path.buf, "'%s' must be %s, got %s",
-		   c->path.buf, want, ht_json_type_name(v));
+		   c->path.buf, want, got);
+}
+
+static void excess_here(struct ctx *c)
+{
+	emu_detail(c->details, c->path.buf,
+		   "'%s' is an excess property and therefore is not allowed",
+		   c->path.buf);
+}
+
+static void required_here(struct ctx *c)
+{
+	emu_detail(c->details, c->path.buf, "'%s' is required", c->path.buf);
+}
+
+static void must_be(struct ctx *c, const char *what)
+{
+	emu_detail(c->details, c->path.buf, "'%s' must be %s", c->path.buf,
+		   what);
+}
+
+static void one_of(struct ctx *c, const char *const *values)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	ht_strbuf_addstr(&sb, "one of ");
+	join(&sb, values);
+	must_be(c, sb.buf);
+	ht_strbuf_release(&sb);
+}
+
+static void wrong_type(struct ctx *c, const char *want, const json_t *v)
+{
+	not_a(c, want, ht_json_type_name(v));
 }
 
 static void excess(struct ctx *c, const char *name)
@@ -633,9 +669,7 @@ static void excess(struct ctx *c, const char *name)
 	size_t mark;
 
 	push(c, &mark, name);
-	emu_detail(c->details, c->path.buf,
-		   "'%s' is an excess property and therefore is not allowed",
-		   c->path.buf);
+	excess_here(c);
 	pop(c, mark);
 }
 
@@ -644,7 +678,7 @@ static void missing(struct ctx *c, const char *name)
 	size_t mark;
 
 	push(c, &mark, name);
-	emu_detail(c->details, c->path.buf, "'%s' is required", c->path.buf);
+	required_here(c);
 	pop(c, mark);
 }
 
@@ -689,9 +723,8 @@ static const char *const want_words[] = {
 	[HT_SCHEDULE_WANT_BOOLEAN] = "a boolean",
 	[HT_SCHEDULE_WANT_LIST] = "a non-empty array",
 	[HT_SCHEDULE_WANT_ID] = "a string or a number",
-	[HT_SCHEDULE_WANT_ONE_OF] = "one of",
 	[HT_SCHEDULE_WANT_QUANTITY] = "a positive integer",
-	[HT_SCHEDULE_WANT_DATE] = "an ISO 8601 date-time",
+	[HT_SCHEDULE_WANT_DATE] = A_DATE_TIME,
 };
 
 static const char *want_word(enum ht_schedule_want want)
@@ -707,42 +740,29 @@ static void schedule_detail(const struct ht_schedule_finding *f,
 			    void *payload)
 {
 	struct ctx *c = payload;
-	struct ht_strbuf sb = HT_STRBUF_INIT;
 	size_t mark = c->path.len;
 
-	if (*f->path) {
-		ht_strbuf_addch(&c->path, '.');
-		ht_strbuf_addstr(&c->path, f->path);
-	}
+	if (*f->path)
+		push(c, &mark, f->path);
 	switch (f->code) {
 	case HT_SCHEDULE_MISSING:
-		emu_detail(c->details, c->path.buf, "'%s' is required",
-			   c->path.buf);
+		required_here(c);
 		break;
 	case HT_SCHEDULE_WRONG_TYPE:
-		emu_detail(c->details, c->path.buf, "'%s' must be %s, got %s",
-			   c->path.buf, want_word(f->want),
-			   json_type_of(f->node));
+		not_a(c, want_word(f->want), json_type_of(f->node));
 		break;
 	case HT_SCHEDULE_BAD_VALUE:
-		ht_strbuf_addstr(&sb, want_word(f->want));
-		if (f->want == HT_SCHEDULE_WANT_ONE_OF) {
-			ht_strbuf_addch(&sb, ' ');
-			join(&sb, f->values);
-		}
-		emu_detail(c->details, c->path.buf, "'%s' must be %s",
-			   c->path.buf, sb.buf);
+		if (f->want == HT_SCHEDULE_WANT_ONE_OF)
+			one_of(c, f->values);
+		else
+			must_be(c, want_word(f->want));
 		break;
 	case HT_SCHEDULE_EXCESS:
-		emu_detail(c->details, c->path.buf,
-			   "'%s' is an excess property and therefore is not "
-			   "allowed",
-			   c->path.buf);
+		excess_here(c);
 		break;
 	case HT_SCHEDULE_UNKNOWN:
 		break; /* kept as given */
 	}
-	ht_strbuf_release(&sb);
 	pop(c, mark);
 }
 
@@ -887,15 +907,8 @@ static void check_value(struct ctx *c, enum atype type,
 		break;
 	case AT_ENUM:
 		if (!json_is_string(v) ||
-		    !in_values(values, json_string_value(v))) {
-			struct ht_strbuf sb = HT_STRBUF_INIT;
-
-			join(&sb, values);
-			emu_detail(c->details, c->path.buf,
-				   "'%s' must be one of %s", c->path.buf,
-				   sb.buf);
-			ht_strbuf_release(&sb);
-		}
+		    !in_values(values, json_string_value(v)))
+			one_of(c, values);
 		break;
 	case AT_OBJECT:
 		check_object(c, members, nmembers, v);
@@ -925,9 +938,7 @@ static void check_value(struct ctx *c, enum atype type,
 	case AT_TIME:
 		if (!json_is_string(v) ||
 		    emu_parse_time(&n, json_string_value(v)) < 0)
-			emu_detail(c->details, c->path.buf,
-				   "'%s' must be an ISO 8601 date-time",
-				   c->path.buf);
+			must_be(c, A_DATE_TIME);
 		break;
 	case AT_ACTOR:
 		if (!json_is_object(v)) {
