@@ -58,7 +58,7 @@ enum ht_ftype {
 	HT_FTYPE_REF,      /* slug (or alias) of a resource of kind `ref` */
 	HT_FTYPE_ANY,      /* free-form value, kept in the API's key order */
 	HT_FTYPE_OBJECT,   /* free-form mapping */
-	HT_FTYPE_SCHEDULE, /* a sync schedule, see docs/file-format.md */
+	HT_FTYPE_SCHEDULE, /* a sync schedule: schedule.h */
 	HT_FTYPE_JOINKEYS, /* list of {from, to} column pairs */
 	HT_FTYPE_ENTRIES,  /* manifest section: slug -> {name, type} */
 	HT_FTYPE_ALIASMAP, /* aliases file: alias -> slug */
