@@ -329,6 +329,24 @@ cleanup:
 	return ret;
 }
 
+size_t ht_json_path_push(struct ht_strbuf *path, const char *name)
+{
+	size_t mark = path->len;
+
+	if (path->len)
+		ht_strbuf_addch(path, '.');
+	ht_strbuf_addstr(path, name);
+	return mark;
+}
+
+size_t ht_json_path_push_index(struct ht_strbuf *path, size_t i)
+{
+	size_t mark = path->len;
+
+	ht_strbuf_addf(path, "[%zu]", i);
+	return mark;
+}
+
 /* JSON -> YAML */
 
 static int to_ynode(struct ht_ynode **out, const json_t *v, int depth)

@@ -16,11 +16,10 @@
 #include <string.h>
 
 #include "hightouch/alloc.h"
-#include "hightouch/cron.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
 #include "hightouch/kinds.h"
-#include "hightouch/time.h"
+#include "hightouch/schedule.h"
 
 /* The field of a model whose value chooses the query key. */
 #define QUERY_SELECTOR "type"
@@ -254,6 +253,12 @@ int ht_kind_in_manifest(enum ht_kind kind)
 		    m->fields[i].ref == kind)
 			return 1;
 	return 0;
+}
+
+int ht_kind_has_file(enum ht_kind kind)
+{
+	return ht_kind_info(kind) &&
+	       (kinds[kind].folder || kinds[kind].ids == HT_IDS_NONE);
 }
 
 enum ht_ids ht_kind_ids(enum ht_kind kind)
@@ -1187,35 +1192,6 @@ static json_t *ref_from_yaml(struct in_ctx *c, const struct ht_field *f,
 	return c->build ? json_integer(id) : valid();
 }
 
-/* "HH:MM", 00:00 to 23:59. */
-static int valid_hhmm(const char *s, size_t len)
-{
-	if (len != 5 || s[2] != ':')
-		return 0;
-	if (s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' ||
-	    s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
-		return 0;
-	return (s[0] - '0') * 10 + (s[1] - '0') < 24;
-}
-
-static const char *const interval_units[] = { "minute", "hour", "day", "week",
-					      NULL };
-static const char *const weekdays[] = { "monday",   "tuesday", "wednesday",
-					"thursday", "friday",  "saturday",
-					"sunday",   NULL };
-
-static int in_list(const char *const *list, const struct ht_ynode *n)
-{
-	size_t i;
-
-	if (!is_str(n))
-		return 0;
-	for (i = 0; list[i]; i++)
-		if (ht_ynode_is_str(n, list[i]))
-			return 1;
-	return 0;
-}
-
 /* A value in a message: 'text' for scalars, the type name otherwise. */
 static const char *show(char *buf, const struct ht_ynode *n)
 {
@@ -1232,246 +1208,162 @@ static const char *show(char *buf, const struct ht_ynode *n)
 	return buf;
 }
 
-static void check_interval(struct in_ctx *c, const struct ht_ynode *inner)
+struct schedule_ctx {
+	struct in_ctx *c;
+	const char *field; /* the schedule's field: "schedule" */
+};
+
+/* A finding about a member of the schedule itself: a field's rules. */
+static void schedule_member(const struct schedule_ctx *sc,
+			    const struct ht_schedule_finding *f,
+			    const char *got)
 {
-	const struct ht_ynode *iv = ht_ynode_map_get(inner, "interval");
-	const struct ht_ynode *unit, *qty;
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	char buf[SHORT_BUF];
+	struct ht_strbuf name = HT_STRBUF_INIT;
+	const struct ht_ynode *n = f->node;
+	struct in_ctx *c = sc->c;
+	char key[SHORT_BUF];
 
-	if (!iv || iv->kind != HT_YNODE_MAP) {
-		report(c, HT_SEV_ERROR, iv ? iv : inner, "bad-schedule",
-		       "an interval schedule needs 'interval' with 'unit' "
-		       "and 'quantity'");
-		return;
+	ht_strbuf_addstr(&name, sc->field);
+	if (f->part == HT_SCHEDULE_KEY) {
+		ht_strbuf_addch(&name, '.');
+		if (f->code == HT_SCHEDULE_UNKNOWN)
+			unknown(c, n, name.buf);
+		else
+			report(c, HT_SEV_ERROR, n, "bad-schedule",
+			       "field '%s%s' is not allowed with type "
+			       "'manual'",
+			       name.buf, shorten(key, n->str, n->len));
+		goto cleanup;
 	}
-	unit = ht_ynode_map_get(iv, "unit");
-	qty = ht_ynode_map_get(iv, "quantity");
-	if (!unit || !in_list(interval_units, unit)) {
-		join_values(&sb, interval_units);
-		report(c, HT_SEV_ERROR, unit ? unit : iv, "bad-schedule",
-		       "interval unit must be one of %s, got %s", sb.buf,
-		       unit ? show(buf, unit) : "nothing");
-	}
-	if (!qty || qty->kind != HT_YNODE_SCALAR || qty->type != HT_YTYPE_INT ||
-	    qty->i <= 0)
-		report(c, HT_SEV_ERROR, qty ? qty : iv, "bad-schedule",
-		       "interval quantity must be a positive integer, got %s",
-		       qty ? show(buf, qty) : "nothing");
-	ht_strbuf_release(&sb);
-}
-
-/* The expression, with common/cron.c's parser (see cron.h). */
-static void check_cron(struct in_ctx *c, const struct ht_ynode *inner)
-{
-	const struct ht_ynode *e = ht_ynode_map_get(inner, "expression");
-	char buf[SHORT_BUF];
-
-	if (!e || !is_str(e)) {
-		report(c, HT_SEV_ERROR, e ? e : inner, "bad-schedule",
-		       "a cron schedule needs a string 'expression', got %s",
-		       e ? ht_ynode_type_name(e) : "nothing");
-		return;
-	}
-	if (ht_cron_check(e->str, e->len) < 0) {
-		char why[HT_ERROR_MAX];
-		size_t i;
-
-		/* the parser quotes items as written: controls as '?' */
-		snprintf(why, sizeof(why), "%s", ht_error_message());
-		ht_error_clear();
-		for (i = 0; why[i]; i++)
-			if ((unsigned char)why[i] < 0x20 || why[i] == 0x7f)
-				why[i] = '?';
-		report(c, HT_SEV_ERROR, e, "bad-schedule",
-		       "cron expression %s: %s", show(buf, e), why);
-	}
+	if (*f->path)
+		ht_strbuf_addf(&name, ".%s", f->path);
+	if (f->code == HT_SCHEDULE_MISSING)
+		missing(c, f->in, name.buf);
+	else if (f->code == HT_SCHEDULE_WRONG_TYPE)
+		wrong_type(c, name.buf,
+			   f->want == HT_SCHEDULE_WANT_MAP ? "a mapping" :
+							     "a string",
+			   n);
+	else if (f->code == HT_SCHEDULE_UNKNOWN)
+		report(c, HT_SEV_WARNING, n, "bad-schedule",
+		       "unknown schedule type %s", got);
+	else if (f->want == HT_SCHEDULE_WANT_DATE)
+		report(c, HT_SEV_ERROR, n, "bad-schedule",
+		       "field '%s' must be an ISO 8601 date-time, got %s",
+		       name.buf, got);
+	else
+		report(c, HT_SEV_ERROR, n, "bad-schedule",
+		       "field '%s' is not a calendar date, got %s", name.buf,
+		       got);
+cleanup:
+	ht_strbuf_release(&name);
 }
 
 /*
- * A visual expression's `days` mapping: monday .. sunday to booleans.
- * When every value is a boolean, one must be true; an unknown day name is
- * reported on its own.
+ * A finding of ht_schedule_check() in the files' words: wrong-type,
+ * missing-field and unknown-field for the members of the schedule
+ * itself, bad-schedule for the rest (docs/file-format.md, "Schedules").
  */
-static void check_days(struct in_ctx *c, const struct ht_ynode *days)
+static void schedule_finding(const struct ht_schedule_finding *f, void *payload)
 {
+	const struct schedule_ctx *sc = payload;
+	const struct ht_ynode *n = f->node, *at = n ? n : f->in;
+	const char *got, *type = ht_ynode_type_name(n);
+	struct ht_strbuf msg = HT_STRBUF_INIT;
 	char buf[SHORT_BUF];
-	int any = 0, bools = 1;
-	size_t i;
 
-	for (i = 0; i < days->npairs; i++) {
-		const struct ht_ynode *k = days->pairs[i].key;
-		const struct ht_ynode *v = days->pairs[i].value;
-		int is_bool = v->kind == HT_YNODE_SCALAR &&
-			      v->type == HT_YTYPE_BOOL;
-
-		if (!is_bool)
-			bools = 0;
-		else if (v->b)
-			any = 1;
-		if (!in_list(weekdays, k))
-			report(c, HT_SEV_ERROR, k, "bad-schedule",
-			       "unknown day %s in visual schedule",
-			       show(buf, k));
-		else if (!is_bool)
-			report(c, HT_SEV_ERROR, v, "bad-schedule",
-			       "day '%s' must be true or false, got %s", k->str,
-			       ht_ynode_type_name(v));
-	}
-	if (bools && !any)
-		report(c, HT_SEV_ERROR, days, "bad-schedule",
-		       "a visual schedule expression must select at least "
-		       "one day");
-}
-
-static void check_visual(struct in_ctx *c, const struct ht_ynode *inner)
-{
-	const struct ht_ynode *list = ht_ynode_map_get(inner, "expressions");
-	char buf[SHORT_BUF];
-	size_t i;
-
-	if (!list || list->kind != HT_YNODE_SEQ || !list->nitems) {
-		report(c, HT_SEV_ERROR, list ? list : inner, "bad-schedule",
-		       "a visual schedule needs a non-empty list "
-		       "'expressions'");
+	got = n ? show(buf, n) : "nothing";
+	switch (f->part) {
+	case HT_SCHEDULE_ROOT:
+	case HT_SCHEDULE_TYPE:
+	case HT_SCHEDULE_START_DATE:
+	case HT_SCHEDULE_KEY:
+	case HT_SCHEDULE_INNER:
+		schedule_member(sc, f, got);
 		return;
-	}
-	for (i = 0; i < list->nitems; i++) {
-		const struct ht_ynode *item = list->items[i];
-		const struct ht_ynode *days, *time;
-
-		if (item->kind != HT_YNODE_MAP) {
-			report(c, HT_SEV_ERROR, item, "bad-schedule",
+	case HT_SCHEDULE_INTERVAL:
+		ht_strbuf_addstr(&msg, "an interval schedule needs 'interval' "
+				       "with 'unit' and 'quantity'");
+		break;
+	case HT_SCHEDULE_UNIT:
+		ht_strbuf_addstr(&msg, "interval unit must be one of ");
+		join_values(&msg, ht_schedule_units);
+		ht_strbuf_addf(&msg, ", got %s", got);
+		break;
+	case HT_SCHEDULE_QUANTITY:
+		ht_strbuf_addf(&msg,
+			       "interval quantity must be a positive integer, "
+			       "got %s",
+			       got);
+		break;
+	case HT_SCHEDULE_CRON:
+		if (f->code == HT_SCHEDULE_BAD_VALUE)
+			ht_strbuf_addf(&msg, "cron expression %s: %s", got,
+				       f->why);
+		else
+			ht_strbuf_addf(&msg,
+				       "a cron schedule needs a string "
+				       "'expression', got %s",
+				       type);
+		break;
+	case HT_SCHEDULE_EXPRESSIONS:
+		ht_strbuf_addstr(&msg, "a visual schedule needs a non-empty "
+				       "list 'expressions'");
+		break;
+	case HT_SCHEDULE_EXPRESSION:
+		ht_strbuf_addf(&msg,
 			       "a visual schedule expression must be a "
 			       "mapping with 'days' and 'time', got %s",
-			       ht_ynode_type_name(item));
-			continue;
-		}
-		days = ht_ynode_map_get(item, "days");
-		time = ht_ynode_map_get(item, "time");
-		if (!days || days->kind != HT_YNODE_MAP)
-			report(c, HT_SEV_ERROR, days ? days : item,
-			       "bad-schedule",
-			       "a visual schedule expression needs a "
-			       "mapping 'days'");
+			       type);
+		break;
+	case HT_SCHEDULE_DAYS:
+		ht_strbuf_addstr(&msg, f->code == HT_SCHEDULE_BAD_VALUE ?
+					       "a visual schedule expression "
+					       "must select at least one day" :
+					       "a visual schedule expression "
+					       "needs a mapping 'days'");
+		break;
+	case HT_SCHEDULE_DAY:
+		if (f->code == HT_SCHEDULE_EXCESS)
+			ht_strbuf_addf(
+				&msg, "unknown day %s in visual schedule", got);
 		else
-			check_days(c, days);
-		if (!time || !is_str(time) || !valid_hhmm(time->str, time->len))
-			report(c, HT_SEV_ERROR, time ? time : item,
-			       "bad-schedule",
+			ht_strbuf_addf(&msg,
+				       "day '%s' must be true or false, got %s",
+				       f->name, type);
+		break;
+	case HT_SCHEDULE_TIME:
+		ht_strbuf_addf(&msg,
 			       "visual schedule time must be 'HH:MM', got %s",
-			       time ? show(buf, time) : "nothing");
+			       got);
+		break;
+	case HT_SCHEDULE_DBT_OBJECT:
+	case HT_SCHEDULE_DBT_ID:
+		/* an id's problems are its object's */
+		if (f->part == HT_SCHEDULE_DBT_ID)
+			at = f->in;
+		ht_strbuf_addf(
+			&msg, "a dbt-cloud schedule needs '%s' with an 'id'",
+			f->part == HT_SCHEDULE_DBT_ID ? f->in_name : f->name);
+		break;
 	}
-}
-
-static int valid_dbt_id(const struct ht_ynode *obj)
-{
-	const struct ht_ynode *id = ht_ynode_map_get(obj, "id");
-
-	return id && id->kind == HT_YNODE_SCALAR &&
-	       ((id->type == HT_YTYPE_STR && id->len) ||
-		id->type == HT_YTYPE_INT);
-}
-
-static void check_dbt_cloud(struct in_ctx *c, const struct ht_ynode *inner)
-{
-	static const char *const parts[] = { "account", "job" };
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		const struct ht_ynode *p = ht_ynode_map_get(inner, parts[i]);
-
-		if (!p || p->kind != HT_YNODE_MAP || !valid_dbt_id(p))
-			report(c, HT_SEV_ERROR, p ? p : inner, "bad-schedule",
-			       "a dbt-cloud schedule needs '%s' with an 'id'",
-			       parts[i]);
-	}
-}
-
-/* The inner `schedule` of a schedule whose type is the string `type`. */
-static void check_inner(struct in_ctx *c, const struct ht_ynode *type,
-			const struct ht_ynode *inner)
-{
-	char buf[SHORT_BUF];
-
-	if (ht_ynode_is_str(type, "interval"))
-		check_interval(c, inner);
-	else if (ht_ynode_is_str(type, "cron"))
-		check_cron(c, inner);
-	else if (ht_ynode_is_str(type, "visual"))
-		check_visual(c, inner);
-	else if (ht_ynode_is_str(type, "dbt-cloud"))
-		check_dbt_cloud(c, inner);
-	else
-		report(c, HT_SEV_WARNING, type, "bad-schedule",
-		       "unknown schedule type %s", show(buf, type));
+	report(sc->c, HT_SEV_ERROR, at, "bad-schedule", "%s", msg.buf);
+	ht_strbuf_release(&msg);
 }
 
 static json_t *schedule_from_yaml(struct in_ctx *c, const struct ht_field *f,
 				  const struct ht_ynode *v)
 {
-	const struct ht_ynode *type, *inner;
-	size_t before = c->diags->nerrors, i;
-	char buf[SHORT_BUF];
-	int manual = 0, ret;
+	const struct ht_schedule_type *t;
+	struct schedule_ctx sc;
 
-	if (v->kind != HT_YNODE_MAP) {
-		wrong_type(c, f->name, "a mapping", v);
+	sc.c = c;
+	sc.field = f->name;
+	if (ht_schedule_check(v, HT_SCHEDULE_FILE, schedule_finding, &sc))
 		return NULL;
-	}
-	type = ht_ynode_map_get(v, "type");
-	inner = ht_ynode_map_get(v, "schedule");
-	if (!type)
-		missing(c, v, "schedule.type");
-	else if (!is_str(type))
-		wrong_type(c, "schedule.type", "a string", type);
-	else
-		manual = ht_ynode_is_str(type, "manual");
-
-	for (i = 0; i < v->npairs; i++) {
-		const struct ht_ynode *k = v->pairs[i].key;
-		const struct ht_ynode *val = v->pairs[i].value;
-
-		if (ht_ynode_is_str(k, "type"))
-			continue;
-		if (manual) {
-			report(c, HT_SEV_ERROR, k, "bad-schedule",
-			       "field 'schedule.%s' is not allowed with type "
-			       "'manual'",
-			       shorten(buf, k->str, k->len));
-			continue;
-		}
-		if (ht_ynode_is_str(k, "schedule"))
-			continue;
-		if (!ht_ynode_is_str(k, "startDate")) {
-			unknown(c, k, "schedule.");
-			continue;
-		}
-		if (!is_str(val))
-			wrong_type(c, "schedule.startDate", "a string", val);
-		else if ((ret = ht_time_parse(NULL, val->str, val->len)) ==
-			 HT_ESYNTAX)
-			report(c, HT_SEV_ERROR, val, "bad-schedule",
-			       "field 'schedule.startDate' must be an ISO 8601 "
-			       "date-time, got %s",
-			       show(buf, val));
-		else if (ret < 0)
-			report(c, HT_SEV_ERROR, val, "bad-schedule",
-			       "field 'schedule.startDate' is not a calendar "
-			       "date, got %s",
-			       show(buf, val));
-	}
-	if (manual)
-		return c->diags->nerrors > before ? NULL : json_null();
-
-	if (!inner)
-		missing(c, v, "schedule.schedule");
-	else if (inner->kind != HT_YNODE_MAP)
-		wrong_type(c, "schedule.schedule", "a mapping", inner);
-	else if (type && is_str(type))
-		check_inner(c, type, inner);
-	if (c->diags->nerrors > before)
-		return NULL;
+	t = ht_schedule_type_of(v);
+	if (t && !t->inner)
+		return json_null(); /* manual: the API's null */
 	return free_json(c, v);
 }
 

@@ -52,7 +52,7 @@ static int64_t count_rows(struct emu *e, enum ht_kind kind)
 				       "WHERE tbl = ?1");
 	if (!st)
 		return -1;
-	sqlite3_bind_int(st, 1, emu_tbl_of(kind));
+	sqlite3_bind_int(st, 1, ht_kind_ids(kind));
 	sqlite3_bind_int(st, 2, kind);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
@@ -186,7 +186,7 @@ cleanup:
 
 struct seed_item {
 	enum ht_kind kind;
-	enum emu_tbl tbl;
+	enum ht_ids tbl;
 	int64_t id;
 	json_t *state;
 	const char *slug; /* borrowed from `state` */
@@ -197,8 +197,8 @@ struct seed {
 	struct seed_item *items;
 	size_t nr, alloc;
 	/* per table, pointers sorted by id */
-	struct seed_item **by_tbl[EMU_TBL__COUNT];
-	size_t nby[EMU_TBL__COUNT];
+	struct seed_item **by_tbl[HT_IDS__COUNT];
+	size_t nby[HT_IDS__COUNT];
 };
 
 static int cmp_id(const void *a, const void *b)
@@ -218,7 +218,7 @@ static int cmp_slug(const void *a, const void *b)
 	return c ? c : cmp_id(a, b);
 }
 
-static struct seed_item *seed_find(struct seed *sd, enum emu_tbl tbl,
+static struct seed_item *seed_find(struct seed *sd, enum ht_ids tbl,
 				   int64_t id)
 {
 	struct seed_item key, *kp = &key, **hit;
@@ -236,7 +236,7 @@ static void seed_release(struct seed *sd)
 	for (i = 0; i < sd->nr; i++)
 		json_decref(sd->items[i].state);
 	free(sd->items);
-	for (i = 0; i < EMU_TBL__COUNT; i++)
+	for (i = 0; i < HT_IDS__COUNT; i++)
 		free(sd->by_tbl[i]);
 }
 
@@ -294,7 +294,7 @@ static void seed_read(struct seed *sd, const json_t *seed, json_t *details)
 			it = &sd->items[sd->nr++];
 			memset(it, 0, sizeof(*it));
 			it->kind = kind;
-			it->tbl = emu_tbl_of(kind);
+			it->tbl = ht_kind_ids(kind);
 			it->state = json_object();
 			snprintf(it->path, sizeof(it->path), "%s", path);
 			emu_fields_apply(kind, EMU_OP_SEED, src, it->state);
@@ -309,7 +309,7 @@ static void seed_read(struct seed *sd, const json_t *seed, json_t *details)
 /* Ids for those without, then the per-table indexes; check uniqueness. */
 static void seed_index(struct seed *sd, json_t *details)
 {
-	int64_t max[EMU_TBL__COUNT] = { 0 };
+	int64_t max[HT_IDS__COUNT] = { 0 };
 	struct seed_item **by_slug;
 	size_t i, t;
 
@@ -326,7 +326,7 @@ static void seed_index(struct seed *sd, json_t *details)
 		}
 		sd->nby[it->tbl]++;
 	}
-	for (t = 0; t < EMU_TBL__COUNT; t++) {
+	for (t = 0; t < HT_IDS__COUNT; t++) {
 		sd->by_tbl[t] = ht_xcalloc(sd->nby[t] + 1,
 					   sizeof(*sd->by_tbl[t]));
 		sd->nby[t] = 0;
@@ -336,7 +336,7 @@ static void seed_index(struct seed *sd, json_t *details)
 
 		sd->by_tbl[it->tbl][sd->nby[it->tbl]++] = it;
 	}
-	for (t = 0; t < EMU_TBL__COUNT; t++) {
+	for (t = 0; t < HT_IDS__COUNT; t++) {
 		size_t n = sd->nby[t];
 
 		qsort(sd->by_tbl[t], n, sizeof(*sd->by_tbl[t]), cmp_id);
@@ -371,7 +371,7 @@ static void seed_check_refs(struct seed *sd, json_t *details)
 		for (j = 0; j < n; j++) {
 			struct ht_strbuf p = HT_STRBUF_INIT;
 
-			if (seed_find(sd, emu_tbl_of(refs[j].kind),
+			if (seed_find(sd, ht_kind_ids(refs[j].kind),
 				      refs[j].id))
 				continue;
 			ht_strbuf_addf(&p, "%s.%s", it->path, refs[j].field);
@@ -388,16 +388,16 @@ static void seed_links(struct seed *sd)
 {
 	size_t i;
 
-	for (i = 0; i < sd->nby[EMU_TBL_SYNC]; i++) {
-		struct seed_item *s = sd->by_tbl[EMU_TBL_SYNC][i];
+	for (i = 0; i < sd->nby[HT_IDS_SYNC]; i++) {
+		struct seed_item *s = sd->by_tbl[HT_IDS_SYNC][i];
 		struct seed_item *m, *d;
 		int64_t mid = 0, did = 0;
 		json_t *a, *pk;
 
 		ht_json_get_id(&mid, s->state, "modelId");
 		ht_json_get_id(&did, s->state, "destinationId");
-		m = seed_find(sd, EMU_TBL_MODEL, mid);
-		d = seed_find(sd, EMU_TBL_DESTINATION, did);
+		m = seed_find(sd, HT_IDS_MODEL, mid);
+		d = seed_find(sd, HT_IDS_DESTINATION, did);
 		if (m) {
 			if (!(a = json_object_get(m->state, "syncs"))) {
 				a = json_array();
@@ -448,7 +448,7 @@ static int seed_write(struct emu *e, struct seed *sd, int64_t workspace_id)
 	e->clock_ms = latest;
 	if (workspace_id)
 		e->workspace_id = workspace_id;
-	for (t = 0; t < EMU_TBL__COUNT; t++)
+	for (t = 0; t < HT_IDS__COUNT; t++)
 		e->next_id[t] = 1;
 	for (i = 0; i < sd->nr; i++) {
 		struct seed_item *it = &sd->items[i];
@@ -471,7 +471,7 @@ static int seed_write(struct emu *e, struct seed *sd, int64_t workspace_id)
 			json_object_set_new(it->state, "updatedAt",
 					    json_string(c));
 		}
-		if (it->tbl != EMU_TBL_RELATIONSHIP)
+		if (it->tbl != HT_IDS_RELATIONSHIP)
 			json_object_set_new(it->state, "workspaceId",
 					    json_integer(e->workspace_id));
 		emu_fields_defaults(it->kind, it->state);
@@ -572,7 +572,7 @@ int emu_export(struct emu *e, struct ht_strbuf *out)
 		enum ht_kind kind = emu_kinds[i];
 
 		ht_strbuf_addf(out, ",\"%s\":[", emu_kind_seed_key(kind));
-		sqlite3_bind_int(st, 1, emu_tbl_of(kind));
+		sqlite3_bind_int(st, 1, ht_kind_ids(kind));
 		sqlite3_bind_int(st, 2, kind);
 		n = 0;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)

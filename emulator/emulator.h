@@ -48,19 +48,6 @@
 /* The request log keeps this many entries (a ring). */
 #define EMU_LOG_MAX 10000
 
-/*
- * Storage tables: the kinds that share ids and slugs.  The four model
- * kinds are one table, as they are one `/models` list in the API.
- */
-enum emu_tbl {
-	EMU_TBL_SOURCE,
-	EMU_TBL_DESTINATION,
-	EMU_TBL_MODEL,
-	EMU_TBL_SYNC,
-	EMU_TBL_RELATIONSHIP,
-	EMU_TBL__COUNT
-};
-
 /* Who is writing: the rules differ (see fields.c). */
 enum emu_op {
 	EMU_OP_CREATE,    /* POST through the API */
@@ -141,7 +128,7 @@ struct emu {
 	struct emu_stmts *st;
 	int64_t workspace_id;
 	int64_t clock_ms;      /* the last timestamp handed out */
-	int64_t next_id[EMU_TBL__COUNT];
+	int64_t next_id[HT_IDS__COUNT];
 	int64_t next_run_id;
 	struct emu_settings settings;
 
@@ -249,8 +236,11 @@ int emu_key_equal(const char *given, size_t len, const char *key);
 /* A JSON object from text we wrote ourselves; NULL only on a bug. */
 json_t *emu_json_load(const char *text);
 
-/* store.c */
-enum emu_tbl emu_tbl_of(enum ht_kind kind);
+/*
+ * store.c.  Its tables are the kinds table's id spaces (enum ht_ids,
+ * ht_kind_ids()): the four model kinds are one table, as they are one
+ * `/models` list in the API.  The values are stored.
+ */
 int emu_store_open(struct emu *e, const char *path);
 void emu_store_close(struct emu *e);
 int emu_store_begin(struct emu *e);
@@ -258,13 +248,13 @@ int emu_store_commit(struct emu *e);
 void emu_store_rollback(struct emu *e);
 /* The next timestamp (strictly after every earlier one), persisted. */
 int emu_store_tick(struct emu *e, int64_t *ms);
-int emu_store_alloc_id(struct emu *e, enum emu_tbl tbl, int64_t *id);
+int emu_store_alloc_id(struct emu *e, enum ht_ids tbl, int64_t *id);
 int emu_store_save_meta(struct emu *e);
 /* Drop every resource and run (a seed or a reset). */
 int emu_store_clear(struct emu *e);
 
 struct emu_row {
-	enum emu_tbl tbl;
+	enum ht_ids tbl;
 	int64_t id;
 	enum ht_kind kind;
 	char *slug;
@@ -279,17 +269,17 @@ struct emu_row {
 };
 void emu_row_release(struct emu_row *row);
 /* HT_ENOTFOUND when there is no such row. */
-int emu_store_get(struct emu *e, enum emu_tbl tbl, int64_t id,
+int emu_store_get(struct emu *e, enum ht_ids tbl, int64_t id,
 		  struct emu_row *out);
-int emu_store_find_slug(struct emu *e, enum emu_tbl tbl, const char *slug,
+int emu_store_find_slug(struct emu *e, enum ht_ids tbl, const char *slug,
 			int64_t *id);
-int emu_store_exists(struct emu *e, enum emu_tbl tbl, int64_t id);
+int emu_store_exists(struct emu *e, enum ht_ids tbl, int64_t id);
 int emu_store_insert(struct emu *e, const struct emu_row *row);
 /* Every column but tbl and id. */
 int emu_store_update(struct emu *e, const struct emu_row *row);
-int emu_store_delete(struct emu *e, enum emu_tbl tbl, int64_t id);
+int emu_store_delete(struct emu *e, enum ht_ids tbl, int64_t id);
 /* Ids of the rows of `tbl` whose ref1 (which = 1) or ref2 is `ref`. */
-int emu_store_ids_by_ref(struct emu *e, enum emu_tbl tbl, int which,
+int emu_store_ids_by_ref(struct emu *e, enum ht_ids tbl, int which,
 			 int64_t ref, int64_t **ids, size_t *nr);
 sqlite3_stmt *emu_store_prepare(struct emu *e, const char *sql);
 /* The cached "SELECT doc, ext ... WHERE rowid = ?1"; reset it after use. */
@@ -335,11 +325,17 @@ void emu_fields_render(enum ht_kind kind, const json_t *state,
 		       struct ht_strbuf *doc, struct ht_strbuf *ext);
 /* Describe the table (for --help-fields and the docs). */
 void emu_fields_describe(struct ht_strbuf *out);
-/* The kinds the emulator serves, in API order. */
-extern const enum ht_kind emu_kinds[];
-extern const size_t emu_nkinds;
+/*
+ * The kinds the emulator serves (those with an api_path), in the kinds
+ * table's order; set by emu_fields_init().
+ */
+extern enum ht_kind emu_kinds[HT_KIND__COUNT];
+extern size_t emu_nkinds;
 const char *emu_kind_api_path(enum ht_kind kind);
-/* "sources", "parentModels"...: the key of a kind in seeds. */
+/*
+ * "sources", "parentModels"...: the key of a kind in seeds, its name in
+ * camelCase, plural; NULL for a kind the emulator does not serve.
+ */
 const char *emu_kind_seed_key(enum ht_kind kind);
 
 /* resource.c */
@@ -365,7 +361,7 @@ int emu_list_paging(const struct emu_request *req, int64_t *offset,
  * `syncs` arrays change.  A sync's lastRunAt column follows.  No such row
  * is not an error.
  */
-int emu_resource_set_members(struct emu *e, enum emu_tbl tbl, int64_t id,
+int emu_resource_set_members(struct emu *e, enum ht_ids tbl, int64_t id,
 			     json_t *members);
 /* Recompute the `syncs` arrays of a model and of a destination. */
 int emu_resource_refresh_syncs(struct emu *e, int64_t model_id,

@@ -24,6 +24,7 @@
  * `hightouch-emulator fields` prints the result; docs/hightouch-emulator.1
  * describes it.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/schedule.h"
 
 #include "emulator.h"
 
@@ -99,21 +101,24 @@ struct kind_fields {
 
 static struct kind_fields table[HT_KIND__COUNT];
 
-const enum ht_kind emu_kinds[] = {
-	HT_KIND_SOURCE, HT_KIND_DESTINATION, HT_KIND_MODEL, HT_KIND_SYNC,
-	HT_KIND_PARENT_MODEL, HT_KIND_RELATED_MODEL, HT_KIND_EVENT_MODEL,
-	HT_KIND_RELATIONSHIP,
-};
-const size_t emu_nkinds = sizeof(emu_kinds) / sizeof(emu_kinds[0]);
+enum ht_kind emu_kinds[HT_KIND__COUNT];
+size_t emu_nkinds;
+static char seed_keys[HT_KIND__COUNT][32];
 
+/*
+ * Sets of kinds, for the extras below: K(kind) is one kind; K_ALL the
+ * kinds the API serves (an api_path), K_MODELS those of the model id
+ * space, K_SCHEMA those of them the schema extension serves, all three
+ * resolved from the kinds table by kinds_in(); K_BUT(kind) leaves one
+ * out.
+ */
 #define K(k) (1u << (k))
-#define K_SCHEMA                                                              \
-	(K(HT_KIND_PARENT_MODEL) | K(HT_KIND_RELATED_MODEL) |                 \
-	 K(HT_KIND_EVENT_MODEL))
-#define K_MODELS (K(HT_KIND_MODEL) | K_SCHEMA)
-#define K_ALL                                                                 \
-	(K(HT_KIND_SOURCE) | K(HT_KIND_DESTINATION) | K_MODELS |              \
-	 K(HT_KIND_SYNC) | K(HT_KIND_RELATIONSHIP))
+#define K_BUT_SHIFT 16
+#define K_BUT(k) (1u << (K_BUT_SHIFT + (k)))
+#define K_SCHEMA (1u << 29)
+#define K_MODELS (1u << 30)
+#define K_ALL (1u << 31)
+_Static_assert(K_BUT_SHIFT + HT_KIND__COUNT <= 29, "too many kinds for K()");
 
 static const char *const sync_statuses[] = {
 	"disabled", "pending", "cancelled", "failed", "queued", "success",
@@ -140,7 +145,7 @@ static const struct extra extras[] = {
 	{ K_ALL, "slug", AT_SLUG, AF_REQUIRED | AF_CREATE | AF_IMMUTABLE,
 	  NULL, NULL, { { 0 } }, 0,
 	  "the file's base name; unique per kind (409)" },
-	{ K_ALL & ~K(HT_KIND_RELATIONSHIP), "workspaceId", AT_INTEGER,
+	{ K_ALL | K_BUT(HT_KIND_RELATIONSHIP), "workspaceId", AT_INTEGER,
 	  AF_COMPUTED, NULL, NULL, { { 0 } }, 0, "the workspace's id" },
 	{ K_ALL, "createdAt", AT_TIME, AF_SEED, NULL, NULL, { { 0 } }, 0,
 	  "set on create" },
@@ -218,14 +223,14 @@ static const char *const layout_relationship[] = {
 
 static const char *const *layout_of(enum ht_kind kind)
 {
-	switch (emu_tbl_of(kind)) {
-	case EMU_TBL_SOURCE:
+	switch (ht_kind_ids(kind)) {
+	case HT_IDS_SOURCE:
 		return layout_source;
-	case EMU_TBL_DESTINATION:
+	case HT_IDS_DESTINATION:
 		return layout_destination;
-	case EMU_TBL_SYNC:
+	case HT_IDS_SYNC:
 		return layout_sync;
-	case EMU_TBL_RELATIONSHIP:
+	case HT_IDS_RELATIONSHIP:
 		return layout_relationship;
 	default:
 		return layout_model;
@@ -241,26 +246,46 @@ const char *emu_kind_api_path(enum ht_kind kind)
 
 const char *emu_kind_seed_key(enum ht_kind kind)
 {
-	switch (kind) {
-	case HT_KIND_SOURCE:
-		return "sources";
-	case HT_KIND_DESTINATION:
-		return "destinations";
-	case HT_KIND_MODEL:
-		return "models";
-	case HT_KIND_SYNC:
-		return "syncs";
-	case HT_KIND_PARENT_MODEL:
-		return "parentModels";
-	case HT_KIND_RELATED_MODEL:
-		return "relatedModels";
-	case HT_KIND_EVENT_MODEL:
-		return "eventModels";
-	case HT_KIND_RELATIONSHIP:
-		return "relationships";
-	default:
-		return NULL;
+	return ht_kind_info(kind) && seed_keys[kind][0] ? seed_keys[kind] :
+							  NULL;
+}
+
+/* A kind's name in camelCase, plural: "parent-model" -> "parentModels". */
+static void make_seed_key(char *out, size_t size, const char *name)
+{
+	size_t n = 0, i;
+	int up = 0;
+
+	for (i = 0; name[i]; i++) {
+		if (name[i] == '-') {
+			up = 1;
+			continue;
+		}
+		if (n + 2 >= size)
+			HT_BUG("kind name '%s' is too long", name);
+		out[n++] = up ? (char)toupper((unsigned char)name[i]) : name[i];
+		up = 0;
 	}
+	out[n++] = 's';
+	out[n] = '\0';
+}
+
+/* The kinds of a set (K_*) as a mask of K(kind). */
+static unsigned kinds_in(unsigned set)
+{
+	unsigned mask = set & (K_BUT(0) - 1);
+	int k;
+
+	for (k = 0; k < HT_KIND__COUNT; k++) {
+		const struct ht_kind_info *info = ht_kind_info((enum ht_kind)k);
+		int model = info->ids == HT_IDS_MODEL;
+
+		if (((set & K_ALL) && info->api_path) ||
+		    ((set & K_MODELS) && model) ||
+		    ((set & K_SCHEMA) && model && info->extension))
+			mask |= K(k);
+	}
+	return mask & ~((set >> K_BUT_SHIFT) & (K_BUT(0) - 1));
 }
 
 /*
@@ -444,7 +469,7 @@ static void from_extras(enum ht_kind kind)
 		const struct extra *x = &extras[i];
 		struct field *f;
 
-		if (!(x->kinds & K(kind)))
+		if (!(kinds_in(x->kinds) & K(kind)))
 			continue;
 		f = find_field(kind, x->name);
 		if (f) {
@@ -471,9 +496,19 @@ static void from_extras(enum ht_kind kind)
 int emu_fields_init(void)
 {
 	size_t i;
-	int ret;
+	int k, ret;
 
 	memset(table, 0, sizeof(table));
+	memset(seed_keys, 0, sizeof(seed_keys));
+	emu_nkinds = 0;
+	for (k = 0; k < HT_KIND__COUNT; k++) {
+		const struct ht_kind_info *info = ht_kind_info((enum ht_kind)k);
+
+		if (!info->api_path)
+			continue;
+		emu_kinds[emu_nkinds++] = (enum ht_kind)k;
+		make_seed_key(seed_keys[k], sizeof(seed_keys[k]), info->name);
+	}
 	for (i = 0; i < emu_nkinds; i++) {
 		if ((ret = from_kinds(emu_kinds[i])) < 0)
 			return ret;
@@ -504,6 +539,9 @@ static int op_is_create(enum emu_op op)
 	return op == EMU_OP_CREATE || op == EMU_OP_UI_CREATE ||
 	       op == EMU_OP_SEED;
 }
+
+/* What AT_TIME values and schedules' start dates must be. */
+#define A_DATE_TIME "an ISO 8601 date-time"
 
 static const char *type_word(enum atype t)
 {
@@ -573,16 +611,12 @@ struct ctx {
 
 static void push(struct ctx *c, size_t *mark, const char *name)
 {
-	*mark = c->path.len;
-	if (c->path.len)
-		ht_strbuf_addch(&c->path, '.');
-	ht_strbuf_addstr(&c->path, name);
+	*mark = ht_json_path_push(&c->path, name);
 }
 
 static void push_index(struct ctx *c, size_t *mark, size_t i)
 {
-	*mark = c->path.len;
-	ht_strbuf_addf(&c->path, "[%zu]", i);
+	*mark = ht_json_path_push_index(&c->path, i);
 }
 
 static void pop(struct ctx *c, size_t mark)
@@ -590,10 +624,44 @@ static void pop(struct ctx *c, size_t mark)
 	ht_strbuf_setlen(&c->path, mark);
 }
 
-static void wrong_type(struct ctx *c, const char *want, const json_t *v)
+/* The details at the current path: of the wrong type, excess, missing. */
+static void not_a(struct ctx *c, const char *want, const char *got)
 {
 	emu_detail(c->details, c->path.buf, "'%s' must be %s, got %s",
-		   c->path.buf, want, ht_json_type_name(v));
+		   c->path.buf, want, got);
+}
+
+static void excess_here(struct ctx *c)
+{
+	emu_detail(c->details, c->path.buf,
+		   "'%s' is an excess property and therefore is not allowed",
+		   c->path.buf);
+}
+
+static void required_here(struct ctx *c)
+{
+	emu_detail(c->details, c->path.buf, "'%s' is required", c->path.buf);
+}
+
+static void must_be(struct ctx *c, const char *what)
+{
+	emu_detail(c->details, c->path.buf, "'%s' must be %s", c->path.buf,
+		   what);
+}
+
+static void one_of(struct ctx *c, const char *const *values)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	ht_strbuf_addstr(&sb, "one of ");
+	join(&sb, values);
+	must_be(c, sb.buf);
+	ht_strbuf_release(&sb);
+}
+
+static void wrong_type(struct ctx *c, const char *want, const json_t *v)
+{
+	not_a(c, want, ht_json_type_name(v));
 }
 
 static void excess(struct ctx *c, const char *name)
@@ -601,9 +669,7 @@ static void excess(struct ctx *c, const char *name)
 	size_t mark;
 
 	push(c, &mark, name);
-	emu_detail(c->details, c->path.buf,
-		   "'%s' is an excess property and therefore is not allowed",
-		   c->path.buf);
+	excess_here(c);
 	pop(c, mark);
 }
 
@@ -612,18 +678,8 @@ static void missing(struct ctx *c, const char *name)
 	size_t mark;
 
 	push(c, &mark, name);
-	emu_detail(c->details, c->path.buf, "'%s' is required", c->path.buf);
+	required_here(c);
 	pop(c, mark);
-}
-
-static int is_weekday(const char *s)
-{
-	static const char *const days[] = {
-		"monday", "tuesday", "wednesday", "thursday", "friday",
-		"saturday", "sunday", NULL
-	};
-
-	return in_values(days, s);
 }
 
 static void check_value(struct ctx *c, enum atype type,
@@ -646,195 +702,89 @@ static void check_member(struct ctx *c, const json_t *obj, const char *name,
 	pop(c, mark);
 }
 
-static void check_interval(struct ctx *c, const json_t *inner)
+/* The JSON type of a node converted from JSON: ht_json_type_name(). */
+static const char *json_type_of(const struct ht_ynode *n)
 {
-	static const char *const units[] = {
-		"minute", "hour", "day", "week", NULL
-	};
-	const json_t *iv = json_object_get(inner, "interval");
-	const json_t *unit, *qty;
-	size_t mark, m2;
+	const char *t = ht_ynode_type_name(n);
 
-	if (!iv) {
-		missing(c, "interval");
-		return;
-	}
-	push(c, &mark, "interval");
-	if (!json_is_object(iv)) {
-		wrong_type(c, "an object", iv);
-		pop(c, mark);
-		return;
-	}
-	unit = json_object_get(iv, "unit");
-	qty = json_object_get(iv, "quantity");
-	if (!unit) {
-		missing(c, "unit");
-	} else if (!json_is_string(unit) ||
-		   !in_values(units, json_string_value(unit))) {
-		struct ht_strbuf sb = HT_STRBUF_INIT;
-
-		join(&sb, units);
-		push(c, &m2, "unit");
-		emu_detail(c->details, c->path.buf, "'%s' must be one of %s",
-			   c->path.buf, sb.buf);
-		pop(c, m2);
-		ht_strbuf_release(&sb);
-	}
-	if (!qty) {
-		missing(c, "quantity");
-	} else if (!is_integral(qty) || json_number_value(qty) < 1) {
-		push(c, &m2, "quantity");
-		emu_detail(c->details, c->path.buf,
-			   "'%s' must be a positive integer", c->path.buf);
-		pop(c, m2);
-	}
-	pop(c, mark);
+	if (!strcmp(t, "mapping"))
+		return "object";
+	if (!strcmp(t, "list"))
+		return "array";
+	return strcmp(t, "integer") ? t : "number";
 }
 
-static void check_visual_cron(struct ctx *c, const json_t *inner)
+/* What a finding wanted, in tsoa's words: those the API's rules use. */
+static const char *const want_words[] = {
+	[HT_SCHEDULE_WANT_MAP] = "an object",
+	[HT_SCHEDULE_WANT_MAP_OR_NULL] = "an object or null",
+	[HT_SCHEDULE_WANT_STRING] = "a string",
+	[HT_SCHEDULE_WANT_NONEMPTY_STRING] = "a non-empty string",
+	[HT_SCHEDULE_WANT_BOOLEAN] = "a boolean",
+	[HT_SCHEDULE_WANT_LIST] = "a non-empty array",
+	[HT_SCHEDULE_WANT_ID] = "a string or a number",
+	[HT_SCHEDULE_WANT_QUANTITY] = "a positive integer",
+	[HT_SCHEDULE_WANT_DATE] = A_DATE_TIME,
+};
+
+static const char *want_word(enum ht_schedule_want want)
 {
-	const json_t *list = json_object_get(inner, "expressions");
-	size_t mark, m2, m3, i;
-
-	if (!list) {
-		missing(c, "expressions");
-		return;
-	}
-	push(c, &mark, "expressions");
-	if (!json_is_array(list) || !json_array_size(list)) {
-		wrong_type(c, "a non-empty array", list);
-		pop(c, mark);
-		return;
-	}
-	for (i = 0; i < json_array_size(list); i++) {
-		const json_t *item = json_array_get(list, i);
-		const json_t *days;
-		const char *k;
-		json_t *dv;
-
-		push_index(c, &m2, i);
-		if (!json_is_object(item)) {
-			wrong_type(c, "an object", item);
-			pop(c, m2);
-			continue;
-		}
-		check_member(c, item, "time", AT_STRING, 1);
-		days = json_object_get(item, "days");
-		if (!days) {
-			missing(c, "days");
-		} else if (!json_is_object(days)) {
-			push(c, &m3, "days");
-			wrong_type(c, "an object", days);
-			pop(c, m3);
-		} else {
-			push(c, &m3, "days");
-			json_object_foreach((json_t *)days, k, dv) {
-				if (!is_weekday(k))
-					excess(c, k);
-				else
-					check_member(c, days, k, AT_BOOL, 0);
-			}
-			pop(c, m3);
-		}
-		json_object_foreach((json_t *)item, k, dv) {
-			if (strcmp(k, "days") && strcmp(k, "time"))
-				excess(c, k);
-		}
-		pop(c, m2);
-	}
-	pop(c, mark);
+	if ((size_t)want >= sizeof(want_words) / sizeof(want_words[0]) ||
+	    !want_words[want])
+		HT_BUG("no words for schedule want %d", (int)want);
+	return want_words[want];
 }
 
-static void check_dbt_schedule(struct ctx *c, const json_t *inner)
+/* A finding of ht_schedule_check() as a detail, in tsoa's words. */
+static void schedule_detail(const struct ht_schedule_finding *f,
+			    void *payload)
 {
-	static const char *const parts[] = { "account", "job" };
-	size_t i, mark;
+	struct ctx *c = payload;
+	size_t mark = c->path.len;
 
-	for (i = 0; i < 2; i++) {
-		const json_t *p = json_object_get(inner, parts[i]);
-		const json_t *id;
-
-		if (!p) {
-			missing(c, parts[i]);
-			continue;
-		}
-		push(c, &mark, parts[i]);
-		if (!json_is_object(p)) {
-			wrong_type(c, "an object", p);
-		} else if (!(id = json_object_get(p, "id"))) {
-			missing(c, "id");
-		} else if (!json_is_string(id) && !is_integral(id)) {
-			size_t m2;
-
-			push(c, &m2, "id");
-			wrong_type(c, "a string or a number", id);
-			pop(c, m2);
-		}
-		pop(c, mark);
+	if (*f->path)
+		push(c, &mark, f->path);
+	switch (f->code) {
+	case HT_SCHEDULE_MISSING:
+		required_here(c);
+		break;
+	case HT_SCHEDULE_WRONG_TYPE:
+		not_a(c, want_word(f->want), json_type_of(f->node));
+		break;
+	case HT_SCHEDULE_BAD_VALUE:
+		if (f->want == HT_SCHEDULE_WANT_ONE_OF)
+			one_of(c, f->values);
+		else
+			must_be(c, want_word(f->want));
+		break;
+	case HT_SCHEDULE_EXCESS:
+		excess_here(c);
+		break;
+	case HT_SCHEDULE_UNKNOWN:
+		break; /* kept as given */
 	}
+	pop(c, mark);
 }
 
 /*
- * A schedule: null, or {type, schedule, startDate?}.  The inner schedule
- * of the four documented types is checked; other types (and members
- * besides these three) are kept as they are: the real API's type is a
- * free string.
+ * A schedule, with common/schedule.c's walker in the API's rules: null,
+ * or {type, schedule, startDate?}.  Other types, and members besides
+ * these three, are kept as they are: the real API's type is a free
+ * string.
  */
 static void check_schedule(struct ctx *c, const json_t *v)
 {
-	const json_t *type, *inner, *start;
-	const char *t;
-	size_t mark;
+	struct ht_ynode *n;
 
-	if (json_is_null(v))
-		return;
-	if (!json_is_object(v)) {
-		wrong_type(c, "an object or null", v);
-		return;
-	}
-	type = json_object_get(v, "type");
-	inner = json_object_get(v, "schedule");
-	start = json_object_get(v, "startDate");
-	if (!type) {
-		missing(c, "type");
+	/* cannot fail: the body's depth is capped below the tree's */
+	if (ht_json_to_ynode(&n, v) < 0) {
+		emu_detail(c->details, c->path.buf,
+			   "'%s' nests deeper than %d levels", c->path.buf,
+			   HT_YAML_MAX_DEPTH);
 		return;
 	}
-	if (!json_is_string(type) || !json_string_length(type)) {
-		push(c, &mark, "type");
-		wrong_type(c, "a non-empty string", type);
-		pop(c, mark);
-		return;
-	}
-	if (start && !json_is_null(start)) {
-		int64_t ms;
-
-		push(c, &mark, "startDate");
-		if (!json_is_string(start) ||
-		    emu_parse_time(&ms, json_string_value(start)) < 0)
-			emu_detail(c->details, c->path.buf,
-				   "'%s' must be an ISO 8601 date-time",
-				   c->path.buf);
-		pop(c, mark);
-	}
-	t = json_string_value(type);
-	if (!strcmp(t, "manual") && (!inner || json_is_null(inner)))
-		return;
-	if (!inner) {
-		missing(c, "schedule");
-		return;
-	}
-	push(c, &mark, "schedule");
-	if (!json_is_object(inner))
-		wrong_type(c, "an object", inner);
-	else if (!strcmp(t, "interval"))
-		check_interval(c, inner);
-	else if (!strcmp(t, "cron"))
-		check_member(c, inner, "expression", AT_STRING, 1);
-	else if (!strcmp(t, "visual"))
-		check_visual_cron(c, inner);
-	else if (!strcmp(t, "dbt-cloud"))
-		check_dbt_schedule(c, inner);
-	pop(c, mark);
+	ht_schedule_check(n, HT_SCHEDULE_API, schedule_detail, c);
+	ht_ynode_free(n);
 }
 
 static void check_joinkeys(struct ctx *c, const json_t *v)
@@ -957,15 +907,8 @@ static void check_value(struct ctx *c, enum atype type,
 		break;
 	case AT_ENUM:
 		if (!json_is_string(v) ||
-		    !in_values(values, json_string_value(v))) {
-			struct ht_strbuf sb = HT_STRBUF_INIT;
-
-			join(&sb, values);
-			emu_detail(c->details, c->path.buf,
-				   "'%s' must be one of %s", c->path.buf,
-				   sb.buf);
-			ht_strbuf_release(&sb);
-		}
+		    !in_values(values, json_string_value(v)))
+			one_of(c, values);
 		break;
 	case AT_OBJECT:
 		check_object(c, members, nmembers, v);
@@ -995,9 +938,7 @@ static void check_value(struct ctx *c, enum atype type,
 	case AT_TIME:
 		if (!json_is_string(v) ||
 		    emu_parse_time(&n, json_string_value(v)) < 0)
-			emu_detail(c->details, c->path.buf,
-				   "'%s' must be an ISO 8601 date-time",
-				   c->path.buf);
+			must_be(c, A_DATE_TIME);
 		break;
 	case AT_ACTOR:
 		if (!json_is_object(v)) {
@@ -1360,8 +1301,8 @@ void emu_fields_defaults(enum ht_kind kind, json_t *state)
 {
 	json_t *cols;
 
-	switch (emu_tbl_of(kind)) {
-	case EMU_TBL_MODEL:
+	switch (ht_kind_ids(kind)) {
+	case HT_IDS_MODEL:
 		set_default(state, "description", json_string(""));
 		set_default(state, "tags", json_object());
 		set_default(state, "isSchema", json_boolean(kind !=
@@ -1371,10 +1312,10 @@ void emu_fields_defaults(enum ht_kind kind, json_t *state)
 		complete_dbt(state, "dbt", 1);
 		complete_dbt(state, "dbt_cloud", 0);
 		break;
-	case EMU_TBL_DESTINATION:
+	case HT_IDS_DESTINATION:
 		set_default(state, "syncs", json_array());
 		break;
-	case EMU_TBL_SYNC:
+	case HT_IDS_SYNC:
 		set_default(state, "status", json_string(
 			json_is_true(json_object_get(state, "disabled")) ?
 			"disabled" : "pending"));

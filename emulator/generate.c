@@ -16,6 +16,7 @@
 #include "hightouch/error.h"
 #include "hightouch/json.h"
 #include "hightouch/options.h"
+#include "hightouch/schedule.h"
 
 #include "emulator.h"
 
@@ -233,7 +234,6 @@ static json_t *mapping(struct gen *g, int kind)
 
 static json_t *schedule(struct gen *g, size_t i)
 {
-	static const char *const units[] = { "minute", "hour", "day", "week" };
 	json_t *s;
 
 	switch (i % 8) {
@@ -244,8 +244,9 @@ static json_t *schedule(struct gen *g, size_t i)
 	case 3:
 	case 4:
 		s = json_pack("{s:s, s:{s:{s:s, s:i}}}", "type", "interval",
-			      "schedule", "interval", "unit", units[i % 8 - 1],
-			      "quantity", 1 + (int)pick(g, 12));
+			      "schedule", "interval", "unit",
+			      ht_schedule_units[i % 8 - 1], "quantity",
+			      1 + (int)pick(g, 12));
 		break;
 	case 5:
 		s = json_pack("{s:s, s:{s:s}}", "type", "cron", "schedule",

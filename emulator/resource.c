@@ -86,7 +86,7 @@ void emu_row_from_state(struct emu_row *row, enum ht_kind kind,
 
 	ht_strbuf_init(&doc, 2048);
 	emu_row_release(row);
-	row->tbl = emu_tbl_of(kind);
+	row->tbl = ht_kind_ids(kind);
 	row->kind = kind;
 	row->id = get_int(state, "id");
 	s = ht_json_get_string(state, "slug");
@@ -98,16 +98,16 @@ void emu_row_from_state(struct emu_row *row, enum ht_kind kind,
 	s = ht_json_get_string(state, "updatedAt");
 	snprintf(row->updated_at, HT_TIME_LEN, "%s", s ? s : "");
 	switch (row->tbl) {
-	case EMU_TBL_MODEL:
+	case HT_IDS_MODEL:
 		row->ref1 = get_int(state, "sourceId");
 		break;
-	case EMU_TBL_SYNC:
+	case HT_IDS_SYNC:
 		row->ref1 = get_int(state, "modelId");
 		row->ref2 = get_int(state, "destinationId");
 		s = ht_json_get_string(state, "lastRunAt");
 		row->last_run_at = s ? ht_xstrdup(s) : NULL;
 		break;
-	case EMU_TBL_RELATIONSHIP:
+	case HT_IDS_RELATIONSHIP:
 		row->ref1 = get_int(state, "fromModelId");
 		row->ref2 = get_int(state, "toModelId");
 		break;
@@ -134,15 +134,6 @@ static json_t *state_of(const struct emu_row *row)
 	return state;
 }
 
-static const char *tbl_word(enum emu_tbl tbl)
-{
-	static const char *const words[] = {
-		"source", "destination", "model", "sync", "relationship"
-	};
-
-	return words[tbl];
-}
-
 /* 422 details for references to resources that do not exist. */
 static void check_refs(struct emu *e, enum ht_kind kind, const json_t *state,
 		       json_t *details)
@@ -151,11 +142,11 @@ static void check_refs(struct emu *e, enum ht_kind kind, const json_t *state,
 	size_t n = emu_fields_refs(kind, state, refs, MAX_REFS), i;
 
 	for (i = 0; i < n; i++) {
-		enum emu_tbl tbl = emu_tbl_of(refs[i].kind);
+		enum ht_ids tbl = ht_kind_ids(refs[i].kind);
 
 		if (!emu_store_exists(e, tbl, refs[i].id))
 			emu_detail(details, refs[i].field,
-				   "%s %lld does not exist", tbl_word(tbl),
+				   "%s %lld does not exist", ht_ids_name(tbl),
 				   (long long)refs[i].id);
 	}
 }
@@ -196,7 +187,7 @@ static int sync_primary_key(struct emu *e, json_t *state)
 
 	if (json_object_get(state, "primaryKey"))
 		return 0;
-	ret = emu_store_get(e, EMU_TBL_MODEL, get_int(state, "modelId"),
+	ret = emu_store_get(e, HT_IDS_MODEL, get_int(state, "modelId"),
 			    &model);
 	if (ret < 0)
 		return ret;
@@ -208,7 +199,7 @@ static int sync_primary_key(struct emu *e, json_t *state)
 	return 0;
 }
 
-int emu_resource_set_members(struct emu *e, enum emu_tbl tbl, int64_t id,
+int emu_resource_set_members(struct emu *e, enum ht_ids tbl, int64_t id,
 			     json_t *members)
 {
 	struct emu_row row = { 0 };
@@ -227,12 +218,12 @@ int emu_resource_set_members(struct emu *e, enum emu_tbl tbl, int64_t id,
 	d = emu_json_load(row.doc);
 	if (!d) {
 		ret = ht_error_set(HT_EIO, "stored %s %lld is not JSON",
-				   tbl_word(tbl), (long long)id);
+				   ht_ids_name(tbl), (long long)id);
 		goto cleanup;
 	}
 	json_object_update(d, members);
 	last_run_at = ht_json_get_string(members, "lastRunAt");
-	if (tbl == EMU_TBL_SYNC && last_run_at) {
+	if (tbl == HT_IDS_SYNC && last_run_at) {
 		free(row.last_run_at);
 		row.last_run_at = ht_xstrdup(last_run_at);
 	}
@@ -266,21 +257,21 @@ int emu_resource_refresh_syncs(struct emu *e, int64_t model_id,
 	int ret = 0;
 
 	if (model_id) {
-		ret = emu_store_ids_by_ref(e, EMU_TBL_SYNC, 1, model_id, &ids,
+		ret = emu_store_ids_by_ref(e, HT_IDS_SYNC, 1, model_id, &ids,
 					   &nr);
 		if (!ret)
 			ret = emu_resource_set_members(
-				e, EMU_TBL_MODEL, model_id,
+				e, HT_IDS_MODEL, model_id,
 				json_pack("{s:o}", "syncs", ids_array(ids, nr)));
 		free(ids);
 		ids = NULL;
 	}
 	if (!ret && destination_id) {
-		ret = emu_store_ids_by_ref(e, EMU_TBL_SYNC, 2, destination_id,
+		ret = emu_store_ids_by_ref(e, HT_IDS_SYNC, 2, destination_id,
 					   &ids, &nr);
 		if (!ret)
 			ret = emu_resource_set_members(
-				e, EMU_TBL_DESTINATION, destination_id,
+				e, HT_IDS_DESTINATION, destination_id,
 				json_pack("{s:o}", "syncs", ids_array(ids, nr)));
 		free(ids);
 	}
@@ -320,7 +311,7 @@ static int check_new_state(struct emu *e, enum ht_kind kind,
 	}
 	slug = ht_json_get_string(state, "slug");
 	if ((!old_slug || strcmp(slug, old_slug)) &&
-	    !emu_store_find_slug(e, emu_tbl_of(row_kind), slug, &other)) {
+	    !emu_store_find_slug(e, ht_kind_ids(row_kind), slug, &other)) {
 		respond_conflict(resp, slug);
 		return -1;
 	}
@@ -330,7 +321,7 @@ static int check_new_state(struct emu *e, enum ht_kind kind,
 void emu_resource_create(struct emu *e, enum ht_kind kind, enum emu_op op,
 			 const json_t *body, struct emu_response *resp)
 {
-	enum emu_tbl tbl = emu_tbl_of(kind);
+	enum ht_ids tbl = ht_kind_ids(kind);
 	json_t *details = json_object(), *state = NULL;
 	struct emu_row row = { 0 };
 	int64_t id, ms;
@@ -353,18 +344,18 @@ void emu_resource_create(struct emu *e, enum ht_kind kind, enum emu_op op,
 	    (ret = emu_store_tick(e, &ms)) < 0)
 		goto fail;
 	json_object_set_new(state, "id", json_integer(id));
-	if (tbl != EMU_TBL_RELATIONSHIP)
+	if (tbl != HT_IDS_RELATIONSHIP)
 		json_object_set_new(state, "workspaceId",
 				    json_integer(e->workspace_id));
 	set_time(state, "createdAt", ms);
 	set_time(state, "updatedAt", ms);
-	if (tbl == EMU_TBL_SYNC && (ret = sync_primary_key(e, state)) < 0)
+	if (tbl == HT_IDS_SYNC && (ret = sync_primary_key(e, state)) < 0)
 		goto fail;
 	emu_fields_defaults(kind, state);
 	emu_row_from_state(&row, kind, state);
 	if ((ret = emu_store_insert(e, &row)) < 0)
 		goto fail;
-	if (tbl == EMU_TBL_SYNC &&
+	if (tbl == HT_IDS_SYNC &&
 	    (ret = emu_resource_refresh_syncs(e, row.ref1, row.ref2)) < 0)
 		goto fail;
 	if ((ret = emu_store_commit(e)) < 0)
@@ -383,7 +374,7 @@ cleanup:
 static int load(struct emu *e, enum ht_kind kind, int64_t id,
 		struct emu_row *row, struct emu_response *resp)
 {
-	int ret = emu_store_get(e, emu_tbl_of(kind), id, row);
+	int ret = emu_store_get(e, ht_kind_ids(kind), id, row);
 
 	if (ret == HT_ENOTFOUND ||
 	    (!ret && !emu_kind_matches(kind, row->kind))) {
@@ -402,7 +393,7 @@ void emu_resource_update(struct emu *e, enum ht_kind kind, int64_t id,
 			 enum emu_op op, const json_t *body,
 			 struct emu_response *resp)
 {
-	enum emu_tbl tbl = emu_tbl_of(kind);
+	enum ht_ids tbl = ht_kind_ids(kind);
 	json_t *details = json_object(), *state = NULL;
 	struct emu_row row = { 0 };
 	int64_t old_ref1, old_ref2, ms;
@@ -436,7 +427,7 @@ void emu_resource_update(struct emu *e, enum ht_kind kind, int64_t id,
 	emu_row_from_state(&row, row.kind, state);
 	if ((ret = emu_store_update(e, &row)) < 0)
 		goto fail;
-	if (tbl == EMU_TBL_SYNC) {
+	if (tbl == HT_IDS_SYNC) {
 		if (old_ref1 != row.ref1 &&
 		    ((ret = emu_resource_refresh_syncs(e, old_ref1, 0)) < 0 ||
 		     (ret = emu_resource_refresh_syncs(e, row.ref1, 0)) < 0))
@@ -478,7 +469,7 @@ struct dependents {
 	json_t *list; /* [{"kind": ..., "id": ...}] */
 };
 
-static int add_ids(struct emu *e, json_t *list, enum emu_tbl tbl, int which,
+static int add_ids(struct emu *e, json_t *list, enum ht_ids tbl, int which,
 		   int64_t ref)
 {
 	int64_t *ids = NULL;
@@ -488,7 +479,7 @@ static int add_ids(struct emu *e, json_t *list, enum emu_tbl tbl, int which,
 	ret = emu_store_ids_by_ref(e, tbl, which, ref, &ids, &nr);
 	for (i = 0; !ret && i < nr; i++)
 		json_array_append_new(list, json_pack("{s:s, s:I}", "kind",
-						      tbl_word(tbl), "id",
+						      ht_ids_name(tbl), "id",
 						      (json_int_t)ids[i]));
 	free(ids);
 	return ret;
@@ -505,7 +496,7 @@ static int add_audiences(struct emu *e, json_t *list, int64_t id)
 
 	if (!st)
 		return HT_EIO;
-	sqlite3_bind_int(st, 1, EMU_TBL_MODEL);
+	sqlite3_bind_int(st, 1, HT_IDS_MODEL);
 	sqlite3_bind_int64(st, 2, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(list, json_pack(
@@ -518,22 +509,22 @@ static int add_audiences(struct emu *e, json_t *list, int64_t id)
 }
 
 /* What directly depends on (tbl, id). */
-static int dependents_of(struct emu *e, enum emu_tbl tbl, int64_t id,
+static int dependents_of(struct emu *e, enum ht_ids tbl, int64_t id,
 			 json_t *list)
 {
 	int ret = 0;
 
 	switch (tbl) {
-	case EMU_TBL_SOURCE:
-		ret = add_ids(e, list, EMU_TBL_MODEL, 1, id);
+	case HT_IDS_SOURCE:
+		ret = add_ids(e, list, HT_IDS_MODEL, 1, id);
 		break;
-	case EMU_TBL_DESTINATION:
-		ret = add_ids(e, list, EMU_TBL_SYNC, 2, id);
+	case HT_IDS_DESTINATION:
+		ret = add_ids(e, list, HT_IDS_SYNC, 2, id);
 		break;
-	case EMU_TBL_MODEL:
-		if (!(ret = add_ids(e, list, EMU_TBL_SYNC, 1, id)) &&
-		    !(ret = add_ids(e, list, EMU_TBL_RELATIONSHIP, 1, id)) &&
-		    !(ret = add_ids(e, list, EMU_TBL_RELATIONSHIP, 2, id)))
+	case HT_IDS_MODEL:
+		if (!(ret = add_ids(e, list, HT_IDS_SYNC, 1, id)) &&
+		    !(ret = add_ids(e, list, HT_IDS_RELATIONSHIP, 1, id)) &&
+		    !(ret = add_ids(e, list, HT_IDS_RELATIONSHIP, 2, id)))
 			ret = add_audiences(e, list, id);
 		break;
 	default:
@@ -542,17 +533,17 @@ static int dependents_of(struct emu *e, enum emu_tbl tbl, int64_t id,
 	return ret;
 }
 
-static enum emu_tbl tbl_from_word(const char *w)
+static enum ht_ids tbl_from_word(const char *w)
 {
 	int t;
 
-	for (t = 0; t < EMU_TBL__COUNT; t++)
-		if (!strcmp(tbl_word((enum emu_tbl)t), w))
-			return (enum emu_tbl)t;
-	return EMU_TBL__COUNT;
+	for (t = 0; t < HT_IDS__COUNT; t++)
+		if (!strcmp(ht_ids_name((enum ht_ids)t), w))
+			return (enum ht_ids)t;
+	return HT_IDS__COUNT;
 }
 
-static int delete_one(struct emu *e, enum emu_tbl tbl, int64_t id,
+static int delete_one(struct emu *e, enum ht_ids tbl, int64_t id,
 		      json_t *deleted, int depth)
 {
 	json_t *deps = json_array();
@@ -582,7 +573,7 @@ static int delete_one(struct emu *e, enum emu_tbl tbl, int64_t id,
 	}
 	if ((ret = emu_store_delete(e, tbl, id)) < 0)
 		goto cleanup;
-	if (tbl == EMU_TBL_SYNC) {
+	if (tbl == HT_IDS_SYNC) {
 		st = emu_store_prepare(e, "DELETE FROM runs WHERE "
 				       "sync_id = ?1");
 		if (!st) {
@@ -612,7 +603,7 @@ cleanup:
 void emu_resource_delete(struct emu *e, enum ht_kind kind, int64_t id,
 			 int cascade, struct emu_response *resp)
 {
-	enum emu_tbl tbl = emu_tbl_of(kind);
+	enum ht_ids tbl = ht_kind_ids(kind);
 	json_t *deps = json_array(), *deleted = json_array(), *out;
 	struct emu_row row = { 0 };
 	int ret;
@@ -848,7 +839,7 @@ static struct emu_list_cache *list_order(struct emu *e, enum ht_kind kind,
 		       desc ? "DESC" : "ASC");
 	if (!(st = emu_store_prepare(e, sql.buf)))
 		goto cleanup;
-	sqlite3_bind_int(st, 1, emu_tbl_of(kind));
+	sqlite3_bind_int(st, 1, ht_kind_ids(kind));
 	if (kind != HT_KIND_MODEL && ht_kind_is_model(kind))
 		sqlite3_bind_int(st, 2, kind);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -937,7 +928,7 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 	}
 
 	ht_strbuf_addstr(&sql, "SELECT doc, ext FROM resources WHERE tbl = ?");
-	bind_int(&b, emu_tbl_of(kind));
+	bind_int(&b, ht_kind_ids(kind));
 	if (kind != HT_KIND_MODEL && ht_kind_is_model(kind)) {
 		ht_strbuf_addstr(&sql, " AND kind = ?");
 		bind_int(&b, kind);

@@ -58,7 +58,7 @@ static int set_sync_status(struct emu *e, int64_t sync_id,
 	if (last_run_at)
 		json_object_set_new(members, "lastRunAt",
 				    json_string(last_run_at));
-	return emu_resource_set_members(e, EMU_TBL_SYNC, sync_id, members);
+	return emu_resource_set_members(e, HT_IDS_SYNC, sync_id, members);
 }
 
 int emu_runs_settle(struct emu *e)
@@ -226,7 +226,7 @@ void emu_runs_trigger(struct emu *e, int64_t sync_id, const json_t *body,
 	check_trigger_body(body, NULL, NULL, details);
 	if (json_object_size(details)) {
 		emu_respond_invalid(resp, 422, details);
-	} else if (!emu_store_exists(e, EMU_TBL_SYNC, sync_id)) {
+	} else if (!emu_store_exists(e, HT_IDS_SYNC, sync_id)) {
 		snprintf(buf, sizeof(buf), "%lld", (long long)sync_id);
 		not_found(resp, buf);
 	} else {
@@ -260,13 +260,13 @@ void emu_runs_trigger_custom(struct emu *e, const json_t *body,
 	}
 	if (id) {
 		ht_strbuf_addf(&what, "%lld", (long long)sync_id);
-		if (!emu_store_exists(e, EMU_TBL_SYNC, sync_id)) {
+		if (!emu_store_exists(e, HT_IDS_SYNC, sync_id)) {
 			not_found(resp, what.buf);
 			goto cleanup;
 		}
 	} else {
 		ht_strbuf_addf(&what, "'%s'", json_string_value(slug));
-		if (emu_store_find_slug(e, EMU_TBL_SYNC,
+		if (emu_store_find_slug(e, HT_IDS_SYNC,
 					json_string_value(slug), &sync_id)) {
 			not_found(resp, what.buf);
 			goto cleanup;
@@ -418,7 +418,7 @@ void emu_runs_list(struct emu *e, int64_t sync_id,
 			goto cleanup;
 		}
 	}
-	if (!emu_store_exists(e, EMU_TBL_SYNC, sync_id)) {
+	if (!emu_store_exists(e, HT_IDS_SYNC, sync_id)) {
 		snprintf(buf, sizeof(buf), "%lld", (long long)sync_id);
 		not_found(resp, buf);
 		goto cleanup;

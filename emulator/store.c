@@ -117,26 +117,6 @@ struct emu_stmts {
 	sqlite3_stmt *s[ST__COUNT];
 };
 
-static const char *const tbl_names[EMU_TBL__COUNT] = {
-	"source", "destination", "model", "sync", "relationship"
-};
-
-enum emu_tbl emu_tbl_of(enum ht_kind kind)
-{
-	switch (kind) {
-	case HT_KIND_SOURCE:
-		return EMU_TBL_SOURCE;
-	case HT_KIND_DESTINATION:
-		return EMU_TBL_DESTINATION;
-	case HT_KIND_SYNC:
-		return EMU_TBL_SYNC;
-	case HT_KIND_RELATIONSHIP:
-		return EMU_TBL_RELATIONSHIP;
-	default:
-		return EMU_TBL_MODEL;
-	}
-}
-
 int emu_store_error(struct emu *e, const char *what)
 {
 	return ht_error_set(HT_EIO, "sqlite: %s: %s", what,
@@ -211,10 +191,11 @@ static int load_meta(struct emu *e)
 
 	e->clock_ms = meta_get(e, "clock", 0);
 	e->workspace_id = meta_get(e, "workspace_id", 1);
-	for (t = 0; t < EMU_TBL__COUNT; t++) {
+	for (t = 0; t < HT_IDS__COUNT; t++) {
 		sqlite3_stmt *st;
 
-		snprintf(key, sizeof(key), "next_id.%s", tbl_names[t]);
+		snprintf(key, sizeof(key), "next_id.%s",
+			 ht_ids_name((enum ht_ids)t));
 		e->next_id[t] = meta_get(e, key, 1);
 		st = emu_store_prepare(e, "SELECT max(id) FROM resources "
 				       "WHERE tbl = ?1");
@@ -245,8 +226,9 @@ int emu_store_save_meta(struct emu *e)
 	    (ret = meta_set(e, "workspace_id", e->workspace_id)) < 0 ||
 	    (ret = meta_set(e, "next_id.run", e->next_run_id)) < 0)
 		return ret;
-	for (t = 0; t < EMU_TBL__COUNT; t++) {
-		snprintf(key, sizeof(key), "next_id.%s", tbl_names[t]);
+	for (t = 0; t < HT_IDS__COUNT; t++) {
+		snprintf(key, sizeof(key), "next_id.%s",
+			 ht_ids_name((enum ht_ids)t));
 		if ((ret = meta_set(e, key, e->next_id[t])) < 0)
 			return ret;
 	}
@@ -371,12 +353,12 @@ int emu_store_tick(struct emu *e, int64_t *ms)
 	return meta_set(e, "clock", now);
 }
 
-int emu_store_alloc_id(struct emu *e, enum emu_tbl tbl, int64_t *id)
+int emu_store_alloc_id(struct emu *e, enum ht_ids tbl, int64_t *id)
 {
 	char key[64];
 
 	*id = e->next_id[tbl]++;
-	snprintf(key, sizeof(key), "next_id.%s", tbl_names[tbl]);
+	snprintf(key, sizeof(key), "next_id.%s", ht_ids_name(tbl));
 	return meta_set(e, key, e->next_id[tbl]);
 }
 
@@ -419,7 +401,7 @@ static void column_time(char out[HT_TIME_LEN], sqlite3_stmt *st, int col)
 	snprintf(out, HT_TIME_LEN, "%s", s ? (const char *)s : "");
 }
 
-int emu_store_get(struct emu *e, enum emu_tbl tbl, int64_t id,
+int emu_store_get(struct emu *e, enum ht_ids tbl, int64_t id,
 		  struct emu_row *out)
 {
 	sqlite3_stmt *st = e->st->s[ST_GET];
@@ -443,7 +425,7 @@ int emu_store_get(struct emu *e, enum emu_tbl tbl, int64_t id,
 		out->doc = column_dup(st, 8);
 		out->ext = column_dup(st, 9);
 	} else if (rc == SQLITE_DONE) {
-		ret = ht_error_set(HT_ENOTFOUND, "no %s %lld", tbl_names[tbl],
+		ret = ht_error_set(HT_ENOTFOUND, "no %s %lld", ht_ids_name(tbl),
 				   (long long)id);
 	} else {
 		ret = emu_store_error(e, "cannot read a resource");
@@ -452,7 +434,7 @@ int emu_store_get(struct emu *e, enum emu_tbl tbl, int64_t id,
 	return ret;
 }
 
-int emu_store_find_slug(struct emu *e, enum emu_tbl tbl, const char *slug,
+int emu_store_find_slug(struct emu *e, enum ht_ids tbl, const char *slug,
 			int64_t *id)
 {
 	sqlite3_stmt *st = e->st->s[ST_FIND_SLUG];
@@ -464,7 +446,7 @@ int emu_store_find_slug(struct emu *e, enum emu_tbl tbl, const char *slug,
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
 	else if (rc == SQLITE_DONE)
-		ret = ht_error_set(HT_ENOTFOUND, "no %s '%s'", tbl_names[tbl],
+		ret = ht_error_set(HT_ENOTFOUND, "no %s '%s'", ht_ids_name(tbl),
 				   slug);
 	else
 		ret = emu_store_error(e, "cannot look up a slug");
@@ -473,7 +455,7 @@ int emu_store_find_slug(struct emu *e, enum emu_tbl tbl, const char *slug,
 	return ret;
 }
 
-int emu_store_exists(struct emu *e, enum emu_tbl tbl, int64_t id)
+int emu_store_exists(struct emu *e, enum ht_ids tbl, int64_t id)
 {
 	sqlite3_stmt *st = e->st->s[ST_EXISTS];
 	int rc;
@@ -525,7 +507,7 @@ int emu_store_update(struct emu *e, const struct emu_row *row)
 			 "cannot update a resource");
 }
 
-int emu_store_delete(struct emu *e, enum emu_tbl tbl, int64_t id)
+int emu_store_delete(struct emu *e, enum ht_ids tbl, int64_t id)
 {
 	sqlite3_stmt *st = e->st->s[ST_DELETE];
 
@@ -540,7 +522,7 @@ sqlite3_stmt *emu_store_doc_by_rowid(struct emu *e)
 	return e->st->s[ST_DOC_BY_ROWID];
 }
 
-int emu_store_ids_by_ref(struct emu *e, enum emu_tbl tbl, int which,
+int emu_store_ids_by_ref(struct emu *e, enum ht_ids tbl, int which,
 			 int64_t ref, int64_t **ids, size_t *nr)
 {
 	sqlite3_stmt *st = e->st->s[which == 1 ? ST_REF1 : ST_REF2];

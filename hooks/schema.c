@@ -23,6 +23,7 @@
 #include "hightouch/error.h"
 #include "hightouch/kinds.h"
 #include "hightouch/options.h"
+#include "hightouch/schedule.h"
 #include "hightouch/strbuf.h"
 
 #include "git-hightouch.h"
@@ -34,32 +35,6 @@
  */
 #define END "(?![\\s\\S])"
 #define SLUG_RE "^[A-Za-z0-9][A-Za-z0-9_-]{0,254}" END
-#define HHMM_RE "^([01][0-9]|2[0-3]):[0-5][0-9]" END
-#define CRON_ITEM "[A-Za-z0-9*/,?#-]+"
-#define CRON_RE "^[ \\t]*" CRON_ITEM "([ \\t]+" CRON_ITEM "){4}[ \\t]*" END
-#define DATE_RE                                                               \
-	"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"                  \
-	"([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]"                                 \
-	"(:([0-5][0-9]|60)([.,][0-9]+)?)?"                                    \
-	"([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?" END
-
-/*
- * The schedule's inner shapes are checked by kinds.c, not described by
- * the table: these lists are kinds.c's (docs/file-format.md, "Schedules").
- */
-static const char *const interval_units[] = { "minute", "hour", "day",
-					      "week", NULL };
-static const char *const weekdays[] = { "monday",   "tuesday", "wednesday",
-					"thursday", "friday",  "saturday",
-					"sunday",   NULL };
-
-/* The kinds that have files, in the order they are written. */
-static const enum ht_kind file_kinds[] = {
-	HT_KIND_MODEL,	      HT_KIND_SYNC,	   HT_KIND_PARENT_MODEL,
-	HT_KIND_RELATED_MODEL, HT_KIND_EVENT_MODEL, HT_KIND_RELATIONSHIP,
-	HT_KIND_MANIFEST,      HT_KIND_ALIASES,
-};
-#define NFILE_KINDS (sizeof(file_kinds) / sizeof(file_kinds[0]))
 
 static const char *const schema_usage[] = {
 	"git hightouch schema [--prefix <path>] [<kind>]",
@@ -104,96 +79,119 @@ static json_t *when_type(const char *value, json_t *then)
 	json_t *c = json_object(), *branch = json_object();
 
 	json_object_set_new(c, "const", json_string(value));
-	json_object_set_new(props, "type", c);
+	json_object_set_new(props, HT_SCHEDULE_TYPE_KEY, c);
 	json_object_set_new(cond, "properties", props);
-	json_object_set_new(cond, "required", json_pack("[s]", "type"));
+	json_object_set_new(cond, "required",
+			    json_pack("[s]", HT_SCHEDULE_TYPE_KEY));
 	json_object_set_new(branch, "if", cond);
 	json_object_set_new(branch, "then", then);
 	return branch;
 }
 
-/* {"properties": {"schedule": inner}} */
-static json_t *inner_is(json_t *inner)
+/* A visual expression's days: weekdays to booleans, one of them true. */
+static json_t *days_schema(void)
 {
-	return json_pack("{s:{s:o}}", "properties", "schedule", inner);
-}
+	const char *const *day = ht_schedule_weekdays;
+	json_t *any = json_array();
 
-static json_t *visual_schema(void)
-{
-	json_t *any = json_array(), *days, *item;
-	size_t i;
-
-	for (i = 0; weekdays[i]; i++)
-		json_array_append_new(any,
-				      json_pack("{s:[s],s:{s:{s:b}}}",
-						"required", weekdays[i],
-						"properties", weekdays[i],
-						"const", 1));
-	days = json_pack("{s:s,s:{s:o},s:{s:s},s:o}", "type", "object",
-			 "propertyNames", "enum", strings(weekdays, 0),
+	for (; *day; day++)
+		json_array_append_new(any, json_pack("{s:[s],s:{s:{s:b}}}",
+						     "required", *day,
+						     "properties", *day,
+						     "const", 1));
+	return json_pack("{s:s,s:{s:o},s:{s:s},s:o}", "type", "object",
+			 "propertyNames", "enum",
+			 strings(ht_schedule_weekdays, 0),
 			 "additionalProperties", "type", "boolean", "anyOf",
 			 any);
-	item = json_pack("{s:s,s:[s,s],s:{s:o,s:o}}", "type", "object",
-			 "required", "days", "time", "properties", "days",
-			 days, "time", pattern(HHMM_RE));
-	return json_pack("{s:[s],s:{s:{s:s,s:i,s:o}}}", "required",
-			 "expressions", "properties", "expressions", "type",
-			 "array", "minItems", 1, "items", item);
 }
 
-static json_t *dbt_id(void)
+static json_t *part_schema(const struct ht_schedule_shape *s);
+
+/* A mapping of required members; the inner schedule's type is said above. */
+static json_t *members_schema(const struct ht_schedule_shape *s)
 {
-	return json_pack("{s:s,s:[s],s:{s:{s:[{s:s},{s:s,s:i}]}}}", "type",
-			 "object", "required", "id", "properties", "id",
-			 "anyOf", "type", "integer", "type", "string",
-			 "minLength", 1);
+	json_t *out = json_object(), *req = json_array();
+	json_t *props = json_object();
+	size_t i;
+
+	if (s->part != HT_SCHEDULE_INNER)
+		json_object_set_new(out, "type", json_string("object"));
+	for (i = 0; i < s->nmembers; i++) {
+		json_array_append_new(req, json_string(s->members[i].name));
+		json_object_set_new(props, s->members[i].name,
+				    part_schema(&s->members[i]));
+	}
+	json_object_set_new(out, "required", req);
+	json_object_set_new(out, "properties", props);
+	return out;
 }
 
+/* The schema of a part of a schedule, from its shape (schedule.h). */
+static json_t *part_schema(const struct ht_schedule_shape *s)
+{
+	switch (s->part) {
+	case HT_SCHEDULE_INNER:
+	case HT_SCHEDULE_INTERVAL:
+	case HT_SCHEDULE_EXPRESSION:
+	case HT_SCHEDULE_DBT_OBJECT:
+		return members_schema(s);
+	case HT_SCHEDULE_EXPRESSIONS:
+		return json_pack("{s:s,s:i,s:o}", "type", "array", "minItems",
+				 1, "items", part_schema(s->members));
+	case HT_SCHEDULE_UNIT:
+		return json_pack("{s:o}", "enum",
+				 strings(ht_schedule_units, 0));
+	case HT_SCHEDULE_QUANTITY:
+		return json_pack("{s:s,s:i}", "type", "integer", "minimum", 1);
+	case HT_SCHEDULE_CRON:
+		return pattern(ht_schedule_cron_pattern);
+	case HT_SCHEDULE_DAYS:
+		return days_schema();
+	case HT_SCHEDULE_TIME:
+		return pattern(ht_schedule_hhmm_pattern);
+	case HT_SCHEDULE_DBT_ID:
+		return json_pack("{s:[{s:s},{s:s,s:i}]}", "anyOf", "type",
+				 "integer", "type", "string", "minLength", 1);
+	default:
+		break; /* the top's members and days: no shapes */
+	}
+	HT_BUG("no schema for schedule part %d", (int)s->part);
+}
+
+/*
+ * A branch per type: its inner schedule (the one without, manual, has
+ * nothing beside its type; the others need one).
+ */
 static json_t *schedule_schema(const struct ht_field *f)
 {
-	json_t *s, *all = json_array(), *manual;
+	const struct ht_schedule_type *t;
+	json_t *s, *all = json_array(), *branch;
 
-	manual = json_pack("{s:{s:{}},s:b}", "properties", "type",
-			   "additionalProperties", 0);
-	json_array_append_new(
-		all, json_pack("{s:o,s:o,s:{s:[s]}}", "if",
-			       json_pack("{s:{s:{s:s}},s:[s]}", "properties",
-					 "type", "const", "manual", "required",
-					 "type"),
-			       "then", manual, "else", "required",
-			       "schedule"));
-	json_array_append_new(
-		all,
-		when_type("interval",
-			  inner_is(json_pack(
-				  "{s:[s],s:{s:{s:s,s:[s,s],s:{s:{s:o},s:{s:s,"
-				  "s:i}}}}}",
-				  "required", "interval", "properties",
-				  "interval", "type", "object", "required",
-				  "unit", "quantity", "properties", "unit",
-				  "enum", strings(interval_units, 0),
-				  "quantity", "type", "integer", "minimum",
-				  1))));
-	json_array_append_new(
-		all, when_type("cron",
-			       inner_is(json_pack("{s:[s],s:{s:o}}",
-						  "required", "expression",
-						  "properties", "expression",
-						  pattern(CRON_RE)))));
-	json_array_append_new(all, when_type("visual",
-					     inner_is(visual_schema())));
-	json_array_append_new(
-		all, when_type("dbt-cloud",
-			       inner_is(json_pack("{s:[s,s],s:{s:o,s:o}}",
-						  "required", "account", "job",
-						  "properties", "account",
-						  dbt_id(), "job",
-						  dbt_id()))));
+	for (t = ht_schedule_types; t->name; t++) {
+		if (t->inner) {
+			branch = json_pack("{s:{s:o}}", "properties",
+					   t->inner->name,
+					   part_schema(t->inner));
+			json_array_append_new(all, when_type(t->name, branch));
+			continue;
+		}
+		branch = when_type(t->name,
+				   json_pack("{s:{s:{}},s:b}", "properties",
+					     HT_SCHEDULE_TYPE_KEY,
+					     "additionalProperties", 0));
+		json_object_set_new(branch, "else",
+				    json_pack("{s:[s]}", "required",
+					      HT_SCHEDULE_INNER_KEY));
+		json_array_append_new(all, branch);
+	}
 	s = json_pack("{s:s,s:s,s:[s],s:{s:{s:s},s:{s:s},s:o}}",
 		      "description", f->description, "type", "object",
-		      "required", "type", "properties", "type", "type",
-		      "string", "schedule", "type", "object", "startDate",
-		      pattern(DATE_RE));
+		      "required", HT_SCHEDULE_TYPE_KEY, "properties",
+		      HT_SCHEDULE_TYPE_KEY, "type", "string",
+		      HT_SCHEDULE_INNER_KEY, "type", "object",
+		      HT_SCHEDULE_START_KEY,
+		      pattern(ht_schedule_date_pattern));
 	json_object_set_new(s, "allOf", all);
 	return s;
 }
@@ -396,8 +394,8 @@ static int write_schemas(const char *dir, const char *prefix)
 {
 	struct ht_strbuf path = HT_STRBUF_INIT, glob = HT_STRBUF_INIT;
 	json_t *map = json_object(), *settings = json_object();
-	size_t i, dlen = strlen(dir);
-	int ret = 0;
+	size_t dlen = strlen(dir);
+	int k, ret = 0;
 
 	while (dlen > 1 && dir[dlen - 1] == '/')
 		dlen--;
@@ -406,13 +404,16 @@ static int write_schemas(const char *dir, const char *prefix)
 				   strerror(errno));
 		goto cleanup;
 	}
-	for (i = 0; i < NFILE_KINDS; i++) {
-		json_t *s = kind_schema(file_kinds[i], prefix);
+	for (k = 0; k < HT_KIND__COUNT; k++) {
+		json_t *s;
 		FILE *fp;
 
+		if (!ht_kind_has_file((enum ht_kind)k))
+			continue;
+		s = kind_schema((enum ht_kind)k, prefix);
 		ht_strbuf_reset(&path);
 		ht_strbuf_addf(&path, "%.*s/%s.schema.json", (int)dlen, dir,
-			       ht_kind_info(file_kinds[i])->name);
+			       ht_kind_name((enum ht_kind)k));
 		fp = fopen(path.buf, "w");
 		if (!fp) {
 			ret = ht_error_set(HT_EIO, "cannot write '%s': %s",
@@ -428,7 +429,7 @@ static int write_schemas(const char *dir, const char *prefix)
 		if (ret < 0)
 			goto cleanup;
 		ht_strbuf_reset(&glob);
-		kind_glob(&glob, file_kinds[i], prefix);
+		kind_glob(&glob, (enum ht_kind)k, prefix);
 		json_object_set_new(map, path.buf[0] == '.' &&
 						 path.buf[1] == '/' ?
 					       path.buf + 2 :
@@ -458,8 +459,7 @@ int cmd_schema(int argc, char **argv)
 	};
 	enum ht_kind kind = HT_KIND__COUNT;
 	json_t *all;
-	size_t i;
-	int ret;
+	int k, ret;
 
 	ret = ht_options_parse(&argc, (const char **)argv, options, 0);
 	if (!ret && argc > 1)
@@ -470,9 +470,10 @@ int cmd_schema(int argc, char **argv)
 	if (!ret && dir && kind_name)
 		ret = ht_error_set(HT_EINVALID,
 				   "--write writes every kind: no <kind>");
-	for (i = 0; !ret && kind_name && i < NFILE_KINDS; i++)
-		if (!strcmp(ht_kind_info(file_kinds[i])->name, kind_name))
-			kind = file_kinds[i];
+	if (!ret && kind_name)
+		kind = ht_kind_from_name(kind_name);
+	if (kind != HT_KIND__COUNT && !ht_kind_has_file(kind))
+		kind = HT_KIND__COUNT; /* sources and destinations */
 	if (!ret && kind_name && kind == HT_KIND__COUNT)
 		ret = ht_error_set(HT_EINVALID, "unknown kind '%s'",
 				   kind_name);
@@ -485,10 +486,12 @@ int cmd_schema(int argc, char **argv)
 		all = kind_schema(kind, prefix);
 	} else {
 		all = json_object();
-		for (i = 0; i < NFILE_KINDS; i++)
-			json_object_set_new(all,
-					    ht_kind_info(file_kinds[i])->name,
-					    kind_schema(file_kinds[i], prefix));
+		for (k = 0; k < HT_KIND__COUNT; k++)
+			if (ht_kind_has_file((enum ht_kind)k))
+				json_object_set_new(all,
+						    ht_kind_name((enum ht_kind)k),
+						    kind_schema((enum ht_kind)k,
+								prefix));
 	}
 	ret = dump(stdout, all);
 	json_decref(all);

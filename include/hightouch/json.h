@@ -55,6 +55,13 @@ json_t *ht_json_get_path(const json_t *obj, const char *path);
  * `value`.  HT_EINVALID if a step is not an object.
  */
 int ht_json_set_path(json_t *obj, const char *path, json_t *value);
+/*
+ * Building a path as messages show it ("schedule.expressions[0].time"):
+ * append a member's name (after a '.' unless `path` is empty) or a list
+ * index, and return the length to cut back to with ht_strbuf_setlen().
+ */
+size_t ht_json_path_push(struct ht_strbuf *path, const char *name);
+size_t ht_json_path_push_index(struct ht_strbuf *path, size_t i);
 
 /*
  * Free-form conversion between JSON values and YAML nodes, as used for a

@@ -58,7 +58,7 @@ enum ht_ftype {
 	HT_FTYPE_REF,      /* slug (or alias) of a resource of kind `ref` */
 	HT_FTYPE_ANY,      /* free-form value, kept in the API's key order */
 	HT_FTYPE_OBJECT,   /* free-form mapping */
-	HT_FTYPE_SCHEDULE, /* a sync schedule, see docs/file-format.md */
+	HT_FTYPE_SCHEDULE, /* a sync schedule: schedule.h */
 	HT_FTYPE_JOINKEYS, /* list of {from, to} column pairs */
 	HT_FTYPE_ENTRIES,  /* manifest section: slug -> {name, type} */
 	HT_FTYPE_ALIASMAP, /* aliases file: alias -> slug */
@@ -132,6 +132,11 @@ int ht_kind_is_model(enum ht_kind kind);
  * manifest or by an alias of the aliases file.
  */
 int ht_kind_in_manifest(enum ht_kind kind);
+/*
+ * 1 for the kinds that have files: a folder of resource files, or a file
+ * at the root (the manifest, the aliases file).
+ */
+int ht_kind_has_file(enum ht_kind kind);
 /* ht_kind_info(kind)->ids */
 enum ht_ids ht_kind_ids(enum ht_kind kind);
 /* The kind of rank `rank` (see struct ht_kind_info). */
