@@ -385,6 +385,31 @@ static int valid_ref_arg(const char *s)
 	return 1;
 }
 
+/*
+ * The next line of a batch (`what`: "an import", "a push"): 1, 0 at the
+ * blank line that ends it, or an error (the commands end inside it).
+ */
+static int next_in_batch(struct ht_proto *p, const char *what)
+{
+	int ret = read_line(p);
+
+	if (!ret)
+		return ht_error_set(HT_ESYNTAX, "protocol error: the commands "
+				    "end inside %s batch", what);
+	if (ret < 0)
+		return ret;
+	return p->line.len ? 1 : 0;
+}
+
+/* Room for one more ref in a batch of `nr`, or an error. */
+static int batch_room(size_t nr, const char *what)
+{
+	if (nr < HT_PROTO_BATCH_MAX)
+		return 0;
+	return ht_error_set(HT_ESYNTAX, "protocol error: more than %d refs in "
+			    "%s batch", HT_PROTO_BATCH_MAX, what);
+}
+
 static int do_import(struct ht_proto *p, const char *first)
 {
 	char **refs = NULL;
@@ -404,26 +429,16 @@ static int do_import(struct ht_proto *p, const char *first)
 			if (!strcmp(refs[i], arg))
 				dup = 1;
 		if (!dup) {
-			if (nr >= HT_PROTO_BATCH_MAX) {
-				ret = ht_error_set(HT_ESYNTAX,
-						   "protocol error: more than "
-						   "%d refs in an import batch",
-						   HT_PROTO_BATCH_MAX);
+			ret = batch_room(nr, "an import");
+			if (ret < 0)
 				goto cleanup;
-			}
 			push_string(&refs, &nr, &alloc, ht_xstrdup(arg));
 		}
 
-		ret = read_line(p);
+		ret = next_in_batch(p, "an import");
 		if (ret < 0)
 			goto cleanup;
-		if (!ret) {
-			ret = ht_error_set(HT_ESYNTAX,
-					   "protocol error: the commands end "
-					   "inside an import batch");
-			goto cleanup;
-		}
-		if (!p->line.len)
+		if (!ret)
 			break;
 		if (!starts_with(p->line.buf, "import ", &arg)) {
 			ret = protocol_error("expected 'import <ref>', got",
@@ -474,13 +489,9 @@ static int do_push(struct ht_proto *p, const char *first)
 						     p->line.buf, p->line.len);
 				goto cleanup;
 			}
-			if (nr >= HT_PROTO_BATCH_MAX) {
-				ret = ht_error_set(HT_ESYNTAX,
-						   "protocol error: more than "
-						   "%d refs in a push batch",
-						   HT_PROTO_BATCH_MAX);
+			ret = batch_room(nr, "a push");
+			if (ret < 0)
 				goto cleanup;
-			}
 			HT_ALLOC_GROW(specs, nr + 1, alloc);
 			specs[nr].force = force;
 			specs[nr].src = ht_xmemdupz(arg, colon - arg);
@@ -488,16 +499,10 @@ static int do_push(struct ht_proto *p, const char *first)
 			nr++;
 		}
 
-		ret = read_line(p);
+		ret = next_in_batch(p, "a push");
 		if (ret < 0)
 			goto cleanup;
-		if (!ret) {
-			ret = ht_error_set(HT_ESYNTAX,
-					   "protocol error: the commands end "
-					   "inside a push batch");
-			goto cleanup;
-		}
-		if (!p->line.len)
+		if (!ret)
 			break;
 		if (starts_with(p->line.buf, "option ", &arg)) {
 			ret = do_option(p, arg);

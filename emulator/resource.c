@@ -63,6 +63,12 @@ void emu_row_output_stmt(struct ht_strbuf *out, sqlite3_stmt *st,
 	emu_row_output(out, &row, with_ext);
 }
 
+/* emu_respond_rows()'s item: a row of "SELECT doc, ext". */
+static void row_item(struct ht_strbuf *out, sqlite3_stmt *st, void *payload)
+{
+	emu_row_output_stmt(out, st, shows_ext(*(enum ht_kind *)payload), 0);
+}
+
 static void respond_row(struct emu_response *resp, const struct emu_row *row,
 			enum ht_kind endpoint)
 {
@@ -318,6 +324,23 @@ static int check_new_state(struct emu *e, enum ht_kind kind,
 	return 0;
 }
 
+/*
+ * The end of a write begun with emu_store_begin(): commit and answer with
+ * the row, or, when `ret` (or the commit) failed, roll back and answer 500.
+ */
+static void finish_write(struct emu *e, int ret, const struct emu_row *row,
+			 enum ht_kind kind, struct emu_response *resp)
+{
+	if (!ret)
+		ret = emu_store_commit(e);
+	if (ret < 0) {
+		emu_store_rollback(e);
+		emu_respond_failed(resp);
+		return;
+	}
+	respond_row(resp, row, kind);
+}
+
 void emu_resource_create(struct emu *e, enum ht_kind kind, enum emu_op op,
 			 const json_t *body, struct emu_response *resp)
 {
@@ -338,11 +361,13 @@ void emu_resource_create(struct emu *e, enum ht_kind kind, enum emu_op op,
 	if (check_new_state(e, kind, kind, state, NULL, details, resp) < 0)
 		goto cleanup;
 
-	if ((ret = emu_store_begin(e)) < 0)
-		goto fail;
+	if ((ret = emu_store_begin(e)) < 0) {
+		emu_respond_failed(resp);
+		goto cleanup;
+	}
 	if ((ret = emu_store_alloc_id(e, tbl, &id)) < 0 ||
 	    (ret = emu_store_tick(e, &ms)) < 0)
-		goto fail;
+		goto done;
 	json_object_set_new(state, "id", json_integer(id));
 	if (tbl != HT_IDS_RELATIONSHIP)
 		json_object_set_new(state, "workspaceId",
@@ -350,21 +375,15 @@ void emu_resource_create(struct emu *e, enum ht_kind kind, enum emu_op op,
 	set_time(state, "createdAt", ms);
 	set_time(state, "updatedAt", ms);
 	if (tbl == HT_IDS_SYNC && (ret = sync_primary_key(e, state)) < 0)
-		goto fail;
+		goto done;
 	emu_fields_defaults(kind, state);
 	emu_row_from_state(&row, kind, state);
 	if ((ret = emu_store_insert(e, &row)) < 0)
-		goto fail;
-	if (tbl == HT_IDS_SYNC &&
-	    (ret = emu_resource_refresh_syncs(e, row.ref1, row.ref2)) < 0)
-		goto fail;
-	if ((ret = emu_store_commit(e)) < 0)
-		goto fail;
-	respond_row(resp, &row, kind);
-	goto cleanup;
-fail:
-	emu_store_rollback(e);
-	emu_respond_failed(resp);
+		goto done;
+	if (tbl == HT_IDS_SYNC)
+		ret = emu_resource_refresh_syncs(e, row.ref1, row.ref2);
+done:
+	finish_write(e, ret, &row, kind, resp);
 cleanup:
 	emu_row_release(&row);
 	json_decref(state);
@@ -419,31 +438,27 @@ void emu_resource_update(struct emu *e, enum ht_kind kind, int64_t id,
 
 	old_ref1 = row.ref1;
 	old_ref2 = row.ref2;
-	if ((ret = emu_store_begin(e)) < 0 ||
-	    (ret = emu_store_tick(e, &ms)) < 0)
-		goto fail;
+	if ((ret = emu_store_begin(e)) < 0) {
+		emu_respond_failed(resp);
+		goto cleanup;
+	}
+	if ((ret = emu_store_tick(e, &ms)) < 0)
+		goto done;
 	set_time(state, "updatedAt", ms);
 	emu_fields_defaults(row.kind, state);
 	emu_row_from_state(&row, row.kind, state);
 	if ((ret = emu_store_update(e, &row)) < 0)
-		goto fail;
-	if (tbl == HT_IDS_SYNC) {
-		if (old_ref1 != row.ref1 &&
-		    ((ret = emu_resource_refresh_syncs(e, old_ref1, 0)) < 0 ||
-		     (ret = emu_resource_refresh_syncs(e, row.ref1, 0)) < 0))
-			goto fail;
-		if (old_ref2 != row.ref2 &&
-		    ((ret = emu_resource_refresh_syncs(e, 0, old_ref2)) < 0 ||
-		     (ret = emu_resource_refresh_syncs(e, 0, row.ref2)) < 0))
-			goto fail;
-	}
-	if ((ret = emu_store_commit(e)) < 0)
-		goto fail;
-	respond_row(resp, &row, kind);
-	goto cleanup;
-fail:
-	emu_store_rollback(e);
-	emu_respond_failed(resp);
+		goto done;
+	if (tbl == HT_IDS_SYNC && old_ref1 != row.ref1 &&
+	    ((ret = emu_resource_refresh_syncs(e, old_ref1, 0)) < 0 ||
+	     (ret = emu_resource_refresh_syncs(e, row.ref1, 0)) < 0))
+		goto done;
+	if (tbl == HT_IDS_SYNC && old_ref2 != row.ref2 &&
+	    ((ret = emu_resource_refresh_syncs(e, 0, old_ref2)) < 0 ||
+	     (ret = emu_resource_refresh_syncs(e, 0, row.ref2)) < 0))
+		goto done;
+done:
+	finish_write(e, ret, &row, kind, resp);
 cleanup:
 	emu_row_release(&row);
 	json_decref(state);
@@ -901,7 +916,7 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 	int64_t offset, limit, n;
 	sqlite3_stmt *st = NULL;
 	struct binds b;
-	int rc, i, more = 0;
+	int i;
 	size_t a;
 
 	b.nr = 0;
@@ -988,20 +1003,9 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 			sqlite3_bind_text(st, i + 1, b.v[i].s, -1,
 					  SQLITE_STATIC);
 	}
-	ht_strbuf_addstr(&out, "{\"data\":[");
-	n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == limit) {
-			more = 1;
-			break;
-		}
-		emu_row_output_stmt(&out, st, shows_ext(kind), n++);
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		emu_store_error(e, "cannot list");
+	if (emu_respond_rows(e, st, limit, row_item, &kind, "cannot list",
+			     resp) < 0)
 		goto fail;
-	}
-	emu_respond_page(resp, &out, more);
 	goto cleanup;
 fail:
 	emu_respond_failed(resp);

@@ -368,12 +368,22 @@ static int known_run_param(const char *k)
 	return 0;
 }
 
+/* emu_respond_rows()'s item: a row of the runs' SELECT. */
+static void run_item(struct ht_strbuf *out, sqlite3_stmt *st, void *payload)
+{
+	json_t *run = render_run(st, emu_now_ms());
+
+	(void)payload;
+	ht_json_dump(out, run);
+	json_decref(run);
+}
+
 void emu_runs_list(struct emu *e, int64_t sync_id,
 		   const struct emu_request *req, struct emu_response *resp)
 {
-	struct ht_strbuf sql = HT_STRBUF_INIT, out = HT_STRBUF_INIT;
+	struct ht_strbuf sql = HT_STRBUF_INIT;
 	int64_t offset, limit, run_id = 0, after = 0, before = 0, within = 0;
-	int has_after, has_before, rc, n = 0, more = 0;
+	int has_after, has_before;
 	const char *col = "id", *v, *dir;
 	sqlite3_stmt *st = NULL;
 	char buf[32];
@@ -446,30 +456,13 @@ void emu_runs_list(struct emu *e, int64_t sync_id,
 	sqlite3_bind_int64(st, 5, emu_now_ms() - within * 60000);
 	sqlite3_bind_int64(st, 6, limit + 1);
 	sqlite3_bind_int64(st, 7, offset);
-	ht_strbuf_addstr(&out, "{\"data\":[");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *run;
-
-		if (n == limit) {
-			more = 1;
-			break;
-		}
-		if (n++)
-			ht_strbuf_addch(&out, ',');
-		run = render_run(st, emu_now_ms());
-		ht_json_dump(&out, run);
-		json_decref(run);
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		emu_store_error(e, "cannot list runs");
+	if (emu_respond_rows(e, st, limit, run_item, NULL, "cannot list runs",
+			     resp) < 0)
 		goto fail;
-	}
-	emu_respond_page(resp, &out, more);
 	goto cleanup;
 fail:
 	emu_respond_failed(resp);
 cleanup:
 	sqlite3_finalize(st);
 	ht_strbuf_release(&sql);
-	ht_strbuf_release(&out);
 }
