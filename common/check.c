@@ -1478,57 +1478,29 @@ static int shown(struct check *c, const struct ht_diag *d)
 	return finding_file_changed(c, d->path);
 }
 
-struct sorted_diag {
-	struct ht_diag d;
-	size_t seq;
-};
-
-static int cmp_sorted(const void *va, const void *vb)
-{
-	const struct sorted_diag *a = va, *b = vb;
-	int r = strcmp(a->d.path, b->d.path);
-
-	if (r)
-		return r;
-	if (a->d.line != b->d.line)
-		return a->d.line < b->d.line ? -1 : 1;
-	if (a->d.col != b->d.col)
-		return a->d.col < b->d.col ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-/* Filter and sort c->found into `out`. */
+/* Filter c->found into `out`, and sort it. */
 static void report_findings(struct check *c, struct ht_diags *out)
 {
-	struct sorted_diag *s;
-	size_t i, n = 0;
+	size_t i;
 
-	s = ht_xcalloc(c->found.nr ? c->found.nr : 1, sizeof(*s));
 	for (i = 0; i < c->found.nr; i++) {
 		struct ht_diag *d = &c->found.items[i];
 
-		if (shown(c, d)) {
-			s[n].d = *d;
-			s[n].seq = n;
-			n++;
-		} else {
+		if (!shown(c, d)) {
 			free(d->path);
 			free(d->message);
+			continue;
 		}
-	}
-	if (n)
-		qsort(s, n, sizeof(*s), cmp_sorted);
-	for (i = 0; i < n; i++) {
 		HT_ALLOC_GROW(out->items, out->nr + 1, out->alloc);
-		out->items[out->nr++] = s[i].d;
-		if (s[i].d.severity == HT_SEV_ERROR)
+		out->items[out->nr++] = *d;
+		if (d->severity == HT_SEV_ERROR)
 			out->nerrors++;
 		else
 			out->nwarnings++;
 	}
-	free(s);
 	free(c->found.items);
 	memset(&c->found, 0, sizeof(c->found));
+	ht_diags_sort(out);
 }
 
 int ht_check_run(struct ht_diags *out, struct ht_check_tree *head,

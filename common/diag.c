@@ -41,35 +41,46 @@ void ht_diags_add_ydiag(struct ht_diags *d, const char *path,
 		     yd->message);
 }
 
-static int cmp_diag(const void *va, const void *vb)
-{
-	const struct ht_diag *a = va, *b = vb;
-	int c = strcmp(a->path, b->path);
+/* A finding and where it was in the list, for a stable sort. */
+struct sorted_diag {
+	struct ht_diag d;
+	size_t seq;
+};
 
-	if (c)
-		return c;
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	if (a->col != b->col)
-		return a->col < b->col ? -1 : 1;
-	return 0;
+static int cmp_sorted(const void *va, const void *vb)
+{
+	const struct sorted_diag *a = va, *b = vb;
+	int r = strcmp(a->d.path, b->d.path);
+
+	if (r)
+		return r;
+	if (a->d.line != b->d.line)
+		return a->d.line < b->d.line ? -1 : 1;
+	if (a->d.col != b->d.col)
+		return a->d.col < b->d.col ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 void ht_diags_sort(struct ht_diags *d)
 {
-	size_t i, j;
+	struct sorted_diag *s;
+	size_t i;
 
 	/*
-	 * Insertion sort: stable, so findings at one position keep the
-	 * order in which the rules found them; lists are short.
+	 * Stable, so that findings at one position keep the order in which
+	 * the rules found them; a check of many files can find many.
 	 */
-	for (i = 1; i < d->nr; i++) {
-		struct ht_diag tmp = d->items[i];
-
-		for (j = i; j > 0 && cmp_diag(&d->items[j - 1], &tmp) > 0; j--)
-			d->items[j] = d->items[j - 1];
-		d->items[j] = tmp;
+	if (d->nr < 2)
+		return;
+	s = ht_xcalloc(d->nr, sizeof(*s));
+	for (i = 0; i < d->nr; i++) {
+		s[i].d = d->items[i];
+		s[i].seq = i;
 	}
+	qsort(s, d->nr, sizeof(*s), cmp_sorted);
+	for (i = 0; i < d->nr; i++)
+		d->items[i] = s[i].d;
+	free(s);
 }
 
 void ht_diags_release(struct ht_diags *d)

@@ -1,6 +1,6 @@
 /*
- * The public API: /api/v1/..., as reference/hightouch-api.md section 1
- * has it, plus the Customer Studio schema under /api/v1/schema/... (an
+ * The public API: /api/v1/..., as Hightouch documents it (the man page,
+ * hightouch-emulator(1), lists what this emulator serves), plus the Customer Studio schema under /api/v1/schema/... (an
  * extension, with the same rules).
  *
  * Order of checks: bearer key (401), rate limit (429), route (404),

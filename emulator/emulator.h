@@ -220,14 +220,14 @@ void emu_respond_page(struct emu_response *resp, struct ht_strbuf *page,
 		      int more);
 /*
  * Answer 200 with a page of the rows of `st` (selected with a LIMIT of
- * `limit` + 1: a row past `limit` means hasMore), each appended by `item`.
- * 0, or an error (`what` failed) for the caller to answer with a 500.
+ * `limit` + 1: a row past `limit` means hasMore), each appended by `item`;
+ * or, when stepping fails, log that `what` failed and answer 500.
  */
-int emu_respond_rows(struct emu *e, sqlite3_stmt *st, int64_t limit,
-		     void (*item)(struct ht_strbuf *out, sqlite3_stmt *st,
-				  void *payload),
-		     void *payload, const char *what,
-		     struct emu_response *resp);
+void emu_respond_rows(struct emu *e, sqlite3_stmt *st, int64_t limit,
+		      void (*item)(struct ht_strbuf *out, sqlite3_stmt *st,
+				   void *payload),
+		      void *payload, const char *what,
+		      struct emu_response *resp);
 /* Add {"message": ...} under "requestBody[.path]" to `details`. */
 void emu_detail(json_t *details, const char *path, const char *fmt, ...)
 	HT_PRINTF(3, 4);

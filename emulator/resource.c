@@ -1003,9 +1003,7 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 			sqlite3_bind_text(st, i + 1, b.v[i].s, -1,
 					  SQLITE_STATIC);
 	}
-	if (emu_respond_rows(e, st, limit, row_item, &kind, "cannot list",
-			     resp) < 0)
-		goto fail;
+	emu_respond_rows(e, st, limit, row_item, &kind, "cannot list", resp);
 	goto cleanup;
 fail:
 	emu_respond_failed(resp);

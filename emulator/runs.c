@@ -456,9 +456,8 @@ void emu_runs_list(struct emu *e, int64_t sync_id,
 	sqlite3_bind_int64(st, 5, emu_now_ms() - within * 60000);
 	sqlite3_bind_int64(st, 6, limit + 1);
 	sqlite3_bind_int64(st, 7, offset);
-	if (emu_respond_rows(e, st, limit, run_item, NULL, "cannot list runs",
-			     resp) < 0)
-		goto fail;
+	emu_respond_rows(e, st, limit, run_item, NULL, "cannot list runs",
+			 resp);
 	goto cleanup;
 fail:
 	emu_respond_failed(resp);

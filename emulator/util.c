@@ -203,15 +203,15 @@ void emu_respond_page(struct emu_response *resp, struct ht_strbuf *page,
 	emu_respond(resp, 200, page->buf);
 }
 
-int emu_respond_rows(struct emu *e, sqlite3_stmt *st, int64_t limit,
-		     void (*item)(struct ht_strbuf *out, sqlite3_stmt *st,
-				  void *payload),
-		     void *payload, const char *what,
-		     struct emu_response *resp)
+void emu_respond_rows(struct emu *e, sqlite3_stmt *st, int64_t limit,
+		      void (*item)(struct ht_strbuf *out, sqlite3_stmt *st,
+				   void *payload),
+		      void *payload, const char *what,
+		      struct emu_response *resp)
 {
 	struct ht_strbuf out = HT_STRBUF_INIT;
 	int64_t n = 0;
-	int rc, more = 0, ret = 0;
+	int rc, more = 0;
 
 	ht_strbuf_addstr(&out, "{\"data\":[");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -223,12 +223,13 @@ int emu_respond_rows(struct emu *e, sqlite3_stmt *st, int64_t limit,
 			ht_strbuf_addch(&out, ',');
 		item(&out, st, payload);
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = emu_store_error(e, what);
-	else
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		emu_store_error(e, what);
+		emu_respond_failed(resp);
+	} else {
 		emu_respond_page(resp, &out, more);
+	}
 	ht_strbuf_release(&out);
-	return ret;
 }
 
 json_t *emu_parse_body(const struct emu_request *req, unsigned max,

@@ -5,8 +5,9 @@
  * worktreeConfig, reftable), and must not write refs next to git's own
  * ref transaction, so the helper opens the object database alone
  * (git_odb_open + git_repository_wrap_odb): blobs, trees and commits are
- * written there, and refs are left to git (reference/remote-helpers.md,
- * section 4).  Every libgit2 error stops in ht_git_error().
+ * written there, and refs are left to git (its fast-import writes them,
+ * and git itself after a push's `ok`).  Every libgit2 error stops in
+ * ht_git_error().
  */
 #include <errno.h>
 #include <stdio.h>

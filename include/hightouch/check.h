@@ -166,7 +166,7 @@ struct ht_check_opts {
 
 /*
  * Check `head` (and the change from `base`, which may be NULL) and add
- * the findings to `out`, sorted by path and position.  Returns 0 whatever
+ * the findings to `out`, then sort `out` by path and position.  Returns 0 whatever
  * the findings, HT_ENOTFOUND when opts->workspace has no manifest in the
  * head, or another negative code when a file cannot be read.  Sorts both
  * trees.
