@@ -150,10 +150,11 @@ static int load_manifest(struct import *im)
 static void import_init(struct import *im, struct odb *r, struct state *s,
 			const struct remote *o)
 {
-	struct ht_resolver resolver = { slug_of, NULL, im };
+	struct ht_resolver resolver = { slug_of, NULL, NULL };
 	size_t i;
 
 	memset(im, 0, sizeof(*im));
+	resolver.payload = im;
 	for (i = 0; i < HT_KIND__COUNT; i++)
 		im->lists[i].probe.has_more = -1;
 	im->nlists = listing_order(im->order, 1);
