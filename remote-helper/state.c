@@ -37,16 +37,12 @@ static const char *const dir_names[] = { "unknown", "asc", "desc", "none" };
 
 int state_in_list(const struct resource *r, enum ht_kind list, int schema)
 {
-	switch (list) {
-	case HT_KIND_MODEL:
-		return r->table == HT_IDS_MODEL;
-	case HT_KIND_PARENT_MODEL:
-	case HT_KIND_RELATED_MODEL:
-	case HT_KIND_EVENT_MODEL:
-		return schema && r->table == HT_IDS_MODEL && r->kind == list;
-	default:
-		return r->table == ht_kind_ids(list);
-	}
+	enum ht_ids t = ht_kind_ids(list);
+
+	/* the list of a whole id space, or a narrower one (the schema's) */
+	if (ht_ids_kind(t) == list)
+		return r->table == t;
+	return schema && r->table == t && r->kind == list;
 }
 
 /*
