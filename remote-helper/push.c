@@ -60,7 +60,7 @@ struct step {
 	struct ht_strbuf content; /* its bytes */
 	json_t *body;            /* what is sent */
 	struct ht_strbuf fields; /* "name, rawSql": what an update changes */
-	char *note;              /* why it is ignored */
+	char *note;              /* what is not sent, and why */
 	int done;
 	json_t *result;          /* the server's answer */
 };
@@ -592,29 +592,54 @@ static void top_key(struct ht_strbuf *out, const struct ht_field *f)
 		ht_strbuf_addstr(out, f->json);
 }
 
-/* A create's body: the fields the API takes. */
-static json_t *create_body(enum ht_kind kind, const json_t *obj)
+/*
+ * A field the API cannot take, noted for the plan and the output:
+ * "description, set in Hightouch only" (READONLY) or "description, kept
+ * in the file only" (LOCAL).  1 if `f` is such a field.
+ */
+static int note_unsent(struct step *st, const struct ht_field *f)
 {
-	const struct ht_kind_info *info = ht_kind_info(kind);
+	const char *why = (f->flags & HT_FIELD_LOCAL) ?
+				  "kept in the file only" :
+			  (f->flags & HT_FIELD_READONLY) ?
+				  "set in Hightouch only" :
+				  NULL;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	if (!why)
+		return 0;
+	if (st->note)
+		ht_strbuf_addf(&sb, "%s; ", st->note);
+	ht_strbuf_addf(&sb, "%s, %s", f->name, why);
+	free(st->note);
+	st->note = ht_strbuf_detach(&sb, NULL);
+	return 1;
+}
+
+/* Where a field is in the JSON of a file (LOCAL ones under their name). */
+static const char *field_key(const struct ht_field *f)
+{
+	return (f->flags & HT_FIELD_LOCAL) ? f->name : f->json;
+}
+
+/* A create's body: the fields the API takes; the others are noted. */
+static json_t *create_body(struct step *st, const json_t *obj)
+{
+	const struct ht_kind_info *info = ht_kind_info(st->kind);
 	json_t *body = json_deep_copy(obj);
 	size_t i;
 
 	for (i = 0; i < info->nfields; i++) {
 		const struct ht_field *f = &info->fields[i];
+		const json_t *v = ht_json_get_path(body, field_key(f));
 
-		if (f->flags & HT_FIELD_LOCAL)
-			json_object_del(body, f->name);
-		else if (f->flags & HT_FIELD_READONLY)
-			json_object_del(body, f->json);
+		if (!(f->flags & (HT_FIELD_LOCAL | HT_FIELD_READONLY)))
+			continue;
+		if (v && !json_is_null(v))
+			note_unsent(st, f);
+		json_object_del(body, field_key(f));
 	}
 	return body;
-}
-
-static void add_note(struct ht_strbuf *sb, const char *what)
-{
-	if (sb->len)
-		ht_strbuf_addstr(sb, "; ");
-	ht_strbuf_addstr(sb, what);
 }
 
 /*
@@ -625,16 +650,14 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 			const json_t *cur, const struct ht_ynode *doc)
 {
 	const struct ht_kind_info *info = ht_kind_info(st->kind);
-	struct ht_strbuf key = HT_STRBUF_INIT, ignored = HT_STRBUF_INIT;
+	struct ht_strbuf key = HT_STRBUF_INIT;
 	size_t i;
 
 	st->body = json_object();
 	for (i = 0; i < info->nfields; i++) {
 		const struct ht_field *f = &info->fields[i];
-		const char *name = (f->flags & HT_FIELD_LOCAL) ? f->name :
-								 f->json;
-		json_t *a = ht_json_get_path(old, name);
-		json_t *b = ht_json_get_path(cur, name);
+		json_t *a = ht_json_get_path(old, field_key(f));
+		json_t *b = ht_json_get_path(cur, field_key(f));
 
 		if ((!a && !b) || (a && b && json_equal(a, b)))
 			continue;
@@ -651,20 +674,8 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 				ht_kind_name(st->kind));
 			continue;
 		}
-		if (f->flags & HT_FIELD_LOCAL) {
-			ht_strbuf_reset(&key);
-			ht_strbuf_addf(&key, "'%s' is kept in the file only",
-				       f->name);
-			add_note(&ignored, key.buf);
+		if (note_unsent(st, f))
 			continue;
-		}
-		if (f->flags & HT_FIELD_READONLY) {
-			ht_strbuf_reset(&key);
-			ht_strbuf_addf(&key, "'%s' is set in Hightouch only",
-				       f->name);
-			add_note(&ignored, key.buf);
-			continue;
-		}
 		top_key(&key, f);
 		b = json_object_get(cur, key.buf);
 		json_object_set(st->body, key.buf, b ? b : json_null());
@@ -674,10 +685,7 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 	}
 	if (json_object_size(st->body))
 		st->action = ACT_UPDATE;
-	if (ignored.len)
-		st->note = ht_strbuf_detach(&ignored, NULL);
 	ht_strbuf_release(&key);
-	ht_strbuf_release(&ignored);
 }
 
 /* The order of the writes: by phase, then as the diff has them. */
@@ -763,7 +771,7 @@ static int plan(struct push *p)
 			continue;
 		cur = convert(p, st, st->doc, 0);
 		if (cur && st->action == ACT_CREATE)
-			st->body = create_body(st->kind, cur);
+			st->body = create_body(st, cur);
 		else if (cur && st->id)
 			ret = plan_step_update(p, st, cur);
 		json_decref(cur);
@@ -791,13 +799,14 @@ static void print_plan(struct push *p)
 			n++;
 			break;
 		case ACT_NONE:
-			say(level, "  ignored %s '%s': %s", ht_kind_name(st->kind),
-			    st->slug, st->note ? st->note : "no change the "
-			    "API can make");
+			say(level, "  ignored %s '%s': %s%s",
+			    ht_kind_name(st->kind), st->slug,
+			    st->note ? "not sent: " : "",
+			    st->note ? st->note : "no change the API can make");
 			continue;
 		}
 		if (st->note)
-			say(level, "    ignored: %s", st->note);
+			say(level, "    not sent: %s", st->note);
 	}
 	if (!n)
 		say(level, "  nothing to change in workspace '%s'",

@@ -47,6 +47,7 @@ test_expect_success 'dry-run prints the plan and writes nothing' '
 	  create model '"'"'leads'"'"' (models/leads.yaml)
 	  update model '"'"'users'"'"': rawSql
 	  create sync '"'"'leads-to-hubspot'"'"' (syncs/leads-to-hubspot.yaml)
+	    not sent: description, kept in the file only
 	  update sync '"'"'users-to-hubspot'"'"': config
 	EOF
 	sed -n "/^Would push/,/^  update sync/p" err >actual &&
@@ -131,7 +132,7 @@ test_expect_success 'a change the API cannot make is ignored and said so' '
 	git -C c commit -q -am "describe" &&
 	ht_requests_reset &&
 	git -C c push origin main 2>err &&
-	grep "ignored sync .leads-to-hubspot.: .description. is kept in the file only" err &&
+	grep "ignored sync .leads-to-hubspot.: not sent: description, kept in the file only" err &&
 	writes w &&
 	test ! -s w &&
 	ht_requests_reset &&
@@ -139,6 +140,29 @@ test_expect_success 'a change the API cannot make is ignored and said so' '
 	git -C c rev-parse HEAD >expect &&
 	git -C c rev-parse origin/main >actual &&
 	test_cmp expect actual
+'
+
+test_expect_success 'a new model: a field the API does not take is said' '
+	sed -e "s/^name: Leads$/name: Prospects/" \
+		-e "s/^tableName: leads$/tableName: prospects/" \
+		-e "/^type:/i description: set in the UI" \
+		c/models/leads.yaml >c/models/prospects.yaml &&
+	git -C c add models/prospects.yaml &&
+	git -C c commit -q -m "prospects, described" &&
+	git -C c push origin main 2>err &&
+	grep "^  create model .prospects. (models/prospects.yaml)$" err &&
+	grep "^    not sent: description, set in Hightouch only$" err &&
+	api GET "/models?slug=prospects" &&
+	jq -r ".data[0].description" body >actual &&
+	echo >expect &&
+	test_cmp expect actual &&
+	git -C c fetch -q &&
+	git -C c log --format=%s -1 origin/main >subject &&
+	echo "Update model prospects (OUTBOUND)" >expect &&
+	test_cmp expect subject &&
+	git -C c show origin/main:models/prospects.yaml >after &&
+	! grep "^description:" after &&
+	git -C c merge -q --ff-only origin/main
 '
 
 test_expect_success 'a UI change after a push comes back as one commit' '
