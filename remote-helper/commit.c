@@ -100,7 +100,9 @@ int commit_changes(struct import *im, struct tree_change *tc, size_t nr,
 /*
  * The file of a changed resource; `old_path` names the file it had.  A
  * reference to a resource the workspace does not have (the resolver
- * records which) is an error that names both.
+ * records which) is an error that names both.  A resource too large for
+ * a file is skipped with a warning (1): one resource does not stop a
+ * fetch, and its old file, if any, stays as it was.
  */
 static int render_change(struct import *im, const struct change *c,
 			 const char *old_path)
@@ -110,6 +112,15 @@ static int render_change(struct import *im, const struct change *c,
 	im->miss.missed = 0;
 	ret = render_resource(&im->render, &im->buf, c->kind, c->json,
 			      im->has_base ? &im->tree : NULL, old_path);
+	if (ret == HT_ETOOBIG) {
+		say(0, "warning: %s: skipped (it stays in Hightouch; "
+		    "git-remote-hightouch cannot write it)",
+		    ht_error_message());
+		ht_error_clear();
+		im->too_big[c->kind]++;
+		im->too_big_nr++;
+		return 1;
+	}
 	if (ret == HT_ENOTFOUND && im->miss.missed) {
 		ht_error_clear();
 		ret = ht_error_set(HT_ENOTFOUND, "%s '%s' refers to %s %"
@@ -183,8 +194,10 @@ int change_files(struct import *im, struct change *c, struct tree_change **tc,
 	*existed = path_exists(im, old.len ? old.buf : path.buf) ||
 		   (old.len && path_exists(im, path.buf));
 	ret = render_change(im, c, old.len ? old.buf : path.buf);
-	if (ret < 0)
+	if (ret) {
+		ret = ret > 0 ? 0 : ret; /* skipped: no change to the files */
 		goto cleanup;
+	}
 	ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
 	if (ret < 0)
 		goto cleanup;

@@ -458,6 +458,9 @@ static void first_message(struct import *im, struct ht_strbuf *msg)
 	if (im->skipped[1])
 		ht_strbuf_addf(msg, "skipped syncs of audiences: %zu\n",
 			       im->skipped[1]);
+	if (im->too_big_nr)
+		ht_strbuf_addf(msg, "skipped, too large for a file: %zu\n",
+			       im->too_big_nr);
 	if (msg->buf[msg->len - 2] == '\n')
 		ht_strbuf_setlen(msg, msg->len - 1);
 }

@@ -223,6 +223,10 @@ static void summary(struct import *im)
 			       "of audiences", im->skipped[0],
 			       im->skipped[0] == 1 ? "" : "s", im->skipped[1],
 			       im->skipped[1] == 1 ? "" : "s");
+	if (im->too_big_nr)
+		ht_strbuf_addf(&sb, "; skipped %zu resource%s too large for a "
+			       "file", im->too_big_nr,
+			       im->too_big_nr == 1 ? "" : "s");
 	say(1, "%s", sb.buf);
 	ht_strbuf_release(&sb);
 }

@@ -80,6 +80,9 @@ struct import {
 	size_t nr, alloc;
 	int64_t newest_ms;
 	size_t skipped[2]; /* audiences, syncs of audiences */
+	/* resources too large for a file, by kind: skipped (commit.c) */
+	size_t too_big[HT_KIND__COUNT];
+	size_t too_big_nr;
 	size_t files[HT_KIND__COUNT];
 
 	/* the history (commit.c) */

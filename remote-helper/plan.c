@@ -196,6 +196,9 @@ void count_files(struct import *im)
 		else
 			im->skipped[r->table == HT_IDS_SYNC]++;
 	}
+	for (i = 0; i < HT_KIND__COUNT; i++) /* no file */
+		im->files[i] -= im->too_big[i] < im->files[i] ?
+					im->too_big[i] : im->files[i];
 }
 
 /* Resources the state knew in a whole listing that has them no more. */

@@ -732,6 +732,30 @@ static void choose_action(struct push *p, struct step *st)
 	ht_strbuf_release(&what);
 }
 
+/*
+ * A resource whose file a fetch could not write (too large): the push
+ * replaces what Hightouch has with the file's fields, and says so.
+ */
+static void warn_if_too_big(struct push *p, const struct step *st,
+			    const json_t *server)
+{
+	struct ht_resolver resolver = { state_slug_of, NULL, p->s };
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	struct render rd;
+
+	render_init(&rd, p->r, p->o->rm->url->workspace, &resolver);
+	if (render_resource_doc(&rd, &sb, st->kind, server, NULL, NULL) ==
+	    HT_ETOOBIG) {
+		say(0, "warning: %s: %s (fetch skipped it); this push "
+		    "replaces it with the file's fields", st->path,
+		    ht_error_message());
+		p->notes++;
+	}
+	ht_error_clear();
+	render_release(&rd);
+	ht_strbuf_release(&sb);
+}
+
 /* The request of an update: the fields that changed since the base. */
 static int plan_step_update(struct push *p, struct step *st, json_t *cur)
 {
@@ -744,6 +768,8 @@ static int plan_step_update(struct push *p, struct step *st, json_t *cur)
 		ht_strbuf_addf(&path, "%s/%" PRId64,
 			       ht_kind_info(st->kind)->api_path, st->id);
 		ret = ht_client_get(p->o->rm->client, &old, path.buf);
+		if (!ret)
+			warn_if_too_big(p, st, old);
 	}
 	if (!ret)
 		plan_update(p, st, old, cur, st->doc);

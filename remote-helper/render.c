@@ -128,14 +128,22 @@ static void keep_aliases(struct render *rd, const git_oid *tree,
 	}
 }
 
-/* Append the canonical text of `doc` to `out` (capped as files are). */
-static int emit(struct ht_strbuf *out, const struct ht_ynode *doc)
+/*
+ * Append the canonical text of `doc` to `out`: HT_ETOOBIG, naming `what`
+ * and the size, when it is larger than a file may be (the reader refuses
+ * such files, so no fetch writes one).
+ */
+static int emit(struct ht_strbuf *out, const struct ht_ynode *doc,
+		const char *what)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
 	int ret;
 
-	ht_strbuf_init_capped(&sb, HT_YAML_MAX_SIZE);
 	ret = ht_yaml_emit(&sb, doc);
+	if (!ret && sb.len > HT_YAML_MAX_SIZE)
+		ret = ht_error_set(HT_ETOOBIG, "%s would be a file of %zu "
+				   "bytes, over the limit of %u", what,
+				   sb.len, HT_YAML_MAX_SIZE);
 	if (!ret)
 		ht_strbuf_add(out, sb.buf, sb.len);
 	ht_strbuf_release(&sb);
@@ -146,6 +154,7 @@ int render_resource_doc(struct render *rd, struct ht_strbuf *out,
 			enum ht_kind kind, const json_t *api,
 			const git_oid *tree, const struct ht_ynode *old)
 {
+	struct ht_strbuf what = HT_STRBUF_INIT;
 	struct ht_ynode *doc = NULL;
 	json_t *copy = json_copy((json_t *)api);
 	int ret;
@@ -157,10 +166,14 @@ int render_resource_doc(struct render *rd, struct ht_strbuf *out,
 		goto cleanup;
 	if (old && tree)
 		keep_aliases(rd, tree, doc, kind, old);
-	ret = emit(out, doc);
+	ht_strbuf_addf(&what, "%s '%s'", ht_kind_name(kind),
+		       ht_json_get_string(api, "slug") ?
+			       ht_json_get_string(api, "slug") : "?");
+	ret = emit(out, doc, what.buf);
 cleanup:
 	json_decref(copy);
 	ht_ynode_free(doc);
+	ht_strbuf_release(&what);
 	return ret;
 }
 
@@ -225,7 +238,7 @@ int render_manifest(struct ht_strbuf *out, const char *workspace,
 		return ret;
 	ht_strbuf_reset(out);
 	ht_strbuf_addf(out, MANIFEST_BANNER, workspace);
-	ret = emit(out, doc);
+	ret = emit(out, doc, "the manifest");
 	ht_ynode_free(doc);
 	return ret;
 }
@@ -242,7 +255,7 @@ int render_aliases(struct ht_strbuf *out, const char *workspace)
 		return ret;
 	ht_strbuf_reset(out);
 	ht_strbuf_addf(out, ALIASES_BANNER, workspace, workspace);
-	ret = emit(out, doc);
+	ret = emit(out, doc, "the aliases file");
 	ht_ynode_free(doc);
 	return ret;
 }
