@@ -1,0 +1,75 @@
+#ifndef PUSH_H
+#define PUSH_H
+
+/*
+ * The push in two pieces, and what they share:
+ *
+ *   push.c   the run: the state, conflicts, the changed files, the shared
+ *            check, the plan
+ *   apply.c  the writes, guarded against someone else's writes to the
+ *            same resources, and the state afterwards
+ *
+ * push.c's top comment tells how a push goes.
+ */
+
+#include "hightouch/workspace.h"
+
+#include "helper.h"
+
+enum action {
+	ACT_NONE,   /* nothing the API can change: ignored */
+	ACT_CREATE,
+	ACT_UPDATE,
+};
+
+struct step {
+	enum ht_kind kind;
+	char *slug;
+	char *path;
+	enum action action;
+	int64_t id;              /* of an update; of a create once made */
+	struct ht_ynode *doc;    /* the pushed file, as the check parsed it */
+	struct ht_strbuf content; /* its bytes */
+	json_t *body;            /* what is sent */
+	struct ht_strbuf fields; /* "name, rawSql": what an update changes */
+	char *note;              /* what is not sent, and why */
+	int done;
+	json_t *result;          /* the server's answer */
+};
+
+struct push {
+	struct odb *r;
+	struct state *s;
+	const struct push_opts *o;
+	git_oid base_tree, head_tree;
+	struct ht_workspace ws; /* the workspace pushed to, as pushed */
+	struct ht_diags diags;
+	struct step *steps;
+	size_t nr, alloc;
+	size_t notes;
+};
+
+/*
+ * push.c
+ */
+/* Where a field is in the JSON of a file (LOCAL ones under their name). */
+const char *field_key(const struct ht_field *f);
+/* The top-level API member a field is sent in ("raw" for "raw.sql"). */
+void top_key(struct ht_strbuf *out, const struct ht_field *f);
+
+/*
+ * apply.c
+ */
+/*
+ * The writes, in order, each guarded (see apply.c).  0 when all were
+ * made and no one else wrote to what this push wrote; 1, with `why` set
+ * and the details on stderr, when a write failed or someone else's write
+ * got in the way (the state must then be left as it was); or an error.
+ */
+int apply_all(struct push *p, struct ht_strbuf *why);
+/* Record the writes: the pushed commit is the new base. */
+int update_state(struct push *p, const git_oid *head);
+/* `-o trigger`: run the syncs the push made or changed. */
+void trigger_syncs(struct push *p);
+
+#endif
