@@ -579,6 +579,11 @@ static void sleep_ms(struct ht_client *c, uint64_t ms)
 		; /* go on sleeping what is left */
 }
 
+void ht_client_sleep(struct ht_client *c, uint64_t ms)
+{
+	sleep_ms(c, ms);
+}
+
 /* xorshift64*: jitter only, no need for more. */
 static uint64_t next_random(struct ht_client *c)
 {
@@ -789,6 +794,9 @@ static void perform(struct ht_client *c, struct ht_response *resp,
 		c->stats.connects += (uint64_t)connects;
 	if (received > 0)
 		c->stats.bytes_received += (uint64_t)received;
+	if (at->duration_us > 0 &&
+	    (uint64_t)at->duration_us > c->stats.slowest_us)
+		c->stats.slowest_us = (uint64_t)at->duration_us;
 }
 
 /* libcurl's words about a failed transfer, safe to quote. */

@@ -6,6 +6,31 @@
  * lost is looked up by slug, never sent twice.  The first failure stops
  * and reports what was applied; the state is not touched, and the next
  * fetch brings the applied part back.
+ *
+ * Someone else's writes.  The API has no conditional write, so two pushes
+ * (or a push and the UI) can change one resource at once; the conflict
+ * check at the start of a push only covers what happened before it.  The
+ * writes narrow the window that is left:
+ *
+ *  1. just before an update, the resource is read again; a version other
+ *     than the last fetch's is someone else's write, and the push stops
+ *     before overwriting it (`fetch first` when nothing was written yet);
+ *  2. the answer to an update must show, in every field the update did not
+ *     send, what that read showed: another value is someone else's write
+ *     that landed in between;
+ *  3. after the writes, each list written to is read from its newest end:
+ *     every change since the last fetch must be one of this push's writes,
+ *     as its answer had it.  A later version of a resource the push wrote
+ *     is someone else's write after it, which may have undone it.
+ *
+ * Any of these makes the push fail, saying what was applied and what was
+ * met, and leaves the state as it was, so that the next fetch reads it
+ * all again.  Another resource changed in those lists is only someone
+ * else's change: the push goes through, and the next fetch reads those
+ * lists whole.  What remains is a write of the same field by someone else
+ * that lands after step 1 reads the resource and before the update, when
+ * that other writer also checks before the update lands; in both orders
+ * one side is told.  A window of a request or two, measured by t5670.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -67,6 +92,80 @@ static int find_created(struct push *p, struct step *st, json_t **out)
 	return ret;
 }
 
+/* The path of a step's resource in the API. */
+static void resource_path(struct ht_strbuf *out, const struct step *st)
+{
+	ht_strbuf_reset(out);
+	ht_strbuf_addf(out, "%s/%" PRId64, ht_kind_info(st->kind)->api_path,
+		       st->id);
+}
+
+/*
+ * Guard 1: read an update's resource just before the write.  1 when it is
+ * not the version of the last fetch (said why), 0 (st->now set), or an
+ * error.
+ */
+static int recheck(struct push *p, struct step *st)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	const struct resource *r;
+	int64_t ms;
+	int ret;
+
+	resource_path(&path, st);
+	ret = ht_client_get(p->o->rm->client, &st->now, path.buf);
+	ht_strbuf_release(&path);
+	if (ret < 0)
+		return ret;
+	ms = parse_time_ms(ht_json_get_string(st->now, "updatedAt"));
+	r = state_find(p->s, ht_kind_ids(st->kind), st->id);
+	if (r && ms == r->updated_ms)
+		return 0;
+	say(0, "error: %s '%s' was changed in Hightouch since the last "
+	    "fetch (someone else wrote it): not written",
+	    ht_kind_name(st->kind), st->slug);
+	p->interfered++;
+	return 1;
+}
+
+/*
+ * Guard 2: the fields an update did not send, in its answer, as the read
+ * just before had them.
+ */
+static void check_answer(struct push *p, const struct step *st,
+			 const json_t *answer)
+{
+	const struct ht_kind_info *info = ht_kind_info(st->kind);
+	struct ht_strbuf key = HT_STRBUF_INIT, moved = HT_STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < info->nfields; i++) {
+		const struct ht_field *f = &info->fields[i];
+		const json_t *a, *b;
+
+		if (f->flags & HT_FIELD_LOCAL)
+			continue;
+		top_key(&key, f);
+		if (json_object_get(st->body, key.buf))
+			continue;
+		a = ht_json_get_path(st->now, f->json);
+		b = ht_json_get_path(answer, f->json);
+		if ((!a && !b) || (a && b && json_equal(a, b)))
+			continue;
+		ht_strbuf_addf(&moved, "%s'%s'", moved.len ? ", " : "",
+			       f->name);
+	}
+	if (moved.len) {
+		say(0, "error: %s '%s' was changed by someone else while this "
+		    "push wrote it (%s): both changes are in Hightouch now",
+		    ht_kind_name(st->kind), st->slug, moved.buf);
+		p->interfered++;
+	}
+	ht_strbuf_release(&key);
+	ht_strbuf_release(&moved);
+}
+
+/* 0 after the write, 1 when guard 1 stopped it, or an error. */
 static int apply_step(struct push *p, struct step *st)
 {
 	struct ht_strbuf path = HT_STRBUF_INIT, msg = HT_STRBUF_INIT;
@@ -75,7 +174,9 @@ static int apply_step(struct push *p, struct step *st)
 	int ret;
 
 	ret = fill_ids(p, st, st->body);
-	if (ret < 0)
+	if (!ret && st->action == ACT_UPDATE)
+		ret = recheck(p, st);
+	if (ret)
 		goto cleanup;
 	if (st->action == ACT_CREATE) {
 		long status;
@@ -95,8 +196,9 @@ static int apply_step(struct push *p, struct step *st)
 			}
 		}
 	} else {
-		ht_strbuf_addf(&path, "%s/%" PRId64, api, st->id);
-		ret = ht_client_patch(p->o->rm->client, &res, path.buf, st->body);
+		resource_path(&path, st);
+		ret = ht_client_patch(p->o->rm->client, &res, path.buf,
+				      st->body);
 	}
 	if (ret < 0)
 		goto cleanup;
@@ -107,6 +209,8 @@ static int apply_step(struct push *p, struct step *st)
 				   st->slug);
 		goto cleanup;
 	}
+	if (st->action == ACT_UPDATE)
+		check_answer(p, st, res);
 	st->result = res;
 	res = NULL;
 	st->done = 1;
@@ -117,13 +221,182 @@ cleanup:
 	return ret;
 }
 
-static void report_failure(struct push *p, const struct step *failed)
+/* The step this push wrote for resource `id` of id space `t`, or NULL. */
+static const struct step *written(const struct push *p, enum ht_ids t,
+				  int64_t id)
 {
 	size_t i;
 
-	say(0, "error: %s %s '%s' failed: %s",
-	    failed->action == ACT_CREATE ? "the create of" : "the update of",
-	    ht_kind_name(failed->kind), failed->slug, ht_error_message());
+	for (i = 0; i < p->nr; i++)
+		if (p->steps[i].done && p->steps[i].id == id &&
+		    ht_kind_ids(p->steps[i].kind) == t)
+			return &p->steps[i];
+	return NULL;
+}
+
+/* 1 if this push wrote a resource of id space `t`. */
+static int wrote_in(const struct push *p, enum ht_ids t)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (p->steps[i].done && ht_kind_ids(p->steps[i].kind) == t)
+			return 1;
+	return 0;
+}
+
+/* Someone else changed a resource of id space `t` during the push. */
+static void note_moved(struct push *p, enum ht_ids t, int64_t id)
+{
+	trace("push", "%s %" PRId64 " changed during the push",
+	      ht_ids_name(t), id);
+	p->moved[t] = 1;
+}
+
+/* The fields `st` sent that `now` does not have as its answer had them. */
+static void undone_fields(struct ht_strbuf *out, const struct step *st,
+			  const json_t *now)
+{
+	const char *key;
+	json_t *sent;
+
+	json_object_foreach(st->body, key, sent) {
+		const json_t *a = json_object_get(st->result, key);
+		const json_t *b = json_object_get(now, key);
+
+		if ((!a && !b) || (a && b && json_equal(a, b)))
+			continue;
+		ht_strbuf_addf(out, "%s'%s'", out->len ? ", " : "", key);
+	}
+}
+
+/*
+ * Guard 3 for one resource of id space `t` (`now`, as read after the
+ * writes): one of this push's writes (as answered), someone else's later
+ * write of it, or another resource someone else changed.
+ */
+static void check_item(struct push *p, enum ht_ids t, int64_t id,
+		       const json_t *now)
+{
+	const struct resource *r = state_find(p->s, t, id);
+	const struct step *st = written(p, t, id);
+	int64_t ms = parse_time_ms(ht_json_get_string(now, "updatedAt"));
+	struct ht_strbuf undone = HT_STRBUF_INIT;
+
+	if (!st && r && r->updated_ms == ms)
+		return; /* as the last fetch saw it */
+	if (!st) {
+		note_moved(p, t, id);
+		return;
+	}
+	if (parse_time_ms(ht_json_get_string(st->result, "updatedAt")) == ms)
+		return;
+	undone_fields(&undone, st, now);
+	if (undone.len)
+		say(0, "error: %s '%s' was written again by someone else after "
+		    "this push wrote it: its change of %s is undone",
+		    ht_kind_name(st->kind), st->slug, undone.buf);
+	else
+		say(0, "error: %s '%s' was changed again by someone else after "
+		    "this push wrote it: this push's change is still there",
+		    ht_kind_name(st->kind), st->slug);
+	p->interfered++;
+	ht_strbuf_release(&undone);
+}
+
+/* Guard 3, by a read of each resource written (a list the state lost). */
+static int reread_written(struct push *p, enum ht_ids t)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < p->nr && !ret; i++) {
+		struct step *st = &p->steps[i];
+		json_t *now = NULL;
+
+		if (!st->done || ht_kind_ids(st->kind) != t)
+			continue;
+		resource_path(&path, st);
+		ret = ht_client_get(p->o->rm->client, &now, path.buf);
+		if (!ret)
+			check_item(p, t, st->id, now);
+		json_decref(now);
+	}
+	ht_strbuf_release(&path);
+	return ret;
+}
+
+/*
+ * Before guard 3, wait for a write that another push sent before this
+ * push's own landed: its read came before ours was written, so guard 1
+ * let it through, and it lands about one round trip after that read.
+ * The slowest request of the push, at most SETTLE_MAX_MS.
+ */
+#define SETTLE_MAX_MS 2000
+
+static void settle(struct push *p)
+{
+	struct ht_client_stats stats;
+	uint64_t ms;
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (p->steps[i].done && p->steps[i].action == ACT_UPDATE)
+			break;
+	if (i == p->nr)
+		return; /* a create cannot be overwritten before it is made */
+	ht_client_read_stats(p->o->rm->client, &stats);
+	ms = stats.slowest_us / 1000 + 1;
+	if (ms > SETTLE_MAX_MS)
+		ms = SETTLE_MAX_MS;
+	trace("push", "waiting %" PRIu64 " ms before reading the lists again",
+	      ms);
+	ht_client_sleep(p->o->rm->client, ms);
+}
+
+/*
+ * Guard 3: the list of each id space written to (/models holds the
+ * models of the schema too), read from its newest end against the state
+ * of the last fetch (update_state() has not run yet).
+ */
+static int post_check(struct push *p)
+{
+	struct list_ctx ctx;
+	int t, ret = 0;
+	size_t j;
+
+	settle(p);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.client = p->o->rm->client;
+	ctx.state = p->s;
+	ctx.page_size = p->o->rm->cfg->page_size;
+	for (t = 0; t < HT_IDS__COUNT && !ret; t++) {
+		enum ht_kind list = ht_ids_kind((enum ht_ids)t);
+		struct listing l;
+
+		if (!wrote_in(p, (enum ht_ids)t))
+			continue;
+		if (!p->s->lists[list].valid) {
+			ret = reread_written(p, (enum ht_ids)t);
+			continue;
+		}
+		memset(&l, 0, sizeof(l));
+		l.probe.has_more = -1;
+		ret = listing_fetch(&ctx, &l, list, 0);
+		for (j = 0; !ret && j < l.nr; j++)
+			check_item(p, (enum ht_ids)t, l.items[j].id,
+				   l.items[j].json);
+		listing_release(&l);
+	}
+	return ret;
+}
+
+/* What was applied, and what to do. */
+static void report_applied(struct push *p)
+{
+	size_t i;
+
 	for (i = 0; i < p->nr; i++) {
 		const struct step *st = &p->steps[i];
 
@@ -206,6 +479,17 @@ int update_state(struct push *p, const git_oid *head)
 		}
 	}
 	render_release(&rd);
+	for (i = 0; i < HT_KIND__COUNT; i++) {
+		enum ht_ids t = ht_kind_ids((enum ht_kind)i);
+
+		if (t < HT_IDS__COUNT && p->moved[t])
+			p->s->lists[i].valid = 0; /* read whole next time */
+	}
+	for (i = 0; i < HT_IDS__COUNT; i++)
+		if (p->moved[i])
+			say(0, "warning: someone else changed %s resources "
+			    "during the push: the next 'git fetch' brings "
+			    "them", ht_ids_name((enum ht_ids)i));
 	git_oid_cpy(&p->s->commit, head);
 	return state_save(p->s);
 }
@@ -244,18 +528,38 @@ void trigger_syncs(struct push *p)
 int apply_all(struct push *p, struct ht_strbuf *why)
 {
 	size_t i, n = 0;
+	int ret = 0;
 
-	for (i = 0; i < p->nr; i++) {
+	for (i = 0; i < p->nr && !ret; i++) {
 		if (p->steps[i].action == ACT_NONE)
 			continue;
 		crash_point("before a write of a push");
-		if (apply_step(p, &p->steps[i]) < 0) {
-			report_failure(p, &p->steps[i]);
+		ret = apply_step(p, &p->steps[i]);
+		if (ret < 0)
+			say(0, "error: the %s of %s '%s' failed: %s",
+			    p->steps[i].action == ACT_CREATE ? "create" :
+							       "update",
+			    ht_kind_name(p->steps[i].kind), p->steps[i].slug,
+			    ht_error_message());
+		else if (!ret)
+			n++;
+	}
+	if (ret >= 0 && n)
+		ret = post_check(p);
+	if (ret < 0 || p->interfered) {
+		report_applied(p);
+		if (!n && p->interfered)
+			ht_strbuf_addstr(why, "fetch first");
+		else if (p->interfered)
+			ht_strbuf_addf(why, "someone else wrote to workspace "
+				       "'%s' during the push (%zu of its "
+				       "changes applied): fetch and check",
+				       p->o->rm->url->workspace, n);
+		else
 			ht_strbuf_addf(why, "push applied %zu of its changes: "
 				       "fetch, rebase and push again", n);
-			return 1;
-		}
-		n++;
+		ht_error_clear();
+		return 1;
 	}
 	return 0;
 }

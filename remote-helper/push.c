@@ -56,6 +56,7 @@ static void release_push(struct push *p)
 		ht_strbuf_release(&st->content);
 		json_decref(st->body);
 		json_decref(st->result);
+		json_decref(st->now);
 		ht_strbuf_release(&st->fields);
 		free(st->note);
 	}

@@ -35,6 +35,7 @@ struct step {
 	char *note;              /* what is not sent, and why */
 	int done;
 	json_t *result;          /* the server's answer */
+	json_t *now;             /* an update's resource, read just before */
 };
 
 struct push {
@@ -47,6 +48,9 @@ struct push {
 	struct step *steps;
 	size_t nr, alloc;
 	size_t notes;
+	/* someone else's writes met by the writes (apply.c) */
+	size_t interfered;
+	int moved[HT_IDS__COUNT]; /* id spaces others changed meanwhile */
 };
 
 /*

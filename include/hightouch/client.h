@@ -162,6 +162,7 @@ struct ht_client_stats {
 	uint64_t throttled;	 /* waits imposed by the rate limiter */
 	uint64_t throttled_ms;	 /* total of those waits */
 	uint64_t bytes_received; /* response bodies */
+	uint64_t slowest_us;	 /* the longest attempt, start to answer */
 };
 
 struct ht_client;
@@ -273,6 +274,9 @@ int ht_client_list_all(struct ht_client *c, json_t **out, const char *path,
 /* Copy the counters. */
 void ht_client_read_stats(const struct ht_client *c,
 			  struct ht_client_stats *out);
+
+/* Wait `ms` milliseconds, by the client's clock (a test's, when set). */
+void ht_client_sleep(struct ht_client *c, uint64_t ms);
 
 /* The HTTP status of the last response (0 if the last attempt got none). */
 long ht_client_last_status(const struct ht_client *c);

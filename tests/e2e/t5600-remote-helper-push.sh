@@ -60,7 +60,7 @@ test_expect_success 'dry-run prints the plan and writes nothing' '
 	test_cmp expect before
 '
 
-test_expect_success 'push: the constant check, then one request per change' '
+test_expect_success 'push: the constant check, the writes, a read before each update and of each list written' '
 	ht_requests_reset &&
 	git -C c push origin main 2>err &&
 	grep "main -> main" err &&
@@ -72,7 +72,7 @@ test_expect_success 'push: the constant check, then one request per change' '
 	PATCH /api/v1/syncs/1
 	EOF
 	test_cmp expect actual &&
-	test "$(ht_request_count)" = 12 &&
+	test "$(ht_request_count)" = 18 &&
 	git -C c rev-parse HEAD >expect &&
 	git -C c rev-parse origin/main >actual &&
 	test_cmp expect actual
@@ -115,7 +115,7 @@ test_expect_success 'another clone has the same files' '
 	test_cmp expect actual
 '
 
-test_expect_success 'a push of one changed model: 8 checks and 1 write' '
+test_expect_success 'a push of one changed model: 8 checks, 1 read, 1 write, 2 to read the list again' '
 	sed -i "s/^name: Leads$/name: Leads (all)/" c/models/leads.yaml &&
 	git -C c commit -q -am "rename leads" &&
 	ht_requests_reset &&
@@ -123,7 +123,15 @@ test_expect_success 'a push of one changed model: 8 checks and 1 write' '
 	writes actual &&
 	echo "PATCH /api/v1/models/$(cat leads_id)" >expect &&
 	test_cmp expect actual &&
-	test "$(ht_request_count)" = 9
+	tail -n 4 all >actual &&
+	cat >expect <<-EOF &&
+	GET /api/v1/models/$(cat leads_id)
+	PATCH /api/v1/models/$(cat leads_id)
+	GET /api/v1/models?offset=8&limit=100&orderBy=updatedAt
+	GET /api/v1/models?offset=0&limit=8&orderBy=updatedAt
+	EOF
+	test_cmp expect actual &&
+	test "$(ht_request_count)" = 12
 '
 
 test_expect_success 'a change the API cannot make is ignored and said so' '

@@ -137,7 +137,7 @@ test_expect_success 'push: exactly these writes, in this order' '
 	POST /api/v1/syncs
 	EOF
 	test_cmp expect actual &&
-	test "$(ht_request_count)" = 16 &&
+	test "$(ht_request_count)" = 23 &&
 	git -C c rev-parse HEAD >expect &&
 	git -C c rev-parse origin/main >actual &&
 	test_cmp expect actual
