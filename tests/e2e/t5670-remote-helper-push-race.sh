@@ -50,21 +50,21 @@ trial() {
 	else
 		field_b=primaryKey
 	fi &&
-	edit b $field_b "b$3" &&
+	edit b "$field_b" "b$3" &&
 	ht_requests_reset &&
 	{ git -C a push -q origin main 2>a.err & pid_a=$!; } &&
 	{ git -C b push -q origin main 2>b.err & pid_b=$!; } &&
 	status_a=0 && status_b=0 &&
-	{ wait $pid_a || status_a=$?; } &&
-	{ wait $pid_b || status_b=$?; } &&
+	{ wait "$pid_a" || status_a=$?; } &&
+	{ wait "$pid_b" || status_b=$?; } &&
 	echo "$1 $2 $status_a $status_b" >>outcomes &&
-	if test $status_a = 0 && ! kept a name "A$3"
+	if test "$status_a" = 0 && ! kept a name "A$3"
 	then
 		echo >&2 "trial $3 ($1 ms, $2): a exited 0, its edit is gone"
 		admin GET /requests; jq -c ".requests[]|[.seq,.time,.method,.path]" body >fail.log; cat a.err b.err >fail.err
 		return 1
 	fi &&
-	if test $status_b = 0 && ! kept b $field_b "b$3"
+	if test "$status_b" = 0 && ! kept b "$field_b" "b$3"
 	then
 		echo >&2 "trial $3 ($1 ms, $2): b exited 0, its edit is gone"
 		admin GET /requests; jq -c ".requests[]|[.seq,.time,.method,.path]" body >fail.log; cat a.err b.err >fail.err
@@ -72,7 +72,10 @@ trial() {
 	fi &&
 	for who in a b
 	do
-		eval "st=\$status_$who"
+		case $who in
+		a) st=$status_a ;;
+		*) st=$status_b ;;
+		esac
 		if test "$st" != 0 &&
 		   ! grep -q "someone else\|fetch first" $who.err
 		then
@@ -89,7 +92,7 @@ trial() {
 		return 1
 	fi &&
 	if grep -q "change is still there\|both changes are in" b.err &&
-	   ! kept b $field_b "b$3"
+	   ! kept b "$field_b" "b$3"
 	then
 		echo >&2 "trial $3: b says its change is there; it is not"
 		return 1
@@ -102,12 +105,13 @@ converged() {
 	name=$(model_field name) && key=$(model_field primaryKey) &&
 	for who in a b
 	do
-		grep -q "^name: $name\$" $who/models/users.yaml &&
-		grep -q "^primaryKey: $key\$" $who/models/users.yaml || {
+		if ! grep -q "^name: $name\$" "$who/models/users.yaml" ||
+		   ! grep -q "^primaryKey: $key\$" "$who/models/users.yaml"
+		then
 			echo >&2 "$who does not have the workspace's users:"
-			cat >&2 $who/models/users.yaml
+			cat >&2 "$who/models/users.yaml"
 			return 1
-		}
+		fi
 	done
 }
 
