@@ -45,6 +45,15 @@
 #define EMU_LIMIT_DEFAULT 100
 #define EMU_LIMIT_MAX 1000
 
+/*
+ * Connections: at most EMU_CONNECTIONS_MAX at once, each a thread; per
+ * client address and idle time, the defaults of --max-connections-per-client
+ * and --idle-timeout.
+ */
+#define EMU_CONNECTIONS_MAX 512
+#define EMU_PER_CLIENT_DEFAULT 64
+#define EMU_IDLE_TIMEOUT_DEFAULT 10
+
 /* The request log keeps this many entries (a ring). */
 #define EMU_LOG_MAX 10000
 
@@ -169,6 +178,7 @@ struct emu_request {
 	struct emu_arg *args;
 	size_t nargs, args_alloc;
 	const char *authorization;
+	const char *content_type; /* NULL when there is none */
 	const char *body;
 	size_t body_len;
 	int body_too_big;
@@ -416,10 +426,15 @@ int emu_export(struct emu *e, struct ht_strbuf *out);
 
 /* server.c */
 struct emu_server;
+struct emu_listen {
+	const char *address;   /* "HOST:PORT" */
+	int allow_remote;      /* else only a loopback address */
+	unsigned per_client;   /* connections at once per client address */
+	unsigned idle_timeout; /* seconds without a byte; 0: none */
+};
 /* Start listening; `url` gets "http://127.0.0.1:PORT" (the real port). */
 int emu_server_start(struct emu_server **out, struct emu *e,
-		     const char *listen, int allow_remote,
-		     struct ht_strbuf *url);
+		     const struct emu_listen *l, struct ht_strbuf *url);
 void emu_server_stop(struct emu_server *s);
 int emu_settings_set_rate(struct emu *e, const char *spec);
 void emu_log_reset(struct emu *e);

@@ -97,6 +97,24 @@ test_expect_success '400 for bad ids in paths' '
 	expect_status 400
 '
 
+test_expect_success 'a NUL does not cut a path or a query argument short' '
+	api GET "/models/1%00abc" &&
+	expect_status 400 &&
+	json_eq . "{\"message\":\"Bad Request\",\"details\":\"'"'"'1%00abc'"'"' is not a valid id\"}" &&
+	api PATCH "/models/1%00" "{\"name\":\"x\"}" &&
+	expect_status 400 &&
+	api GET /models/1 &&
+	expect_status 200 &&
+	expect_json ".name != \"x\"" &&
+	api GET "/models?limit=1%000" &&
+	expect_status 400 &&
+	json_eq .details "\"'"'"'limit'"'"' must be an integer from 1 to 1000, got '"'"'1%000'"'"'\"" &&
+	api GET "/models/1%2500" &&
+	expect_status 400 &&
+	api GET "/models/%31" &&
+	expect_status 200
+'
+
 test_expect_success '400 for bad query parameters' '
 	for q in limit=0 limit=1001 limit=abc limit= offset=-1 offset=x \
 		orderBy=bogus orderBy= "slug=a&slug=b" unknown=1 tags=nocolon \
