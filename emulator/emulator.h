@@ -243,12 +243,21 @@ void emu_detail(json_t *details, const char *path, const char *fmt, ...)
 	HT_PRINTF(3, 4);
 const char *emu_status_text(int status);
 
+/* What emu_parse_body() asks of a body, or'ed. */
+enum emu_body {
+	EMU_BODY_REQUIRED = 1 << 0, /* an empty body is a 400, not {} */
+	EMU_BODY_TYPED = 1 << 1,    /* a body must be sent as
+				     * application/json, else 415 */
+};
+
 /*
- * util.c: the request body as JSON (an empty body is {}), or NULL with a
- * 413 ("<what> are limited to <max> bytes") or a 400 answered.
+ * util.c: the request body as JSON (an empty body is {} unless
+ * EMU_BODY_REQUIRED), or NULL with a 413 ("<what> are limited to <max>
+ * bytes"), a 415 or a 400 answered.  `flags`: enum emu_body.
  */
 json_t *emu_parse_body(const struct emu_request *req, unsigned max,
-		       const char *what, struct emu_response *resp);
+		       const char *what, unsigned flags,
+		       struct emu_response *resp);
 
 /* util.c: misc */
 int emu_parse_int(int64_t *out, const char *s, int64_t min, int64_t max);
