@@ -36,7 +36,7 @@ static json_t *parse_body(const struct emu_request *req,
 			  struct emu_response *resp)
 {
 	return emu_parse_body(req, EMU_ADMIN_BODY_MAX, "admin request bodies",
-			      resp);
+			      0, resp);
 }
 
 static int64_t count_rows(struct emu *e, enum ht_kind kind)

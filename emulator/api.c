@@ -4,8 +4,9 @@
  * extension, with the same rules).
  *
  * Order of checks: bearer key (401), rate limit (429), route (404),
- * query parameters (400), body syntax (400), validation (422), existence
- * (404), conflicts (409).  The caller holds emu->lock.
+ * query parameters (400), the body (413, an empty one 400, its type 415,
+ * its syntax 400), validation (422), existence (404), conflicts (409).
+ * The caller holds emu->lock.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,11 +86,16 @@ bad:
 	return -1;
 }
 
-/* The request body as JSON: an empty body is {}. */
-static json_t *parse_body(const struct emu_request *req,
+/*
+ * The request body as JSON, sent as application/json (else 415); an
+ * empty body is a 400, or {} where the body is optional (a trigger's).
+ */
+static json_t *parse_body(const struct emu_request *req, int optional,
 			  struct emu_response *resp)
 {
-	return emu_parse_body(req, EMU_API_BODY_MAX, "request bodies", resp);
+	return emu_parse_body(req, EMU_API_BODY_MAX, "request bodies",
+			      EMU_BODY_TYPED |
+			      (optional ? 0 : EMU_BODY_REQUIRED), resp);
 }
 
 static int no_params(const struct emu_request *req, const char *allowed,
@@ -135,7 +141,7 @@ static int sync_extras(struct emu *e, struct emu_request *req,
 			return 0;
 		set_route(req, "/syncs/trigger", "");
 		if (no_params(req, NULL, resp) < 0 ||
-		    !(body = parse_body(req, resp)))
+		    !(body = parse_body(req, 0, resp)))
 			return 1;
 		emu_runs_trigger_custom(e, body, resp);
 		json_decref(body);
@@ -155,7 +161,7 @@ static int sync_extras(struct emu *e, struct emu_request *req,
 		set_route(req, "/syncs/{id}/trigger", "");
 		if (parse_id(&id, rest + 1, slash - rest - 1, resp) < 0 ||
 		    no_params(req, NULL, resp) < 0 ||
-		    !(body = parse_body(req, resp)))
+		    !(body = parse_body(req, 1, resp)))
 			return 1;
 		emu_runs_trigger(e, id, body, resp);
 		json_decref(body);
@@ -186,7 +192,7 @@ static int route_kind(struct emu *e, struct emu_request *req,
 			set_route(req, tmpl, "");
 			if (no_params(req, kind == HT_KIND_MODEL ?
 				      "skipColumnQuery" : NULL, resp) < 0 ||
-			    !(body = parse_body(req, resp)))
+			    !(body = parse_body(req, 0, resp)))
 				return 1;
 			emu_resource_create(e, kind, EMU_OP_CREATE, body, resp);
 			json_decref(body);
@@ -208,7 +214,7 @@ static int route_kind(struct emu *e, struct emu_request *req,
 		set_route(req, tmpl, "/{id}");
 		if (parse_id(&id, rest + 1, strlen(rest + 1), resp) < 0 ||
 		    no_params(req, NULL, resp) < 0 ||
-		    !(body = parse_body(req, resp)))
+		    !(body = parse_body(req, 0, resp)))
 			return 1;
 		emu_resource_update(e, kind, id, EMU_OP_UPDATE, body, resp);
 		json_decref(body);

@@ -45,6 +45,15 @@
 #define EMU_LIMIT_DEFAULT 100
 #define EMU_LIMIT_MAX 1000
 
+/*
+ * Connections: at most EMU_CONNECTIONS_MAX at once, each a thread; per
+ * client address and idle time, the defaults of --max-connections-per-client
+ * and --idle-timeout.
+ */
+#define EMU_CONNECTIONS_MAX 512
+#define EMU_PER_CLIENT_DEFAULT 64
+#define EMU_IDLE_TIMEOUT_DEFAULT 10
+
 /* The request log keeps this many entries (a ring). */
 #define EMU_LOG_MAX 10000
 
@@ -169,6 +178,7 @@ struct emu_request {
 	struct emu_arg *args;
 	size_t nargs, args_alloc;
 	const char *authorization;
+	const char *content_type; /* NULL when there is none */
 	const char *body;
 	size_t body_len;
 	int body_too_big;
@@ -233,12 +243,21 @@ void emu_detail(json_t *details, const char *path, const char *fmt, ...)
 	HT_PRINTF(3, 4);
 const char *emu_status_text(int status);
 
+/* What emu_parse_body() asks of a body, or'ed. */
+enum emu_body {
+	EMU_BODY_REQUIRED = 1 << 0, /* an empty body is a 400, not {} */
+	EMU_BODY_TYPED = 1 << 1,    /* a body must be sent as
+				     * application/json, else 415 */
+};
+
 /*
- * util.c: the request body as JSON (an empty body is {}), or NULL with a
- * 413 ("<what> are limited to <max> bytes") or a 400 answered.
+ * util.c: the request body as JSON (an empty body is {} unless
+ * EMU_BODY_REQUIRED), or NULL with a 413 ("<what> are limited to <max>
+ * bytes"), a 415 or a 400 answered.  `flags`: enum emu_body.
  */
 json_t *emu_parse_body(const struct emu_request *req, unsigned max,
-		       const char *what, struct emu_response *resp);
+		       const char *what, unsigned flags,
+		       struct emu_response *resp);
 
 /* util.c: misc */
 int emu_parse_int(int64_t *out, const char *s, int64_t min, int64_t max);
@@ -416,10 +435,15 @@ int emu_export(struct emu *e, struct ht_strbuf *out);
 
 /* server.c */
 struct emu_server;
+struct emu_listen {
+	const char *address;   /* "HOST:PORT" */
+	int allow_remote;      /* else only a loopback address */
+	unsigned per_client;   /* connections at once per client address */
+	unsigned idle_timeout; /* seconds without a byte; 0: none */
+};
 /* Start listening; `url` gets "http://127.0.0.1:PORT" (the real port). */
 int emu_server_start(struct emu_server **out, struct emu *e,
-		     const char *listen, int allow_remote,
-		     struct ht_strbuf *url);
+		     const struct emu_listen *l, struct ht_strbuf *url);
 void emu_server_stop(struct emu_server *s);
 int emu_settings_set_rate(struct emu *e, const char *spec);
 void emu_log_reset(struct emu *e);

@@ -42,6 +42,8 @@ struct options {
 	int latency_ms;
 	int run_duration_ms;
 	int allow_remote;
+	int per_client;
+	int idle_timeout;
 };
 
 /*
@@ -88,6 +90,16 @@ static int parse_options(struct options *o, int *status, int argc,
 				     0, 3600000),
 		HT_OPT_BOOL(0, "allow-remote", &o->allow_remote,
 			    "allow a --listen address that is not loopback"),
+		HT_OPT_INTEGER_RANGE(0, "max-connections-per-client",
+				     &o->per_client, "<n>",
+				     "connections at once from one client "
+				     "address\n(default 64)",
+				     1, EMU_CONNECTIONS_MAX),
+		HT_OPT_INTEGER_RANGE(0, "idle-timeout", &o->idle_timeout,
+				     "<secs>",
+				     "close a connection idle this long "
+				     "(default 10,\n0: never)",
+				     0, 86400),
 		HT_OPT_VERSION("hightouch-emulator"),
 		HT_OPT_END(),
 	};
@@ -241,6 +253,7 @@ int main(int argc, const char **argv)
 	struct options o;
 	struct emu e;
 	struct emu_server *server = NULL;
+	struct emu_listen l;
 	struct ht_strbuf url = HT_STRBUF_INIT;
 	sigset_t sigs;
 	int sig, status = 0;
@@ -254,6 +267,8 @@ int main(int argc, const char **argv)
 	memset(&e, 0, sizeof(e));
 	o.listen = "127.0.0.1:0";
 	o.run_duration_ms = 200;
+	o.per_client = EMU_PER_CLIENT_DEFAULT;
+	o.idle_timeout = EMU_IDLE_TIMEOUT_DEFAULT;
 	if (parse_options(&o, &status, argc, argv))
 		return status;
 	/* jansson's hash seed, set once before any thread exists */
@@ -267,9 +282,12 @@ int main(int argc, const char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	l.address = o.listen;
+	l.allow_remote = o.allow_remote;
+	l.per_client = (unsigned)o.per_client;
+	l.idle_timeout = (unsigned)o.idle_timeout;
 	if (setup(&e, &o) < 0 ||
-	    emu_server_start(&server, &e, o.listen, o.allow_remote, &url) <
-		    0) {
+	    emu_server_start(&server, &e, &l, &url) < 0) {
 		fprintf(stderr, "fatal: %s\n", ht_error_message());
 		status = 128;
 		goto cleanup;

@@ -1,6 +1,7 @@
 /*
  * The HTTP side: libmicrohttpd with one thread per connection (so that
- * added latency holds up only its own connection), request bodies
+ * added latency holds up only its own connection), connections limited
+ * per client address and closed when idle, request bodies
  * collected under a cap, the request log and per-route counters, fault
  * injection and the rate-limit settings.
  *
@@ -403,6 +404,35 @@ static void fault_respond(const struct fault_hit *hit,
  * libmicrohttpd callbacks
  */
 
+/*
+ * Decode the "%HH" escapes of a path or of a query argument in place, as
+ * libmicrohttpd does, but for "%00", which stays as it is: the handlers
+ * see C strings, and a NUL would cut "/models/1%00abc" to "/models/1".
+ */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *out = s, *p = s, *nul;
+	size_t len;
+
+	(void)cls;
+	(void)conn;
+	for (;;) {
+		nul = strstr(p, "%00");
+		if (nul)
+			*nul = '\0';
+		len = MHD_http_unescape(p);
+		memmove(out, p, len);
+		out += len;
+		if (!nul)
+			break;
+		memcpy(out, "%00", 3);
+		out += 3;
+		p = nul + 3;
+	}
+	*out = '\0';
+	return (size_t)(out - s);
+}
+
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
 				   const char *key, const char *value)
 {
@@ -511,6 +541,8 @@ static enum MHD_Result handle(struct emu *e, struct MHD_Connection *conn,
 	req.path = url;
 	req.authorization = MHD_lookup_connection_value(
 		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	req.content_type = MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	req.body = cs->body.buf;
 	req.body_len = cs->body.len;
 	req.body_too_big = cs->too_big;
@@ -688,9 +720,9 @@ bad:
 }
 
 int emu_server_start(struct emu_server **out, struct emu *e,
-		     const char *listen, int allow_remote,
-		     struct ht_strbuf *url)
+		     const struct emu_listen *l, struct ht_strbuf *url)
 {
+	const char *listen = l->address;
 	char host[INET6_ADDRSTRLEN];
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
 			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
@@ -703,7 +735,7 @@ int emu_server_start(struct emu_server **out, struct emu *e,
 	*out = NULL;
 	if ((ret = parse_listen(&ss, listen)) < 0)
 		return ret;
-	if (!allow_remote && !is_loopback(&ss))
+	if (!l->allow_remote && !is_loopback(&ss))
 		return ht_error_set(HT_EINVALID, "refusing to listen on '%s': "
 				    "not a loopback address (use "
 				    "--allow-remote)", listen);
@@ -715,8 +747,10 @@ int emu_server_start(struct emu_server **out, struct emu *e,
 		flags, 0, NULL, NULL, on_request, s,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, l->idle_timeout,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)EMU_CONNECTIONS_MAX,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->per_client,
 		MHD_OPTION_END);
 	if (!s->daemon) {
 		free(s);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "hightouch/time.h"
@@ -120,6 +121,8 @@ const char *emu_status_text(int status)
 		return "Conflict";
 	case 413:
 		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
 	case 422:
 		return "Unprocessable Entity";
 	case 429:
@@ -232,8 +235,21 @@ void emu_respond_rows(struct emu *e, sqlite3_stmt *st, int64_t limit,
 	ht_strbuf_release(&out);
 }
 
+/* "application/json", with or without parameters (a charset). */
+static int is_json_type(const char *type)
+{
+	size_t len;
+
+	if (!type)
+		return 0;
+	type += strspn(type, " \t");
+	len = strcspn(type, "; \t");
+	return len == 16 && !strncasecmp(type, "application/json", len);
+}
+
 json_t *emu_parse_body(const struct emu_request *req, unsigned max,
-		       const char *what, struct emu_response *resp)
+		       const char *what, unsigned flags,
+		       struct emu_response *resp)
 {
 	json_t *v = NULL;
 
@@ -242,8 +258,24 @@ json_t *emu_parse_body(const struct emu_request *req, unsigned max,
 				  "limited to %u bytes", what, max);
 		return NULL;
 	}
+	if (!req->body_len && (flags & EMU_BODY_REQUIRED)) {
+		emu_respond_error(resp, 400, "Bad Request", "request body: "
+				  "empty, a JSON object is required");
+		return NULL;
+	}
 	if (!req->body_len)
 		return json_object();
+	if ((flags & EMU_BODY_TYPED) && !is_json_type(req->content_type)) {
+		if (req->content_type)
+			emu_respond_error(resp, 415, "Unsupported Media Type",
+					  "%s must be application/json, not "
+					  "'%.64s'", what, req->content_type);
+		else
+			emu_respond_error(resp, 415, "Unsupported Media Type",
+					  "%s must be application/json (no "
+					  "Content-Type was given)", what);
+		return NULL;
+	}
 	if (ht_json_parse(&v, req->body, req->body_len, max,
 			  "request body") < 0) {
 		emu_respond_error(resp, 400, "Bad Request", "%s",

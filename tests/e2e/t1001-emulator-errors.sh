@@ -97,6 +97,24 @@ test_expect_success '400 for bad ids in paths' '
 	expect_status 400
 '
 
+test_expect_success 'a NUL does not cut a path or a query argument short' '
+	api GET "/models/1%00abc" &&
+	expect_status 400 &&
+	json_eq . "{\"message\":\"Bad Request\",\"details\":\"'"'"'1%00abc'"'"' is not a valid id\"}" &&
+	api PATCH "/models/1%00" "{\"name\":\"x\"}" &&
+	expect_status 400 &&
+	api GET /models/1 &&
+	expect_status 200 &&
+	expect_json ".name != \"x\"" &&
+	api GET "/models?limit=1%000" &&
+	expect_status 400 &&
+	json_eq .details "\"'"'"'limit'"'"' must be an integer from 1 to 1000, got '"'"'1%000'"'"'\"" &&
+	api GET "/models/1%2500" &&
+	expect_status 400 &&
+	api GET "/models/%31" &&
+	expect_status 200
+'
+
 test_expect_success '400 for bad query parameters' '
 	for q in limit=0 limit=1001 limit=abc limit= offset=-1 offset=x \
 		orderBy=bogus orderBy= "slug=a&slug=b" unknown=1 tags=nocolon \
@@ -140,6 +158,63 @@ test_expect_success '400 for a body that is not JSON' '
 	expect_json ".details | startswith(\"request body: \")" &&
 	api PATCH /models/1 "[1, 2" &&
 	expect_status 400
+'
+
+test_expect_success '400 for an empty body where the API needs one' '
+	api GET /models/1 &&
+	cp body before &&
+	api PATCH /models/1 &&
+	expect_status 400 &&
+	json_eq . "{\"message\":\"Bad Request\",\"details\":\"request body: empty, a JSON object is required\"}" &&
+	api PATCH /models/1 "" &&
+	expect_status 400 &&
+	api POST /models "" &&
+	expect_status 400 &&
+	api POST /syncs/trigger &&
+	expect_status 400 &&
+	api GET /models/1 &&
+	test_cmp before body &&
+	api PATCH /models/1 "{}" &&
+	expect_status 200 &&
+	test_cmp before body &&
+	api POST /syncs/1/trigger &&
+	expect_status 200
+'
+
+# send CONTENT-TYPE METHOD PATH BODY: like api, with that Content-Type
+# header ("" for none at all).
+send() {
+	rm -f body status &&
+	printf "%s" "$4" >request-body &&
+	curl -sS -g -o body -w "%{http_code}" -X "$2" \
+		-H @"$TRASH_DIRECTORY/.keys/api-header" \
+		-H "Content-Type:${1:+ $1}" --data-binary @request-body \
+		"$EMU_URL/api/v1$3" >status
+}
+
+test_expect_success '415 for a body that is not sent as application/json' '
+	api GET /models/1 &&
+	cp body before &&
+	send text/plain PATCH /models/1 "{\"name\":\"plain\"}" &&
+	expect_status 415 &&
+	json_eq . "{\"message\":\"Unsupported Media Type\",\"details\":\"request bodies must be application/json, not '"'"'text/plain'"'"'\"}" &&
+	send application/x-www-form-urlencoded PATCH /models/1 \
+		"{\"name\":\"form\"}" &&
+	expect_status 415 &&
+	send "" PATCH /models/1 "{\"name\":\"none\"}" &&
+	expect_status 415 &&
+	json_eq .details "\"request bodies must be application/json (no Content-Type was given)\"" &&
+	send text/plain POST /sources "{}" &&
+	expect_status 415 &&
+	send text/plain POST /syncs/1/trigger "{\"fullResync\":true}" &&
+	expect_status 415 &&
+	send "application/jsonx" POST /syncs/trigger "{\"syncId\":1}" &&
+	expect_status 415 &&
+	api GET /models/1 &&
+	test_cmp before body &&
+	send "Application/JSON; charset=utf-8" PATCH /models/1 "{}" &&
+	expect_status 200 &&
+	test_cmp before body
 '
 
 test_expect_success '400 for a body nested too deep' '

@@ -25,6 +25,7 @@ writer() {
 			id=$(sed -n "s/^{\"id\":\([0-9]*\),.*/\1/p" "created-$1")
 			code=$(curl -sS -o /dev/null -w "%{http_code}" \
 				-H @"$TRASH_DIRECTORY/.keys/api-header" \
+				-H "Content-Type: application/json" \
 				-X PATCH --data-binary "{\"name\":\"renamed\"}" \
 				"$EMU_URL/api/v1/sources/$id" 2>/dev/null) ||
 				return 0
