@@ -71,7 +71,8 @@ LIB := $(BUILD)/libhightouch.a
 # ---------------------------------------------------------------------------
 # Flags.
 
-# The version the programs report (user agent, --version).
+# The version the programs report (user agent, --version), also in the
+# .TH line of every man page (tests/e2e/t7500 holds them equal).
 HT_VERSION = 0.1.0
 
 BASIC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude \

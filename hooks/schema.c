@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
+#include "hightouch/fs.h"
 #include "hightouch/kinds.h"
 #include "hightouch/options.h"
 #include "hightouch/schedule.h"
@@ -399,11 +399,9 @@ static int write_schemas(const char *dir, const char *prefix)
 
 	while (dlen > 1 && dir[dlen - 1] == '/')
 		dlen--;
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		ret = ht_error_set(HT_EIO, "cannot create '%s': %s", dir,
-				   strerror(errno));
+	ret = ht_mkdir_p(dir); /* and its parents, as mkdir -p */
+	if (ret < 0)
 		goto cleanup;
-	}
 	for (k = 0; k < HT_KIND__COUNT; k++) {
 		json_t *s;
 		FILE *fp;

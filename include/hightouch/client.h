@@ -20,7 +20,7 @@
  *    been sent (the connection could not be made, or timed out before a
  *    byte was sent).  A POST or PATCH that may have reached the server is
  *    never repeated: a caller that creates must, after an error, look the
- *    resource up by slug before trying again (issue 5).  A 429 answer to
+ *    resource up by slug before trying again (push does).  A 429 answer to
  *    a POST or PATCH is not retried either, though it says that the
  *    server refused the request (ht_client_last_status() tells);
  *  - caps and parses every response body (ht_json_parse), and turns each

@@ -81,6 +81,22 @@ test_expect_success 'one kind, all kinds, a prefix; bad usage' '
 	test_expect_code 2 git hightouch schema --bogus
 '
 
+test_expect_success '--write makes the missing folders, as mkdir -p' '
+	git hightouch schema --write deep/er/schemas/ >settings.json &&
+	test "$(ls deep/er/schemas | wc -l)" = 8 &&
+	test_cmp schemas/sync.schema.json deep/er/schemas/sync.schema.json &&
+	grep "\"deep/er/schemas/sync.schema.json\": \"syncs/\*.yaml\"" \
+		settings.json &&
+	git hightouch schema --write deep/er/schemas >again.json &&
+	test_cmp settings.json again.json &&
+	: >deep/file &&
+	test_expect_code 2 git hightouch schema --write deep/file/x \
+		>out 2>err &&
+	test ! -s out &&
+	echo "fatal: cannot create '\''deep/file'\'': Not a directory" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success JQ 'all kinds in one document' '
 	jq -e "keys | length == 8" all.json &&
 	jq -S .sync all.json >a &&

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/diag.h"
 #include "hightouch/error.h"
+#include "hightouch/fs.h"
 #include "hightouch/strbuf.h"
 #include "hightouch/time.h"
 
@@ -95,6 +97,64 @@ static void test_strbuf_read_file(void **state)
 	unlink(path);
 	assert_int_equal(ht_strbuf_read_file(&sb, path, 0), HT_ENOTFOUND);
 	assert_non_null(strstr(ht_error_message(), "cannot open '"));
+	ht_strbuf_release(&sb);
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static void test_mkdir_p(void **state)
+{
+	char base[] = "/tmp/t-core-XXXXXX";
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	ht_strbuf_addf(&sb, "%s/a/b/c", base);
+	assert_int_equal(ht_mkdir_p(sb.buf), 0);
+	assert_true(is_dir(sb.buf));
+	assert_int_equal(ht_mkdir_p(sb.buf), 0); /* there already */
+	ht_strbuf_reset(&sb);
+	ht_strbuf_addf(&sb, "%s//a/d/", base); /* doubled and trailing '/' */
+	assert_int_equal(ht_mkdir_p(sb.buf), 0);
+	ht_strbuf_reset(&sb);
+	ht_strbuf_addf(&sb, "%s/a/d", base);
+	assert_true(is_dir(sb.buf));
+
+	/* a file in the way: named, whether last or a parent */
+	ht_strbuf_reset(&sb);
+	ht_strbuf_addf(&sb, "%s/f", base);
+	fp = fopen(sb.buf, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(ht_mkdir_p(sb.buf), HT_EIO);
+	assert_non_null(strstr(ht_error_message(), "/f': Not a directory"));
+	ht_strbuf_addstr(&sb, "/g");
+	assert_int_equal(ht_mkdir_p(sb.buf), HT_EIO);
+	assert_non_null(strstr(ht_error_message(), "/f': Not a directory"));
+	assert_int_equal(ht_mkdir_p(""), HT_EIO);
+	assert_string_equal(ht_error_message(),
+			    "cannot create '': No such file or directory");
+
+	ht_strbuf_reset(&sb);
+	ht_strbuf_addf(&sb, "%s/f", base);
+	assert_int_equal(unlink(sb.buf), 0);
+	ht_strbuf_reset(&sb);
+	ht_strbuf_addf(&sb, "%s/a/b/c", base);
+	assert_int_equal(rmdir(sb.buf), 0);
+	ht_strbuf_setlen(&sb, sb.len - 2);
+	assert_int_equal(rmdir(sb.buf), 0);
+	ht_strbuf_reset(&sb);
+	ht_strbuf_addf(&sb, "%s/a/d", base);
+	assert_int_equal(rmdir(sb.buf), 0);
+	ht_strbuf_setlen(&sb, sb.len - 2);
+	assert_int_equal(rmdir(sb.buf), 0);
+	assert_int_equal(rmdir(base), 0);
 	ht_strbuf_release(&sb);
 }
 
@@ -240,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf_add),
 		cmocka_unit_test(test_strbuf_cap),
 		cmocka_unit_test(test_strbuf_read_file),
+		cmocka_unit_test(test_mkdir_p),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_alloc_grow),
 		cmocka_unit_test(test_diags),

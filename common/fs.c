@@ -1,0 +1,45 @@
+/*
+ * Folders on disk (see fs.h).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hightouch/error.h"
+#include "hightouch/fs.h"
+#include "hightouch/strbuf.h"
+
+/* 0 when `dir` is a folder (made now, or there already), else errno. */
+static int make_one(const char *dir)
+{
+	struct stat st;
+
+	if (!stat(dir, &st))
+		return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (!mkdir(dir, 0777))
+		return 0;
+	if (errno == EEXIST && !stat(dir, &st)) /* made meanwhile */
+		return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	return errno;
+}
+
+int ht_mkdir_p(const char *path)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	size_t i, len = strlen(path);
+	int err = len ? 0 : ENOENT;
+
+	/* each prefix that ends a component: "a", "a/b", "a/b/c" */
+	for (i = 1; !err && i <= len; i++) {
+		if ((i < len && path[i] != '/') || path[i - 1] == '/')
+			continue;
+		ht_strbuf_reset(&sb);
+		ht_strbuf_add(&sb, path, i);
+		err = make_one(sb.buf);
+	}
+	if (err)
+		err = ht_error_set(HT_EIO, "cannot create '%s': %s",
+				   len ? sb.buf : path, strerror(err));
+	ht_strbuf_release(&sb);
+	return err;
+}
