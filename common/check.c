@@ -62,6 +62,8 @@ static const struct ht_check_rule rules[] = {
 	  "the file holds more than one YAML document" },
 	{ "file-size", HT_SEV_ERROR, 0,
 	  "the file is larger than 4 MiB" },
+	{ "conflict-marker", HT_SEV_ERROR, 0,
+	  "a leftover merge conflict marker (<<<<<<<, =======, >>>>>>>)" },
 	/* the kinds table */
 	{ "not-a-mapping", HT_SEV_ERROR, 1,
 	  "the file is not a mapping of fields" },
