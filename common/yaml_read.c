@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/protocol.h"
 #include "hightouch/utf8.h"
 #include "hightouch/yaml.h"
 
@@ -45,6 +46,7 @@ static int reject(struct reader *rd, int code, unsigned line, unsigned col,
 {
 	struct ht_ydiag local;
 	struct ht_ydiag *d = &local;
+	struct ht_strbuf path = HT_STRBUF_INIT;
 	va_list ap;
 
 	if (rd->diag)
@@ -56,8 +58,11 @@ static int reject(struct reader *rd, int code, unsigned line, unsigned col,
 	va_start(ap, fmt);
 	vsnprintf(d->message, sizeof(d->message), fmt, ap);
 	va_end(ap);
-	return ht_error_set(code, "%s:%u:%u: %s", rd->path, line, col,
+	code = ht_error_set(code, "%s:%u:%u: %s",
+			    ht_quote_path(&path, rd->path), line, col,
 			    d->message);
+	ht_strbuf_release(&path);
+	return code;
 }
 
 /* Line and column (1-based, in code points) of a byte offset. */
@@ -708,7 +713,7 @@ int ht_yaml_parse_file(struct ht_ynode **out, const char *path,
 		}
 		err = ht_error_set(HT_ETOOBIG, "%s:1:1: file is larger than "
 					       "%u bytes",
-				   path, HT_YAML_MAX_SIZE);
+				   ht_quote_path(&sb, path), HT_YAML_MAX_SIZE);
 	}
 	if (!err)
 		err = ht_yaml_parse(out, sb.buf, sb.len, path, diag);
