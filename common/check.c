@@ -1383,9 +1383,11 @@ static void alias_conflicts(struct check *c)
 				     "(%s:%u:%u) and as a destination "
 				     "(%s:%u:%u)",
 				     src->name,
-				     ht_quote_path(&qs, file_path(c, src->file)),
+				     ht_quote_path(&qs,
+						   file_path(c, src->file)),
 				     src->line, src->col,
-				     ht_quote_path(&qd, file_path(c, dst->file)),
+				     ht_quote_path(&qd,
+						   file_path(c, dst->file)),
 				     dst->line, dst->col);
 		}
 	}

@@ -137,7 +137,8 @@ int config_read(struct helper_config *cfg, const char *remote)
 	cfg->retries = 6;
 	cfg->quote_path = 1;
 
-	ret = ht_config_read(&git, "^(hightouch\\.|remote\\.|core\\.quotepath$)");
+	ret = ht_config_read(&git,
+			     "^(hightouch\\.|remote\\.|core\\.quotepath$)");
 	if (!ret)
 		ret = ht_config_bool(&git, "core.quotepath", &cfg->quote_path);
 	if (!ret)

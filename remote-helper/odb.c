@@ -267,11 +267,11 @@ static int entry_bypath(git_tree_entry **out, struct odb *r,
 		ret = ht_git_error(ret, "cannot read a tree");
 	} else if (git_tree_entry_type(*out) != GIT_OBJECT_BLOB) {
 		/* a folder, or a submodule: never without a message */
+		int folder = git_tree_entry_type(*out) == GIT_OBJECT_TREE;
+
 		ret = ht_error_set(HT_ENOTFOUND, "'%s' is a %s, not a file",
 				   ht_quote_path(&q, path),
-				   git_tree_entry_type(*out) == GIT_OBJECT_TREE ?
-					   "folder" :
-					   "submodule");
+				   folder ? "folder" : "submodule");
 		git_tree_entry_free(*out);
 		*out = NULL;
 	}

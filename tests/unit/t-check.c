@@ -1079,8 +1079,8 @@ static void test_report_text(void **state)
 			    "two\r 100% done, ok: yes [wrong-type]\n"
 			    "models/x.yml:0:0: warning: push ignores this "
 			    "file [misplaced-file]\n"
-			    "\"syncs/s\\377.yaml\":1:1: error: caf\xc3\xa9 \xff "
-			    "[future-rule]\n");
+			    "\"syncs/s\\377.yaml\":1:1: error: caf\xc3\xa9 "
+			    "\xff [future-rule]\n");
 	ht_strbuf_reset(&out);
 	ht_report_write(&out, HT_REPORT_TEXT, &d, &o);
 	assert_non_null(strstr(out.buf, "\033[1mmodels/x.yml:0:0:\033[m "

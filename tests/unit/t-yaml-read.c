@@ -425,19 +425,22 @@ static void test_byte_order_mark(void **state)
 	assert_int_equal(doc->type, HT_YTYPE_NULL);
 	ht_ynode_free(doc);
 	/* errors after one have the positions of the text without it */
-	expect_reject("\xef\xbb\xbf" "a: b\n c: d\n", HT_ESYNTAX, "yaml-syntax", 2,
-		      3, "mapping values are not allowed in this context");
-	expect_reject("\xef\xbb\xbf\xe9: 1\n", HT_ESYNTAX, "yaml-encoding", 1, 1,
-		      "invalid UTF-8 byte 0xE9 (files must be UTF-8)");
-	expect_reject("\xef\xbb\xbf" "a:\n\tb: 1\n", HT_ESYNTAX, "yaml-tab", 2, 1,
-		      NULL);
+	expect_reject("\xef\xbb\xbf"
+		      "a: b\n c: d\n",
+		      HT_ESYNTAX, "yaml-syntax", 2, 3,
+		      "mapping values are not allowed in this context");
+	expect_reject("\xef\xbb\xbf\xe9: 1\n", HT_ESYNTAX, "yaml-encoding", 1,
+		      1, "invalid UTF-8 byte 0xE9 (files must be UTF-8)");
+	expect_reject("\xef\xbb\xbf"
+		      "a:\n\tb: 1\n",
+		      HT_ESYNTAX, "yaml-tab", 2, 1, NULL);
 	/* not at the start: two, one on a later line, one in a value */
 	expect_reject("\xef\xbb\xbf\xef\xbb\xbf" "a: 1\n", HT_ESYNTAX,
 		      "yaml-encoding", 1, 1,
 		      "byte order mark (U+FEFF) inside the file (only its "
 		      "first bytes may be one)");
-	expect_reject("a: 1\n\xef\xbb\xbf b: 2\n", HT_ESYNTAX, "yaml-encoding", 2,
-		      1, NULL);
+	expect_reject("a: 1\n\xef\xbb\xbf b: 2\n", HT_ESYNTAX, "yaml-encoding",
+		      2, 1, NULL);
 	expect_reject("a: x\xef\xbb\xbfy\n", HT_ESYNTAX, "yaml-encoding", 1, 5,
 		      NULL);
 	/* a UTF-16 one is not UTF-8 */
