@@ -33,6 +33,7 @@
 #include "hightouch/check.h"
 #include "hightouch/error.h"
 #include "hightouch/kinds.h"
+#include "hightouch/protocol.h"
 #include "hightouch/workspace.h"
 #include "hightouch/yaml.h"
 
@@ -62,6 +63,8 @@ static const struct ht_check_rule rules[] = {
 	  "the file holds more than one YAML document" },
 	{ "file-size", HT_SEV_ERROR, 0,
 	  "the file is larger than 4 MiB" },
+	{ "conflict-marker", HT_SEV_ERROR, 0,
+	  "a leftover merge conflict marker (<<<<<<<, =======, >>>>>>>)" },
 	/* the kinds table */
 	{ "not-a-mapping", HT_SEV_ERROR, 1,
 	  "the file is not a mapping of fields" },
@@ -79,6 +82,11 @@ static const struct ht_check_rule rules[] = {
 	  "a schedule is not valid (interval, cron, visual, start date)" },
 	{ "bad-slug", HT_SEV_ERROR, 1,
 	  "a file name or a reference is not a valid slug" },
+	/* the tree */
+	{ "symbolic-link", HT_SEV_ERROR, 0,
+	  "a symbolic link where a file or a resource folder would be" },
+	{ "submodule", HT_SEV_ERROR, 0,
+	  "a submodule where a file or a resource folder would be" },
 	/* across files */
 	{ "unresolved-reference", HT_SEV_ERROR, 0,
 	  "a source, destination or model that resolves to nothing" },
@@ -205,12 +213,24 @@ int ht_check_tree_read(const struct ht_check_tree *t,
 		       const struct ht_check_file *f, struct ht_strbuf *out,
 		       size_t max)
 {
-	if (t->read)
-		return t->read(out, f, max, t->payload);
-	if (max && f->len > max)
-		return ht_error_set(HT_ETOOBIG, "'%s' is larger than %zu bytes",
-				    f->path, max);
-	return ht_strbuf_add(out, f->data ? f->data : "", f->len);
+	struct ht_strbuf q = HT_STRBUF_INIT;
+	int ret;
+
+	if (f->type != HT_CHECK_FILE)
+		ret = ht_error_set(HT_EINVALID, "'%s' is a %s, not a file",
+				   ht_quote_path(&q, f->path),
+				   f->type == HT_CHECK_SYMLINK ?
+					   "symbolic link" :
+					   "submodule");
+	else if (t->read)
+		ret = t->read(out, f, max, t->payload);
+	else if (max && f->len > max)
+		ret = ht_error_set(HT_ETOOBIG, "'%s' is larger than %zu bytes",
+				   ht_quote_path(&q, f->path), max);
+	else
+		ret = ht_strbuf_add(out, f->data ? f->data : "", f->len);
+	ht_strbuf_release(&q);
+	return ret;
 }
 
 void ht_check_tree_release(struct ht_check_tree *t)
@@ -228,8 +248,9 @@ void ht_check_tree_release(struct ht_check_tree *t)
 }
 
 /*
- * The kind whose folder `path` is under (below the prefix), with the part
- * after "<folder>/" in *rest; HT_KIND__COUNT if none.
+ * The kind whose folder `path` is under (below the prefix), or is, with
+ * the part after "<folder>/" in *rest ("" for the folder itself);
+ * HT_KIND__COUNT if none.
  */
 static enum ht_kind folder_of(const char *path, const char *prefix,
 			      const char **rest)
@@ -251,9 +272,10 @@ static enum ht_kind folder_of(const char *path, const char *prefix,
 		if (!folder)
 			continue;
 		flen = strlen(folder);
-		if (!strncmp(r, folder, flen) && r[flen] == '/') {
+		if (!strncmp(r, folder, flen) &&
+		    (r[flen] == '/' || !r[flen])) {
 			if (rest)
-				*rest = r + flen + 1;
+				*rest = r + flen + !!r[flen];
 			return (enum ht_kind)k;
 		}
 	}
@@ -273,12 +295,43 @@ struct dir_walk {
 	struct ht_strbuf full;
 };
 
-/* Add the regular files under `rel` (a folder of the tree), recursively. */
+enum dir_entry {
+	ENTRY_SKIP,
+	ENTRY_LIST, /* a file, a symbolic link, a submodule */
+	ENTRY_WALK, /* a folder */
+};
+
+/* What the entry at w->full is; *type for those listed. */
+static enum dir_entry dir_entry(struct dir_walk *w, enum ht_check_type *type)
+{
+	struct stat st;
+	size_t len = w->full.len;
+	int has_git;
+
+	if (lstat(w->full.buf, &st) < 0)
+		return ENTRY_SKIP; /* gone meanwhile */
+	*type = S_ISLNK(st.st_mode) ? HT_CHECK_SYMLINK : HT_CHECK_FILE;
+	if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+		return ENTRY_LIST;
+	if (!S_ISDIR(st.st_mode))
+		return ENTRY_SKIP;
+	/* a repository of its own: what git records as a submodule */
+	ht_strbuf_addstr(&w->full, "/.git");
+	has_git = !lstat(w->full.buf, &st);
+	ht_strbuf_setlen(&w->full, len);
+	*type = HT_CHECK_SUBMODULE;
+	return has_git ? ENTRY_LIST : ENTRY_WALK;
+}
+
+/*
+ * Add the files, symbolic links and submodules in `rel` (a folder of the
+ * tree), and with `recurse` those of its folders.
+ */
 static int walk_dir(struct dir_walk *w, const char *rel, int recurse)
 {
 	struct ht_strbuf sub = HT_STRBUF_INIT;
+	enum ht_check_type type;
 	struct dirent *de;
-	struct stat st;
 	DIR *dir;
 	int ret = 0;
 
@@ -286,29 +339,38 @@ static int walk_dir(struct dir_walk *w, const char *rel, int recurse)
 	ht_strbuf_addf(&w->full, "%s%s%s", w->root, *rel ? "/" : "", rel);
 	dir = opendir(w->full.buf);
 	if (!dir) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		int e = errno;
+
+		if (e == ENOENT || e == ENOTDIR)
 			return 0;
-		return ht_error_set(HT_EIO, "cannot read '%s': %s",
-				    w->full.buf, strerror(errno));
+		ret = ht_error_set(HT_EIO, "cannot read '%s': %s",
+				   ht_quote_path(&sub, w->full.buf),
+				   strerror(e));
+		ht_strbuf_release(&sub);
+		return ret;
 	}
 	while ((de = readdir(dir))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git"))
 			continue;
 		ht_strbuf_reset(&sub);
 		ht_strbuf_addf(&sub, "%s%s%s", rel, *rel ? "/" : "",
 			       de->d_name);
 		ht_strbuf_reset(&w->full);
 		ht_strbuf_addf(&w->full, "%s/%s", w->root, sub.buf);
-		if (lstat(w->full.buf, &st) < 0)
-			continue; /* gone meanwhile */
-		if (S_ISREG(st.st_mode)) {
-			ht_check_tree_add(w->t, sub.buf, NULL);
-		} else if (S_ISDIR(st.st_mode) && recurse &&
-			   strcmp(de->d_name, ".git")) {
-			ret = walk_dir(w, sub.buf, 1);
-			if (ret < 0)
-				break;
+		switch (dir_entry(w, &type)) {
+		case ENTRY_LIST:
+			ht_check_tree_add(w->t, sub.buf, NULL)->type = type;
+			break;
+		case ENTRY_WALK:
+			if (recurse)
+				ret = walk_dir(w, sub.buf, 1);
+			break;
+		case ENTRY_SKIP:
+			break;
 		}
+		if (ret < 0)
+			break;
 	}
 	closedir(dir);
 	ht_strbuf_release(&sub);
@@ -342,6 +404,7 @@ int ht_check_tree_from_dir(struct ht_check_tree *t, const char *root,
 	ht_kind_trim_prefix(&p, &plen, prefix);
 	for (k = 0; !ret && k < HT_KIND__COUNT; k++) {
 		const char *folder = ht_kind_info((enum ht_kind)k)->folder;
+		enum ht_check_type type;
 
 		if (!folder)
 			continue;
@@ -349,7 +412,21 @@ int ht_check_tree_from_dir(struct ht_check_tree *t, const char *root,
 		if (plen)
 			ht_strbuf_addf(&rel, "%.*s/", (int)plen, p);
 		ht_strbuf_addstr(&rel, folder);
-		ret = walk_dir(&w, rel.buf, 1);
+		ht_strbuf_reset(&w.full);
+		ht_strbuf_addf(&w.full, "%s/%s", root, rel.buf);
+		/* a link is not followed; a root one was listed above */
+		switch (dir_entry(&w, &type)) {
+		case ENTRY_WALK:
+			ret = walk_dir(&w, rel.buf, 1);
+			break;
+		case ENTRY_LIST:
+			if (type != HT_CHECK_FILE && strchr(rel.buf, '/'))
+				ht_check_tree_add(t, rel.buf, NULL)->type =
+					type;
+			break;
+		case ENTRY_SKIP:
+			break;
+		}
 	}
 	ht_strbuf_release(&rel);
 	ht_strbuf_release(&w.full);
@@ -489,25 +566,54 @@ static const char *kind_name(enum ht_kind kind)
  * Phase 1: paths, workspaces
  */
 
-static int add_misplaced(struct check *c, const char *path)
+static void add_misplaced(struct check *c, const char *path)
 {
-	const struct ht_kind_info *info;
+	struct ht_strbuf name = HT_STRBUF_INIT, q = HT_STRBUF_INIT;
 	const char *rest, *dot, *p;
 	enum ht_kind k = folder_of(path, c->opts->prefix, &rest);
 	size_t plen;
 
 	if (k == HT_KIND__COUNT)
-		return 0;
+		return;
 	dot = strrchr(rest, '.');
 	if (!dot || (strcasecmp(dot, ".yaml") && strcasecmp(dot, ".yml")))
-		return 0;
-	info = ht_kind_info(k);
+		return;
 	ht_kind_trim_prefix(&p, &plen, c->opts->prefix);
+	ht_strbuf_addf(&name, "%.*s%s%s/<slug>.yaml", (int)plen, p,
+		       plen ? "/" : "", ht_kind_info(k)->folder);
 	ht_diags_add(&c->found, HT_SEV_WARNING, path, 0, 0, "misplaced-file",
-		     "push ignores this file: %s files are named "
-		     "'%.*s%s%s/<slug>.yaml'",
-		     info->name, (int)plen, p, plen ? "/" : "", info->folder);
-	return 0;
+		     "push ignores this file: %s files are named '%s'",
+		     ht_kind_info(k)->name, ht_quote_path(&q, name.buf));
+	ht_strbuf_release(&name);
+	ht_strbuf_release(&q);
+}
+
+/*
+ * A symbolic link or a submodule: an error where push would look for a
+ * file (kind `k`) or a kind's folder, else what a file there would be.
+ */
+static void add_not_a_file(struct check *c, const struct ht_check_file *f,
+			   enum ht_kind k)
+{
+	const char *rest = NULL, *what = "file";
+	int link = f->type == HT_CHECK_SYMLINK;
+
+	if (folder_of(f->path, c->opts->prefix, &rest) != HT_KIND__COUNT &&
+	    !*rest)
+		what = "folder";
+	else if (k == HT_KIND__COUNT) {
+		add_misplaced(c, f->path);
+		return;
+	}
+	ht_diags_add(&c->found, HT_SEV_ERROR, f->path, 0, 0,
+		     link ? "symbolic-link" : "submodule",
+		     "a %s, not a %s: push %s (%s the %s itself)",
+		     link ? "symbolic link" : "submodule", what,
+		     link ? "does not follow links" :
+			    "reads only this repository's files",
+		     link ? "commit" :
+			    "remove it with 'git rm --cached', then commit",
+		     what);
 }
 
 /*
@@ -518,7 +624,7 @@ static int add_misplaced(struct check *c, const char *path)
 static void model_slugs(struct check *c, const struct ht_check_tree *t,
 			json_t *into, int report)
 {
-	struct ht_strbuf slug = HT_STRBUF_INIT;
+	struct ht_strbuf slug = HT_STRBUF_INIT, q = HT_STRBUF_INIT;
 	json_t *reported = json_object();
 	size_t i, j;
 
@@ -543,17 +649,18 @@ static void model_slugs(struct check *c, const struct ht_check_tree *t,
 		ht_diags_add(&c->found, HT_SEV_ERROR, path, 0, 0,
 			     "duplicate-slug",
 			     "model slug '%s' is also used by '%s'", slug.buf,
-			     t->files[j].path);
+			     ht_quote_path(&q, t->files[j].path));
 		if (json_object_get(reported, slug.buf))
 			continue;
 		json_object_set_new(reported, slug.buf, json_true());
 		ht_diags_add(&c->found, HT_SEV_ERROR, t->files[j].path, 0, 0,
 			     "duplicate-slug",
 			     "model slug '%s' is also used by '%s'", slug.buf,
-			     path);
+			     ht_quote_path(&q, path));
 	}
 	json_decref(reported);
 	ht_strbuf_release(&slug);
+	ht_strbuf_release(&q);
 }
 
 static int add_name(char ***names, size_t *nr, size_t *alloc,
@@ -588,6 +695,10 @@ static int read_ws_file(const struct ht_check_tree *t, const char *path,
 
 	if (!f)
 		return 0;
+	if (f->type != HT_CHECK_FILE) {
+		*seen = 1; /* classify() reported it */
+		return 0;
+	}
 	ht_strbuf_reset(buf);
 	ret = ht_check_tree_read(t, f, buf, HT_YAML_MAX_SIZE);
 	if (ret == HT_ETOOBIG) {
@@ -686,6 +797,10 @@ static int classify(struct check *c)
 
 		ht_strbuf_reset(&slug);
 		k = ht_kind_for_path(path, c->opts->prefix, NULL, &slug);
+		if (c->head->files[i].type != HT_CHECK_FILE) {
+			add_not_a_file(c, &c->head->files[i], k);
+			continue;
+		}
 		if (k == HT_KIND_MANIFEST || k == HT_KIND_ALIASES)
 			continue;
 		if (k == HT_KIND__COUNT) {
@@ -788,7 +903,7 @@ static void resolve_in(struct file_ctx *fc, const struct ht_ynode *v,
 			report(fc, v, "removed-in-use",
 			       "alias '%s' was removed from %s but is still "
 			       "used here",
-			       name, ws->aliases_path);
+			       name, ws->aliases_shown);
 			return;
 		}
 		if (!ht_workspace_has(ws, role, bslug)) {
@@ -797,13 +912,13 @@ static void resolve_in(struct file_ctx *fc, const struct ht_ynode *v,
 				       "%s '%s' (alias of '%s') was removed "
 				       "from %s but is still used here",
 				       kind_name(role), name, bslug,
-				       ws->manifest_path);
+				       ws->manifest_shown);
 			else
 				report(fc, v, "removed-in-use",
 				       "%s '%s' was removed from %s but is "
 				       "still used here",
 				       kind_name(role), name,
-				       ws->manifest_path);
+				       ws->manifest_shown);
 			return;
 		}
 	}
@@ -811,14 +926,14 @@ static void resolve_in(struct file_ctx *fc, const struct ht_ynode *v,
 		report(fc, v, "unresolved-reference",
 		       "%s '%s' is an alias (%s) of '%s', which is not a %s "
 		       "of workspace '%s' (%s)",
-		       kind_name(role), name, ws->aliases_path, slug,
-		       kind_name(role), ws->name, ws->manifest_path);
+		       kind_name(role), name, ws->aliases_shown, slug,
+		       kind_name(role), ws->name, ws->manifest_shown);
 	else
 		report(fc, v, "unresolved-reference",
 		       "%s '%s' is neither a %s of workspace '%s' (%s) nor an "
 		       "alias in %s",
 		       kind_name(role), name, kind_name(role), ws->name,
-		       ws->manifest_path, ws->aliases_path);
+		       ws->manifest_shown, ws->aliases_shown);
 }
 
 /* The reference fields of a file, from the kinds table. */
@@ -1197,6 +1312,10 @@ static int head_changed(struct check *c, size_t index)
 	b = c->base ? ht_check_tree_find(c->base, h->path) : NULL;
 	if (!b) {
 		c->changed[index] = 1;
+	} else if (h->type != HT_CHECK_FILE || b->type != HT_CHECK_FILE) {
+		/* never read: the same only with the same type and id */
+		c->changed[index] = h->type != b->type || !*h->id ||
+				    strcmp(h->id, b->id);
 	} else if (*h->id && *b->id) {
 		c->changed[index] = !!strcmp(h->id, b->id);
 	} else {
@@ -1225,6 +1344,7 @@ static int path_changed(struct check *c, const char *path)
 /* Aliases used both as a source and as a destination. */
 static void alias_conflicts(struct check *c)
 {
+	struct ht_strbuf qs = HT_STRBUF_INIT, qd = HT_STRBUF_INIT;
 	struct uses *u = &c->aliases;
 	size_t i, j, k, end;
 
@@ -1262,12 +1382,17 @@ static void alias_conflicts(struct check *c)
 				     "alias '%s' is used both as a source "
 				     "(%s:%u:%u) and as a destination "
 				     "(%s:%u:%u)",
-				     src->name, file_path(c, src->file),
+				     src->name,
+				     ht_quote_path(&qs,
+						   file_path(c, src->file)),
 				     src->line, src->col,
-				     file_path(c, dst->file), dst->line,
-				     dst->col);
+				     ht_quote_path(&qd,
+						   file_path(c, dst->file)),
+				     dst->line, dst->col);
 		}
 	}
+	ht_strbuf_release(&qs);
+	ht_strbuf_release(&qd);
 }
 
 /* The head model file that a deleted base model file became, if any. */
@@ -1282,6 +1407,8 @@ static const char *renamed_to(struct check *c, const char *slug)
 
 	b = &c->base->files[json_integer_value(
 		json_object_get(c->base_models, slug))];
+	if (b->type != HT_CHECK_FILE)
+		return NULL;
 	for (i = 0; i < c->nr && !found; i++) {
 		const struct rfile *rf = &c->files[i];
 		const struct ht_check_file *f = &c->head->files[rf->index];
@@ -1312,7 +1439,7 @@ static const char *renamed_to(struct check *c, const char *slug)
 
 static void deleted_in_use(struct check *c)
 {
-	struct ht_strbuf how = HT_STRBUF_INIT;
+	struct ht_strbuf how = HT_STRBUF_INIT, q = HT_STRBUF_INIT;
 	const struct uses *u = &c->gone;
 	size_t i;
 
@@ -1326,13 +1453,15 @@ static void deleted_in_use(struct check *c)
 		if (to)
 			ht_strbuf_addf(&how, "renamed to '%s'", to);
 		else
-			ht_strbuf_addf(&how, "deleted (%s)", old);
+			ht_strbuf_addf(&how, "deleted (%s)",
+				       ht_quote_path(&q, old));
 		ht_diags_add(&c->found, HT_SEV_ERROR, file_path(c, g->file),
 			     g->line, g->col, "deleted-in-use",
 			     "model '%s' was %s but is still used here",
 			     g->name, how.buf);
 	}
 	ht_strbuf_release(&how);
+	ht_strbuf_release(&q);
 }
 
 /* The first line where two texts differ (1-based). */
@@ -1357,7 +1486,11 @@ static int manifest_change(struct check *c, const char *path,
 	unsigned line = 0, col = 0;
 	int ret = 0;
 
-	if (bf && hf) {
+	if (hf && hf->type != HT_CHECK_FILE)
+		goto cleanup; /* not a manifest at all: classify() said so */
+	if (bf && hf && bf->type != HT_CHECK_FILE) {
+		/* a link or a submodule made a file: changed, no line */
+	} else if (bf && hf) {
 		if (*bf->id && *hf->id && !strcmp(bf->id, hf->id))
 			goto cleanup;
 		ret = ht_check_tree_read(c->head, hf, &hb, 0);

@@ -7,6 +7,7 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/diag.h"
+#include "hightouch/protocol.h"
 
 void ht_diags_add(struct ht_diags *d, enum ht_severity sev, const char *path,
 		  unsigned line, unsigned col, const char *rule,
@@ -98,8 +99,19 @@ void ht_diags_release(struct ht_diags *d)
 
 void ht_diag_format(struct ht_strbuf *out, const struct ht_diag *diag)
 {
-	ht_strbuf_addf(out, "%s:%u:%u: %s: %s [%s]", diag->path, diag->line,
-		       diag->col,
+	ht_diag_format_color(out, diag, "", "", "");
+}
+
+void ht_diag_format_color(struct ht_strbuf *out, const struct ht_diag *diag,
+			  const char *color_locus, const char *color_severity,
+			  const char *color_reset)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT;
+
+	ht_strbuf_addf(out, "%s%s:%u:%u:%s %s%s:%s %s [%s]", color_locus,
+		       ht_quote_path(&path, diag->path), diag->line, diag->col,
+		       color_reset, color_severity,
 		       diag->severity == HT_SEV_ERROR ? "error" : "warning",
-		       diag->message, diag->rule);
+		       color_reset, diag->message, diag->rule);
+	ht_strbuf_release(&path);
 }

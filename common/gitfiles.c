@@ -6,13 +6,30 @@
 #include "hightouch/error.h"
 #include "hightouch/gitfiles.h"
 #include "hightouch/kinds.h"
+#include "hightouch/protocol.h"
 #include "hightouch/repository.h"
 #include "hightouch/strbuf.h"
 
-static int is_regular(unsigned mode)
+/*
+ * The type of an entry of mode `mode`: 1 (and *type) for a file, a
+ * symbolic link or a submodule, 0 for a tree.
+ */
+static int entry_type(unsigned mode, enum ht_check_type *type)
 {
-	return mode == GIT_FILEMODE_BLOB ||
-	       mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+	switch (mode) {
+	case GIT_FILEMODE_BLOB:
+	case GIT_FILEMODE_BLOB_EXECUTABLE:
+		*type = HT_CHECK_FILE;
+		return 1;
+	case GIT_FILEMODE_LINK:
+		*type = HT_CHECK_SYMLINK;
+		return 1;
+	case GIT_FILEMODE_COMMIT:
+		*type = HT_CHECK_SUBMODULE;
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static int read_blob(struct ht_strbuf *out, const struct ht_check_file *f,
@@ -23,6 +40,7 @@ static int read_blob(struct ht_strbuf *out, const struct ht_check_file *f,
 	git_odb_object *obj = NULL;
 	git_object_t type;
 	git_oid oid;
+	struct ht_strbuf q = HT_STRBUF_INIT;
 	size_t size;
 	int ret;
 
@@ -36,40 +54,45 @@ static int read_blob(struct ht_strbuf *out, const struct ht_check_file *f,
 	if (!size) {
 		ret = git_odb_read_header(&size, &type, odb, &oid);
 		if (ret < 0) {
-			ret = ht_git_error(ret, f->path);
+			ret = ht_git_error(ret, ht_quote_path(&q, f->path));
 			goto cleanup;
 		}
 	}
 	if (max && size > max) {
 		ret = ht_error_set(HT_ETOOBIG, "'%s' is larger than %zu bytes",
-				   f->path, max);
+				   ht_quote_path(&q, f->path), max);
 		goto cleanup;
 	}
 	ret = git_odb_read(&obj, odb, &oid);
 	if (ret < 0) {
-		ret = ht_git_error(ret, f->path);
+		ret = ht_git_error(ret, ht_quote_path(&q, f->path));
 		goto cleanup;
 	}
 	size = git_odb_object_size(obj);
 	if (max && size > max) {
 		ret = ht_error_set(HT_ETOOBIG, "'%s' is larger than %zu bytes",
-				   f->path, max);
+				   ht_quote_path(&q, f->path), max);
 		goto cleanup;
 	}
 	ret = ht_strbuf_add(out, git_odb_object_data(obj), size);
 cleanup:
 	git_odb_object_free(obj);
 	git_odb_free(odb);
+	ht_strbuf_release(&q);
 	return ret;
 }
 
 static struct ht_check_file *add_entry(struct ht_check_tree *t,
-				       const char *path, const git_oid *id)
+				       const char *path, const git_oid *id,
+				       enum ht_check_type type)
 {
 	char hex[GIT_OID_HEXSZ + 1];
+	struct ht_check_file *f;
 
 	git_oid_tostr(hex, sizeof(hex), id);
-	return ht_check_tree_add(t, path, hex);
+	f = ht_check_tree_add(t, path, hex);
+	f->type = type;
+	return f;
 }
 
 struct walk {
@@ -81,14 +104,14 @@ struct walk {
 static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
 {
 	struct walk *w = payload;
+	enum ht_check_type type;
 
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
-	    !is_regular(git_tree_entry_filemode(e)))
+	if (!entry_type(git_tree_entry_filemode(e), &type))
 		return 0;
 	ht_strbuf_reset(&w->path);
 	ht_strbuf_addf(&w->path, "%s/%s%s", w->folder, root,
 		       git_tree_entry_name(e));
-	add_entry(w->t, w->path.buf, git_tree_entry_id(e));
+	add_entry(w->t, w->path.buf, git_tree_entry_id(e), type);
 	return 0;
 }
 
@@ -96,9 +119,10 @@ int ht_check_tree_from_git(struct ht_check_tree *t, git_repository *repo,
 			   const git_tree *tree, const char *prefix)
 {
 	struct walk w = { t, NULL, HT_STRBUF_INIT };
-	struct ht_strbuf folder = HT_STRBUF_INIT;
+	struct ht_strbuf folder = HT_STRBUF_INIT, q = HT_STRBUF_INIT;
 	git_tree_entry *entry = NULL;
 	git_tree *sub = NULL;
+	enum ht_check_type type;
 	size_t i, n;
 	int k, ret = 0;
 
@@ -111,10 +135,9 @@ int ht_check_tree_from_git(struct ht_check_tree *t, git_repository *repo,
 	for (i = 0; i < n; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 
-		if (git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
-		    is_regular(git_tree_entry_filemode(e)))
+		if (entry_type(git_tree_entry_filemode(e), &type))
 			add_entry(t, git_tree_entry_name(e),
-				  git_tree_entry_id(e));
+				  git_tree_entry_id(e), type);
 	}
 	while (prefix && *prefix == '/')
 		prefix++;
@@ -135,10 +158,15 @@ int ht_check_tree_from_git(struct ht_check_tree *t, git_repository *repo,
 			continue;
 		}
 		if (ret < 0) {
-			ret = ht_git_error(ret, folder.buf);
+			ret = ht_git_error(ret, ht_quote_path(&q, folder.buf));
 			goto cleanup;
 		}
 		if (git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
+			/* a link or a submodule: at the root, listed above */
+			if (entry_type(git_tree_entry_filemode(entry), &type) &&
+			    type != HT_CHECK_FILE && strchr(folder.buf, '/'))
+				add_entry(t, folder.buf,
+					  git_tree_entry_id(entry), type);
 			git_tree_entry_free(entry);
 			entry = NULL;
 			continue;
@@ -147,7 +175,7 @@ int ht_check_tree_from_git(struct ht_check_tree *t, git_repository *repo,
 		git_tree_entry_free(entry);
 		entry = NULL;
 		if (ret < 0) {
-			ret = ht_git_error(ret, folder.buf);
+			ret = ht_git_error(ret, ht_quote_path(&q, folder.buf));
 			goto cleanup;
 		}
 		w.folder = folder.buf;
@@ -155,12 +183,13 @@ int ht_check_tree_from_git(struct ht_check_tree *t, git_repository *repo,
 		git_tree_free(sub);
 		sub = NULL;
 		if (ret < 0) {
-			ret = ht_git_error(ret, folder.buf);
+			ret = ht_git_error(ret, ht_quote_path(&q, folder.buf));
 			goto cleanup;
 		}
 	}
 cleanup:
 	ht_strbuf_release(&folder);
+	ht_strbuf_release(&q);
 	ht_strbuf_release(&w.path);
 	ht_check_tree_sort(t);
 	return ret;
@@ -203,13 +232,14 @@ int ht_check_tree_from_index(struct ht_check_tree *t, git_repository *repo,
 	t->try_read = read_worktree;
 	for (i = 0; i < n; i++) {
 		const git_index_entry *e = git_index_get_byindex(index, i);
+		enum ht_check_type type;
 
 		if (!e || GIT_INDEX_ENTRY_STAGE(e) != 0 ||
-		    !is_regular(e->mode) ||
+		    !entry_type(e->mode, &type) ||
 		    (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD) ||
 		    !ht_check_wants_path(e->path, prefix))
 			continue;
-		add_entry(t, e->path, &e->id)->len = e->file_size;
+		add_entry(t, e->path, &e->id, type)->len = e->file_size;
 	}
 	ht_check_tree_sort(t);
 	return 0;

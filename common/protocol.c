@@ -224,14 +224,22 @@ bad:
 	return ht_error_set(HT_EINVALID, "invalid C-quoted string");
 }
 
-void ht_proto_quote_c(struct ht_strbuf *out, const char *s)
+/* Must `c` be escaped?  Bytes >= 0x80 only with `high` (quotePath). */
+static int must_quote(unsigned char c, int high)
+{
+	return c < ' ' || c == '"' || c == '\\' || c == 0x7f ||
+	       (high && c >= 0x80);
+}
+
+/* git's quote_c_style(), bytes >= 0x80 escaped only with `high`. */
+static void quote_c(struct ht_strbuf *out, const char *s, int high)
 {
 	const unsigned char *p;
 	const char *e;
 	int need = 0;
 
 	for (p = (const unsigned char *)s; *p; p++)
-		if (*p < ' ' || *p == '"' || *p == '\\' || *p >= 0x7f)
+		if (must_quote(*p, high))
 			need = 1;
 	if (!need) {
 		ht_strbuf_addstr(out, s);
@@ -242,12 +250,26 @@ void ht_proto_quote_c(struct ht_strbuf *out, const char *s)
 		e = strchr(c_escapes, *p);
 		if (e)
 			ht_strbuf_addf(out, "\\%c", c_letters[e - c_escapes]);
-		else if (*p < ' ' || *p >= 0x7f)
+		else if (must_quote(*p, high))
 			ht_strbuf_addf(out, "\\%03o", *p);
 		else
 			ht_strbuf_addch(out, *p);
 	}
 	ht_strbuf_addch(out, '"');
+}
+
+void ht_proto_quote_c(struct ht_strbuf *out, const char *s)
+{
+	quote_c(out, s, 1);
+}
+
+int ht_quote_path_fully = 1;
+
+const char *ht_quote_path(struct ht_strbuf *out, const char *path)
+{
+	ht_strbuf_reset(out);
+	quote_c(out, path ? path : "", ht_quote_path_fully);
+	return out->buf;
 }
 
 /* A boolean option's value (git sends "true" or "false"). */

@@ -86,18 +86,15 @@ static void write_text(struct ht_strbuf *out, const struct ht_diags *d,
 	for (i = 0; i < d->nr; i++) {
 		const struct ht_diag *g = &d->items[i];
 
-		if (!color) {
+		if (!color)
 			ht_diag_format(out, g);
-			ht_strbuf_addch(out, '\n');
-			continue;
-		}
-		ht_strbuf_addf(out, COLOR_BOLD "%s:%u:%u:" COLOR_RESET
-			       " %s%s:" COLOR_RESET " %s [%s]\n",
-			       g->path, g->line, g->col,
-			       g->severity == HT_SEV_ERROR ? COLOR_ERROR :
-							     COLOR_WARNING,
-			       severity_name(g->severity), g->message,
-			       g->rule);
+		else
+			ht_diag_format_color(out, g, COLOR_BOLD,
+				       g->severity == HT_SEV_ERROR ?
+					       COLOR_ERROR :
+					       COLOR_WARNING,
+				       COLOR_RESET);
+		ht_strbuf_addch(out, '\n');
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/protocol.h"
 #include "hightouch/strbuf.h"
 
 char ht_strbuf_slopbuf[1];
@@ -156,6 +157,7 @@ int ht_strbuf_addf(struct ht_strbuf *sb, const char *fmt, ...)
 
 int ht_strbuf_read_file(struct ht_strbuf *sb, const char *path, size_t max)
 {
+	struct ht_strbuf q = HT_STRBUF_INIT;
 	FILE *fp;
 	char chunk[8192];
 	size_t n, total = 0;
@@ -165,29 +167,34 @@ int ht_strbuf_read_file(struct ht_strbuf *sb, const char *path, size_t max)
 		max = sb->cap;
 	fp = fopen(path, "rb");
 	if (!fp) {
-		if (errno == ENOENT)
-			return ht_error_set(HT_ENOTFOUND,
-					    "cannot open '%s': %s", path,
-					    strerror(errno));
-		return ht_error_set(HT_EIO, "cannot open '%s': %s", path,
-				    strerror(errno));
+		int e = errno;
+
+		err = ht_error_set(e == ENOENT ? HT_ENOTFOUND : HT_EIO,
+				   "cannot open '%s': %s",
+				   ht_quote_path(&q, path), strerror(e));
+		ht_strbuf_release(&q);
+		return err;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		total += n;
 		if (max && total > max) {
 			err = ht_error_set(HT_ETOOBIG,
 					   "'%s' is larger than %zu bytes",
-					   path, max);
+					   ht_quote_path(&q, path), max);
 			goto cleanup;
 		}
 		err = ht_strbuf_add(sb, chunk, n);
 		if (err < 0)
 			goto cleanup;
 	}
-	if (ferror(fp))
-		err = ht_error_set(HT_EIO, "cannot read '%s': %s", path,
-				   strerror(errno));
+	if (ferror(fp)) {
+		int e = errno;
+
+		err = ht_error_set(HT_EIO, "cannot read '%s': %s",
+				   ht_quote_path(&q, path), strerror(e));
+	}
 cleanup:
 	fclose(fp);
+	ht_strbuf_release(&q);
 	return err;
 }

@@ -10,6 +10,7 @@
 #include "hightouch/error.h"
 #include "hightouch/json.h"
 #include "hightouch/kinds.h"
+#include "hightouch/protocol.h"
 #include "hightouch/strbuf.h"
 #include "hightouch/workspace.h"
 
@@ -23,6 +24,9 @@ void ht_workspace_init(struct ht_workspace *ws, const char *name)
 	ws->manifest_path = ht_strbuf_detach(&sb, NULL);
 	ht_strbuf_addf(&sb, "aliases-%s.yaml", name);
 	ws->aliases_path = ht_strbuf_detach(&sb, NULL);
+	ws->manifest_shown = ht_xstrdup(ht_quote_path(&sb, ws->manifest_path));
+	ws->aliases_shown = ht_xstrdup(ht_quote_path(&sb, ws->aliases_path));
+	ht_strbuf_release(&sb);
 	ws->sources = json_object();
 	ws->destinations = json_object();
 	ws->aliases = json_object();
@@ -33,6 +37,8 @@ void ht_workspace_release(struct ht_workspace *ws)
 	free(ws->name);
 	free(ws->manifest_path);
 	free(ws->aliases_path);
+	free(ws->manifest_shown);
+	free(ws->aliases_shown);
 	json_decref(ws->sources);
 	json_decref(ws->destinations);
 	json_decref(ws->aliases);
@@ -226,7 +232,7 @@ void ht_workspace_check_aliases(const struct ht_workspace *ws,
 				     src && dst ? "source and a destination" :
 				     src	? "source" :
 						  "destination",
-				     ws->manifest_path);
+				     ws->manifest_shown);
 		if (!ht_workspace_has(ws, HT_KIND_SOURCE, v->str) &&
 		    !ht_workspace_has(ws, HT_KIND_DESTINATION, v->str))
 			ht_diags_add(diags, HT_SEV_ERROR, ws->aliases_path,
@@ -234,6 +240,6 @@ void ht_workspace_check_aliases(const struct ht_workspace *ws,
 				     "alias '%s' points at '%s', which is "
 				     "neither a source nor a destination of "
 				     "%s",
-				     k->str, v->str, ws->manifest_path);
+				     k->str, v->str, ws->manifest_shown);
 	}
 }

@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/protocol.h"
 #include "hightouch/utf8.h"
 #include "hightouch/yaml.h"
 
@@ -45,6 +46,7 @@ static int reject(struct reader *rd, int code, unsigned line, unsigned col,
 {
 	struct ht_ydiag local;
 	struct ht_ydiag *d = &local;
+	struct ht_strbuf path = HT_STRBUF_INIT;
 	va_list ap;
 
 	if (rd->diag)
@@ -56,8 +58,11 @@ static int reject(struct reader *rd, int code, unsigned line, unsigned col,
 	va_start(ap, fmt);
 	vsnprintf(d->message, sizeof(d->message), fmt, ap);
 	va_end(ap);
-	return ht_error_set(code, "%s:%u:%u: %s", rd->path, line, col,
+	code = ht_error_set(code, "%s:%u:%u: %s",
+			    ht_quote_path(&path, rd->path), line, col,
 			    d->message);
+	ht_strbuf_release(&path);
+	return code;
 }
 
 /* Line and column (1-based, in code points) of a byte offset. */
@@ -94,9 +99,10 @@ static int yaml_printable(uint32_t cp)
 }
 
 /*
- * Reject what is not printable UTF-8.  Sets *fast_ok to 0 when the text
- * holds what only libyaml reads right: CR, NEL, LS and PS line breaks and
- * byte order marks.
+ * Reject what is not printable UTF-8, and a byte order mark anywhere but
+ * at the start of the file (which ht_yaml_parse_with() has skipped): YAML
+ * allows none inside a document.  Sets *fast_ok to 0 when the text holds
+ * what only libyaml reads right: CR, NEL, LS and PS line breaks.
  */
 static int check_encoding(struct reader *rd, int *fast_ok)
 {
@@ -147,7 +153,14 @@ static int check_encoding(struct reader *rd, int *fast_ok)
 				      "control character U+%04X is not allowed",
 				      cp);
 		}
-		if (cp == 0x85 || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF)
+		if (cp == 0xFEFF) {
+			offset_position(rd->buf, rd->len, i, &line, &col);
+			return reject(rd, HT_ESYNTAX, line, col,
+				      "yaml-encoding",
+				      "byte order mark (U+FEFF) inside the "
+				      "file (only its first bytes may be one)");
+		}
+		if (cp == 0x85 || cp == 0x2028 || cp == 0x2029)
 			*fast_ok = 0;
 		i += n;
 	}
@@ -535,15 +548,109 @@ static int on_event(struct reader *rd, const yaml_event_t *ev)
 	}
 }
 
+/*
+ * The first line (1-based) that starts with a merge conflict marker, as
+ * `git diff --check` finds them: seven '<', '|' or '>' (with `separator`,
+ * '=' too), then a blank or the end of the line; 0 when there is none.
+ * `*marker` is set to the marker's character.
+ */
+static unsigned conflict_marker(const char *buf, size_t len, int separator,
+				char *marker)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	unsigned line = 1;
+	int i;
+
+	for (;; line++) {
+		if (end - p >= 7 && *p &&
+		    strchr(separator ? "<|=>" : "<|>", *p)) {
+			for (i = 1; i < 7 && p[i] == *p; i++)
+				;
+			if (i == 7 && (end - p == 7 || p[7] == ' ' ||
+				       p[7] == '\t' || p[7] == '\n' ||
+				       p[7] == '\r')) {
+				*marker = *p;
+				return line;
+			}
+		}
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return 0;
+		p = nl + 1;
+	}
+}
+
+/*
+ * Leftover conflict markers: in text that does not parse, any of the
+ * four is why, and is reported instead of what the parser found; in text
+ * that parses, '<<<<<<<', '|||||||' and '>>>>>>>' still are (they can
+ * only be inside a quoted scalar over several lines), a line of '='
+ * alone is taken as text.
+ */
+static int check_conflict(struct reader *rd, int parsed)
+{
+	char marker[8] = "";
+	unsigned line = conflict_marker(rd->buf, rd->len, !parsed, marker);
+
+	if (!line)
+		return 0;
+	memset(marker + 1, marker[0], 6);
+	return reject(rd, HT_ESYNTAX, line, 1, "conflict-marker",
+		      "merge conflict marker '%s' (resolve the conflict and "
+		      "remove the markers)",
+		      marker);
+}
+
+/* The text of `rd` into a tree, through `which` path. */
+static int parse(struct reader *rd, struct ht_ynode **out,
+		 enum ht_yaml_path which, int fast_ok)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int done = 0, err;
+
+	if (which != HT_YAML_LIBYAML) {
+		err = fast_ok ? ht_yaml_parse_fast(out, rd->buf, rd->len)
+			      : HT_EUNSUPPORTED;
+		if (err != HT_EUNSUPPORTED || which == HT_YAML_FAST)
+			return err;
+	}
+
+	if (!yaml_parser_initialize(&parser))
+		return ht_error_set(HT_ERROR, "cannot initialise the YAML "
+					      "parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)rd->buf,
+				     rd->len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			err = parser_error(rd, &parser);
+			goto cleanup;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		err = on_event(rd, &ev);
+		yaml_event_delete(&ev);
+		if (err)
+			goto cleanup;
+	}
+	if (!rd->root) {
+		rd->root = ht_ynode_new_null();
+		rd->root->line = rd->root->col = 1;
+	}
+	*out = rd->root;
+	rd->root = NULL;
+cleanup:
+	yaml_parser_delete(&parser);
+	return err;
+}
+
 int ht_yaml_parse_with(struct ht_ynode **out, const char *buf, size_t len,
 		       const char *path, struct ht_ydiag *diag,
 		       enum ht_yaml_path which)
 {
 	struct reader rd;
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	int parser_ready = 0, done = 0, fast_ok;
-	int err;
+	int fast_ok, err;
 
 	*out = NULL;
 	memset(&rd, 0, sizeof(rd));
@@ -558,46 +665,27 @@ int ht_yaml_parse_with(struct ht_ynode **out, const char *buf, size_t len,
 			     HT_YAML_MAX_SIZE, len);
 		goto cleanup;
 	}
+	/*
+	 * A UTF-8 byte order mark first is read as libyaml would read it by
+	 * itself: skipped, no column, and both paths see the text after it.
+	 */
+	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
+		rd.buf += 3;
+		rd.len -= 3;
+	}
 	err = check_encoding(&rd, &fast_ok);
-	if (err)
-		goto cleanup;
-	if (which != HT_YAML_LIBYAML) {
-		err = fast_ok ? ht_yaml_parse_fast(out, buf, len)
-			      : HT_EUNSUPPORTED;
-		if (err != HT_EUNSUPPORTED || which == HT_YAML_FAST)
-			goto cleanup;
+	if (!err)
+		err = parse(&rd, out, which, fast_ok);
+	if (err == HT_ESYNTAX || err == HT_ETOODEEP) {
+		unwind(&rd);
+		err = check_conflict(&rd, 0) ? HT_ESYNTAX : err;
+	} else if (!err && check_conflict(&rd, 1)) {
+		ht_ynode_free(*out);
+		*out = NULL;
+		err = HT_ESYNTAX;
 	}
-
-	if (!yaml_parser_initialize(&parser)) {
-		err = ht_error_set(HT_ERROR, "cannot initialise the YAML "
-					     "parser");
-		goto cleanup;
-	}
-	parser_ready = 1;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-
-	while (!done) {
-		if (!yaml_parser_parse(&parser, &ev)) {
-			err = parser_error(&rd, &parser);
-			goto cleanup;
-		}
-		done = ev.type == YAML_STREAM_END_EVENT;
-		err = on_event(&rd, &ev);
-		yaml_event_delete(&ev);
-		if (err)
-			goto cleanup;
-	}
-	if (!rd.root) {
-		rd.root = ht_ynode_new_null();
-		rd.root->line = rd.root->col = 1;
-	}
-	*out = rd.root;
-	rd.root = NULL;
 cleanup:
 	unwind(&rd);
-	if (parser_ready)
-		yaml_parser_delete(&parser);
 	return err;
 }
 
@@ -625,7 +713,7 @@ int ht_yaml_parse_file(struct ht_ynode **out, const char *path,
 		}
 		err = ht_error_set(HT_ETOOBIG, "%s:1:1: file is larger than "
 					       "%u bytes",
-				   path, HT_YAML_MAX_SIZE);
+				   ht_quote_path(&sb, path), HT_YAML_MAX_SIZE);
 	}
 	if (!err)
 		err = ht_yaml_parse(out, sb.buf, sb.len, path, diag);

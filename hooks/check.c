@@ -29,6 +29,7 @@
 #include "hightouch/error.h"
 #include "hightouch/gitfiles.h"
 #include "hightouch/options.h"
+#include "hightouch/protocol.h"
 #include "hightouch/report.h"
 #include "hightouch/repository.h"
 
@@ -119,6 +120,17 @@ static int list_rules(void)
  * Where we are
  */
 
+/* HT_EINVALID: `arg`, as the user gave it, leaves the top. */
+static int outside(const char *arg)
+{
+	struct ht_strbuf q = HT_STRBUF_INIT;
+	int ret = ht_error_set(HT_EINVALID, "'%s' is outside the repository",
+			       ht_quote_path(&q, arg));
+
+	ht_strbuf_release(&q);
+	return ret;
+}
+
 /*
  * `path` with "." and ".." resolved; HT_EINVALID if it leaves the top
  * (`arg`, as the user gave it, names it in the message).
@@ -140,10 +152,7 @@ static int normalize(struct ht_strbuf *out, const char *path,
 			size_t keep;
 
 			if (!out->len)
-				return ht_error_set(HT_EINVALID,
-						    "'%s' is outside the "
-						    "repository",
-						    arg);
+				return outside(arg);
 			slash = strrchr(out->buf, '/');
 			keep = slash ? (size_t)(slash - out->buf) : 0;
 			ht_strbuf_setlen(out, keep);
@@ -165,7 +174,9 @@ static int find_root(struct check_cmd *cmd)
 	const char *workdir = cmd->repo ? git_repository_workdir(cmd->repo) :
 					  NULL;
 	char cwd[PATH_MAX], top[PATH_MAX];
+	struct ht_strbuf q = HT_STRBUF_INIT;
 	size_t n;
+	int ret;
 
 	if (!getcwd(cwd, sizeof(cwd)))
 		return ht_error_set(HT_EIO, "cannot get the current "
@@ -180,9 +191,14 @@ static int find_root(struct check_cmd *cmd)
 		cmd->cwd_rel = ht_xstrdup("");
 		return 0;
 	}
-	if (!realpath(workdir, top))
-		return ht_error_set(HT_EIO, "cannot resolve '%s': %s",
-				    workdir, strerror(errno));
+	if (!realpath(workdir, top)) {
+		int e = errno;
+
+		ret = ht_error_set(HT_EIO, "cannot resolve '%s': %s",
+				   ht_quote_path(&q, workdir), strerror(e));
+		ht_strbuf_release(&q);
+		return ret;
+	}
 	cmd->root = ht_xstrdup(top);
 	n = strlen(top);
 	if (!strncmp(cwd, top, n) && (cwd[n] == '/' || !cwd[n]))
@@ -207,10 +223,7 @@ static int resolve_paths(struct check_cmd *cmd)
 
 			if (strncmp(cmd->paths[i], cmd->root, n) ||
 			    (cmd->paths[i][n] && cmd->paths[i][n] != '/')) {
-				ret = ht_error_set(HT_EINVALID,
-						   "'%s' is outside the "
-						   "repository",
-						   cmd->paths[i]);
+				ret = outside(cmd->paths[i]);
 				goto cleanup;
 			}
 			ht_strbuf_addstr(&joined, cmd->paths[i] + n);
@@ -234,7 +247,8 @@ static int resolve_paths(struct check_cmd *cmd)
 			ret = ht_error_set(HT_ENOTFOUND,
 					   "pathspec '%s' did not match any "
 					   "file",
-					   cmd->paths[i]);
+					   ht_quote_path(&joined,
+							 cmd->paths[i]));
 			goto cleanup;
 		}
 		cmd->paths[i] = ht_strbuf_detach(&norm, NULL);
@@ -249,7 +263,8 @@ cleanup:
 
 /*
  * The settings check reads: the remotes' hightouchPath (for want of
- * --prefix: all the same one), hightouch.allowManifestEdits and color.ui.
+ * --prefix: all the same one), hightouch.allowManifestEdits, color.ui and
+ * core.quotePath.
  */
 static int read_config(struct check_cmd *cmd)
 {
@@ -259,7 +274,12 @@ static int read_config(struct check_cmd *cmd)
 	int ret;
 
 	ret = ht_config_read(&cmd->config, "^(remote\\..*\\.hightouchpath|"
+			     "core\\.quotepath|"
 			     "hightouch\\.allowmanifestedits|color\\.ui)$");
+	/* paths in messages, as git quotes them */
+	if (!ret)
+		ret = ht_config_bool(&cmd->config, "core.quotepath",
+				     &ht_quote_path_fully);
 	if (cmd->allow_manifest < 0) {
 		/* no --[no-]allow-manifest-edits: the configuration says */
 		cmd->allow_manifest = 0;
@@ -269,7 +289,7 @@ static int read_config(struct check_cmd *cmd)
 					     &cmd->allow_manifest);
 	}
 	if (!cmd->repo)
-		return ret; /* a folder of files: color.ui only */
+		return ret; /* a folder of files: color.ui, core.quotePath */
 	for (i = 0; !ret && !cmd->prefix && i < cmd->config.nr; i++) {
 		const struct ht_config_entry *e = &cmd->config.items[i];
 		size_t klen = strlen(e->key);

@@ -9,6 +9,7 @@
  *   hightouch.pageSize           items per page of a listing (1..1000)
  *   hightouch.retries            retries of a failed request (0..20)
  *   remote.<name>.hightouchPath  folder of the resource files
+ *   core.quotePath               how paths are quoted in messages
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -134,8 +135,12 @@ int config_read(struct helper_config *cfg, const char *remote)
 	cfg->prefix = ht_xstrdup("");
 	cfg->page_size = HT_CLIENT_PAGE_LIMIT;
 	cfg->retries = 6;
+	cfg->quote_path = 1;
 
-	ret = ht_config_read(&git, "^(hightouch|remote)\\.");
+	ret = ht_config_read(&git,
+			     "^(hightouch\\.|remote\\.|core\\.quotepath$)");
+	if (!ret)
+		ret = ht_config_bool(&git, "core.quotepath", &cfg->quote_path);
 	if (!ret)
 		ret = ht_config_bool(&git, "hightouch.allowhttp",
 				     &cfg->allow_http);

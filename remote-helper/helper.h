@@ -92,6 +92,7 @@ struct helper_config {
 	char *prefix;       /* remote.<name>.hightouchPath, normalised */
 	unsigned page_size; /* hightouch.pageSize, 1..1000, default 100 */
 	unsigned retries;   /* hightouch.retries, 0..20, default 6 */
+	int quote_path;     /* core.quotePath, default 1 */
 };
 
 /* Read it with `git config`; `remote` may be NULL (no remote). */

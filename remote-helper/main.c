@@ -455,6 +455,7 @@ static int setup(struct helper *h)
 			  h->remote);
 	if (ret < 0)
 		return ret;
+	ht_quote_path_fully = h->cfg.quote_path;
 	ret = ht_url_parse(&h->url, h->url_text,
 			   h->cfg.allow_http ? HT_URL_ALLOW_HTTP : 0);
 	if (ret < 0)

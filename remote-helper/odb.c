@@ -249,6 +249,7 @@ int odb_hash_blob(git_oid *out, const void *buf, size_t len)
 static int entry_bypath(git_tree_entry **out, struct odb *r,
 			const git_oid *tree_id, const char *path)
 {
+	struct ht_strbuf q = HT_STRBUF_INIT;
 	git_tree *tree = NULL;
 	int ret;
 
@@ -260,16 +261,22 @@ static int entry_bypath(git_tree_entry **out, struct odb *r,
 	git_tree_free(tree);
 	if (ret == GIT_ENOTFOUND) {
 		git_error_clear();
-		return HT_ENOTFOUND;
-	}
-	if (ret < 0)
-		return ht_git_error(ret, "cannot read a tree");
-	if (git_tree_entry_type(*out) != GIT_OBJECT_BLOB) {
+		ret = ht_error_set(HT_ENOTFOUND, "'%s' is not in the tree",
+				   ht_quote_path(&q, path));
+	} else if (ret < 0) {
+		ret = ht_git_error(ret, "cannot read a tree");
+	} else if (git_tree_entry_type(*out) != GIT_OBJECT_BLOB) {
+		/* a folder, or a submodule: never without a message */
+		int folder = git_tree_entry_type(*out) == GIT_OBJECT_TREE;
+
+		ret = ht_error_set(HT_ENOTFOUND, "'%s' is a %s, not a file",
+				   ht_quote_path(&q, path),
+				   folder ? "folder" : "submodule");
 		git_tree_entry_free(*out);
 		*out = NULL;
-		return HT_ENOTFOUND;
 	}
-	return 0;
+	ht_strbuf_release(&q);
+	return ret;
 }
 
 int odb_path_id(struct odb *r, git_oid *out, const git_oid *tree,

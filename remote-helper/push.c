@@ -217,67 +217,85 @@ static struct step *add_step(struct push *p, enum ht_kind kind,
 static void note_gone(struct push *p, const git_diff_delta *d)
 {
 	const char *old = d->old_file.path;
-	struct ht_strbuf slug = HT_STRBUF_INIT;
+	struct ht_strbuf slug = HT_STRBUF_INIT, q = HT_STRBUF_INIT;
 	enum ht_kind kind = ht_kind_for_path(old, p->o->rm->cfg->prefix,
 					     p->o->rm->url->workspace, &slug);
 
 	if (kind != HT_KIND__COUNT && ht_kind_info(kind)->folder &&
 	    ht_slug_valid(slug.buf, slug.len)) {
 		say(0, "warning: %s %s: %s '%s' remains in workspace '%s' "
-		    "(the API cannot delete; delete it in Hightouch)", old,
+		    "(the API cannot delete; delete it in Hightouch)",
+		    ht_quote_path(&q, old),
 		    d->status == GIT_DELTA_DELETED ? "was deleted" :
 						     "was renamed",
 		    ht_kind_name(kind), slug.buf, p->o->rm->url->workspace);
 		p->notes++;
 	}
 	ht_strbuf_release(&slug);
+	ht_strbuf_release(&q);
 }
 
 /*
  * One changed path of the diff: a step for a resource file of the new
- * side (the check judges the rest: manifests, file names, duplicates).
+ * side (the check judges the rest: manifests, file names, duplicates,
+ * symbolic links and submodules).
  */
 static void take_delta(struct push *p, const git_diff_delta *d)
 {
 	const char *path = d->new_file.path;
-	struct ht_strbuf slug = HT_STRBUF_INIT;
+	struct ht_strbuf slug = HT_STRBUF_INIT, q = HT_STRBUF_INIT;
 	enum ht_kind kind;
 
 	if (d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_RENAMED)
 		note_gone(p, d);
 	if (d->status == GIT_DELTA_DELETED)
 		return;
+	if (d->new_file.mode != GIT_FILEMODE_BLOB &&
+	    d->new_file.mode != GIT_FILEMODE_BLOB_EXECUTABLE) {
+		trace("push", "%s: not a file: left to the check",
+		      ht_quote_path(&q, path));
+		ht_strbuf_release(&q);
+		return;
+	}
 	kind = ht_kind_for_path(path, p->o->rm->cfg->prefix,
 				p->o->rm->url->workspace, &slug);
 	if (kind == HT_KIND__COUNT || !ht_kind_info(kind)->folder ||
 	    !ht_slug_valid(slug.buf, slug.len)) {
-		trace("push", "%s: not a resource file: ignored", path);
+		trace("push", "%s: not a resource file: ignored",
+		      ht_quote_path(&q, path));
 	} else if (ht_kind_info(kind)->extension && p->s->schema == 0) {
 		diag_at(p, path, NULL, "schema-unavailable",
 			"schema sync is unavailable on this server: %s "
-			"cannot be pushed", path);
+			"cannot be pushed", ht_quote_path(&q, path));
 	} else {
 		add_step(p, kind, slug.buf, path);
 	}
 	ht_strbuf_release(&slug);
+	ht_strbuf_release(&q);
 }
 
 static int diff_trees(struct push *p)
 {
 	git_tree *a = NULL, *b = NULL;
 	git_diff *diff = NULL;
+	git_diff_options o;
 	git_diff_find_options fo;
 	size_t i, n;
 	int ret;
 
-	ret = git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
+	ret = git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+	if (!ret)
+		ret = git_diff_find_options_init(&fo,
+						 GIT_DIFF_FIND_OPTIONS_VERSION);
 	if (ret < 0)
 		return ht_git_error(ret, "cannot compare trees");
+	/* a file that became a link is one change, not a deletion */
+	o.flags = GIT_DIFF_INCLUDE_TYPECHANGE;
 	ret = git_tree_lookup(&a, p->r->repo, &p->base_tree);
 	if (!ret)
 		ret = git_tree_lookup(&b, p->r->repo, &p->head_tree);
 	if (!ret)
-		ret = git_diff_tree_to_tree(&diff, p->r->repo, a, b, NULL);
+		ret = git_diff_tree_to_tree(&diff, p->r->repo, a, b, &o);
 	fo.flags = GIT_DIFF_FIND_RENAMES;
 	if (!ret)
 		ret = git_diff_find_similar(diff, &fo);
@@ -382,7 +400,7 @@ static int run_check(struct push *p)
 		ht_error_clear();
 		diag_at(p, p->ws.manifest_path, NULL, "manifest-edited",
 			"%s is read-only: it may not be deleted (restore it "
-			"from the last fetch)", p->ws.manifest_path);
+			"from the last fetch)", p->ws.manifest_shown);
 		ret = 0;
 	}
 cleanup:
@@ -772,6 +790,7 @@ static int plan(struct push *p)
 
 static void print_plan(struct push *p)
 {
+	struct ht_strbuf q = HT_STRBUF_INIT;
 	size_t i, n = 0;
 	int level = p->o->dry_run ? 0 : 1;
 
@@ -781,7 +800,7 @@ static void print_plan(struct push *p)
 		switch (st->action) {
 		case ACT_CREATE:
 			say(level, "  create %s '%s' (%s)", ht_kind_name(st->kind),
-			    st->slug, st->path);
+			    st->slug, ht_quote_path(&q, st->path));
 			n++;
 			break;
 		case ACT_UPDATE:
@@ -802,6 +821,7 @@ static void print_plan(struct push *p)
 	if (!n)
 		say(level, "  nothing to change in workspace '%s'",
 		    p->o->rm->url->workspace);
+	ht_strbuf_release(&q);
 }
 
 /*

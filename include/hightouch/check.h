@@ -20,6 +20,9 @@
  *  - two model files of different kinds with one slug;
  *  - files under a kind's folder that push ignores (`models/x.yml`,
  *    `models/sub/x.yaml`): a warning;
+ *  - a symbolic link or a submodule where a resource file, a manifest,
+ *    an aliases file or a kind's folder would be: an error (push reads
+ *    files only, and never follows a link);
  *  - with a base: a manifest added, edited or deleted by hand; a model
  *    deleted or renamed, or a source or destination (or alias) removed,
  *    while the head still uses it.
@@ -42,8 +45,17 @@
 /* The longest content id: a SHA-256 object id in hex. */
 #define HT_CHECK_ID_MAX 64
 
+/* What an entry of a tree is.  Only files are ever read. */
+enum ht_check_type {
+	HT_CHECK_FILE,      /* a regular file, executable or not */
+	HT_CHECK_SYMLINK,   /* a symbolic link (mode 120000) */
+	HT_CHECK_SUBMODULE, /* a gitlink (mode 160000); in a work tree, a
+			     * folder with a .git of its own */
+};
+
 struct ht_check_file {
 	char *path;                   /* repository path, '/'-separated */
+	enum ht_check_type type;      /* HT_CHECK_FILE unless set */
 	char id[HT_CHECK_ID_MAX + 1]; /* content id, "" when unknown */
 	char *data;                   /* content, for in-memory trees */
 	size_t len;                   /* its size; with `read`, a hint
@@ -85,8 +97,9 @@ struct ht_check_tree {
 #define HT_CHECK_TREE_INIT { NULL, 0, 0, 0, NULL, NULL, 0, NULL }
 
 /*
- * Add a file (the path is copied; `id` may be NULL).  The builders below
- * and the callers only add the paths ht_check_wants_path() accepts.
+ * Add a file (the path is copied; `id` may be NULL), of type
+ * HT_CHECK_FILE.  The builders below and the callers only add the paths
+ * ht_check_wants_path() accepts.
  */
 struct ht_check_file *ht_check_tree_add(struct ht_check_tree *t,
 					const char *path, const char *id);
@@ -97,7 +110,10 @@ void ht_check_tree_add_data(struct ht_check_tree *t, const char *path,
 void ht_check_tree_sort(struct ht_check_tree *t);
 const struct ht_check_file *ht_check_tree_find(const struct ht_check_tree *t,
 					       const char *path);
-/* Read a file's content into `out` (through `read` or from `data`). */
+/*
+ * Read a file's content into `out` (through `read` or from `data`);
+ * HT_EINVALID for a symbolic link or a submodule, which are never read.
+ */
 int ht_check_tree_read(const struct ht_check_tree *t,
 		       const struct ht_check_file *f, struct ht_strbuf *out,
 		       size_t max);
@@ -105,15 +121,19 @@ void ht_check_tree_release(struct ht_check_tree *t);
 
 /*
  * 1 if the checker looks at `path`: a file at the root (manifests and
- * aliases files), or anything under one of the kinds' folders below the
- * prefix.  Tree builders skip the rest.
+ * aliases files), anything under one of the kinds' folders below the
+ * prefix, or such a folder itself (when it is a symbolic link or a
+ * submodule).  Tree builders skip the rest.
  */
 int ht_check_wants_path(const char *path, const char *prefix);
 
 /*
  * The files of a directory (a work tree) that the checker looks at, with
- * a reader for them.  Symbolic links and other non-regular files are
- * skipped, as are directories named ".git".
+ * a reader for them.  Symbolic links are listed (HT_CHECK_SYMLINK) and
+ * never followed, not even for a kind's folder; a folder that holds a
+ * `.git` is a submodule (HT_CHECK_SUBMODULE), not walked.  Other
+ * non-regular files (sockets, fifos) and folders named ".git" are
+ * skipped.
  */
 int ht_check_tree_from_dir(struct ht_check_tree *t, const char *root,
 			   const char *prefix);

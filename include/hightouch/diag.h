@@ -45,7 +45,14 @@ void ht_diags_add_ydiag(struct ht_diags *d, const char *path,
 void ht_diags_sort(struct ht_diags *d);
 void ht_diags_release(struct ht_diags *d);
 
-/* Append "path:line:col: error: message [rule]" (no newline). */
+/*
+ * Append "path:line:col: error: message [rule]" (no newline), the path
+ * quoted as git quotes paths (ht_quote_path()).
+ */
 void ht_diag_format(struct ht_strbuf *out, const struct ht_diag *diag);
+/* The same with colour sequences around the locus and the severity. */
+void ht_diag_format_color(struct ht_strbuf *out, const struct ht_diag *diag,
+			  const char *color_locus, const char *color_severity,
+			  const char *color_reset);
 
 #endif

@@ -4,8 +4,9 @@
 /*
  * Check trees (check.h) from git: a tree object, or the index.  Only the
  * paths ht_check_wants_path() accepts are listed (the root's files and
- * the kinds' folders below the prefix), regular files only (symbolic
- * links and submodules are not resource files).  Blobs are read through
+ * the kinds' folders below the prefix): files, and symbolic links and
+ * submodules (gitlinks) with their type, for the checker to refuse (they
+ * are never read).  Blobs are read through
  * the repository's object database, one thread at a time (serial_read:
  * libgit2 1.5 serialises object reads anyway), and their object ids are the
  * files' ids.  For the index, a work-tree file whose bytes hash to the

@@ -130,4 +130,20 @@ int ht_proto_unquote_c(struct ht_strbuf *out, const char *in);
  */
 void ht_proto_quote_c(struct ht_strbuf *out, const char *s);
 
+/*
+ * git's core.quotePath for ht_quote_path(): 1 (git's default) quotes
+ * bytes >= 0x80 too, 0 leaves them as they are.  main() sets it from the
+ * configuration; threads only read it.
+ */
+extern int ht_quote_path_fully;
+
+/*
+ * A path as git writes one in its output (`git ls-files`, `git status`),
+ * for every message that names a repository path or a file: as it is, or
+ * C-quoted as ht_proto_quote_c() does when it holds a control character,
+ * '"' or '\\' (or, with ht_quote_path_fully, a byte >= 0x80).  `out` is
+ * reset first; returns out->buf, for a printf argument.
+ */
+const char *ht_quote_path(struct ht_strbuf *out, const char *path);
+
 #endif

@@ -25,6 +25,8 @@ struct ht_workspace {
 	char *name;
 	char *manifest_path;   /* "manifest-<name>.yaml" */
 	char *aliases_path;    /* "aliases-<name>.yaml" */
+	/* the two as messages name them (ht_quote_path()) */
+	char *manifest_shown, *aliases_shown;
 	int have_manifest;     /* a manifest was read */
 	int manifest_valid;    /* ... without errors: resolution is reliable */
 	int have_aliases;

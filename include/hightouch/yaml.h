@@ -8,7 +8,10 @@
  * Reading rejects what Git Sync files never contain and what makes a parser
  * slow or unsafe: duplicate keys, anchors and aliases, nesting deeper than
  * HT_YAML_MAX_DEPTH, input over HT_YAML_MAX_SIZE, invalid UTF-8, tabs used
- * as indentation and more than one document.  Plain scalars are resolved
+ * as indentation, more than one document, a byte order mark anywhere but
+ * first (where it is skipped, no column), and leftover merge conflict
+ * markers (lines starting with `<<<<<<<`, `|||||||`, `>>>>>>>`, and, in
+ * text that does not parse anyway, `=======`).  Plain scalars are resolved
  * with the YAML 1.2 core schema (null, bool, int, float, else string);
  * quoted and block scalars are always strings.
  *
@@ -144,8 +147,8 @@ void ht_ykeys_release(struct ht_ykeys *k);
 /*
  * Where and why a document was rejected.  `rule` is a stable id
  * ("yaml-syntax", "duplicate-key", "yaml-anchor", "yaml-depth",
- * "file-size", "yaml-encoding", "yaml-tab", "multi-document"); `message`
- * has no position and no path in it.
+ * "file-size", "yaml-encoding", "yaml-tab", "multi-document",
+ * "conflict-marker"); `message` has no position and no path in it.
  */
 struct ht_ydiag {
 	unsigned line, col;
@@ -181,7 +184,8 @@ int ht_yaml_parse_with(struct ht_ynode **out, const char *buf, size_t len,
 
 /*
  * The fast path itself, for text that has passed the reader's encoding
- * checks (printable UTF-8, no CR, NEL, LS, PS or BOM): 0 with the tree, or
+ * checks (printable UTF-8, no CR, NEL, LS, PS, no BOM: a leading one is
+ * skipped before): 0 with the tree, or
  * HT_EUNSUPPORTED when libyaml must read it.
  */
 int ht_yaml_parse_fast(struct ht_ynode **out, const char *buf, size_t len);

@@ -119,7 +119,7 @@ test_expect_success JQ 'sarif: 2.1.0, every rule in tool.driver.rules' '
 		\$run.tool.driver.rules[.ruleIndex].id == .ruleId] | all" out &&
 	jq -c ".runs[0].results[1]" out >got &&
 	cat >expect <<-\EOF &&
-	{"ruleId":"bad-enum","ruleIndex":13,"level":"error","message":{"text":"field '\''type'\'' must be one of raw_sql, table, dbt_model, custom, got '\''x%y'\''"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"models/a%2Cb%3Ac.yaml","uriBaseId":"%SRCROOT%"},"region":{"startLine":3,"startColumn":7}}}]}
+	{"ruleId":"bad-enum","ruleIndex":14,"level":"error","message":{"text":"field '\''type'\'' must be one of raw_sql, table, dbt_model, custom, got '\''x%y'\''"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"models/a%2Cb%3Ac.yaml","uriBaseId":"%SRCROOT%"},"region":{"startLine":3,"startColumn":7}}}]}
 	EOF
 	test_cmp expect got &&
 	jq -e ".runs[0].results[0].locations[0].physicalLocation |

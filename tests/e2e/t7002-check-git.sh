@@ -164,15 +164,66 @@ test_expect_success 'paths not owned are allowed, and report nothing' '
 	(cd repo && git hightouch check README.md .github)
 '
 
-test_expect_success 'symbolic links are not resource files' '
+test_expect_success 'a symbolic link is refused, never followed' '
+	cat >expect <<-\EOF &&
+	models/link.yaml:0:0: error: a symbolic link, not a file: push does not follow links (commit the file itself) [symbolic-link]
+	EOF
 	(
 		cd repo &&
-		ln -s ../README.md models/link.yaml &&
-		git hightouch check &&
+		ln -s accounts.yaml models/link.yaml &&
+		test_expect_code 1 git hightouch check >../out &&
+		test_cmp ../expect ../out &&
 		git add models/link.yaml &&
-		git hightouch check --staged &&
-		git rm -q --cached models/link.yaml &&
-		rm models/link.yaml
+		test_expect_code 1 git hightouch check --staged >../out &&
+		test_cmp ../expect ../out &&
+		git commit -q -m link &&
+		test_expect_code 1 git hightouch check --base HEAD~ >../out &&
+		test_cmp ../expect ../out &&
+		git reset -q --hard HEAD~
+	)
+'
+
+test_expect_success 'a symbolic link in the place of a folder is refused' '
+	cat >expect <<-\EOF &&
+	syncs:0:0: error: a symbolic link, not a folder: push does not follow links (commit the folder itself) [symbolic-link]
+	EOF
+	(
+		cd repo &&
+		mv syncs ../syncs-elsewhere &&
+		ln -s ../syncs-elsewhere syncs &&
+		test_expect_code 1 git hightouch check >../out &&
+		test_cmp ../expect ../out &&
+		git add -A &&
+		test_expect_code 1 git hightouch check --staged >../out &&
+		test_cmp ../expect ../out &&
+		git reset -q --hard &&
+		rm -rf ../syncs-elsewhere
+	)
+'
+
+test_expect_success 'a submodule in the index, in a commit, in the work tree' '
+	cat >expect <<-\EOF &&
+	models/vendor.yaml:0:0: error: a submodule, not a file: push reads only this repository'"'"'s files (remove it with '"'"'git rm --cached'"'"', then commit the file itself) [submodule]
+	EOF
+	git init -q vendor &&
+	git -C vendor commit -q --allow-empty -m vendor &&
+	(
+		cd repo &&
+		git update-index --add --cacheinfo \
+			160000,$(git -C ../vendor rev-parse HEAD),models/vendor.yaml &&
+		test_expect_code 1 git hightouch check --staged >../out 2>../err &&
+		test_cmp ../expect ../out &&
+		git commit -q -m vendor &&
+		test_expect_code 1 git hightouch check --base HEAD~ >../out &&
+		test_cmp ../expect ../out &&
+		test_expect_code 1 git hightouch check --head HEAD >../out &&
+		test_cmp ../expect ../out &&
+		cp -R ../vendor models/vendor.yaml &&
+		test_expect_code 1 git hightouch check >../out &&
+		test_cmp ../expect ../out &&
+		! grep success ../err &&
+		rm -rf models/vendor.yaml &&
+		git reset -q --hard HEAD~
 	)
 '
 

@@ -7,13 +7,15 @@
  * the options (bit 0: a base; bit 1: report all; bit 2: one workspace;
  * bit 3: a prefix; bit 4: the manifest callback accepts).  In every other
  * chunk, the first byte picks the path (bits 0-3, from `paths`, numbered
- * by the chunk so that paths differ) and the tree (bit 7: the base), and
- * the rest is the content.
+ * by the chunk so that paths differ), the type (bit 6: a symbolic link,
+ * else bit 5: a submodule, else a file) and the tree (bit 7: the base),
+ * and the rest is the content (or a link's id).
  *
  * Invariants (abort() when broken): every finding has a registered rule,
  * a path and a message, and no column without a line; the JSON and SARIF
  * reports parse and count the findings; the check never fails but for a
- * workspace without a manifest.
+ * workspace without a manifest (so it never reads a link or a submodule,
+ * which fails).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -114,13 +116,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (chunk && nul > p) {
 			unsigned sel = p[0];
 			const char *fmt = paths[sel & 15];
+			struct ht_check_tree *t = sel & 128 ? &base : &head;
 
 			ht_strbuf_reset(&path);
 			ht_strbuf_addf(&path, fmt, flags & 8 ? "ht/" : "",
 				       chunk);
-			ht_check_tree_add_data(sel & 128 ? &base : &head,
-					       path.buf, (const char *)p + 1,
+			ht_check_tree_add_data(t, path.buf, (const char *)p + 1,
 					       (size_t)(nul - p - 1));
+			if (sel & 96) {
+				struct ht_check_file *f = &t->files[t->nr - 1];
+
+				f->type = sel & 64 ? HT_CHECK_SYMLINK :
+						     HT_CHECK_SUBMODULE;
+				/* its id: what the content would hash to */
+				snprintf(f->id, sizeof(f->id), "%zx",
+					 (size_t)(nul - p - 1));
+			}
 		}
 		chunk++;
 		p = nul + 1;

@@ -737,6 +737,100 @@ static void test_manifest_edits(void **state)
 	assert_int_equal(calls, 3);
 }
 
+/*
+ * A symbolic link or a submodule at `path` (with `id`, may be NULL),
+ * whose content, were it read, would be a syntax error.
+ */
+static void add_typed(struct ht_check_tree *t, const char *path,
+		      const char *id, enum ht_check_type type)
+{
+	struct ht_check_file *f = ht_check_tree_add(t, path, id);
+
+	f->data = strdup("x: [");
+	f->len = 4;
+	f->type = type;
+}
+
+/*
+ * Links and submodules: an error where push would read a file or a
+ * kind's folder, a misplaced file's warning where push would ignore a
+ * file, nothing elsewhere; never read, even as a manifest.
+ */
+static void test_not_files(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_tree base = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	static const char link[] =
+		": error: a symbolic link, not a file: push does not follow "
+		"links (commit the file itself) [symbolic-link]\n";
+	static const char gitlink[] =
+		": error: a submodule, not a file: push reads only this "
+		"repository's files (remove it with 'git rm --cached', then "
+		"commit the file itself) [submodule]\n";
+	char *want;
+
+	(void)state;
+	base_tree(&head);
+	tree_of(&head, "syncs/s.yaml", "model: linked\ndestination: crm\n"
+		"config: {}\nschedule:\n  type: manual\nschedulePaused: "
+		"false\n", NULL);
+	add_typed(&head, "models/linked.yaml", NULL, HT_CHECK_SYMLINK);
+	add_typed(&head, "models/vendor.yaml", NULL, HT_CHECK_SUBMODULE);
+	add_typed(&head, "models/drafts/x.yaml", NULL, HT_CHECK_SYMLINK);
+	add_typed(&head, "models/notes.txt", NULL, HT_CHECK_SYMLINK);
+	add_typed(&head, "README.md", NULL, HT_CHECK_SUBMODULE);
+	add_typed(&head, "manifest-v.yaml", NULL, HT_CHECK_SYMLINK);
+	add_typed(&head, "schema/parent-models", NULL, HT_CHECK_SUBMODULE);
+	ht_check_tree_sort(&head);
+	assert_int_equal(ht_check_tree_read(&head,
+					    ht_check_tree_find(&head,
+							       "README.md"),
+					    &sb, 0),
+			 HT_EINVALID);
+	assert_string_equal(ht_error_message(),
+			    "'README.md' is a submodule, not a file");
+	assert_int_equal(sb.len, 0);
+	ht_error_clear();
+	ht_strbuf_addf(&sb, "manifest-v.yaml:0:0%s"
+		       "models/drafts/x.yaml:0:0: warning: push ignores this "
+		       "file: model files are named 'models/<slug>.yaml' "
+		       "[misplaced-file]\n"
+		       "models/linked.yaml:0:0%s"
+		       "models/vendor.yaml:0:0%s"
+		       "schema/parent-models:0:0: error: a submodule, not a "
+		       "folder: push reads only this repository's files "
+		       "(remove it with 'git rm --cached', then commit the "
+		       "folder itself) [submodule]\n",
+		       link, link, gitlink);
+	want = ht_strbuf_detach(&sb, NULL);
+	/* the linked model counts as a model: no second finding for it */
+	expect_run(&head, NULL, NULL, want);
+	free(want);
+
+	/* with a base: a link is changed when its type or its id is */
+	base_tree(&base);
+	add_typed(&base, "models/same.yaml", "aaaa", HT_CHECK_SYMLINK);
+	add_typed(&base, "models/retarget.yaml", "aaaa", HT_CHECK_SYMLINK);
+	tree_of(&base, "models/was-file.yaml", model, NULL);
+	add_typed(&base, "manifest-x.yaml", "aaaa", HT_CHECK_SUBMODULE);
+	base_tree(&head);
+	add_typed(&head, "models/same.yaml", "aaaa", HT_CHECK_SYMLINK);
+	add_typed(&head, "models/retarget.yaml", "bbbb", HT_CHECK_SYMLINK);
+	add_typed(&head, "models/was-file.yaml", NULL, HT_CHECK_SUBMODULE);
+	tree_of(&head, "manifest-x.yaml", manifest, NULL);
+	ht_strbuf_addf(&sb, "manifest-x.yaml:0:0: error: read-only manifest "
+		       "edited: manifests are written by git-remote-hightouch; "
+		       "change sources and destinations in Hightouch, then "
+		       "fetch [manifest-edited]\n"
+		       "models/retarget.yaml:0:0%s"
+		       "models/was-file.yaml:0:0%s", link, gitlink);
+	want = ht_strbuf_detach(&sb, NULL);
+	expect_run(&head, &base, &opts, want);
+	free(want);
+}
+
 /* Many files, many threads: the same findings as one thread. */
 static void test_threads(void **state)
 {
@@ -923,6 +1017,11 @@ static void test_wants_path(void **state)
 	assert_false(ht_check_wants_path("models/a.yaml", "ht"));
 	assert_true(ht_check_wants_path("ht/models/a.yaml", "/ht/"));
 	assert_true(ht_check_wants_path("manifest-w.yaml", "ht"));
+	/* a kind's folder itself: it may be a link or a submodule */
+	assert_true(ht_check_wants_path("ht/models", "ht"));
+	assert_true(ht_check_wants_path("schema/parent-models", NULL));
+	assert_false(ht_check_wants_path("ht/modelsx", "ht"));
+	assert_false(ht_check_wants_path("ht/schema", "ht"));
 }
 
 /*
@@ -980,13 +1079,14 @@ static void test_report_text(void **state)
 			    "two\r 100% done, ok: yes [wrong-type]\n"
 			    "models/x.yml:0:0: warning: push ignores this "
 			    "file [misplaced-file]\n"
-			    "syncs/s\xff.yaml:1:1: error: caf\xc3\xa9 \xff "
-			    "[future-rule]\n");
+			    "\"syncs/s\\377.yaml\":1:1: error: caf\xc3\xa9 "
+			    "\xff [future-rule]\n");
 	ht_strbuf_reset(&out);
 	ht_report_write(&out, HT_REPORT_TEXT, &d, &o);
 	assert_non_null(strstr(out.buf, "\033[1mmodels/x.yml:0:0:\033[m "
 					"\033[1;35mwarning:\033[m push"));
 	assert_non_null(strstr(out.buf, "\033[1;31merror:\033[m"));
+	assert_non_null(strstr(out.buf, "\033[1m\"syncs/s\\377.yaml\":1:1:"));
 	ht_strbuf_release(&out);
 	ht_diags_release(&d);
 }
@@ -1135,6 +1235,7 @@ int main(void)
 		cmocka_unit_test(test_changed_alias_conflict),
 		cmocka_unit_test(test_breaking_changes),
 		cmocka_unit_test(test_manifest_edits),
+		cmocka_unit_test(test_not_files),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_read_batches),

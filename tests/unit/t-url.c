@@ -357,6 +357,32 @@ static void test_quote(void **state)
 	ht_strbuf_release(&back);
 }
 
+/* Paths as git writes them, with core.quotePath on (git's default) and off. */
+static void test_quote_path(void **state)
+{
+	struct ht_strbuf q = HT_STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(ht_quote_path_fully, 1);
+	assert_string_equal(ht_quote_path(&q, "models/a b.yaml"),
+			    "models/a b.yaml");
+	/* reset first: one buffer for many paths */
+	assert_string_equal(ht_quote_path(&q, "models/a\033[31mb.yaml"),
+			    "\"models/a\\033[31mb.yaml\"");
+	assert_string_equal(ht_quote_path(&q, "tab\there\n\"q\"\\\x7f"),
+			    "\"tab\\there\\n\\\"q\\\"\\\\\\177\"");
+	assert_string_equal(ht_quote_path(&q, "caf\xc3\xa9.yaml"),
+			    "\"caf\\303\\251.yaml\"");
+	ht_quote_path_fully = 0;
+	assert_string_equal(ht_quote_path(&q, "caf\xc3\xa9.yaml"),
+			    "caf\xc3\xa9.yaml");
+	assert_string_equal(ht_quote_path(&q, "caf\xc3\xa9\t.yaml"),
+			    "\"caf\xc3\xa9\\t.yaml\"");
+	ht_quote_path_fully = 1;
+	assert_string_equal(ht_quote_path(&q, NULL), "");
+	ht_strbuf_release(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_loopback_url),
 		cmocka_unit_test(test_unquote),
 		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_quote_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

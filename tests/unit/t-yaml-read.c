@@ -400,6 +400,101 @@ static void test_encoding(void **state)
 			  "control character U+0000 is not allowed");
 }
 
+/*
+ * A UTF-8 byte order mark first is skipped, as PyYAML and yamllint do:
+ * no column, the same tree on both paths (the fast one takes it), and
+ * positions as without it.  Anywhere else it is an error.
+ */
+static void test_byte_order_mark(void **state)
+{
+	struct ht_ynode *doc, *plain;
+	static const char text[] = "\xef\xbb\xbfname: Users\nlist:\n  - a\n";
+
+	(void)state;
+	doc = parse_both(text, strlen(text), 1);
+	plain = parse_ok(text + 3);
+	assert_true(ht_ynode_identical(doc, plain));
+	assert_int_equal(doc->line, 1);
+	assert_int_equal(doc->col, 1);
+	assert_int_equal(doc->pairs[0].value->col, 7);
+	ht_ynode_free(doc);
+	ht_ynode_free(plain);
+	/* libyaml's path too: a flow collection, which the fast one leaves */
+	fast_declines("\xef\xbb\xbf" "a: [1, x]\n");
+	doc = parse_ok("\xef\xbb\xbf");
+	assert_int_equal(doc->type, HT_YTYPE_NULL);
+	ht_ynode_free(doc);
+	/* errors after one have the positions of the text without it */
+	expect_reject("\xef\xbb\xbf"
+		      "a: b\n c: d\n",
+		      HT_ESYNTAX, "yaml-syntax", 2, 3,
+		      "mapping values are not allowed in this context");
+	expect_reject("\xef\xbb\xbf\xe9: 1\n", HT_ESYNTAX, "yaml-encoding", 1,
+		      1, "invalid UTF-8 byte 0xE9 (files must be UTF-8)");
+	expect_reject("\xef\xbb\xbf"
+		      "a:\n\tb: 1\n",
+		      HT_ESYNTAX, "yaml-tab", 2, 1, NULL);
+	/* not at the start: two, one on a later line, one in a value */
+	expect_reject("\xef\xbb\xbf\xef\xbb\xbf" "a: 1\n", HT_ESYNTAX,
+		      "yaml-encoding", 1, 1,
+		      "byte order mark (U+FEFF) inside the file (only its "
+		      "first bytes may be one)");
+	expect_reject("a: 1\n\xef\xbb\xbf b: 2\n", HT_ESYNTAX, "yaml-encoding",
+		      2, 1, NULL);
+	expect_reject("a: x\xef\xbb\xbfy\n", HT_ESYNTAX, "yaml-encoding", 1, 5,
+		      NULL);
+	/* a UTF-16 one is not UTF-8 */
+	expect_reject("\xff\xfe" "a\0:\0", HT_ESYNTAX, "yaml-encoding", 1, 1,
+		      NULL);
+}
+
+/*
+ * Leftover merge conflict markers: reported with their line instead of the
+ * syntax error they cause; in text that parses, a line of seven '=' is
+ * text, the other markers are not.
+ */
+static void test_conflict_markers(void **state)
+{
+	struct ht_ynode *doc;
+
+	(void)state;
+	expect_reject("name: x\n<<<<<<< HEAD\nsource: a\n=======\nsource: "
+		      "b\n>>>>>>> topic\n",
+		      HT_ESYNTAX, "conflict-marker", 2, 1,
+		      "merge conflict marker '<<<<<<<' (resolve the conflict "
+		      "and remove the markers)");
+	/* the first marker of a file whose conflict is half resolved */
+	expect_reject("a: 1\nb: 2\n=======\nb: 3\n>>>>>>> topic\n",
+		      HT_ESYNTAX, "conflict-marker", 3, 1,
+		      "merge conflict marker '=======' (resolve the conflict "
+		      "and remove the markers)");
+	expect_reject("a: 1\r\n=======\r\nb: 2\r\nb: 3\r\n", HT_ESYNTAX,
+		      "conflict-marker", 2, 1, NULL);
+	expect_reject("a: 1\n||||||| base\n", HT_ESYNTAX, "conflict-marker",
+		      2, 1, NULL);
+	expect_reject("a: 1\n>>>>>>>", HT_ESYNTAX, "conflict-marker", 2, 1,
+		      NULL);
+	/* before an error the parser sees first (invalid UTF-8, depth) */
+	expect_reject("a: \xff\n<<<<<<< HEAD\n", HT_ESYNTAX,
+		      "conflict-marker", 2, 1, NULL);
+	/* in text that parses: the markers of a quoted scalar's lines */
+	expect_reject("sql: \"select\n<<<<<<< HEAD\n a\n=======\n b\n"
+		      ">>>>>>> topic\n\"\n",
+		      HT_ESYNTAX, "conflict-marker", 2, 1, NULL);
+	expect_reject("<<<<<<< HEAD: x\n", HT_ESYNTAX, "conflict-marker", 1, 1,
+		      NULL);
+	/* text, not markers: a line of '=' that parses, indented ones */
+	doc = parse_ok("sql: \"select 1\n=======\n\"\n");
+	assert_string_equal(ht_ynode_map_get(doc, "sql")->str,
+			    "select 1 ======= ");
+	ht_ynode_free(doc);
+	fast_same("sql: |\n  <<<<<<< HEAD\n  =======\n  >>>>>>> x\n");
+	ht_ynode_free(parse_ok("a: 1\n<<<<<<<x: 2\n========: 3\n"));
+	/* eight are not a marker */
+	expect_reject("a: 1\n========\nb: 2\n", HT_ESYNTAX, "yaml-syntax", 3,
+		      1, NULL);
+}
+
 static void test_tabs(void **state)
 {
 	struct ht_ynode *doc;
@@ -554,6 +649,8 @@ int main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_size_limit),
 		cmocka_unit_test(test_encoding),
+		cmocka_unit_test(test_byte_order_mark),
+		cmocka_unit_test(test_conflict_markers),
 		cmocka_unit_test(test_tabs),
 		cmocka_unit_test(test_multi_document),
 		cmocka_unit_test(test_syntax_errors),
