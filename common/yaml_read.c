@@ -645,6 +645,11 @@ cleanup:
 	return err;
 }
 
+size_t ht_yaml_bom_len(const char *buf, size_t len)
+{
+	return len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
+}
+
 int ht_yaml_parse_with(struct ht_ynode **out, const char *buf, size_t len,
 		       const char *path, struct ht_ydiag *diag,
 		       enum ht_yaml_path which)
@@ -669,10 +674,8 @@ int ht_yaml_parse_with(struct ht_ynode **out, const char *buf, size_t len,
 	 * A UTF-8 byte order mark first is read as libyaml would read it by
 	 * itself: skipped, no column, and both paths see the text after it.
 	 */
-	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
-		rd.buf += 3;
-		rd.len -= 3;
-	}
+	rd.buf += ht_yaml_bom_len(buf, len);
+	rd.len -= ht_yaml_bom_len(buf, len);
 	err = check_encoding(&rd, &fast_ok);
 	if (!err)
 		err = parse(&rd, out, which, fast_ok);

@@ -191,6 +191,13 @@ int render_resource(struct render *rd, struct ht_strbuf *out,
 		old = NULL;
 	ht_error_clear();
 	ret = render_resource_doc(rd, out, kind, api, tree, old);
+	if (!ret && ht_yaml_bom_len(sb.buf, sb.len)) {
+		/* the user's byte order mark stays */
+		ht_strbuf_setlen(&sb, ht_yaml_bom_len(sb.buf, sb.len));
+		ht_strbuf_add(&sb, out->buf, out->len);
+		ht_strbuf_reset(out);
+		ht_strbuf_add(out, sb.buf, sb.len);
+	}
 	ht_ynode_free(old);
 	ht_strbuf_release(&sb);
 	return ret;

@@ -166,6 +166,13 @@ struct ht_ydiag {
 int ht_yaml_parse(struct ht_ynode **out, const char *buf, size_t len,
 		  const char *path, struct ht_ydiag *diag);
 /*
+ * The length of a UTF-8 byte order mark at the start of `buf` (3), or 0.
+ * The reader skips it; a file that has one keeps it when it is written
+ * again.
+ */
+size_t ht_yaml_bom_len(const char *buf, size_t len);
+
+/*
  * ht_yaml_parse() has two paths: a fast one (common/yaml_fast.c) for the
  * block-style subset that Git Sync and ht_yaml_emit() write, and libyaml
  * for everything else, every error included.  Both give the same tree,

@@ -45,10 +45,17 @@ test_expect_success 'a byte order mark first: pushed, positions as without' '
 	test_cmp expect actual &&
 	api GET /models/1 && expect_status 200 &&
 	json_eq .name "\"Users (BOM)\"" &&
-	# the next fetch writes the file as fetches do, without it
+	# the push is not followed by a commit that drops it
+	git -C c fetch -q &&
+	git -C c rev-parse HEAD >expect &&
+	git -C c rev-parse origin/main >actual &&
+	test_cmp expect actual &&
+	# a change in Hightouch keeps it too
+	ui PATCH /models/1 "{\"primaryKey\": \"user_id\"}" &&
 	git -C c pull -q --rebase &&
-	head -c 14 c/models/users.yaml >actual &&
-	printf "name: Users (B" >expect &&
+	grep "^primaryKey: user_id$" c/models/users.yaml &&
+	head -c 17 c/models/users.yaml >actual &&
+	printf "\357\273\277name: Users (B" >expect &&
 	test_cmp expect actual &&
 	printf "\357\273\277name: 5\n" >bom &&
 	sed 1d c/models/users.yaml >>bom &&
