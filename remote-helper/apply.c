@@ -23,7 +23,8 @@
  *     as its answer had it.  A later version of a resource the push wrote
  *     is someone else's write after it, which may have undone it.
  *
- * Any of these makes the push fail, saying what was applied and what was
+ * A forced push (--force, not --force-with-lease) asked to overwrite: it
+ * has none of them.  Any of these makes the push fail, saying what was applied and what was
  * met, and leaves the state as it was, so that the next fetch reads it
  * all again.  Another resource changed in those lists is only someone
  * else's change: the push goes through, and the next fetch reads those
@@ -100,6 +101,12 @@ static void resource_path(struct ht_strbuf *out, const struct step *st)
 		       st->id);
 }
 
+/* A forced push overwrites: none of the guards below. */
+static int guarded(const struct push *p)
+{
+	return p->o->force != PUSH_FORCE;
+}
+
 /*
  * Guard 1: read an update's resource just before the write.  1 when it is
  * not the version of the last fetch (said why), 0 (st->now set), or an
@@ -174,7 +181,7 @@ static int apply_step(struct push *p, struct step *st)
 	int ret;
 
 	ret = fill_ids(p, st, st->body);
-	if (!ret && st->action == ACT_UPDATE)
+	if (!ret && st->action == ACT_UPDATE && guarded(p))
 		ret = recheck(p, st);
 	if (ret)
 		goto cleanup;
@@ -209,7 +216,7 @@ static int apply_step(struct push *p, struct step *st)
 				   st->slug);
 		goto cleanup;
 	}
-	if (st->action == ACT_UPDATE)
+	if (st->action == ACT_UPDATE && guarded(p))
 		check_answer(p, st, res);
 	st->result = res;
 	res = NULL;
@@ -545,7 +552,7 @@ int apply_all(struct push *p, struct ht_strbuf *why)
 		else if (!ret)
 			n++;
 	}
-	if (ret >= 0 && n)
+	if (ret >= 0 && n && guarded(p))
 		ret = post_check(p);
 	if (ret < 0 || p->interfered) {
 		report_applied(p);

@@ -65,6 +65,18 @@ test_expect_success '--force pushes it, the workspace changed or not' '
 	git -C c reset -q --hard origin/main
 '
 
+test_expect_success '--force overwrites a change made in Hightouch to the model it writes' '
+	ui PATCH /models/1 "{\"name\": \"Users (UI)\"}" &&
+	sed -i "s/^name: Side users$/name: Side users again/" c/models/users.yaml &&
+	git -C c commit -q -am "side users again" &&
+	git -C c push -q --force origin main &&
+	api GET /models/1 && jq -r .name body >actual &&
+	echo "Side users again" >expect &&
+	test_cmp expect actual &&
+	git -C c fetch -q &&
+	git -C c reset -q --hard origin/main
+'
+
 test_expect_success '--force-with-lease: pushes when the lease holds' '
 	git -C c reset -q --hard HEAD~1 &&
 	sed -i "s/^primaryKey: order_id$/primaryKey: id/" c/models/orders.yaml &&
