@@ -14,6 +14,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/repository.h"
 
 #include "import.h"
 
@@ -318,7 +319,7 @@ static int apply_change(struct import *im, struct change *c)
 		goto cleanup;
 	if (!nr)
 		goto cleanup;
-	ht_strbuf_addf(&msg, "%s %s %s (OUTBOUND)\n",
+	ht_strbuf_addf(&msg, "%s %s %s " HT_OUTBOUND_TAG "\n",
 		       !c->json ? "Delete" : existed ? "Update" : "Create",
 		       ht_kind_name(kind), c->slug);
 	change_author(im, c, &author);
