@@ -183,3 +183,14 @@ int ht_repository_head_tree(git_tree **out, git_repository *repo)
 	*out = (git_tree *)tree;
 	return 0;
 }
+
+int ht_commit_is_outbound(git_commit *c)
+{
+	const char *subject = git_commit_summary(c);
+	size_t n = subject ? strlen(subject) : 0;
+	size_t t = strlen(HT_OUTBOUND_TAG);
+
+	while (n && subject[n - 1] == ' ')
+		n--;
+	return n >= t && !strncmp(subject + n - t, HT_OUTBOUND_TAG, t);
+}

@@ -369,16 +369,11 @@ static int same_state(int found, const git_oid *got, int want_found,
 
 static int outbound(git_repository *repo, git_commit *c)
 {
-	const char *subject = git_commit_summary(c);
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
-	const char *tag = "(OUTBOUND)";
-	size_t n = subject ? strlen(subject) : 0, t = strlen(tag);
 	int ok = 0;
 
-	while (n && subject[n - 1] == ' ')
-		n--;
-	if (n >= t && !strncmp(subject + n - t, tag, t))
+	if (ht_commit_is_outbound(c))
 		return 1;
 	if (git_reference_iterator_glob_new(&it, repo, "refs/hightouch/*") < 0)
 		return 0;

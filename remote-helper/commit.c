@@ -14,6 +14,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/repository.h"
 
 #include "import.h"
 
@@ -294,6 +295,138 @@ static int renamed_dependents(struct import *im, const struct change *c,
 	return 0;
 }
 
+/*
+ * The verb of a change's commit.  "Update" when the previous commit has
+ * the resource's file (at its old path, for a renamed one), "Delete" for a
+ * resource gone from the workspace.  Otherwise the file is new to the
+ * previous commit, and it is "Restore" when it comes back after it was
+ * deleted in git (a push deletes nothing: the resource stayed in
+ * Hightouch), "Create" for a new resource.  Which of the two is told by
+ * find_restores().
+ */
+static const char *change_verb(const struct change *c, int existed)
+{
+	if (!c->json)
+		return "Delete";
+	if (existed)
+		return "Update";
+	return c->restore ? "Restore" : "Create";
+}
+
+/* A path find_restores() looks for, and whose change it is. */
+struct restore_path {
+	char *path;
+	size_t change;
+};
+
+struct restore_paths {
+	struct restore_path *items;
+	size_t nr, alloc;
+};
+
+/* 1 if the previous commit has `path`, else 0 and `path` is added. */
+static int add_restore_path(struct import *im, struct restore_paths *rp,
+			    size_t change, const char *path)
+{
+	if (path_exists(im, path))
+		return 1;
+	HT_ALLOC_GROW(rp->items, rp->nr + 1, rp->alloc);
+	rp->items[rp->nr].path = ht_xstrdup(path);
+	rp->items[rp->nr++].change = change;
+	return 0;
+}
+
+static void drop_restore_paths(struct restore_paths *rp, size_t nr)
+{
+	while (rp->nr > nr)
+		free(rp->items[--rp->nr].path);
+}
+
+/*
+ * The changes whose file the previous commit lacks (at its path, and at
+ * its old path for a renamed resource): those paths into `rp`.  In an
+ * incremental fetch, only resources the state knew: one it did not know
+ * is new, whatever file its slug once named.
+ */
+static int restore_candidates(struct import *im, struct restore_paths *rp)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT, old = HT_STRBUF_INIT;
+	size_t i, nr;
+	int ret = 0;
+
+	for (i = 0; i < im->nr; i++) {
+		struct change *c = &im->changes[i];
+
+		if (!c->json || c->kind == HT_KIND__COUNT ||
+		    manifest_map(im, c->table) || (!im->full && !c->known))
+			continue;
+		nr = rp->nr;
+		ret = file_path(im, &path, c->kind, c->slug);
+		if (ret < 0)
+			break;
+		if (add_restore_path(im, rp, i, path.buf) ||
+		    c->old_kind == HT_KIND__COUNT || !c->old_slug)
+			continue;
+		ret = old_file_path(im, &old, c->old_kind, c->old_slug);
+		if (ret < 0)
+			break;
+		if (strcmp(old.buf, path.buf) &&
+		    add_restore_path(im, rp, i, old.buf))
+			drop_restore_paths(rp, nr); /* it has its old file */
+	}
+	ht_strbuf_release(&path);
+	ht_strbuf_release(&old);
+	return ret;
+}
+
+/*
+ * Mark the changes that restore a file (see change_verb()), from the
+ * history of the private ref: an earlier commit had the file that the
+ * previous one lacks, and the newest commit that removed it was not a
+ * fetch's (a fetch removes a resource's file only when the resource was
+ * deleted or renamed in Hightouch, after which its slug may name a new
+ * resource).  In an incremental fetch the state tells the resources
+ * apart: one it knew is restored whichever commit removed its file, one
+ * it did not know is new.  A full resync has no state to go by.  This
+ * decides the wording only: when the history cannot be read, it is
+ * "Create".
+ */
+static void find_restores(struct import *im)
+{
+	struct restore_paths rp = { NULL, 0, 0 };
+	struct removal *found = NULL;
+	const char **paths = NULL;
+	size_t i;
+	int ret;
+
+	if (!im->has_base)
+		return;
+	ret = restore_candidates(im, &rp);
+	if (!ret && rp.nr) {
+		paths = ht_xcalloc(rp.nr, sizeof(*paths));
+		for (i = 0; i < rp.nr; i++)
+			paths[i] = rp.items[i].path;
+		found = ht_xcalloc(rp.nr, sizeof(*found));
+		ret = odb_find_removals(im->r, &im->commit, paths, rp.nr,
+					found);
+	}
+	for (i = 0; !ret && i < rp.nr; i++) {
+		struct change *c = &im->changes[rp.items[i].change];
+
+		if (found[i].found && (c->known || !found[i].outbound))
+			c->restore = 1;
+	}
+	if (ret < 0) {
+		trace("import", "cannot tell restored files from new ones: %s",
+		      ht_error_message());
+		ht_error_clear();
+	}
+	drop_restore_paths(&rp, 0);
+	free(rp.items);
+	free(paths);
+	free(found);
+}
+
 static int apply_change(struct import *im, struct change *c)
 {
 	struct tree_change *tc = NULL;
@@ -318,9 +451,8 @@ static int apply_change(struct import *im, struct change *c)
 		goto cleanup;
 	if (!nr)
 		goto cleanup;
-	ht_strbuf_addf(&msg, "%s %s %s (OUTBOUND)\n",
-		       !c->json ? "Delete" : existed ? "Update" : "Create",
-		       ht_kind_name(kind), c->slug);
+	ht_strbuf_addf(&msg, "%s %s %s " HT_OUTBOUND_TAG "\n",
+		       change_verb(c, existed), ht_kind_name(kind), c->slug);
 	change_author(im, c, &author);
 	ret = commit_changes(im, tc, nr, &author,
 			     c->json ? c->updated_ms : im->newest_ms, msg.buf);
@@ -341,6 +473,7 @@ int commit_all(struct import *im)
 		if (ret < 0)
 			return ret;
 	}
+	find_restores(im);
 	p = progress_start("Writing commits", im->nr);
 	for (i = 0; i < im->nr && !ret; i++) {
 		ret = apply_change(im, &im->changes[i]);

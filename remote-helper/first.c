@@ -21,6 +21,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/repository.h"
 
 #include "import.h"
 
@@ -438,15 +439,16 @@ static void first_message(struct import *im, struct ht_strbuf *msg)
 
 	if (im->old_prefix && *prefix) {
 		ht_strbuf_addf(msg, "Move the files of workspace %s to '%s' "
-			       "(OUTBOUND)\n", ws, prefix);
+			       HT_OUTBOUND_TAG "\n", ws, prefix);
 		return;
 	}
 	if (im->old_prefix) {
 		ht_strbuf_addf(msg, "Move the files of workspace %s to the "
-			       "top (OUTBOUND)\n", ws);
+			       "top " HT_OUTBOUND_TAG "\n", ws);
 		return;
 	}
-	ht_strbuf_addf(msg, "Import workspace %s (OUTBOUND)\n\n", ws);
+	ht_strbuf_addf(msg, "Import workspace %s " HT_OUTBOUND_TAG "\n\n",
+		       ws);
 	for (i = 0; i < HT_KIND__COUNT; i++)
 		if (im->files[i])
 			ht_strbuf_addf(msg, "%s: %zu\n",

@@ -178,6 +178,21 @@ int odb_tree_update(struct odb *r, git_oid *out, const git_oid *base,
 		     struct tree_change *changes, size_t nr);
 /* The tree of a commit. */
 int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit);
+
+/* What odb_find_removals() found of one path. */
+struct removal {
+	int found;      /* a commit removed it */
+	git_oid commit; /* the newest that did */
+	int outbound;   /* that commit is a fetch's (ht_commit_is_outbound()) */
+};
+/*
+ * For each of the `nr` `paths`, into out[i]: the newest commit, in
+ * topological order, of the history of `tip` that removed it (a commit
+ * whose tree lacks the path that every parent's tree has).
+ */
+int odb_find_removals(struct odb *r, const git_oid *tip,
+		      const char *const *paths, size_t nr,
+		      struct removal *out);
 /* HT_ENOTFOUND if the object is not in the database. */
 int odb_has_commit(struct odb *r, const git_oid *id);
 

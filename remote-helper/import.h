@@ -28,6 +28,10 @@ struct change {
 	enum ht_kind old_kind; /* as the state knew it (HT_KIND__COUNT:
 				* not known) */
 	char *old_slug;
+	int known;             /* the state knew it before this import (never
+				* in a full one) */
+	int restore;           /* it brings back a file deleted in git
+				* (commit.c) */
 	int done;
 };
 

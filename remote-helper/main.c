@@ -113,6 +113,18 @@ static int read_private_ref(struct helper *h, git_oid *out, int *found)
 	return rev_parse_commit(h->private_ref, out, found);
 }
 
+/*
+ * `list` answers "?" for the branch, whatever the repository has: git's
+ * fetch skips the import when every listed commit is in the repository
+ * (builtin/fetch.c, check_exist_and_connected()), so the private ref's
+ * commit here would make every fetch after the first a no-op.  git cannot
+ * say why it lists (fetch, ls-remote, remote show), and asking the
+ * workspace would cost requests and a key; so `git ls-remote` shows zeros
+ * and `git remote show` "(create)" for the push (docs/git-remote-
+ * hightouch.1 says so).  `list for-push` gives the private ref, the last
+ * fetch: git's own checks then run, and a push without one is refused
+ * with "fetch first" (push.c).
+ */
 static int handle_list(struct ht_proto *p, int for_push, void *payload)
 {
 	struct helper *h = payload;

@@ -20,6 +20,7 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
+#include "hightouch/repository.h"
 
 #include "helper.h"
 
@@ -465,6 +466,169 @@ int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit)
 	git_oid_cpy(out, git_commit_tree_id(c));
 	git_commit_free(c);
 	return 0;
+}
+
+/* A path odb_find_removals() looks for, and its place in `out`. */
+struct path_slot {
+	const char *path;
+	size_t i;
+};
+
+static int cmp_slot(const void *va, const void *vb)
+{
+	const struct path_slot *a = va, *b = vb;
+
+	return strcmp(a->path, b->path);
+}
+
+/* The first of the sorted `slots` whose path is `path` or after it. */
+static size_t first_slot(const struct path_slot *slots, size_t nr,
+			 const char *path)
+{
+	size_t lo = 0, hi = nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(slots[mid].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* `*all`: every parent of `c` after the first has `path`. */
+static int other_parents_have(git_commit *c, const char *path, int *all)
+{
+	unsigned i, n = git_commit_parentcount(c);
+	git_commit *parent = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int ret = 0;
+
+	*all = 1;
+	for (i = 1; i < n && *all && !ret; i++) {
+		ret = git_commit_parent(&parent, c, i);
+		if (!ret)
+			ret = git_commit_tree(&tree, parent);
+		if (!ret)
+			ret = git_tree_entry_bypath(&e, tree, path);
+		if (ret == GIT_ENOTFOUND) {
+			git_error_clear();
+			*all = 0;
+			ret = 0;
+		}
+		git_tree_entry_free(e);
+		git_tree_free(tree);
+		git_commit_free(parent);
+		e = NULL;
+		tree = NULL;
+		parent = NULL;
+	}
+	return ret < 0 ? ht_git_error(ret, "cannot read a parent commit") : 0;
+}
+
+/* The paths of `slots` that `c` removed, into `out`. */
+static int commit_removals(struct odb *r, git_commit *c,
+			   const struct path_slot *slots, size_t nr,
+			   struct removal *out, size_t *left)
+{
+	git_commit *parent = NULL;
+	git_tree *old = NULL, *new = NULL;
+	git_diff *diff = NULL;
+	size_t i, j, n;
+	int ret, all;
+
+	if (!git_commit_parentcount(c))
+		return 0;
+	ret = git_commit_parent(&parent, c, 0);
+	if (!ret)
+		ret = git_commit_tree(&old, parent);
+	if (!ret)
+		ret = git_commit_tree(&new, c);
+	if (!ret)
+		ret = git_diff_tree_to_tree(&diff, r->repo, old, new, NULL);
+	if (ret < 0) {
+		ret = ht_git_error(ret, "cannot compare a commit with its "
+				   "parent");
+		goto cleanup;
+	}
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n && *left; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *path = d->old_file.path;
+
+		if (d->status != GIT_DELTA_DELETED)
+			continue;
+		j = first_slot(slots, nr, path);
+		if (j == nr || strcmp(slots[j].path, path) ||
+		    out[slots[j].i].found)
+			continue;
+		ret = other_parents_have(c, path, &all);
+		if (ret < 0)
+			goto cleanup;
+		for (; all && j < nr && !strcmp(slots[j].path, path); j++) {
+			struct removal *rm = &out[slots[j].i];
+
+			rm->found = 1;
+			git_oid_cpy(&rm->commit, git_commit_id(c));
+			rm->outbound = ht_commit_is_outbound(c);
+			(*left)--;
+		}
+	}
+cleanup:
+	git_diff_free(diff);
+	git_tree_free(new);
+	git_tree_free(old);
+	git_commit_free(parent);
+	return ret;
+}
+
+int odb_find_removals(struct odb *r, const git_oid *tip,
+		      const char *const *paths, size_t nr,
+		      struct removal *out)
+{
+	struct path_slot *slots;
+	git_revwalk *walk = NULL;
+	git_commit *c = NULL;
+	git_oid id;
+	size_t i, left = nr;
+	int ret;
+
+	if (!nr)
+		return 0;
+	memset(out, 0, nr * sizeof(*out));
+	slots = ht_xcalloc(nr, sizeof(*slots));
+	for (i = 0; i < nr; i++) {
+		slots[i].path = paths[i];
+		slots[i].i = i;
+	}
+	qsort(slots, nr, sizeof(*slots), cmp_slot);
+	ret = git_revwalk_new(&walk, r->repo);
+	if (!ret)
+		ret = git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
+	if (!ret)
+		ret = git_revwalk_push(walk, tip);
+	while (!ret && left && !(ret = git_revwalk_next(&id, walk))) {
+		git_commit_free(c);
+		c = NULL;
+		ret = git_commit_lookup(&c, r->repo, &id);
+		if (ret < 0)
+			break;
+		ret = commit_removals(r, c, slots, nr, out, &left);
+		if (ret < 0)
+			goto cleanup;
+	}
+	if (ret == GIT_ITEROVER)
+		ret = 0;
+	else if (ret < 0)
+		ret = ht_git_error(ret, "cannot walk the history");
+cleanup:
+	git_commit_free(c);
+	git_revwalk_free(walk);
+	free(slots);
+	return ret;
 }
 
 int odb_has_commit(struct odb *r, const git_oid *id)

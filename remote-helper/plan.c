@@ -160,6 +160,7 @@ int plan_item(struct import *im, enum ht_kind list,
 	c = add_change(im, t, it->id, kind, it->updated_ms, it->json, slug);
 	c->old_kind = old_kind;
 	c->old_slug = old_slug;
+	c->known = old_slug && !im->full;
 	*out = c;
 	return 0;
 }

@@ -37,4 +37,14 @@ int ht_repository_commit(git_commit **out, git_repository *repo,
 /* The tree of HEAD, or NULL (and 0) on an unborn branch. */
 int ht_repository_head_tree(git_tree **out, git_repository *repo);
 
+/*
+ * The tag that ends the subject of every commit a fetch makes ("Update
+ * model users (OUTBOUND)"): git-remote-hightouch writes it, and it tells
+ * the files a fetch changed from those changed by hand.
+ */
+#define HT_OUTBOUND_TAG "(OUTBOUND)"
+
+/* 1 if the subject of `c` ends with HT_OUTBOUND_TAG (spaces aside). */
+int ht_commit_is_outbound(git_commit *c);
+
 #endif

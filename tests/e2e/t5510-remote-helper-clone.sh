@@ -340,6 +340,40 @@ test_expect_success 'list for-push gives the private ref' '
 	test_cmp expect out
 '
 
+test_expect_success 'list gives no commit, even with a private ref' '
+	(cd c1 && GIT_DIR=.git &&
+	 export GIT_DIR &&
+	 printf "list\n\n" |
+		git-remote-hightouch origin "$EMU_URL/test" >../out) &&
+	printf "? refs/heads/main\n@refs/heads/main HEAD\n\n" >expect &&
+	test_cmp expect out &&
+	ui PATCH /models/4 "{\"name\": \"Sheet (listed)\"}" &&
+	git -C c1 fetch -q &&
+	git -C c1 log -1 --format=%s origin/main >actual &&
+	echo "Update model sheet (OUTBOUND)" >expect &&
+	test_cmp expect actual &&
+	git -C c1 merge -q --ff-only origin/main
+'
+
+# "(create)" is how git shows the "?" of list (git-remote-hightouch(1)).
+test_expect_success 'git remote show before the first fetch and after' '
+	git init -q shown &&
+	git -C shown remote add origin "$HT_URL" &&
+	git -C shown commit -q --allow-empty -m "Start" &&
+	ht_requests_reset &&
+	git -C shown remote show origin >actual &&
+	test "$(ht_request_count)" = 0 &&
+	grep "^  HEAD branch: main$" actual &&
+	grep "^    main new (next fetch will store in remotes/origin)$" actual &&
+	grep "^    main pushes to main (create)$" actual &&
+	test_must_fail git -C shown push origin main 2>err &&
+	grep "main -> main (fetch first)" err &&
+	git -C shown fetch -q origin &&
+	git -C shown remote show origin >actual &&
+	grep "^    main tracked$" actual &&
+	! grep "new (next fetch" actual
+'
+
 test_expect_success 'git push of a file the helper does not own writes nothing' '
 	echo "# notes" >c1/README.md &&
 	git -C c1 add README.md &&
