@@ -111,24 +111,20 @@ const char *ht_suggest_one(const struct ht_suggest *s)
 }
 
 void ht_suggest_hint(struct ht_strbuf *out, const struct ht_suggest *s,
-		     int all)
+		     const char *prefix, int all)
 {
-	const char *one = ht_suggest_one(s);
-	size_t i;
+	size_t i, n = all ? s->nr : 1;
 
-	if (!all) {
-		if (one)
-			ht_strbuf_addf(out, " (did you mean '%s'?)", one);
-		return;
-	}
-	if (s->exact || !s->nr)
+	if (!prefix)
+		prefix = "";
+	if (all ? s->exact || !s->nr : !ht_suggest_one(s))
 		return;
 	ht_strbuf_addstr(out, " (did you mean ");
-	for (i = 0; i < s->nr; i++)
-		ht_strbuf_addf(out, "%s'%s'",
-			       !i		 ? "" :
-			       i + 1 < s->nr ? ", " :
-						 " or ",
-			       s->near[i]);
+	for (i = 0; i < n; i++)
+		ht_strbuf_addf(out, "%s'%s%s'",
+			       !i	     ? "" :
+			       i + 1 < n ? ", " :
+					   " or ",
+			       prefix, s->near[i]);
 	ht_strbuf_addstr(out, "?)");
 }

@@ -61,10 +61,12 @@ const char *ht_suggest_one(const struct ht_suggest *s);
 
 /*
  * Append " (did you mean 'x'?)" naming ht_suggest_one(), or, with `all`,
- * every near candidate kept: " (did you mean 'a', 'b' or 'c'?)".  Appends
- * nothing when there is none (or, without `all`, no single one).
+ * every near candidate kept: " (did you mean 'a', 'b' or 'c'?)"; each
+ * name after `prefix` (NULL: none), as "schedule." in
+ * 'schedule.type'.  Appends nothing when there is none (or, without
+ * `all`, no single one).
  */
 void ht_suggest_hint(struct ht_strbuf *out, const struct ht_suggest *s,
-		     int all);
+		     const char *prefix, int all);
 
 #endif

@@ -94,9 +94,9 @@ static void test_ambiguous(void **state)
 	ht_suggest_add(&s, "car");
 	ht_suggest_add(&s, "bat");
 	assert_null(ht_suggest_one(&s));
-	ht_suggest_hint(&sb, &s, 0);
+	ht_suggest_hint(&sb, &s, NULL, 0);
 	assert_string_equal(sb.buf, "");
-	ht_suggest_hint(&sb, &s, 1);
+	ht_suggest_hint(&sb, &s, NULL, 1);
 	assert_string_equal(sb.buf, " (did you mean 'bat' or 'car'?)");
 
 	/* a nearer one settles it; the same name twice counts once */
@@ -106,8 +106,12 @@ static void test_ambiguous(void **state)
 	ht_suggest_add(&s, "hubspot2");
 	assert_string_equal(ht_suggest_one(&s), "hubspot");
 	ht_strbuf_reset(&sb);
-	ht_suggest_hint(&sb, &s, 0);
+	ht_suggest_hint(&sb, &s, NULL, 0);
 	assert_string_equal(sb.buf, " (did you mean 'hubspot'?)");
+	ht_strbuf_reset(&sb);
+	ht_suggest_hint(&sb, &s, "x.", 1);
+	assert_string_equal(sb.buf, " (did you mean 'x.hubspot' or "
+				    "'x.hubspot2'?)");
 	ht_strbuf_release(&sb);
 }
 
@@ -125,7 +129,7 @@ static void test_list(void **state)
 	ht_suggest_add(&s, "snowflake-a");
 	ht_suggest_add(&s, "hubspot");
 	assert_int_equal(s.nr, 3);
-	ht_suggest_hint(&sb, &s, 1);
+	ht_suggest_hint(&sb, &s, NULL, 1);
 	assert_string_equal(sb.buf, " (did you mean 'snowflak', "
 				    "'snowflake-a' or 'snowflake-x'?)");
 	assert_string_equal(ht_suggest_one(&s), "snowflak");
@@ -135,8 +139,8 @@ static void test_list(void **state)
 	ht_suggest_init(&s, "zendesk");
 	ht_suggest_add(&s, "hubspot");
 	ht_suggest_add(&s, "salesforce");
-	ht_suggest_hint(&sb, &s, 1);
-	ht_suggest_hint(&sb, &s, 0);
+	ht_suggest_hint(&sb, &s, NULL, 1);
+	ht_suggest_hint(&sb, &s, NULL, 0);
 	assert_string_equal(sb.buf, "");
 	ht_strbuf_release(&sb);
 }
