@@ -1224,6 +1224,26 @@ static json_t *free_json(struct in_ctx *c, const struct ht_ynode *n)
 	return c->build ? v : valid();
 }
 
+/* unresolved-reference, with the slugs the resolver knows near it. */
+static void not_found(struct in_ctx *c, const struct ht_field *f,
+		      const struct ht_ynode *v)
+{
+	const struct ht_kind_info *ref = &kinds[f->ref];
+	struct ht_strbuf hint = HT_STRBUF_INIT;
+	struct ht_suggest s;
+
+	if (c->r->suggest) {
+		ht_suggest_init(&s, v->str);
+		c->r->suggest(&s, f->ref, c->r->payload);
+		ht_suggest_hint(&hint, &s, NULL, 1);
+	}
+	report(c, HT_SEV_ERROR, v, "unresolved-reference",
+	       "%s '%s' not found%s%s%s%s", ref->name, v->str,
+	       ref->folder ? ": no " : "", ref->folder ? ref->name : "",
+	       ref->folder ? " file has that slug" : "", hint.buf);
+	ht_strbuf_release(&hint);
+}
+
 static json_t *ref_from_yaml(struct in_ctx *c, const struct ht_field *f,
 			     const struct ht_ynode *v)
 {
@@ -1241,11 +1261,7 @@ static json_t *ref_from_yaml(struct in_ctx *c, const struct ht_field *f,
 		return c->build ? json_string(v->str) : valid();
 	ret = c->r->id_of(&id, f->ref, v->str, c->r->payload);
 	if (ret == HT_ENOTFOUND) {
-		report(c, HT_SEV_ERROR, v, "unresolved-reference",
-		       "%s '%s' not found%s%s%s", kinds[f->ref].name, v->str,
-		       kinds[f->ref].folder ? ": no " : "",
-		       kinds[f->ref].folder ? kinds[f->ref].name : "",
-		       kinds[f->ref].folder ? " file has that slug" : "");
+		not_found(c, f, v);
 		return NULL;
 	}
 	if (ret < 0) {

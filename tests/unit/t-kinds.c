@@ -71,10 +71,11 @@ static int id_of(int64_t *id_out, enum ht_kind kind, const char *slug,
 	return HT_ENOTFOUND;
 }
 
-static const struct ht_resolver resolver = { slug_of, id_of, NULL };
+static const struct ht_resolver resolver = { slug_of, id_of, NULL,
+					     NULL };
 static int failing_payload;
 static const struct ht_resolver failing_resolver = { slug_of, id_of,
-						     &failing_payload };
+						     &failing_payload, NULL };
 
 /*
  * Expected findings.  `sev` is 'E' or 'W'.
@@ -1594,7 +1595,7 @@ static void free_files(char **paths, size_t nr)
 static void test_validate_api_fixtures(void **state)
 {
 	struct any_ids ids = { NULL, 0, 0 };
-	const struct ht_resolver any = { any_slug_of, any_id_of, &ids };
+	const struct ht_resolver any = { any_slug_of, any_id_of, &ids, NULL };
 	size_t nr, i;
 	char **paths = files_under(&nr, API_FIXTURES, ".json");
 
