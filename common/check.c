@@ -884,14 +884,14 @@ static int resolve_id(int64_t *id_out, enum ht_kind kind, const char *slug,
 static void suggest_models(struct ht_suggest *s, enum ht_kind kind,
 			   void *payload)
 {
-	struct file_ctx *fc = payload;
-	const char *slug;
-	json_t *v;
+	json_t *models = ((struct file_ctx *)payload)->w->c->models;
+	void *it;
 
 	if (kind != HT_KIND_MODEL)
 		return;
-	json_object_foreach (fc->w->c->models, slug, v)
-		ht_suggest_add(s, slug);
+	for (it = json_object_iter(models); it;
+	     it = json_object_iter_next(models, it))
+		ht_suggest_add(s, json_object_iter_key(it));
 }
 
 static void report(struct file_ctx *fc, const struct ht_ynode *at,

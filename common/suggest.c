@@ -15,8 +15,8 @@ size_t ht_edit_distance(const char *a, const char *b, size_t max)
 	if ((la > lb ? la - lb : lb - la) > max)
 		return max + 1;
 	/* three rows of the matrix: i - 2, i - 1 and i */
-	block = ht_xmalloc(ht_st_mult(ht_st_mult(ht_st_add(lb, 1), 3),
-				      sizeof(*block)));
+	block = ht_xmalloc(
+		ht_st_mult(ht_st_mult(ht_st_add(lb, 1), 3), sizeof(*block)));
 	prev2 = block;
 	prev = prev2 + lb + 1;
 	row = prev + lb + 1;

@@ -196,21 +196,25 @@ enum ht_resolution ht_workspace_resolve(const struct ht_workspace *ws,
 void ht_workspace_suggest(struct ht_suggest *s, const struct ht_workspace *ws,
 			  enum ht_kind kind, int aliases)
 {
-	const json_t *sec = section(ws, kind);
-	const char *key;
-	json_t *v;
+	json_t *sec = (json_t *)section(ws, kind);
+	const char *target;
+	void *it;
 
-	json_object_foreach ((json_t *)sec, key, v)
-		ht_suggest_add(s, key);
+	for (it = json_object_iter(sec); it;
+	     it = json_object_iter_next(sec, it))
+		ht_suggest_add(s, json_object_iter_key(it));
 	if (!aliases || !ws->aliases_valid)
 		return;
-	json_object_foreach (ws->aliases, key, v)
-		if (json_object_get(sec, json_string_value(v)))
-			ht_suggest_add(s, key);
+	for (it = json_object_iter(ws->aliases); it;
+	     it = json_object_iter_next(ws->aliases, it)) {
+		target = json_string_value(json_object_iter_value(it));
+		if (target && json_object_get(sec, target))
+			ht_suggest_add(s, json_object_iter_key(it));
+	}
 }
 
-const char *ht_workspace_type(const struct ht_workspace *ws,
-			      enum ht_kind kind, const char *slug)
+const char *ht_workspace_type(const struct ht_workspace *ws, enum ht_kind kind,
+			      const char *slug)
 {
 	return ht_json_get_string(json_object_get(section(ws, kind), slug),
 				  "type");
@@ -225,16 +229,18 @@ size_t ht_workspace_slugs_of_type(const char **out, size_t max,
 				  const struct ht_workspace *ws,
 				  enum ht_kind kind, const char *type)
 {
-	const char **all = NULL, *key, *t;
+	json_t *sec = (json_t *)section(ws, kind);
+	const char **all = NULL, *t;
 	size_t nr = 0, alloc = 0, i;
-	json_t *v;
+	void *it;
 
-	json_object_foreach ((json_t *)section(ws, kind), key, v) {
-		t = ht_json_get_string(v, "type");
+	for (it = json_object_iter(sec); it;
+	     it = json_object_iter_next(sec, it)) {
+		t = ht_json_get_string(json_object_iter_value(it), "type");
 		if (!type || !t || strcmp(t, type))
 			continue;
 		HT_ALLOC_GROW(all, nr + 1, alloc);
-		all[nr++] = key;
+		all[nr++] = json_object_iter_key(it);
 	}
 	if (nr)
 		qsort(all, nr, sizeof(*all), cmp_str);

@@ -97,8 +97,8 @@ void ht_workspace_suggest(struct ht_suggest *s, const struct ht_workspace *ws,
 			  enum ht_kind kind, int aliases);
 
 /* The type of the `kind` slug `slug` in the manifest ("snowflake"), or NULL. */
-const char *ht_workspace_type(const struct ht_workspace *ws,
-			      enum ht_kind kind, const char *slug);
+const char *ht_workspace_type(const struct ht_workspace *ws, enum ht_kind kind,
+			      const char *slug);
 
 /*
  * The `kind` slugs of the manifest whose type is `type` (NULL: none

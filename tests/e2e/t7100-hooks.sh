@@ -117,11 +117,16 @@ test_expect_success 'a hook already there is kept as .local and runs first' '
 	)
 '
 
+# foreign_hook REPO HOOK: a hook that is not ours, and a .local beside it
+foreign_hook() {
+	echo "#!/bin/sh" >"$1/.git/hooks/$2" &&
+	echo "#!/bin/sh" >"$1/.git/hooks/$2.local" &&
+	chmod +x "$1/.git/hooks/$2"
+}
+
 test_expect_success 'a hook and its .local both there: left alone' '
 	new_repo both &&
-	echo "#!/bin/sh" >both/.git/hooks/pre-commit &&
-	echo "#!/bin/sh" >both/.git/hooks/pre-commit.local &&
-	chmod +x both/.git/hooks/pre-commit &&
+	foreign_hook both pre-commit &&
 	(cd both && test_expect_code 1 git hightouch install-hooks \
 		>../out 2>../err) &&
 	grep "^error: '\''.git/hooks/pre-commit'\'' is not git-hightouch'\''s hook and '\''.git/hooks/pre-commit.local'\'' exists too" err &&
@@ -132,9 +137,7 @@ test_expect_success 'a hook and its .local both there: left alone' '
 
 test_expect_success 'install-hooks says what it did in the order it did it' '
 	new_repo later &&
-	echo "#!/bin/sh" >later/.git/hooks/pre-push &&
-	echo "#!/bin/sh" >later/.git/hooks/pre-push.local &&
-	chmod +x later/.git/hooks/pre-push &&
+	foreign_hook later pre-push &&
 	(cd later && test_expect_code 1 git hightouch install-hooks \
 		>../later.out 2>&1) &&
 	cut -d" " -f1-2 later.out >order &&

@@ -492,7 +492,7 @@ static void test_near_names(void **state)
 		"model: users\ndestination: hubspot-x\nconfig: {}\n"
 		"schedule: {type: manual}\nschedulePaused: true\n",
 		"syncs/c.yaml",
-		"model: user\ndestination: zendesk\nconfig: {}\n"
+		"model: user\ndestination: crm\nconfig: {}\n"
 		"schedule: {type: manual}\nschedulePaused: true\n",
 		NULL);
 	expect_run(&head, NULL, NULL,
@@ -522,9 +522,10 @@ static void test_near_names(void **state)
 		   "syncs/c.yaml:1:8: error: model 'user' not found: no model "
 		   "file has that slug (did you mean 'users'?) "
 		   "[unresolved-reference]\n"
-		   "syncs/c.yaml:2:14: error: destination 'zendesk' is "
-		   "neither a destination of workspace 'w' (manifest-w.yaml) "
-		   "nor an alias in aliases-w.yaml [unresolved-reference]\n");
+		   "syncs/c.yaml:2:14: error: destination 'crm' is an alias "
+		   "(aliases-w.yaml) of 'hubspt', which is not a destination "
+		   "of workspace 'w' (manifest-w.yaml) [unresolved-reference]"
+		   "\n");
 }
 
 /*

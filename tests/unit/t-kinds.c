@@ -704,21 +704,18 @@ static void test_misspelt_field(void **state)
 			 "missing field 'schedulePaused'" }));
 	/* the manifest's sections, and the entries' fields */
 	check(HT_KIND_MANIFEST, NULL,
-	      "source:\n"
-	      "  snowflake: {name: S, tpye: snowflake}\n"
-	      "destinations: {}\n",
-	      FINDINGS({ 'W', "unknown-field", 1, 1,
-			 "unknown field 'source' (did you mean 'sources'?)" },
-		       { 'E', "missing-field", 1, 1,
-			 "missing field 'sources'" }));
-	check(HT_KIND_MANIFEST, NULL,
 	      "sources:\n"
 	      "  snowflake: {name: S, tpye: snowflake}\n"
-	      "destinations: {}\n",
-	      FINDINGS({ 'W', "unknown-field", 2, 24,
+	      "destinatons: {}\n",
+	      FINDINGS({ 'W', "unknown-field", 3, 1,
+			 "unknown field 'destinatons' (did you mean "
+			 "'destinations'?)" },
+		       { 'W', "unknown-field", 2, 24,
 			 "unknown field 'tpye' (did you mean 'type'?)" },
 		       { 'E', "missing-field", 2, 24,
-			 "missing field 'type'" }));
+			 "missing field 'type'" },
+		       { 'E', "missing-field", 3, 1,
+			 "missing field 'destinations'" }));
 }
 
 static void test_missing_field(void **state)
