@@ -1022,7 +1022,7 @@ static void unresolved(struct file_ctx *fc, const struct ht_ynode *v,
 		alias_hint(&msg, ws, other, role, name, slug, via, oslug,
 			   ovia);
 	} else if (!via) {
-		/* an alias's target: the aliases file's finding says */
+		/* (for an alias, alias-target-missing names those) */
 		ht_suggest_init(&s, name);
 		ht_workspace_suggest(&s, ws, role, 1);
 		ht_suggest_hint(&msg, &s, NULL, 1);
