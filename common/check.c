@@ -468,6 +468,12 @@ struct check {
 	struct ht_workspace *ws;      /* the workspaces checked */
 	struct ht_workspace *base_ws; /* the same names in the base */
 	size_t nws;
+	/*
+	 * The head's other workspaces (with --workspace, and in a push): not
+	 * checked, read for what a reference is there (resolve_in()).
+	 */
+	struct ht_workspace *others;
+	size_t nothers;
 	json_t *models;      /* head model slug -> index in files */
 	json_t *base_models; /* base model slug -> index in base->files */
 	signed char *changed; /* per head file: -1 unknown, 0, 1 */
@@ -737,8 +743,8 @@ static int load_workspaces(struct check *c)
 {
 	struct ht_strbuf name = HT_STRBUF_INIT;
 	struct ht_diags scratch = HT_DIAGS_INIT;
-	char **names = NULL;
-	size_t nr = 0, alloc = 0, i;
+	char **names = NULL, **other_names = NULL;
+	size_t nr = 0, alloc = 0, nother = 0, other_alloc = 0, i;
 	int have_manifest = 0, ret = 0;
 
 	for (i = 0; i < c->head->nr; i++) {
@@ -749,8 +755,12 @@ static int load_workspaces(struct check *c)
 				     &name);
 		if (k != HT_KIND_MANIFEST && k != HT_KIND_ALIASES)
 			continue;
-		if (c->opts->workspace && strcmp(c->opts->workspace, name.buf))
+		if (c->opts->workspace &&
+		    strcmp(c->opts->workspace, name.buf)) {
+			add_name(&other_names, &nother, &other_alloc,
+				 name.buf);
 			continue;
+		}
 		if (k == HT_KIND_MANIFEST)
 			have_manifest = 1;
 		add_name(&names, &nr, &alloc, name.buf);
@@ -777,10 +787,21 @@ static int load_workspaces(struct check *c)
 		if (ret < 0)
 			goto cleanup;
 	}
+	c->others = ht_xcalloc(nother ? nother : 1, sizeof(*c->others));
+	for (i = 0; i < nother; i++) {
+		ht_workspace_init(&c->others[i], other_names[i]);
+		c->nothers++;
+		ret = load_workspace(&c->others[i], c->head, &scratch);
+		if (ret < 0)
+			goto cleanup;
+	}
 cleanup:
 	for (i = 0; i < nr; i++)
 		free(names[i]);
 	free(names);
+	for (i = 0; i < nother; i++)
+		free(other_names[i]);
+	free(other_names);
 	ht_diags_release(&scratch);
 	ht_strbuf_release(&name);
 	return ret;
@@ -859,6 +880,20 @@ static int resolve_id(int64_t *id_out, enum ht_kind kind, const char *slug,
 	return HT_ENOTFOUND;
 }
 
+/* The head's model slugs, for the "did you mean" of kinds.c. */
+static void suggest_models(struct ht_suggest *s, enum ht_kind kind,
+			   void *payload)
+{
+	json_t *models = ((struct file_ctx *)payload)->w->c->models;
+	void *it;
+
+	if (kind != HT_KIND_MODEL)
+		return;
+	for (it = json_object_iter(models); it;
+	     it = json_object_iter_next(models, it))
+		ht_suggest_add(s, json_object_iter_key(it));
+}
+
 static void report(struct file_ctx *fc, const struct ht_ynode *at,
 		   const char *rule, const char *fmt, ...) HT_PRINTF(4, 5);
 
@@ -879,6 +914,121 @@ static void report(struct file_ctx *fc, const struct ht_ynode *at,
 static int str_node(const struct ht_ynode *n)
 {
 	return n && n->kind == HT_YNODE_SCALAR && n->type == HT_YTYPE_STR;
+}
+
+/*
+ * Another workspace of the repository in which `name` resolves as a
+ * `role`, with what it resolves to there; NULL if none.
+ */
+static const struct ht_workspace *
+resolved_elsewhere(const struct check *c, const struct ht_workspace *ws,
+		   enum ht_kind role, const char *name, const char **slug_out,
+		   int *via_out)
+{
+	const struct ht_workspace *o;
+	size_t i;
+
+	for (i = 0; i < c->nws + c->nothers; i++) {
+		o = i < c->nws ? &c->ws[i] : &c->others[i - c->nws];
+		if (o != ws && ht_workspace_resolve(o, role, name, slug_out,
+						    via_out) == HT_RESOLVED)
+			return o;
+	}
+	return NULL;
+}
+
+/*
+ * `name` is a `role` of workspace `other` (`oslug`, through an alias when
+ * `ovia`) but resolves to nothing in `ws`, where it is an alias of `slug`
+ * when `via`: say what it is there, and what line of ws's aliases file
+ * would make it resolve, in that file's form: the ws slugs of the same
+ * type, or a placeholder.
+ */
+static void alias_hint(struct ht_strbuf *msg, const struct ht_workspace *ws,
+		       const struct ht_workspace *other, enum ht_kind role,
+		       const char *name, const char *slug, int via,
+		       const char *oslug, int ovia)
+{
+	const char *type = ht_workspace_type(other, role, oslug);
+	const char *to[HT_SUGGEST_MAX];
+	size_t n, i;
+
+	if (ovia)
+		ht_strbuf_addf(msg, "; in workspace '%s' it is an alias of "
+				    "'%s'",
+			       other->name, oslug);
+	else
+		ht_strbuf_addf(msg, "; it is a %s of workspace '%s'",
+			       kind_name(role), other->name);
+	if (type)
+		ht_strbuf_addf(msg, " (%s)", type);
+	if (via) {
+		ht_strbuf_addstr(msg, ": change '");
+		ht_workspace_alias_line(msg, name, slug);
+		ht_strbuf_addf(msg, "' in %s to ", ws->aliases_shown);
+	} else if (ht_workspace_aliases_empty(ws)) {
+		ht_strbuf_addf(msg, ": replace '{}' in %s with ",
+			       ws->aliases_shown);
+	} else {
+		ht_strbuf_addstr(msg, ": add ");
+	}
+	n = ht_workspace_slugs_of_type(to, HT_SUGGEST_MAX, ws, role, type);
+	if (n > HT_SUGGEST_MAX)
+		n = HT_SUGGEST_MAX;
+	for (i = 0; i < n; i++) {
+		ht_strbuf_addstr(msg, !i ? "'" : i + 1 < n ? ", '" : " or '");
+		ht_workspace_alias_line(msg, name, to[i]);
+		ht_strbuf_addch(msg, '\'');
+	}
+	if (!n)
+		ht_strbuf_addf(msg, "'%s: <slug>'", name);
+	if (!via && !ht_workspace_aliases_empty(ws))
+		ht_strbuf_addf(msg, " to %s", ws->aliases_shown);
+	if (!n)
+		ht_strbuf_addf(msg, ", <slug> a %s of %s", kind_name(role),
+			       ws->manifest_shown);
+}
+
+/*
+ * unresolved-reference for a source or destination of workspace `ws`
+ * (through an alias of `slug` when `via`): what a workspace that has it
+ * makes of it, else the near names.
+ */
+static void unresolved(struct file_ctx *fc, const struct ht_ynode *v,
+		       enum ht_kind role, const struct ht_workspace *ws,
+		       const char *slug, int via)
+{
+	struct ht_strbuf msg = HT_STRBUF_INIT;
+	const struct ht_workspace *other;
+	const char *name = v->str, *oslug = NULL;
+	struct ht_suggest s;
+	int ovia = 0;
+
+	if (via)
+		ht_strbuf_addf(&msg,
+			       "%s '%s' is an alias (%s) of '%s', which is "
+			       "not a %s of workspace '%s' (%s)",
+			       kind_name(role), name, ws->aliases_shown, slug,
+			       kind_name(role), ws->name, ws->manifest_shown);
+	else
+		ht_strbuf_addf(&msg,
+			       "%s '%s' is neither a %s of workspace '%s' "
+			       "(%s) nor an alias in %s",
+			       kind_name(role), name, kind_name(role),
+			       ws->name, ws->manifest_shown,
+			       ws->aliases_shown);
+	other = resolved_elsewhere(fc->w->c, ws, role, name, &oslug, &ovia);
+	if (other) {
+		alias_hint(&msg, ws, other, role, name, slug, via, oslug,
+			   ovia);
+	} else if (!via) {
+		/* (for an alias, alias-target-missing names those) */
+		ht_suggest_init(&s, name);
+		ht_workspace_suggest(&s, ws, role, 1);
+		ht_suggest_hint(&msg, &s, NULL, 1);
+	}
+	report(fc, v, "unresolved-reference", "%s", msg.buf);
+	ht_strbuf_release(&msg);
 }
 
 /* A source or destination in one workspace, head against base. */
@@ -922,18 +1072,7 @@ static void resolve_in(struct file_ctx *fc, const struct ht_ynode *v,
 			return;
 		}
 	}
-	if (via)
-		report(fc, v, "unresolved-reference",
-		       "%s '%s' is an alias (%s) of '%s', which is not a %s "
-		       "of workspace '%s' (%s)",
-		       kind_name(role), name, ws->aliases_shown, slug,
-		       kind_name(role), ws->name, ws->manifest_shown);
-	else
-		report(fc, v, "unresolved-reference",
-		       "%s '%s' is neither a %s of workspace '%s' (%s) nor an "
-		       "alias in %s",
-		       kind_name(role), name, kind_name(role), ws->name,
-		       ws->manifest_shown, ws->aliases_shown);
+	unresolved(fc, v, role, ws, slug, via);
 }
 
 /* The reference fields of a file, from the kinds table. */
@@ -1029,7 +1168,7 @@ static int check_file(struct worker *w, size_t k, size_t i, int refs_only)
 	struct rfile *rf = &c->files[i];
 	const struct ht_check_file *f = head_file(c, i);
 	const struct ht_strbuf *buf = &w->buf[k];
-	struct ht_resolver r = { NULL, resolve_id, NULL };
+	struct ht_resolver r = { NULL, resolve_id, NULL, suggest_models };
 	struct ht_ynode *doc = NULL;
 	struct file_ctx fc;
 	struct ht_ydiag yd;
@@ -1685,6 +1824,9 @@ cleanup:
 	}
 	free(c.ws);
 	free(c.base_ws);
+	for (i = 0; i < c.nothers; i++)
+		ht_workspace_release(&c.others[i]);
+	free(c.others);
 	for (i = 0; i < c.nr; i++)
 		free(c.files[i].slug);
 	free(c.files);

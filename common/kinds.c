@@ -20,6 +20,7 @@
 #include "hightouch/json.h"
 #include "hightouch/kinds.h"
 #include "hightouch/schedule.h"
+#include "hightouch/suggest.h"
 
 /* The field of a model whose value chooses the query key. */
 #define QUERY_SELECTOR "type"
@@ -1110,20 +1111,83 @@ static void wrong_type(struct in_ctx *c, const char *field, const char *want,
 	       ht_ynode_type_name(got));
 }
 
-static void missing(struct in_ctx *c, const struct ht_ynode *map,
+/* Start a "did you mean" for `n`: 0 when it is not a plain string. */
+static int suggest_for(struct ht_suggest *s, const struct ht_ynode *n)
+{
+	if (!is_str(n) || strlen(n->str) != n->len)
+		return 0;
+	ht_suggest_init(s, n->str);
+	return 1;
+}
+
+/*
+ * The name a key misspells, among the fields of `info` (NULL: none) and
+ * the strings of `list` (NULL: none), weighed in `s`: NULL when the key
+ * is one of them, or when no single one is near (suggest.h).
+ */
+static const char *misspelt(struct ht_suggest *s, const struct ht_ynode *key,
+			    const struct ht_kind_info *info,
+			    const char *const *list)
+{
+	size_t i;
+
+	if (!suggest_for(s, key))
+		return NULL;
+	for (i = 0; info && i < info->nfields; i++)
+		ht_suggest_add(s, info->fields[i].name);
+	if (list)
+		ht_suggest_add_list(s, list);
+	return ht_suggest_one(s);
+}
+
+/*
+ * Where a field `name` of the mapping `map` that is missing is reported:
+ * at the key that misspells it (misspelt(), same candidates), else at the
+ * mapping.
+ */
+static const struct ht_ynode *missing_at(const struct ht_ynode *map,
+					 const char *name,
+					 const struct ht_kind_info *info,
+					 const char *const *list)
+{
+	struct ht_suggest s;
+	const char *near;
+	size_t i;
+
+	for (i = 0; map->kind == HT_YNODE_MAP && i < map->npairs; i++) {
+		near = misspelt(&s, map->pairs[i].key, info, list);
+		if (near && !strcmp(near, name))
+			return map->pairs[i].key;
+	}
+	return map;
+}
+
+/* `at`: the mapping, or the key that misspells the field (missing_at()). */
+static void missing(struct in_ctx *c, const struct ht_ynode *at,
 		    const char *field)
 {
-	report(c, HT_SEV_ERROR, map, "missing-field", "missing field '%s'",
+	report(c, HT_SEV_ERROR, at, "missing-field", "missing field '%s'",
 	       field);
 }
 
+/*
+ * An unknown key, under `prefix` ("schedule."), with the field it
+ * misspells among those of `info` and `list` (misspelt()).
+ */
 static void unknown(struct in_ctx *c, const struct ht_ynode *key,
-		    const char *prefix)
+		    const char *prefix, const struct ht_kind_info *info,
+		    const char *const *list)
 {
+	struct ht_strbuf hint = HT_STRBUF_INIT;
+	struct ht_suggest s;
 	char buf[SHORT_BUF];
 
-	report(c, HT_SEV_WARNING, key, "unknown-field", "unknown field '%s%s'",
-	       prefix, shorten(buf, key->str, key->len));
+	if (misspelt(&s, key, info, list))
+		ht_suggest_hint(&hint, &s, prefix, 0);
+	report(c, HT_SEV_WARNING, key, "unknown-field",
+	       "unknown field '%s%s'%s", prefix,
+	       shorten(buf, key->str, key->len), hint.buf);
+	ht_strbuf_release(&hint);
 }
 
 /* A string, with messages for the cases JSON cannot hold. */
@@ -1160,6 +1224,26 @@ static json_t *free_json(struct in_ctx *c, const struct ht_ynode *n)
 	return c->build ? v : valid();
 }
 
+/* unresolved-reference, with the slugs the resolver knows near it. */
+static void not_found(struct in_ctx *c, const struct ht_field *f,
+		      const struct ht_ynode *v)
+{
+	const struct ht_kind_info *ref = &kinds[f->ref];
+	struct ht_strbuf hint = HT_STRBUF_INIT;
+	struct ht_suggest s;
+
+	if (c->r->suggest) {
+		ht_suggest_init(&s, v->str);
+		c->r->suggest(&s, f->ref, c->r->payload);
+		ht_suggest_hint(&hint, &s, NULL, 1);
+	}
+	report(c, HT_SEV_ERROR, v, "unresolved-reference",
+	       "%s '%s' not found%s%s%s%s", ref->name, v->str,
+	       ref->folder ? ": no " : "", ref->folder ? ref->name : "",
+	       ref->folder ? " file has that slug" : "", hint.buf);
+	ht_strbuf_release(&hint);
+}
+
 static json_t *ref_from_yaml(struct in_ctx *c, const struct ht_field *f,
 			     const struct ht_ynode *v)
 {
@@ -1177,11 +1261,7 @@ static json_t *ref_from_yaml(struct in_ctx *c, const struct ht_field *f,
 		return c->build ? json_string(v->str) : valid();
 	ret = c->r->id_of(&id, f->ref, v->str, c->r->payload);
 	if (ret == HT_ENOTFOUND) {
-		report(c, HT_SEV_ERROR, v, "unresolved-reference",
-		       "%s '%s' not found%s%s%s", kinds[f->ref].name, v->str,
-		       kinds[f->ref].folder ? ": no " : "",
-		       kinds[f->ref].folder ? kinds[f->ref].name : "",
-		       kinds[f->ref].folder ? " file has that slug" : "");
+		not_found(c, f, v);
 		return NULL;
 	}
 	if (ret < 0) {
@@ -1213,6 +1293,24 @@ struct schedule_ctx {
 	const char *field; /* the schedule's field: "schedule" */
 };
 
+/* An unknown schedule type, with the one it misspells. */
+static void unknown_type(struct in_ctx *c, const struct ht_ynode *n,
+			 const char *got)
+{
+	struct ht_strbuf hint = HT_STRBUF_INIT;
+	const struct ht_schedule_type *t;
+	struct ht_suggest s;
+
+	if (suggest_for(&s, n)) {
+		for (t = ht_schedule_types; t->name; t++)
+			ht_suggest_add(&s, t->name);
+		ht_suggest_hint(&hint, &s, NULL, 0);
+	}
+	report(c, HT_SEV_WARNING, n, "bad-schedule",
+	       "unknown schedule type %s%s", got, hint.buf);
+	ht_strbuf_release(&hint);
+}
+
 /* A finding about a member of the schedule itself: a field's rules. */
 static void schedule_member(const struct schedule_ctx *sc,
 			    const struct ht_schedule_finding *f,
@@ -1227,7 +1325,7 @@ static void schedule_member(const struct schedule_ctx *sc,
 	if (f->part == HT_SCHEDULE_KEY) {
 		ht_strbuf_addch(&name, '.');
 		if (f->code == HT_SCHEDULE_UNKNOWN)
-			unknown(c, n, name.buf);
+			unknown(c, n, name.buf, NULL, ht_schedule_keys);
 		else
 			report(c, HT_SEV_ERROR, n, "bad-schedule",
 			       "field '%s%s' is not allowed with type "
@@ -1238,15 +1336,15 @@ static void schedule_member(const struct schedule_ctx *sc,
 	if (*f->path)
 		ht_strbuf_addf(&name, ".%s", f->path);
 	if (f->code == HT_SCHEDULE_MISSING)
-		missing(c, f->in, name.buf);
+		missing(c, missing_at(f->in, f->name, NULL, ht_schedule_keys),
+			name.buf);
 	else if (f->code == HT_SCHEDULE_WRONG_TYPE)
 		wrong_type(c, name.buf,
 			   f->want == HT_SCHEDULE_WANT_MAP ? "a mapping" :
 							     "a string",
 			   n);
 	else if (f->code == HT_SCHEDULE_UNKNOWN)
-		report(c, HT_SEV_WARNING, n, "bad-schedule",
-		       "unknown schedule type %s", got);
+		unknown_type(c, n, got);
 	else if (f->want == HT_SCHEDULE_WANT_DATE)
 		report(c, HT_SEV_ERROR, n, "bad-schedule",
 		       "field '%s' must be an ISO 8601 date-time, got %s",
@@ -1270,6 +1368,7 @@ static void schedule_finding(const struct ht_schedule_finding *f, void *payload)
 	const struct ht_ynode *n = f->node, *at = n ? n : f->in;
 	const char *got, *type = ht_ynode_type_name(n);
 	struct ht_strbuf msg = HT_STRBUF_INIT;
+	struct ht_suggest s;
 	char buf[SHORT_BUF];
 
 	got = n ? show(buf, n) : "nothing";
@@ -1324,10 +1423,12 @@ static void schedule_finding(const struct ht_schedule_finding *f, void *payload)
 					       "needs a mapping 'days'");
 		break;
 	case HT_SCHEDULE_DAY:
-		if (f->code == HT_SCHEDULE_EXCESS)
+		if (f->code == HT_SCHEDULE_EXCESS) {
 			ht_strbuf_addf(
 				&msg, "unknown day %s in visual schedule", got);
-		else
+			if (misspelt(&s, n, NULL, ht_schedule_weekdays))
+				ht_suggest_hint(&msg, &s, NULL, 0);
+		} else
 			ht_strbuf_addf(&msg,
 				       "day '%s' must be true or false, got %s",
 				       f->name, type);
@@ -1378,7 +1479,7 @@ static json_t *joinkeys_from_yaml(struct in_ctx *c, const struct ht_field *f,
 	}
 	for (i = 0; i < v->nitems; i++) {
 		const struct ht_ynode *item = v->items[i];
-		static const char *const sides[] = { "from", "to" };
+		static const char *const sides[] = { "from", "to", NULL };
 
 		if (item->kind != HT_YNODE_MAP) {
 			report(c, HT_SEV_ERROR, item, "wrong-type",
@@ -1387,7 +1488,14 @@ static json_t *joinkeys_from_yaml(struct in_ctx *c, const struct ht_field *f,
 			       f->name, ht_ynode_type_name(item));
 			continue;
 		}
-		for (j = 0; j < 2; j++) {
+		for (j = 0; j < item->npairs; j++) {
+			const struct ht_ynode *k = item->pairs[j].key;
+
+			if (!ht_ynode_is_str(k, "from") &&
+			    !ht_ynode_is_str(k, "to"))
+				unknown(c, k, "joinKeys.", NULL, sides);
+		}
+		for (j = 0; sides[j]; j++) {
 			const struct ht_ynode *s =
 				ht_ynode_map_get(item, sides[j]);
 			char name[32];
@@ -1395,16 +1503,11 @@ static json_t *joinkeys_from_yaml(struct in_ctx *c, const struct ht_field *f,
 			snprintf(name, sizeof(name), "%s.%s", f->name,
 				 sides[j]);
 			if (!s)
-				missing(c, item, name);
+				missing(c,
+					missing_at(item, sides[j], NULL, sides),
+					name);
 			else if (!is_str(s))
 				wrong_type(c, name, "a string", s);
-		}
-		for (j = 0; j < item->npairs; j++) {
-			const struct ht_ynode *k = item->pairs[j].key;
-
-			if (!ht_ynode_is_str(k, "from") &&
-			    !ht_ynode_is_str(k, "to"))
-				unknown(c, k, "joinKeys.");
 		}
 	}
 	if (c->diags->nerrors > before)
@@ -1507,7 +1610,7 @@ static json_t *record_from_yaml(struct in_ctx *c, enum ht_kind kind,
 
 		if (!is_str(k) || strlen(k->str) != k->len ||
 		    !ht_kind_field(kind, k->str))
-			unknown(c, k, "");
+			unknown(c, k, "", info, NULL);
 	}
 	for (i = 0; i < info->nfields; i++) {
 		const struct ht_field *f = &info->fields[i];
@@ -1524,7 +1627,8 @@ static json_t *record_from_yaml(struct in_ctx *c, enum ht_kind kind,
 			int wanted = qtype && !strcmp(qtype, f->when);
 
 			if (!v && wanted) {
-				report(c, HT_SEV_ERROR, doc,
+				report(c, HT_SEV_ERROR,
+				       missing_at(doc, f->name, info, NULL),
 				       "query-type-mismatch",
 				       "type '%s' needs field '%s'", qtype,
 				       f->name);
@@ -1544,7 +1648,8 @@ static json_t *record_from_yaml(struct in_ctx *c, enum ht_kind kind,
 							HT_FIELD_NULLABLE)))) {
 			/* absent, or null for an optional field */
 			if (!v && (f->flags & HT_FIELD_REQUIRED)) {
-				missing(c, doc, f->name);
+				missing(c, missing_at(doc, f->name, info, NULL),
+					f->name);
 			} else if (obj) {
 				jv = default_json(kind, f);
 				if (jv)
@@ -1622,14 +1727,15 @@ static json_t *manifest_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
 
 		if (!is_str(k) || strlen(k->str) != k->len ||
 		    !ht_kind_field(HT_KIND_MANIFEST, k->str))
-			unknown(c, k, "");
+			unknown(c, k, "", info, NULL);
 	}
 	for (i = 0; i < info->nfields; i++) {
 		const struct ht_field *f = &info->fields[i];
 		const struct ht_ynode *v = ht_ynode_map_get(doc, f->name);
 
 		if (!v) {
-			missing(c, doc, f->name);
+			missing(c, missing_at(doc, f->name, info, NULL),
+				f->name);
 			continue;
 		}
 		if (obj)

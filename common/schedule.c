@@ -23,6 +23,9 @@
 	{ name, part, members, NELEM(members) }
 #define VALUE(name, part) { name, part, NULL, 0 }
 
+const char *const ht_schedule_keys[] = {
+	HT_SCHEDULE_TYPE_KEY, HT_SCHEDULE_INNER_KEY, HT_SCHEDULE_START_KEY, NULL
+};
 const char *const ht_schedule_units[] = {
 	"minute", "hour", "day", "week", NULL
 };

@@ -193,6 +193,84 @@ enum ht_resolution ht_workspace_resolve(const struct ht_workspace *ws,
 	return entry ? HT_RESOLVED : HT_UNRESOLVED;
 }
 
+void ht_workspace_suggest(struct ht_suggest *s, const struct ht_workspace *ws,
+			  enum ht_kind kind, int aliases)
+{
+	json_t *sec = (json_t *)section(ws, kind);
+	const char *target;
+	void *it;
+
+	for (it = json_object_iter(sec); it;
+	     it = json_object_iter_next(sec, it))
+		ht_suggest_add(s, json_object_iter_key(it));
+	if (!aliases || !ws->aliases_valid)
+		return;
+	for (it = json_object_iter(ws->aliases); it;
+	     it = json_object_iter_next(ws->aliases, it)) {
+		target = json_string_value(json_object_iter_value(it));
+		if (target && json_object_get(sec, target))
+			ht_suggest_add(s, json_object_iter_key(it));
+	}
+}
+
+const char *ht_workspace_type(const struct ht_workspace *ws, enum ht_kind kind,
+			      const char *slug)
+{
+	return ht_json_get_string(json_object_get(section(ws, kind), slug),
+				  "type");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+size_t ht_workspace_slugs_of_type(const char **out, size_t max,
+				  const struct ht_workspace *ws,
+				  enum ht_kind kind, const char *type)
+{
+	json_t *sec = (json_t *)section(ws, kind);
+	const char **all = NULL, *t;
+	size_t nr = 0, alloc = 0, i;
+	void *it;
+
+	for (it = json_object_iter(sec); it;
+	     it = json_object_iter_next(sec, it)) {
+		t = ht_json_get_string(json_object_iter_value(it), "type");
+		if (!type || !t || strcmp(t, type))
+			continue;
+		HT_ALLOC_GROW(all, nr + 1, alloc);
+		all[nr++] = json_object_iter_key(it);
+	}
+	if (nr)
+		qsort(all, nr, sizeof(*all), cmp_str);
+	for (i = 0; i < nr && i < max; i++)
+		out[i] = all[i];
+	free(all);
+	return nr;
+}
+
+void ht_workspace_alias_line(struct ht_strbuf *out, const char *alias,
+			     const char *slug)
+{
+	struct ht_ynode *map = ht_ynode_new_map();
+	size_t len = out->len;
+
+	ht_ynode_map_add(map, alias, ht_ynode_new_cstr(slug));
+	if (ht_yaml_emit(out, map) < 0)
+		HT_BUG("cannot write the alias '%s'", alias);
+	if (out->len > len && out->buf[out->len - 1] == '\n')
+		ht_strbuf_setlen(out, out->len - 1);
+	ht_ynode_free(map);
+}
+
+int ht_workspace_aliases_empty(const struct ht_workspace *ws)
+{
+	return ws->aliases_valid && ws->aliases_doc &&
+	       ws->aliases_doc->kind == HT_YNODE_MAP &&
+	       !ws->aliases_doc->npairs;
+}
+
 void ht_workspace_alias_position(const struct ht_workspace *ws,
 				 const char *alias, unsigned *line,
 				 unsigned *col)
@@ -206,6 +284,26 @@ void ht_workspace_alias_position(const struct ht_workspace *ws,
 		*line = p->key->line;
 		*col = p->key->col;
 	}
+}
+
+/* alias-target-missing, with the slugs near the target. */
+static void target_missing(const struct ht_workspace *ws,
+			   const struct ht_ynode *k, const struct ht_ynode *v,
+			   struct ht_diags *diags)
+{
+	struct ht_strbuf hint = HT_STRBUF_INIT;
+	struct ht_suggest s;
+
+	ht_suggest_init(&s, v->str);
+	ht_workspace_suggest(&s, ws, HT_KIND_SOURCE, 0);
+	ht_workspace_suggest(&s, ws, HT_KIND_DESTINATION, 0);
+	ht_suggest_hint(&hint, &s, NULL, 1);
+	ht_diags_add(diags, HT_SEV_ERROR, ws->aliases_path, v->line, v->col,
+		     "alias-target-missing",
+		     "alias '%s' points at '%s', which is neither a source "
+		     "nor a destination of %s%s",
+		     k->str, v->str, ws->manifest_shown, hint.buf);
+	ht_strbuf_release(&hint);
 }
 
 void ht_workspace_check_aliases(const struct ht_workspace *ws,
@@ -235,11 +333,6 @@ void ht_workspace_check_aliases(const struct ht_workspace *ws,
 				     ws->manifest_shown);
 		if (!ht_workspace_has(ws, HT_KIND_SOURCE, v->str) &&
 		    !ht_workspace_has(ws, HT_KIND_DESTINATION, v->str))
-			ht_diags_add(diags, HT_SEV_ERROR, ws->aliases_path,
-				     v->line, v->col, "alias-target-missing",
-				     "alias '%s' points at '%s', which is "
-				     "neither a source nor a destination of "
-				     "%s",
-				     k->str, v->str, ws->manifest_shown);
+			target_missing(ws, k, v, diags);
 	}
 }

@@ -644,10 +644,16 @@ static int build_trees(struct check_cmd *cmd)
  * Output
  */
 
+/*
+ * The count, on stderr, after the findings: stdout flushed first, so that
+ * the summary is the last line when both go to one pipe or file (a hook,
+ * pre-commit, `2>&1`), where stdout is buffered and stderr is not.
+ */
 static void summary(const struct ht_diags *d)
 {
 	if (!d->nr)
 		return;
+	fflush(stdout);
 	fprintf(stderr, "git-hightouch: %zu error%s, %zu warning%s\n",
 		d->nerrors, d->nerrors == 1 ? "" : "s", d->nwarnings,
 		d->nwarnings == 1 ? "" : "s");

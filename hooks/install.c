@@ -144,6 +144,7 @@ static int install_one(const char *dir, const struct hook *h, int force)
 		goto cleanup;
 	}
 	if (!lstat(local.buf, &st)) {
+		fflush(stdout); /* after what was said of the hooks before */
 		fprintf(stderr,
 			"error: '%s' is not git-hightouch's hook and '%s' "
 			"exists too: left alone (chain them by hand, or "

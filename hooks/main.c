@@ -62,15 +62,17 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int ret;
+	int ret, write_failed;
 
 	git_libgit2_init();
 	ret = run(argc, argv);
+	/* what went to stdout before the fatal line, as in one stream */
+	write_failed = fflush(stdout) || ferror(stdout);
 	if (ret < 0) {
 		fprintf(stderr, "fatal: %s\n", ht_error_message());
 		ret = EXIT_TROUBLE;
 	}
-	if (fflush(stdout) || ferror(stdout)) {
+	if (write_failed) {
 		fprintf(stderr, "fatal: cannot write to the standard output\n");
 		ret = EXIT_TROUBLE;
 	}

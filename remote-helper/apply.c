@@ -454,7 +454,7 @@ static void note_newest(struct list_state *l, int64_t id, int64_t ms,
 
 int update_state(struct push *p, const git_oid *head)
 {
-	struct ht_resolver resolver = { state_slug_of, NULL, p->s };
+	struct ht_resolver resolver = { state_slug_of, NULL, p->s, NULL };
 	struct render rd;
 	size_t i;
 

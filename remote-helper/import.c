@@ -150,7 +150,7 @@ static int load_manifest(struct import *im)
 static void import_init(struct import *im, struct odb *r, struct state *s,
 			const struct remote *o)
 {
-	struct ht_resolver resolver = { slug_of, NULL, NULL };
+	struct ht_resolver resolver = { slug_of, NULL, NULL, NULL };
 	size_t i;
 
 	memset(im, 0, sizeof(*im));

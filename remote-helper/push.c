@@ -722,7 +722,7 @@ static void choose_action(struct push *p, struct step *st)
 static void warn_if_too_big(struct push *p, const struct step *st,
 			    const json_t *server)
 {
-	struct ht_resolver resolver = { state_slug_of, NULL, p->s };
+	struct ht_resolver resolver = { state_slug_of, NULL, p->s, NULL };
 	struct ht_strbuf sb = HT_STRBUF_INIT;
 	struct render rd;
 

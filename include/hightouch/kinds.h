@@ -17,6 +17,7 @@
 
 #include "hightouch/diag.h"
 #include "hightouch/strbuf.h"
+#include "hightouch/suggest.h"
 #include "hightouch/yaml.h"
 
 enum ht_kind {
@@ -193,6 +194,13 @@ struct ht_resolver {
 	int (*id_of)(int64_t *id_out, enum ht_kind kind, const char *slug,
 		     void *payload);
 	void *payload;
+	/*
+	 * Optional (NULL: none): add to `s` (ht_suggest_add()) the slugs of
+	 * `kind` that id_of knows, for the "did you mean" of a reference it
+	 * did not find.
+	 */
+	void (*suggest)(struct ht_suggest *s, enum ht_kind kind,
+			void *payload);
 };
 
 /*

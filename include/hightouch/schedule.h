@@ -26,6 +26,8 @@
 #define HT_SCHEDULE_TYPE_KEY "type"
 #define HT_SCHEDULE_INNER_KEY "schedule"
 #define HT_SCHEDULE_START_KEY "startDate"
+/* NULL-terminated: the three above, for "did you mean" (suggest.h). */
+extern const char *const ht_schedule_keys[];
 
 /* What a part of a schedule is: the subject of a finding. */
 enum ht_schedule_part {

@@ -19,6 +19,8 @@
 
 #include "hightouch/diag.h"
 #include "hightouch/kinds.h"
+#include "hightouch/strbuf.h"
+#include "hightouch/suggest.h"
 #include "hightouch/yaml.h"
 
 struct ht_workspace {
@@ -85,6 +87,38 @@ int ht_workspace_has(const struct ht_workspace *ws, enum ht_kind kind,
  */
 void ht_workspace_check_aliases(const struct ht_workspace *ws,
 				struct ht_diags *diags);
+
+/*
+ * For "did you mean": add to `s` the names a `kind` reference could take
+ * in `ws`, the `kind` slugs of the manifest and, with `aliases`, the
+ * aliases whose target is one.
+ */
+void ht_workspace_suggest(struct ht_suggest *s, const struct ht_workspace *ws,
+			  enum ht_kind kind, int aliases);
+
+/* The type of the `kind` slug `slug` in the manifest ("snowflake"), or NULL. */
+const char *ht_workspace_type(const struct ht_workspace *ws, enum ht_kind kind,
+			      const char *slug);
+
+/*
+ * The `kind` slugs of the manifest whose type is `type` (NULL: none
+ * match), bytewise: the first `max` in `out` (borrowed from the
+ * workspace).  Returns how many there are in all.
+ */
+size_t ht_workspace_slugs_of_type(const char **out, size_t max,
+				  const struct ht_workspace *ws,
+				  enum ht_kind kind, const char *type);
+
+/*
+ * The line "alias: slug" as the aliases file holds it (the canonical
+ * writer's, quotes where YAML needs them), without its newline, appended
+ * to `out`.
+ */
+void ht_workspace_alias_line(struct ht_strbuf *out, const char *alias,
+			     const char *slug);
+
+/* 1 if the aliases file is an empty flow mapping, "{}", as first written. */
+int ht_workspace_aliases_empty(const struct ht_workspace *ws);
 
 /* The position of an alias's key in the aliases file (0:0 if unknown). */
 void ht_workspace_alias_position(const struct ht_workspace *ws,

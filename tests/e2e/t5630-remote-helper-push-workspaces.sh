@@ -82,8 +82,8 @@ test_expect_success 'production: an alias it does not have is an error' '
 	git -C r merge -q --allow-unrelated-histories -m "Merge production" \
 		production/main &&
 	test_must_fail git -C r push production main 2>err &&
-	grep "^models/users.yaml:2:9: error: source .warehouse. is neither a source of workspace .production. (manifest-production.yaml) nor an alias in aliases-production.yaml \[unresolved-reference\]$" err &&
-	grep "^syncs/users-to-crm.yaml:2:14: error: destination .crm. is neither a destination of workspace .production. (manifest-production.yaml) nor an alias in aliases-production.yaml \[unresolved-reference\]$" err
+	grep "^models/users.yaml:2:9: error: source .warehouse. is neither a source of workspace .production. (manifest-production.yaml) nor an alias in aliases-production.yaml; in workspace .staging. it is an alias of .staging-pg. (postgres): replace .{}. in aliases-production.yaml with .warehouse: production-pg. \[unresolved-reference\]$" err &&
+	grep "^syncs/users-to-crm.yaml:2:14: error: destination .crm. is neither a destination of workspace .production. (manifest-production.yaml) nor an alias in aliases-production.yaml; in workspace .staging. it is an alias of .staging-hubspot. (hubspot): replace .{}. in aliases-production.yaml with .crm: production-hubspot. \[unresolved-reference\]$" err
 '
 
 test_expect_success 'production: an alias of a slug it does not have' '
@@ -91,7 +91,7 @@ test_expect_success 'production: an alias of a slug it does not have' '
 		r/aliases-production.yaml &&
 	git -C r commit -q -am "production aliases" &&
 	test_must_fail git -C r push production main 2>err &&
-	grep "^syncs/users-to-crm.yaml:2:14: error: destination .crm. is an alias (aliases-production.yaml) of .staging-hubspot., which is not a destination of workspace .production. (manifest-production.yaml) \[unresolved-reference\]$" err &&
+	grep "^syncs/users-to-crm.yaml:2:14: error: destination .crm. is an alias (aliases-production.yaml) of .staging-hubspot., which is not a destination of workspace .production. (manifest-production.yaml); in workspace .staging. it is an alias of .staging-hubspot. (hubspot): change .crm: staging-hubspot. in aliases-production.yaml to .crm: production-hubspot. \[unresolved-reference\]$" err &&
 	! grep "models/users.yaml" err
 '
 

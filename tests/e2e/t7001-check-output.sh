@@ -36,6 +36,16 @@ test_expect_success 'text: gcc-style lines, a summary, exit 1' '
 	test_cmp expect.err err
 '
 
+test_expect_success 'text: in one stream (a hook, 2>&1), the summary comes last' '
+	(cd repo && test_expect_code 1 git hightouch check >../out 2>../err) &&
+	(cd repo && test_expect_code 1 git hightouch check >../both 2>&1) &&
+	cat out err >expect &&
+	test_cmp expect both &&
+	tail -n 1 both >last &&
+	echo "git-hightouch: 2 errors, 2 warnings" >expect.last &&
+	test_cmp expect.last last
+'
+
 test_expect_success 'warnings only: exit 0' '
 	(
 		cd repo &&

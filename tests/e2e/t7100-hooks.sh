@@ -60,6 +60,12 @@ test_expect_success 'the pre-commit hook stops a bad commit' '
 		test_must_fail git commit -q -m "Monthly" 2>../err &&
 		grep "^$SYNC:34:13: error: interval unit" ../err &&
 		grep "commit stopped by" ../err &&
+		# in the order written: findings, count, what the hook says
+		tail -n 3 ../err | cut -d" " -f1-3 >../order &&
+		printf "%s\n" "$SYNC:34:13: error: interval" \
+			"git-hightouch: 1 error," "hightouch: commit stopped" \
+			>../expect &&
+		test_cmp ../expect ../order &&
 		git rev-parse HEAD >../head &&
 		git rev-parse base 2>/dev/null || git tag base
 	) &&
@@ -111,17 +117,42 @@ test_expect_success 'a hook already there is kept as .local and runs first' '
 	)
 '
 
+# foreign_hook REPO HOOK: a hook that is not ours, and a .local beside it
+foreign_hook() {
+	echo "#!/bin/sh" >"$1/.git/hooks/$2" &&
+	echo "#!/bin/sh" >"$1/.git/hooks/$2.local" &&
+	chmod +x "$1/.git/hooks/$2"
+}
+
 test_expect_success 'a hook and its .local both there: left alone' '
 	new_repo both &&
-	echo "#!/bin/sh" >both/.git/hooks/pre-commit &&
-	echo "#!/bin/sh" >both/.git/hooks/pre-commit.local &&
-	chmod +x both/.git/hooks/pre-commit &&
+	foreign_hook both pre-commit &&
 	(cd both && test_expect_code 1 git hightouch install-hooks \
 		>../out 2>../err) &&
 	grep "^error: '\''.git/hooks/pre-commit'\'' is not git-hightouch'\''s hook and '\''.git/hooks/pre-commit.local'\'' exists too" err &&
 	grep "^installed '\''.git/hooks/pre-push'\''" out &&
 	echo "#!/bin/sh" >expect &&
 	test_cmp expect both/.git/hooks/pre-commit
+'
+
+test_expect_success 'install-hooks says what it did in the order it did it' '
+	new_repo later &&
+	foreign_hook later pre-push &&
+	(cd later && test_expect_code 1 git hightouch install-hooks \
+		>../later.out 2>&1) &&
+	cut -d" " -f1-2 later.out >order &&
+	printf "%s\n" "installed '\''.git/hooks/pre-commit'\''" \
+		"error: '\''.git/hooks/pre-push'\''" >expect &&
+	test_cmp expect order &&
+	# and a fatal error after it, the same
+	new_repo fatal &&
+	mkdir fatal/.git/hooks/pre-push &&
+	(cd fatal && test_expect_code 2 git hightouch install-hooks \
+		>../fatal.out 2>&1) &&
+	cut -d" " -f1-2 fatal.out >order &&
+	printf "%s\n" "installed '\''.git/hooks/pre-commit'\''" \
+		"fatal: cannot" >expect &&
+	test_cmp expect order
 '
 
 test_expect_success '--force replaces it' '

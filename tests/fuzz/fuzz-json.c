@@ -57,7 +57,8 @@ static int id_of(int64_t *id_out, enum ht_kind kind, const char *slug,
 	return 0;
 }
 
-static const struct ht_resolver resolver = { slug_of, id_of, NULL };
+static const struct ht_resolver resolver = { slug_of, id_of, NULL,
+					     NULL };
 
 /* Emit `doc`, parse it back, and check both agree; returns the tree read. */
 static struct ht_ynode *emit_and_parse(const struct ht_ynode *doc)

@@ -471,6 +471,140 @@ static void test_references(void **state)
 		   "[unresolved-reference]\n");
 }
 
+/* What an unresolved reference suggests: the names near it. */
+static void test_near_names(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+
+	(void)state;
+	tree_of(&head, "manifest-w.yaml", manifest, "aliases-w.yaml",
+		"warehouse: snowflake\ncrm: hubspt\n", "models/users.yaml",
+		model, "models/a.yaml",
+		"name: A\nsource: snowflak\ntype: table\ntableName: t\n"
+		"primaryKey: id\n",
+		"models/b.yaml",
+		"name: B\nsource: warehous\ntype: table\ntableName: t\n"
+		"primaryKey: id\n",
+		"syncs/a.yaml",
+		"model: userz\ndestination: sheet\nconfig: {}\n"
+		"schedule: {type: manual}\nschedulePaused: true\n",
+		"syncs/b.yaml",
+		"model: users\ndestination: hubspot-x\nconfig: {}\n"
+		"schedule: {type: manual}\nschedulePaused: true\n",
+		"syncs/c.yaml",
+		"model: user\ndestination: crm\nconfig: {}\n"
+		"schedule: {type: manual}\nschedulePaused: true\n",
+		NULL);
+	expect_run(&head, NULL, NULL,
+		   "aliases-w.yaml:2:6: error: alias 'crm' points at "
+		   "'hubspt', which is neither a source nor a destination of "
+		   "manifest-w.yaml (did you mean 'hubspot'?) "
+		   "[alias-target-missing]\n"
+		   "models/a.yaml:2:9: error: source 'snowflak' is neither a "
+		   "source of workspace 'w' (manifest-w.yaml) nor an alias in "
+		   "aliases-w.yaml (did you mean 'snowflake'?) "
+		   "[unresolved-reference]\n"
+		   "models/b.yaml:2:9: error: source 'warehous' is neither a "
+		   "source of workspace 'w' (manifest-w.yaml) nor an alias in "
+		   "aliases-w.yaml (did you mean 'warehouse'?) "
+		   "[unresolved-reference]\n"
+		   "syncs/a.yaml:1:8: error: model 'userz' not found: no "
+		   "model file has that slug (did you mean 'users'?) "
+		   "[unresolved-reference]\n"
+		   "syncs/a.yaml:2:14: error: destination 'sheet' is neither "
+		   "a destination of workspace 'w' (manifest-w.yaml) nor an "
+		   "alias in aliases-w.yaml (did you mean 'sheets'?) "
+		   "[unresolved-reference]\n"
+		   "syncs/b.yaml:2:14: error: destination 'hubspot-x' is "
+		   "neither a destination of workspace 'w' (manifest-w.yaml) "
+		   "nor an alias in aliases-w.yaml (did you mean 'hubspot'?) "
+		   "[unresolved-reference]\n"
+		   "syncs/c.yaml:1:8: error: model 'user' not found: no model "
+		   "file has that slug (did you mean 'users'?) "
+		   "[unresolved-reference]\n"
+		   "syncs/c.yaml:2:14: error: destination 'crm' is an alias "
+		   "(aliases-w.yaml) of 'hubspt', which is not a destination "
+		   "of workspace 'w' (manifest-w.yaml) [unresolved-reference]"
+		   "\n");
+}
+
+/*
+ * A file shared by two workspaces, resolving in one: the line of the
+ * other's aliases file that would make it resolve there too.
+ */
+static void test_alias_hint(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	static const char m2[] = "sources:\n"
+				 "  snowflake-v:\n"
+				 "    name: S\n"
+				 "    type: snowflake\n"
+				 "  pg:\n"
+				 "    name: P\n"
+				 "    type: postgres\n"
+				 "destinations:\n"
+				 "  hubspot-v:\n"
+				 "    name: H\n"
+				 "    type: hubspot\n"
+				 "  '0755':\n"
+				 "    name: H2\n"
+				 "    type: hubspot\n";
+	static const char want_empty[] =
+		"models/users.yaml:2:9: error: source 'warehouse' is neither "
+		"a source of workspace 'v' (manifest-v.yaml) nor an alias in "
+		"aliases-v.yaml; in workspace 'w' it is an alias of "
+		"'snowflake' (snowflake): replace '{}' in aliases-v.yaml "
+		"with 'warehouse: snowflake-v' [unresolved-reference]\n"
+		"syncs/users-to-crm.yaml:2:14: error: destination 'crm' is "
+		"neither a destination of workspace 'v' (manifest-v.yaml) "
+		"nor an alias in aliases-v.yaml; in workspace 'w' it is an "
+		"alias of 'hubspot' (hubspot): replace '{}' in aliases-v.yaml "
+		"with 'crm: '0755'' or 'crm: hubspot-v' "
+		"[unresolved-reference]\n";
+
+	(void)state;
+	/* the aliases file as fetch first writes it */
+	base_tree(&head);
+	tree_of(&head, "manifest-v.yaml", m2, "aliases-v.yaml",
+		"# Aliases for Hightouch workspace 'v'\n{}\n", NULL);
+	expect_run(&head, NULL, NULL, want_empty);
+	/* the other workspace is read when only one is checked */
+	base_tree(&head);
+	tree_of(&head, "manifest-v.yaml", m2, "aliases-v.yaml", "{}\n", NULL);
+	opts.workspace = "v";
+	expect_run(&head, NULL, &opts, want_empty);
+
+	/* a slug of the other workspace; an alias to change */
+	base_tree(&head);
+	tree_of(&head, "manifest-v.yaml", m2, "aliases-v.yaml",
+		"# mine\ncrm: hubspot\n", "models/direct.yaml",
+		"name: D\nsource: snowflake\ntype: table\ntableName: t\n"
+		"primaryKey: id\n",
+		NULL);
+	expect_run(&head, NULL, &opts,
+		   "aliases-v.yaml:2:6: error: alias 'crm' points at "
+		   "'hubspot', which is neither a source nor a destination of "
+		   "manifest-v.yaml (did you mean 'hubspot-v'?) "
+		   "[alias-target-missing]\n"
+		   "models/direct.yaml:2:9: error: source 'snowflake' is "
+		   "neither a source of workspace 'v' (manifest-v.yaml) nor an "
+		   "alias in aliases-v.yaml; it is a source of workspace 'w' "
+		   "(snowflake): add 'snowflake: snowflake-v' to "
+		   "aliases-v.yaml [unresolved-reference]\n"
+		   "models/users.yaml:2:9: error: source 'warehouse' is "
+		   "neither a source of workspace 'v' (manifest-v.yaml) nor an "
+		   "alias in aliases-v.yaml; in workspace 'w' it is an alias "
+		   "of 'snowflake' (snowflake): add 'warehouse: snowflake-v' "
+		   "to aliases-v.yaml [unresolved-reference]\n"
+		   "syncs/users-to-crm.yaml:2:14: error: destination 'crm' is "
+		   "an alias (aliases-v.yaml) of 'hubspot', which is not a "
+		   "destination of workspace 'v' (manifest-v.yaml); in "
+		   "workspace 'w' it is an alias of 'hubspot' (hubspot): "
+		   "change 'crm: hubspot' in aliases-v.yaml to 'crm: '0755'' "
+		   "or 'crm: hubspot-v' [unresolved-reference]\n");
+}
+
 static void test_misplaced(void **state)
 {
 	struct ht_check_tree head = HT_CHECK_TREE_INIT;
@@ -523,8 +657,10 @@ static void test_workspaces(void **state)
 		   "[yaml-syntax]\n"
 		   "syncs/users-to-crm.yaml:2:14: error: destination 'crm' "
 		   "is neither a destination of workspace 'v' "
-		   "(manifest-v.yaml) nor an alias in aliases-v.yaml "
-		   "[unresolved-reference]\n");
+		   "(manifest-v.yaml) nor an alias in aliases-v.yaml; in "
+		   "workspace 'w' it is an alias of 'hubspot' (hubspot): add "
+		   "'crm: <slug>' to aliases-v.yaml, <slug> a destination of "
+		   "manifest-v.yaml [unresolved-reference]\n");
 
 	base_tree(&head);
 	tree_of(&head, "manifest-v.yaml", m2, NULL);
@@ -1228,6 +1364,8 @@ int main(void)
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_per_file_rules),
 		cmocka_unit_test(test_references),
+		cmocka_unit_test(test_near_names),
+		cmocka_unit_test(test_alias_hint),
 		cmocka_unit_test(test_misplaced),
 		cmocka_unit_test(test_workspaces),
 		cmocka_unit_test(test_model_exists),

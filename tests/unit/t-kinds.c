@@ -71,10 +71,11 @@ static int id_of(int64_t *id_out, enum ht_kind kind, const char *slug,
 	return HT_ENOTFOUND;
 }
 
-static const struct ht_resolver resolver = { slug_of, id_of, NULL };
+static const struct ht_resolver resolver = { slug_of, id_of, NULL,
+					     NULL };
 static int failing_payload;
 static const struct ht_resolver failing_resolver = { slug_of, id_of,
-						     &failing_payload };
+						     &failing_payload, NULL };
 
 /*
  * Expected findings.  `sev` is 'E' or 'W'.
@@ -634,7 +635,7 @@ static void test_unknown_field(void **state)
 	/* a warning: the file is still converted */
 	out = run(HT_KIND_MODEL, "m", MODEL_OK "nmae: x\n1: one\n", &resolver,
 		  FINDINGS({ 'W', "unknown-field", 7, 1,
-			     "unknown field 'nmae'" },
+			     "unknown field 'nmae' (did you mean 'name'?)" },
 			   { 'W', "unknown-field", 8, 1,
 			     "unknown field '1'" }));
 	assert_null(json_object_get(out, "nmae"));
@@ -643,6 +644,78 @@ static void test_unknown_field(void **state)
 	check(HT_KIND_MODEL, "m", MODEL_OK "primaryLabel: x\n",
 	      FINDINGS({ 'W', "unknown-field", 7, 1,
 			 "unknown field 'primaryLabel'" }));
+	/* far from every field, or as near to two: no guess */
+	check(HT_KIND_MODEL, "m", MODEL_OK "folder: x\nnamex: y\n",
+	      FINDINGS({ 'W', "unknown-field", 7, 1,
+			 "unknown field 'folder'" },
+		       { 'W', "unknown-field", 8, 1,
+			 "unknown field 'namex' (did you mean 'name'?)" }));
+	check(HT_KIND_SYNC, "s",
+	      "model: users\ndestination: hubspot\nconfig: {}\n"
+	      "schedule: {type: manual}\nschedulePaused: false\n"
+	      "descripton: x\n",
+	      FINDINGS({ 'W', "unknown-field", 6, 1,
+			 "unknown field 'descripton' (did you mean "
+			 "'description'?)" }));
+	check(HT_KIND_RELATIONSHIP, "r",
+	      "from: users\nto: accounts\ncardinality: one-to-one\n"
+	      "joinKeys: [{from: a, to: b}]\ncardinal: x\n",
+	      FINDINGS({ 'W', "unknown-field", 5, 1,
+			 "unknown field 'cardinal'" }));
+}
+
+/*
+ * A misspelt field: the warning names the field, and the error about the
+ * field it leaves missing is at the misspelling, not at the mapping.
+ */
+static void test_misspelt_field(void **state)
+{
+	(void)state;
+	check(HT_KIND_MODEL, "m",
+	      "name: Users\n"
+	      "source: snowflake\n"
+	      "type: raw_sql\n"
+	      "rawSql: select 1\n"
+	      "primarKey: id\n",
+	      FINDINGS({ 'W', "unknown-field", 5, 1,
+			 "unknown field 'primarKey' (did you mean "
+			 "'primaryKey'?)" },
+		       { 'E', "missing-field", 5, 1,
+			 "missing field 'primaryKey'" }));
+	/* the query key that the type needs */
+	check(HT_KIND_MODEL, "m",
+	      "name: Users\n"
+	      "source: snowflake\n"
+	      "type: table\n"
+	      "tablename: users\n"
+	      "primaryKey: id\n",
+	      FINDINGS({ 'W', "unknown-field", 4, 1,
+			 "unknown field 'tablename' (did you mean "
+			 "'tableName'?)" },
+		       { 'E', "query-type-mismatch", 4, 1,
+			 "type 'table' needs field 'tableName'" }));
+	/* a misspelling of a field that is there: the mapping */
+	check(HT_KIND_SYNC, "s",
+	      "model: users\nmodle: x\ndestination: hubspot\nconfig: {}\n"
+	      "schedule: {type: manual}\n",
+	      FINDINGS({ 'W', "unknown-field", 2, 1,
+			 "unknown field 'modle' (did you mean 'model'?)" },
+		       { 'E', "missing-field", 1, 1,
+			 "missing field 'schedulePaused'" }));
+	/* the manifest's sections, and the entries' fields */
+	check(HT_KIND_MANIFEST, NULL,
+	      "sources:\n"
+	      "  snowflake: {name: S, tpye: snowflake}\n"
+	      "destinatons: {}\n",
+	      FINDINGS({ 'W', "unknown-field", 3, 1,
+			 "unknown field 'destinatons' (did you mean "
+			 "'destinations'?)" },
+		       { 'W', "unknown-field", 2, 24,
+			 "unknown field 'tpye' (did you mean 'type'?)" },
+		       { 'E', "missing-field", 2, 24,
+			 "missing field 'type'" },
+		       { 'E', "missing-field", 3, 1,
+			 "missing field 'destinations'" }));
 }
 
 static void test_missing_field(void **state)
@@ -881,7 +954,8 @@ static void test_bad_schedule(void **state)
 	      "        time: '9:00'\n"
 	      "      - nope\n",
 	      FINDINGS({ 'E', "bad-schedule", 10, 30,
-			 "unknown day 'funday' in visual schedule" },
+			 "unknown day 'funday' in visual schedule (did you "
+			 "mean 'sunday'?)" },
 		       { 'E', "bad-schedule", 10, 52,
 			 "day 'friday' must be true or false, got integer" },
 		       { 'E', "bad-schedule", 11, 15,
@@ -916,7 +990,8 @@ static void test_bad_schedule(void **state)
 			 "a visual schedule expression must select at least "
 			 "one day" },
 		       { 'E', "bad-schedule", 14, 31,
-			 "unknown day 'funday' in visual schedule" },
+			 "unknown day 'funday' in visual schedule (did you "
+			 "mean 'sunday'?)" },
 		       { 'E', "bad-schedule", 14, 15,
 			 "a visual schedule expression must select at least "
 			 "one day" },
@@ -977,6 +1052,30 @@ static void test_bad_schedule(void **state)
 	      "  type: cron\n",
 	      FINDINGS({ 'E', "missing-field", 7, 3,
 			 "missing field 'schedule.schedule'" }));
+	/* misspelt: at the misspelling, which is named */
+	check(HT_KIND_SYNC, "s",
+	      SYNC_HEAD
+	      "schedule:\n"
+	      "  tpye: cron\n"
+	      "  shcedule: {expression: '0 * * * *'}\n",
+	      FINDINGS({ 'E', "missing-field", 7, 3,
+			 "missing field 'schedule.type'" },
+		       { 'W', "unknown-field", 7, 3,
+			 "unknown field 'schedule.tpye' (did you mean "
+			 "'schedule.type'?)" },
+		       { 'W', "unknown-field", 8, 3,
+			 "unknown field 'schedule.shcedule' (did you mean "
+			 "'schedule.schedule'?)" },
+		       { 'E', "missing-field", 8, 3,
+			 "missing field 'schedule.schedule'" }));
+	check(HT_KIND_SYNC, "s",
+	      SYNC_HEAD
+	      "schedule:\n"
+	      "  type: crn\n"
+	      "  schedule: {expression: '0 * * * *'}\n",
+	      FINDINGS({ 'W', "bad-schedule", 7, 9,
+			 "unknown schedule type 'crn' (did you mean "
+			 "'cron'?)" }));
 
 	/* unknown types and fields: warnings, the value is kept */
 	out = run(HT_KIND_SYNC, "s",
@@ -1130,10 +1229,11 @@ static void test_joinkeys(void **state)
 	      "    too: b\n"
 	      "  - [a, b]\n"
 	      "  - {from: 1, to: b}\n",
-	      FINDINGS({ 'E', "missing-field", 5, 5,
+	      FINDINGS({ 'W', "unknown-field", 6, 5,
+			 "unknown field 'joinKeys.too' (did you mean "
+			 "'joinKeys.to'?)" },
+		       { 'E', "missing-field", 6, 5,
 			 "missing field 'joinKeys.to'" },
-		       { 'W', "unknown-field", 6, 5,
-			 "unknown field 'joinKeys.too'" },
 		       { 'E', "wrong-type", 7, 5,
 			 "field 'joinKeys' must hold {from, to} mappings, "
 			 "got list" },
@@ -1492,7 +1592,7 @@ static void free_files(char **paths, size_t nr)
 static void test_validate_api_fixtures(void **state)
 {
 	struct any_ids ids = { NULL, 0, 0 };
-	const struct ht_resolver any = { any_slug_of, any_id_of, &ids };
+	const struct ht_resolver any = { any_slug_of, any_id_of, &ids, NULL };
 	size_t nr, i;
 	char **paths = files_under(&nr, API_FIXTURES, ".json");
 
@@ -1593,6 +1693,7 @@ int main(void)
 		cmocka_unit_test(test_model_ok),
 		cmocka_unit_test(test_not_a_mapping),
 		cmocka_unit_test(test_unknown_field),
+		cmocka_unit_test(test_misspelt_field),
 		cmocka_unit_test(test_missing_field),
 		cmocka_unit_test(test_wrong_type),
 		cmocka_unit_test(test_bad_enum),

@@ -92,7 +92,8 @@ static int id_of(int64_t *id_out, enum ht_kind kind, const char *slug,
 	return HT_ENOTFOUND;
 }
 
-static const struct ht_resolver resolver = { slug_of, id_of, NULL };
+static const struct ht_resolver resolver = { slug_of, id_of, NULL,
+					     NULL };
 
 static const char *fixtures_dir(void)
 {
