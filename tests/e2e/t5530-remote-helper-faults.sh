@@ -153,7 +153,7 @@ test_expect_success 'SIGKILL at random times during fetches' '
 		do
 			if test "$(readlink "/proc/$pid/cwd")" = "$TRASH_DIRECTORY/rk"
 			then
-				kill -9 "$pid"
+				kill -9 "$pid" 2>/dev/null || : # it may have ended
 			fi
 		done &&
 		{ wait "$fpid" || :; } &&
