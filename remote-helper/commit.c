@@ -162,6 +162,28 @@ static int change_manifest(struct import *im, struct change *c,
 	return ret;
 }
 
+/*
+ * 1 if another resource, as the fetch leaves them, has the file of kind
+ * `kind` and slug `slug`: one made again with the slug of one deleted,
+ * whose file is its own now, whichever change comes first.
+ */
+static int file_owned(struct import *im, const struct change *c,
+		      enum ht_kind kind, const char *slug)
+{
+	size_t i;
+
+	if (kind == HT_KIND__COUNT || !slug)
+		return 0;
+	for (i = 0; i < im->s->nr; i++) {
+		const struct resource *r = &im->s->res[i];
+
+		if (r->kind == kind && r->slug && !strcmp(r->slug, slug) &&
+		    (r->table != c->table || r->id != c->id))
+			return 1;
+	}
+	return 0;
+}
+
 int change_files(struct import *im, struct change *c, struct tree_change **tc,
 		 size_t *nr, size_t *alloc, int *existed)
 {
@@ -186,7 +208,8 @@ int change_files(struct import *im, struct change *c, struct tree_change **tc,
 		/* a deletion (or a resource that lost its file) */
 		const char *gone = old.len ? old.buf : path.buf;
 
-		if (*gone && path_exists(im, gone)) {
+		if (*gone && path_exists(im, gone) &&
+		    !file_owned(im, c, c->old_kind, c->old_slug)) {
 			*existed = 1;
 			add_tree_change(tc, nr, alloc, gone, NULL);
 		}

@@ -129,6 +129,19 @@ test_expect_success 'a new resource with the slug of a file deleted in git is cr
 	tip_is "Create model leads (OUTBOUND)"
 '
 
+test_expect_success 'a resource deleted and made again with its slug between fetches keeps a file' '
+	git -C c1 merge -q --ff-only origin/main &&
+	old=$(jq .id body) &&
+	ui DELETE "/models/$old" &&
+	new_model leads &&
+	ui PATCH "/models/$(jq .id body)" "{\"name\": \"Leads again\"}" &&
+	git -C c1 fetch &&
+	git -C c1 show origin/main:models/leads.yaml >leads &&
+	grep "^name: Leads again$" leads &&
+	# the file of the old resource is the new one now
+	tip_is "Update model leads (OUTBOUND)"
+'
+
 test_expect_success 'the files are those of a fresh clone' '
 	git clone -q "$HT_URL" fresh &&
 	git -C fresh ls-tree -r HEAD >expect &&
