@@ -20,6 +20,7 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
+#include "hightouch/fs.h"
 #include "hightouch/options.h"
 #include "hightouch/run.h"
 
@@ -46,26 +47,6 @@ static const struct hook hooks[] = {
 	{ "pre-commit", hook_pre_commit },
 	{ "pre-push", hook_pre_push },
 };
-
-static int mkdir_p(const char *dir)
-{
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	const char *p = dir;
-	int ret = 0;
-
-	while (p) {
-		p = strchr(p + 1, '/');
-		ht_strbuf_reset(&sb);
-		ht_strbuf_add(&sb, dir, p ? (size_t)(p - dir) : strlen(dir));
-		if (mkdir(sb.buf, 0777) < 0 && errno != EEXIST) {
-			ret = ht_error_set(HT_EIO, "cannot create '%s': %s",
-					   sb.buf, strerror(errno));
-			break;
-		}
-	}
-	ht_strbuf_release(&sb);
-	return ret;
-}
 
 /* Write `text` to `path` atomically, executable. */
 static int write_hook(const char *path, const char *text)
@@ -203,7 +184,7 @@ int cmd_install_hooks(int argc, char **argv)
 		ret = ht_error_set(HT_EINVALID, "git gave no hooks directory");
 		goto cleanup;
 	}
-	ret = mkdir_p(dir.buf);
+	ret = ht_mkdir_p(dir.buf);
 	if (ret < 0)
 		goto cleanup;
 	for (k = 0; k < sizeof(hooks) / sizeof(hooks[0]); k++) {

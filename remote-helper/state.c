@@ -25,6 +25,7 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
+#include "hightouch/fs.h"
 
 #include "hightouch/time.h"
 #include "helper.h"
@@ -200,33 +201,6 @@ static char *path_of(const struct state *s, const char *name)
 	return ht_strbuf_detach(&sb, NULL);
 }
 
-static int mkdir_p(const char *path)
-{
-	char *p = ht_xstrdup(path), *q;
-	int ret = 0;
-
-	for (q = p + 1; ; q++) {
-		if (*q != '/' && *q)
-			continue;
-		{
-			char c = *q;
-
-			*q = '\0';
-			if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-				ret = ht_error_set(HT_EIO,
-						   "cannot create '%s': %s", p,
-						   strerror(errno));
-				break;
-			}
-			*q = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return ret;
-}
-
 int state_open(struct state *s, const char *commondir, const char *remote)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
@@ -238,7 +212,7 @@ int state_open(struct state *s, const char *commondir, const char *remote)
 	s->schema = -1;
 	ht_strbuf_addf(&sb, "%s/hightouch/%s", commondir, remote);
 	s->dir = ht_strbuf_detach(&sb, NULL);
-	ret = mkdir_p(s->dir);
+	ret = ht_mkdir_p(s->dir);
 	if (ret < 0)
 		return ret;
 	lock = path_of(s, "lock");
