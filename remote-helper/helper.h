@@ -39,8 +39,8 @@
 /* The one branch a workspace has. */
 #define HELPER_BRANCH "refs/heads/main"
 /* Identity of commits when the server does not say who made a change. */
-#define HELPER_DEFAULT_NAME "Hightouch"
-#define HELPER_DEFAULT_EMAIL "noreply@hightouch.com"
+#define HELPER_DEFAULT_NAME HT_DEFAULT_AUTHOR_NAME
+#define HELPER_DEFAULT_EMAIL HT_DEFAULT_AUTHOR_EMAIL
 
 /*
  * progress.c
