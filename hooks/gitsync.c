@@ -37,6 +37,7 @@
 #include "hightouch/repository.h"
 #include "hightouch/run.h"
 #include "hightouch/strbuf.h"
+#include "hightouch/url.h"
 
 #include "git-hightouch.h"
 
@@ -170,40 +171,24 @@ static int count_commits(unsigned *n, const char *from, const char *to)
  * Remotes and the lock
  */
 
-static int is_workspace_url(const char *url)
-{
-	return url && (!strncmp(url, "hightouch://", 12) ||
-		       !strncmp(url, "hightouch::", 11));
-}
-
 /* --remote's default: the one remote whose URL is a workspace's. */
 static int find_remote(struct gitsync *gs, const struct ht_config *cfg)
 {
-	size_t i, n = 0;
-	const char *name = NULL;
+	size_t n;
+	char **names = ht_config_workspace_remotes(cfg, &n);
+	int ret = 0;
 
-	for (i = 0; i < cfg->nr; i++) {
-		const struct ht_config_entry *e = &cfg->items[i];
-		size_t len = strlen(e->key);
-
-		if (len < 11 || strcmp(e->key + len - 4, ".url") ||
-		    !is_workspace_url(e->value))
-			continue;
-		free(gs->remote_owned);
-		gs->remote_owned = ht_xmemdupz(e->key + 7, len - 11);
-		name = gs->remote_owned;
-		n++;
-	}
-	if (n == 1) {
-		gs->remote = name;
-		return 0;
-	}
-	if (!n)
-		return ht_error_set(HT_ENOTFOUND, "no remote is a Hightouch "
-				    "workspace; add one with 'git remote add "
-				    "hightouch hightouch://<workspace>'");
-	return ht_error_set(HT_EINVALID, "%zu remotes are Hightouch "
-			    "workspaces; name one with --remote", n);
+	if (n == 1)
+		gs->remote = gs->remote_owned = ht_xstrdup(names[0]);
+	else if (!n)
+		ret = ht_error_set(HT_ENOTFOUND, "no remote is a Hightouch "
+				   "workspace; add one with 'git remote add "
+				   "hightouch hightouch://<workspace>'");
+	else
+		ret = ht_error_set(HT_EINVALID, "%zu remotes are Hightouch "
+				   "workspaces; name one with --remote", n);
+	ht_config_names_free(names);
+	return ret;
 }
 
 /* The remotes named exist, and --remote is a workspace's. */
@@ -221,7 +206,7 @@ static int check_remotes(struct gitsync *gs, const struct ht_config *cfg)
 	ht_strbuf_reset(&key);
 	ht_strbuf_addf(&key, "remote.%s.url", gs->remote);
 	e = ht_config_find(cfg, key.buf);
-	if (!ret && (!e || !is_workspace_url(e->value)))
+	if (!ret && (!e || !ht_url_is_workspace(e->value)))
 		ret = ht_error_set(HT_EINVALID, "remote '%s' is not a "
 				   "Hightouch workspace (its URL does not "
 				   "start with 'hightouch://')", gs->remote);
