@@ -410,6 +410,29 @@ static int merge_identity(const struct gitsync *gs, const struct round *r)
 	return ret;
 }
 
+/* The branch and the workspace have a commit in common. */
+static int shares_history(const struct gitsync *gs, const struct round *r)
+{
+	const char *argv[] = { "merge-base", r->up, r->ws, NULL };
+	int ret = git(NULL, HT_RUN_QUIET, argv);
+
+	if (ret == 1)
+		return ht_error_set(HT_ECONFLICT, "'%s' and workspace remote "
+				    "'%s' share no history: fetch the "
+				    "workspace remote first in a clone of "
+				    "the branch, which builds on it (see "
+				    "remote.%s.hightouchBase in "
+				    "git-remote-hightouch(1)), or merge "
+				    "them once by hand with git merge "
+				    "--allow-unrelated-histories",
+				    gs->up_ref.buf + 13, gs->remote,
+				    gs->remote);
+	if (ret > 0)
+		return ht_error_set(HT_ERROR, "cannot compare '%.12s' and "
+				    "'%.12s'", r->up, r->ws);
+	return ret;
+}
+
 /*
  * Join the branch (r->up) and the workspace (r->ws) without a work tree:
  * the merge commit into r->tip, or the conflicted files into
@@ -425,7 +448,11 @@ static int merge(const struct gitsync *gs, struct round *r)
 	char *nl, *tree = NULL;
 	int ret;
 
-	ret = git(&sb, 0, mt);
+	ret = shares_history(gs, r);
+	if (!ret)
+		ret = git(&sb, 0, mt);
+	if (ret < 0)
+		goto cleanup;
 	nl = strchr(sb.buf, '\n');
 	if (ret < 0 || ret > 1 || !nl) {
 		ret = ret < 0 ? ret : ht_error_set(HT_ERROR, "cannot merge "

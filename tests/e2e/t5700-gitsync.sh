@@ -217,7 +217,8 @@ test_expect_success 'a lock whose process is gone is taken over' '
 
 test_expect_success '--every repeats rounds until SIGTERM, then stops cleanly' '
 : >loop.out &&
-	(cd srv && exec git-hightouch gitsync --every 1 --format json) >loop.out 2>loop.err &
+	{ (cd srv && exec git-hightouch gitsync --every 1 --format json) \
+		>loop.out 2>loop.err & } &&
 	pid=$! &&
 	n=0 &&
 	while test "$(wc -l <loop.out)" -lt 2 && test $n -lt 300; do
