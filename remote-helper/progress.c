@@ -141,6 +141,19 @@ void progress_stop(struct progress **pp)
 	*pp = NULL;
 }
 
+void progress_abort(struct progress **pp)
+{
+	struct progress *p = *pp;
+
+	if (!p)
+		return;
+	if (p->drawn)
+		fputc('\n', stderr); /* ends the counter's line, not "done" */
+	free(p->title);
+	free(p);
+	*pp = NULL;
+}
+
 void progress_notice(const char *line, void *payload)
 {
 	int len = (int)strlen(line);
