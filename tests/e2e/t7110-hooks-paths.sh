@@ -1,0 +1,110 @@
+#!/bin/sh
+
+test_description='the hooks in a repository of two workspaces at two paths
+
+Git Sync and the Customer Studio guide give each workspace a path of its
+own (remote.<name>.hightouchPath): staging/ and production/ here, one
+remote and one emulator each, with git hightouch install-hooks.  Each
+path is checked on its own, against its own workspace; a commit outside
+every path passes.'
+
+# shellcheck disable=SC1091
+. ./test-lib.sh
+# shellcheck disable=SC1091
+. "$HT_SRC_DIR/tests/e2e/lib-check.sh"
+# shellcheck disable=SC1091
+. "$HT_SRC_DIR/tests/e2e/lib-remote-helper.sh"
+
+if ! command -v hightouch-emulator >/dev/null 2>&1 ||
+	! command -v git-remote-hightouch >/dev/null 2>&1; then
+	test_skip_all 'hightouch-emulator or git-remote-hightouch not built'
+fi
+
+check_git_env
+
+# seed NAME: a workspace with one source and one destination named NAME-*
+seed() {
+	cat <<-EOF
+	{"workspaceId": 1,
+	 "sources": [{"id": 1, "name": "PG", "slug": "$1-pg", "type": "postgres",
+	   "configuration": {}, "createdAt": "2024-01-01T00:00:00.000Z",
+	   "updatedAt": "2024-01-01T00:00:00.000Z"}],
+	 "destinations": [{"id": 1, "name": "HubSpot", "slug": "$1-hubspot",
+	   "type": "hubspot", "configuration": {},
+	   "createdAt": "2024-01-01T00:00:00.000Z",
+	   "updatedAt": "2024-01-01T00:00:00.000Z"}]}
+	EOF
+}
+
+# model DIR SOURCE: DIR/models/users.yaml, a model of SOURCE
+model() {
+	mkdir -p "$1/models" &&
+	cat >"$1/models/users.yaml" <<-EOF
+	name: Users
+	source: $2
+	type: table
+	tableName: users
+	isSchema: false
+	primaryKey: id
+	EOF
+}
+
+# sync DIR DESTINATION: DIR/syncs/users-to-crm.yaml, users to DESTINATION
+sync() {
+	mkdir -p "$1/syncs" &&
+	cat >"$1/syncs/users-to-crm.yaml" <<-EOF
+	model: users
+	destination: $2
+	config:
+	  mode: upsert
+	schedule:
+	  type: interval
+	  schedule:
+	    interval:
+	      unit: hour
+	      quantity: 1
+	schedulePaused: true
+	EOF
+}
+
+test_expect_success 'setup: staging/ and production/, two remotes' '
+	seed staging >staging.json &&
+	seed production >production.json &&
+	mkdir prod &&
+	(
+		cd prod &&
+		ht_start "$TRASH_DIRECTORY/production.json" &&
+		echo "$EMU_URL" >../prod-url &&
+		echo "$EMU_PID" >../prod-pid
+	) &&
+	# started in a subshell: stopped with the others at the end
+	started_pids="$started_pids $(cat prod-pid)" &&
+	PROD_URL=hightouch::$(cat prod-url)/production &&
+	ht_start "$TRASH_DIRECTORY/staging.json" &&
+	STAGING_URL=hightouch::$EMU_URL/staging &&
+	git clone -q -o staging -c remote.staging.hightouchPath=staging \
+		"$STAGING_URL" r &&
+	(
+		cd r &&
+		git remote add production "$PROD_URL" &&
+		git config remote.production.hightouchPath production &&
+		git fetch -q production &&
+		git merge -q --allow-unrelated-histories \
+			-m "Merge production" production/main &&
+		git hightouch install-hooks >/dev/null &&
+		test -f manifest-staging.yaml &&
+		test -f manifest-production.yaml
+	)
+'
+
+test_expect_failure 'a commit outside every path passes' '
+	(
+		cd r &&
+		echo "# Analytics" >README.md &&
+		git add README.md &&
+		git commit -q -m "A README" 2>../err
+	) &&
+	test_must_fail test -s err
+'
+
+test_done
