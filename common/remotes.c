@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/config.h"
@@ -40,22 +41,25 @@ const struct ht_remote *ht_remotes_find(const struct ht_remotes *r,
 	return NULL;
 }
 
-/* The workspace of a hightouch URL; NULL for another URL or a bad one. */
-static char *url_workspace(const char *url)
+/*
+ * 1 for a hightouch URL, with its workspace in `*ws` (NULL for one the
+ * helper would refuse); else 0.
+ */
+static int url_workspace(char **ws, const char *url)
 {
 	struct ht_url u = HT_URL_INIT;
-	char *ws;
 
-	if (strncmp(url, "hightouch::", 11) && strncmp(url, "hightouch://", 12))
-		return NULL;
+	if (strncasecmp(url, "hightouch::", 11) &&
+	    strncasecmp(url, "hightouch://", 12))
+		return 0;
 	if (ht_url_parse(&u, url, HT_URL_ALLOW_HTTP) < 0) {
 		ht_error_clear(); /* the helper says what is wrong with it */
-		return NULL;
+		return 1;
 	}
-	ws = u.workspace;
+	*ws = u.workspace;
 	u.workspace = NULL;
 	ht_url_release(&u);
-	return ws;
+	return 1;
 }
 
 /* The remote of key "remote.<name>.url" or "...hightouchpath", or 0. */
@@ -84,16 +88,16 @@ static int read_remote(struct ht_remotes *r, const struct ht_config *cfg,
 	struct ht_strbuf key = HT_STRBUF_INIT;
 	const struct ht_config_entry *url;
 	char *path = NULL, *ws = NULL;
-	int ret;
+	int ret, hightouch = 0;
 
 	ht_strbuf_addf(&key, "remote.%s.url", name);
 	url = ht_config_find(cfg, key.buf);
 	if (url && url->value)
-		ws = url_workspace(url->value);
+		hightouch = url_workspace(&ws, url->value);
 	ht_strbuf_reset(&key);
 	ht_strbuf_addf(&key, "remote.%s.hightouchpath", name);
 	ret = ht_config_path(cfg, key.buf, &path);
-	if (!ret && (path || ws))
+	if (!ret && (path || hightouch))
 		ht_remotes_add(r, name, path ? path : "", ws);
 	free(path);
 	free(ws);
