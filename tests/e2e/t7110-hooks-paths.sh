@@ -97,14 +97,78 @@ test_expect_success 'setup: staging/ and production/, two remotes' '
 	)
 '
 
-test_expect_failure 'a commit outside every path passes' '
+test_expect_success 'a commit outside every path passes' '
 	(
 		cd r &&
 		echo "# Analytics" >README.md &&
-		git add README.md &&
+		mkdir models docs &&
+		echo "name: [" >models/broken.yaml &&
+		echo "name: [" >docs/broken.yaml &&
+		git add README.md models docs &&
 		git commit -q -m "A README" 2>../err
 	) &&
-	test_must_fail test -s err
+	! test -s err &&
+	test "$(git -C r log -1 --format=%s)" = "A README"
+'
+
+test_expect_success 'an error in staging/ stops the commit, named with its path' '
+	(
+		cd r &&
+		model staging production-pg &&
+		git add staging &&
+		test_must_fail git commit -q -m "Users" 2>../err
+	) &&
+	grep "^staging/models/users.yaml:2:9: error: source .production-pg. is neither a source of workspace .staging. (manifest-staging.yaml) nor an alias in aliases-staging.yaml; it is a source of workspace .production. (postgres)" err &&
+	grep "commit stopped by .git hightouch check --staged." err &&
+	test "$(git -C r log -1 --format=%s)" = "A README" &&
+	(
+		cd r &&
+		model staging staging-pg &&
+		sync staging staging-hubspot &&
+		git add staging &&
+		git commit -q -m "Users" 2>../err
+	) &&
+	! test -s err
+'
+
+test_expect_success 'production/ is checked against the production manifest' '
+	(
+		cd r &&
+		model production staging-pg &&
+		git add production &&
+		test_must_fail git commit -q -m "Users in production" \
+			2>../err &&
+		grep "^production/models/users.yaml:2:9: error: source .staging-pg. is neither a source of workspace .production. (manifest-production.yaml)" ../err &&
+		! grep "^staging/" ../err &&
+		model production production-pg &&
+		sync production production-hubspot &&
+		git add production &&
+		git commit -q -m "Users in production" 2>../err
+	) &&
+	! test -s err &&
+	git -C r hightouch check
+'
+
+test_expect_success 'the pre-push hook checks the pushed remote path' '
+	(
+		cd r &&
+		sed -i "s/^source: production-pg$/source: staging-pg/" \
+			production/models/users.yaml &&
+		git commit -q --no-verify -am "A mistake in production" &&
+		test_expect_code 1 git hightouch check >../out &&
+		test "$(grep -c "^production/models/users.yaml:" ../out)" = 1 &&
+		! grep "^staging/" ../out &&
+		test_must_fail git push production main 2>../err &&
+		grep "^production/models/users.yaml:2:9: error: source .staging-pg." ../err &&
+		grep "push of .refs/heads/main. to .refs/heads/main. stopped by .git hightouch check." ../err &&
+		git push staging main 2>../err
+	) &&
+	! grep "^production/" err &&
+	! grep "stopped by" err &&
+	api GET "/models?slug=users" &&
+	test "$(jq -r ".data[0].table.name" body)" = users &&
+	api GET "/syncs?slug=users-to-crm" &&
+	test "$(jq -r ".data | length" body)" = 1
 '
 
 test_done
