@@ -140,8 +140,8 @@ int ht_remotes_path_has_file(const struct ht_remotes *r, const char *path,
 	return 1;
 }
 
-int ht_remotes_path_has_workspace(const struct ht_remotes *r,
-				  const char *path, const char *workspace)
+int ht_remotes_path_has_workspace(const struct ht_remotes *r, const char *path,
+				  const char *workspace)
 {
 	size_t i;
 	int named = 0;

@@ -299,7 +299,8 @@ static int read_config(struct check_cmd *cmd)
 {
 	int ret;
 
-	ret = ht_config_read(&cmd->config, "^(remote\\..*\\.(hightouchpath|url)|"
+	ret = ht_config_read(&cmd->config,
+			     "^(remote\\..*\\.(hightouchpath|url)|"
 			     "core\\.quotepath|"
 			     "hightouch\\.allowmanifestedits|color\\.ui)$");
 	/* paths in messages, as git quotes them */
@@ -645,7 +646,8 @@ static int open_sources(struct check_cmd *cmd)
 	case MODE_STAGED:
 		ret = open_index(cmd);
 		if (!ret)
-			ret = ht_repository_head_tree(&cmd->base_tree, cmd->repo);
+			ret = ht_repository_head_tree(&cmd->base_tree,
+						      cmd->repo);
 		/* on an unborn branch, the base is empty: all is new */
 		cmd->have_base = 1;
 		return ret;

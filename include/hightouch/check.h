@@ -12,9 +12,9 @@
  * (ht_kind_from_yaml), and then across files:
  *
  *  - `source:` and `destination:` resolve through the manifest and the
- *    aliases file of every workspace (or of opts->workspace only), see
- *    workspace.h; `model:`, `from:` and `to:` name a model file of any
- *    model kind;
+ *    aliases file of every workspace (or of opts->workspace only; with
+ *    opts->remotes, of the prefix's only), see workspace.h; `model:`,
+ *    `from:` and `to:` name a model file of any model kind;
  *  - aliases: not used both as a source and as a destination, not named
  *    like a slug, pointing at a slug of the manifest;
  *  - two model files of different kinds with one slug;

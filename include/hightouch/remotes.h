@@ -64,8 +64,8 @@ int ht_remotes_path_has_file(const struct ht_remotes *r, const char *path,
 			     const char *file);
 
 /* 1 if workspace `workspace` belongs to path `path` (as above). */
-int ht_remotes_path_has_workspace(const struct ht_remotes *r,
-				  const char *path, const char *workspace);
+int ht_remotes_path_has_workspace(const struct ht_remotes *r, const char *path,
+				  const char *workspace);
 
 void ht_remotes_release(struct ht_remotes *r);
 
