@@ -701,9 +701,12 @@ static int check_paths(struct check_cmd *cmd, struct ht_check_opts *opts,
 	choose_paths(cmd, &paths, &npaths);
 	if (!npaths)
 		ret = ht_error_set(HT_EINVALID,
-				   "workspace '%s' is not that of the path of "
-				   "remote '%s'",
-				   cmd->workspace, cmd->remote);
+				   "workspace '%s' belongs to no remote at the "
+				   "path of remote '%s' ('%s'): give --remote "
+				   "or --workspace, not both",
+				   cmd->workspace, cmd->remote,
+				   ht_remotes_find(&cmd->remotes, cmd->remote)
+					   ->path);
 	if (cmd->multi)
 		opts->remotes = &cmd->remotes;
 	for (i = 0; !ret && i < npaths; i++) {

@@ -144,4 +144,20 @@ test_expect_success 'the pre-push hook checks the pushed remote path' '
 	test "$(jq -r ".data | length" body)" = 1
 '
 
+test_expect_success 'check --remote and --workspace choose the paths' '
+	(
+		cd r &&
+		git hightouch check --remote staging &&
+		test_expect_code 1 git hightouch check --remote production \
+			>../out &&
+		grep "^production/models/users.yaml:2:9: error:" ../out &&
+		git hightouch check --workspace staging &&
+		test_expect_code 1 git hightouch check --workspace production &&
+		git hightouch check --staged --remote staging &&
+		test_expect_code 2 git hightouch check --remote staging \
+			--workspace production 2>../err &&
+		grep "workspace .production. belongs to no remote at the path of remote .staging. (.staging.)" ../err
+	)
+'
+
 test_done
