@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/config.h"
@@ -24,58 +23,6 @@
 #include "hightouch/url.h"
 
 #include "helper.h"
-
-/*
- * "ht", "/ht/", "a//b" -> "ht", "ht", "a/b"; "" for none.  Components
- * may not be "." or "..", ".git", nor hold control characters.
- */
-static int normalise_prefix(char **out, const char *key, const char *value)
-{
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	const char *s = value ? value : "";
-	int ret = 0;
-
-	while (*s) {
-		const char *end;
-		size_t len, i;
-
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		end = strchr(s, '/');
-		if (!end)
-			end = s + strlen(s);
-		len = end - s;
-		if ((len == 1 && s[0] == '.') ||
-		    (len == 2 && !strncmp(s, "..", 2)) ||
-		    (len == 4 && !strncasecmp(s, ".git", 4))) {
-			ret = ht_error_set(HT_EINVALID,
-					   "bad config value for '%s': '%.*s' "
-					   "is not allowed in a path",
-					   key, (int)len, s);
-			goto cleanup;
-		}
-		for (i = 0; i < len; i++)
-			if ((unsigned char)s[i] < ' ' || s[i] == 0x7f ||
-			    s[i] == '\\') {
-				ret = ht_error_set(HT_EINVALID,
-						   "bad config value for '%s': "
-						   "unexpected character in a "
-						   "path", key);
-				goto cleanup;
-			}
-		if (sb.len)
-			ht_strbuf_addch(&sb, '/');
-		ht_strbuf_add(&sb, s, len);
-		s = end;
-	}
-	free(*out);
-	*out = ht_strbuf_detach(&sb, NULL);
-cleanup:
-	ht_strbuf_release(&sb);
-	return ret;
-}
 
 static int set_string(char **out, const struct ht_config *git,
 		      const char *key)
@@ -116,13 +63,10 @@ static int set_prefix(char **out, const struct ht_config *git,
 		      const char *remote)
 {
 	struct ht_strbuf key = HT_STRBUF_INIT;
-	const struct ht_config_entry *e;
-	int ret = 0;
+	int ret;
 
 	ht_strbuf_addf(&key, "remote.%s.hightouchpath", remote);
-	e = ht_config_find(git, key.buf);
-	if (e)
-		ret = normalise_prefix(out, key.buf, e->value);
+	ret = ht_config_path(git, key.buf, out);
 	ht_strbuf_release(&key);
 	return ret;
 }
