@@ -3,7 +3,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/config.h"
@@ -23,11 +22,29 @@ void ht_remotes_add(struct ht_remotes *r, const char *name, const char *path,
 	item->name = ht_xstrdup(name);
 	item->path = ht_xstrdup(path);
 	item->workspace = workspace ? ht_xstrdup(workspace) : NULL;
+	item->url = NULL;
 	for (i = 0; i < r->npaths; i++)
 		if (!strcmp(r->paths[i], path))
 			return;
 	HT_ALLOC_GROW(r->paths, r->npaths + 1, r->paths_alloc);
 	r->paths[r->npaths++] = item->path;
+}
+
+size_t ht_remotes_count_workspaces(const struct ht_remotes *r)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < r->nr; i++) {
+		if (!r->items[i].url)
+			continue;
+		for (j = 0; j < i; j++)
+			if (r->items[j].url &&
+			    ht_url_same_workspace(r->items[i].url,
+						  r->items[j].url))
+				break;
+		n += j == i;
+	}
+	return n;
 }
 
 const struct ht_remote *ht_remotes_find(const struct ht_remotes *r,
@@ -49,8 +66,7 @@ static int url_workspace(char **ws, const char *url)
 {
 	struct ht_url u = HT_URL_INIT;
 
-	if (strncasecmp(url, "hightouch::", 11) &&
-	    strncasecmp(url, "hightouch://", 12))
+	if (!ht_url_is_workspace(url))
 		return 0;
 	if (ht_url_parse(&u, url, HT_URL_ALLOW_HTTP) < 0) {
 		ht_error_clear(); /* the helper says what is wrong with it */
@@ -99,6 +115,8 @@ static int read_remote(struct ht_remotes *r, const struct ht_config *cfg,
 	ret = ht_config_path(cfg, key.buf, &path);
 	if (!ret && (path || hightouch))
 		ht_remotes_add(r, name, path ? path : "", ws);
+	if (!ret && hightouch)
+		r->items[r->nr - 1].url = ht_xstrdup(url->value);
 	free(path);
 	free(ws);
 	ht_strbuf_release(&key);
@@ -166,6 +184,7 @@ void ht_remotes_release(struct ht_remotes *r)
 		free(r->items[i].name);
 		free(r->items[i].path);
 		free(r->items[i].workspace);
+		free(r->items[i].url);
 	}
 	free(r->items);
 	free(r->paths);

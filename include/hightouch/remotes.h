@@ -30,6 +30,7 @@ struct ht_remote {
 	char *name;
 	char *path;      /* without slashes around, "" for the top */
 	char *workspace; /* NULL when the URL names none */
+	char *url;       /* the hightouch URL as configured, or NULL */
 };
 
 struct ht_remotes {
@@ -51,6 +52,12 @@ int ht_remotes_read(struct ht_remotes *r, const struct ht_config *cfg);
 /* Add a remote (the strings are copied; `workspace` may be NULL). */
 void ht_remotes_add(struct ht_remotes *r, const char *name, const char *path,
 		    const char *workspace);
+
+/*
+ * How many workspaces the remotes with a hightouch URL name: two URLs of
+ * one workspace of one API (ht_url_same_workspace()) count once.
+ */
+size_t ht_remotes_count_workspaces(const struct ht_remotes *r);
 
 /* The remote named `name`, or NULL. */
 const struct ht_remote *ht_remotes_find(const struct ht_remotes *r,

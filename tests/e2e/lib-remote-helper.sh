@@ -80,7 +80,12 @@ ht_start_pair() {
 	started_pids="$started_pids $(cat "$TRASH_DIRECTORY/prod-pid")" &&
 	PROD_URL=hightouch::$(cat "$TRASH_DIRECTORY/prod-url")/production &&
 	ht_start "$TRASH_DIRECTORY/staging.json" &&
-	STAGING_URL=hightouch::$EMU_URL/staging
+	STAGING_URL=hightouch::$EMU_URL/staging &&
+	# two workspaces: a key each (the emulators share the script key),
+	# which a repository names with remote.<name>.hightouchKeyEnv
+	STAGING_KEY=$HIGHTOUCH_API_KEY &&
+	PRODUCTION_KEY=$HIGHTOUCH_API_KEY &&
+	export STAGING_KEY PRODUCTION_KEY
 }
 
 ht_generate() {

@@ -12,10 +12,7 @@ test_expect_success 'setup: two workspaces, two emulators' '
 	git clone -q -o staging "$STAGING_URL" r &&
 	git -C r remote add production "$PROD_URL" &&
 	# two workspaces: each remote names the variable of its own key
-	# (the emulators share the script key)
-	PRODUCTION_KEY=$HIGHTOUCH_API_KEY &&
-	export PRODUCTION_KEY &&
-	git -C r config remote.staging.hightouchKeyEnv HIGHTOUCH_API_KEY &&
+	git -C r config remote.staging.hightouchKeyEnv STAGING_KEY &&
 	git -C r config remote.production.hightouchKeyEnv PRODUCTION_KEY
 '
 

@@ -61,6 +61,8 @@ test_expect_success 'setup: staging/ and production/, two remotes' '
 		cd r &&
 		git remote add production "$PROD_URL" &&
 		git config remote.production.hightouchPath production &&
+		git config remote.staging.hightouchKeyEnv STAGING_KEY &&
+		git config remote.production.hightouchKeyEnv PRODUCTION_KEY &&
 		git fetch -q production &&
 		git merge -q --allow-unrelated-histories \
 			-m "Merge production" production/main &&

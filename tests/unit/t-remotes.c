@@ -176,12 +176,46 @@ static void test_workspaces(void **state)
 	ht_remotes_release(&r);
 }
 
+/* The URLs kept, and the workspaces they name, counted once each. */
+static void test_count_workspaces(void **state)
+{
+	struct ht_config_entry items[16];
+	struct ht_config cfg;
+	struct ht_remotes r = HT_REMOTES_INIT;
+
+	(void)state;
+	config_of(&cfg, items, 16,
+		  "remote.origin.url", "git@github.com:acme/analytics.git",
+		  "remote.a.url", "hightouch://acme-prod",
+		  "remote.b.url", "hightouch::https://api.hightouch.com/acme-prod/",
+		  "remote.bare.hightouchpath", "legacy",
+		  NULL);
+	assert_int_equal(ht_remotes_read(&r, &cfg), 0);
+	assert_string_equal(ht_remotes_find(&r, "a")->url,
+			    "hightouch://acme-prod");
+	assert_null(ht_remotes_find(&r, "bare")->url);
+	/* two spellings of one workspace of one API */
+	assert_int_equal(ht_remotes_count_workspaces(&r), 1);
+	ht_remotes_release(&r);
+
+	config_of(&cfg, items, 16,
+		  "remote.staging.url", "hightouch://acme-staging",
+		  "remote.prod.url", "hightouch://acme-prod",
+		  "remote.local.url", "hightouch::http://127.0.0.1:9/acme-prod",
+		  NULL);
+	assert_int_equal(ht_remotes_read(&r, &cfg), 0);
+	/* the same name on another API is another workspace */
+	assert_int_equal(ht_remotes_count_workspaces(&r), 3);
+	ht_remotes_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_workspaces),
+		cmocka_unit_test(test_count_workspaces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
