@@ -14,6 +14,7 @@
 #                              and one destination (NAME-hubspot) each;
 #                              sets STAGING_URL and PROD_URL
 #                              (hightouch::...), EMU_URL is staging's
+#                              and exports STAGING_KEY, PRODUCTION_KEY
 #   ui METHOD PATH [BODY]      an edit "as in the UI": admin METHOD
 #                              /resources/PATH, must answer 2xx
 #   ht_requests_reset          forget the emulator's request log
