@@ -593,19 +593,27 @@ static uint64_t next_random(struct ht_client *c)
 	return c->rng * 0x2545f4914f6cdd1dULL;
 }
 
+/* A line made of `fmt` to `fn`, the trace's or the notice's sink. */
+static void emit(void (*fn)(const char *line, void *payload), void *payload,
+		 const char *fmt, va_list ap)
+{
+	struct ht_strbuf line = HT_STRBUF_INIT;
+
+	ht_strbuf_vaddf(&line, fmt, ap);
+	fn(line.buf, payload);
+	ht_strbuf_release(&line);
+}
+
 static void trace(struct ht_client *c, const char *fmt, ...) HT_PRINTF(2, 3);
 static void trace(struct ht_client *c, const char *fmt, ...)
 {
-	struct ht_strbuf line = HT_STRBUF_INIT;
 	va_list ap;
 
 	if (!c->opts.trace)
 		return;
 	va_start(ap, fmt);
-	ht_strbuf_vaddf(&line, fmt, ap);
+	emit(c->opts.trace, c->opts.trace_payload, fmt, ap);
 	va_end(ap);
-	c->opts.trace(line.buf, c->opts.trace_payload);
-	ht_strbuf_release(&line);
 }
 
 /* Tell the user of a wait of a second or more. */
@@ -614,16 +622,13 @@ static void notice(struct ht_client *c, uint64_t wait_ms, const char *fmt,
 static void notice(struct ht_client *c, uint64_t wait_ms, const char *fmt,
 		   ...)
 {
-	struct ht_strbuf line = HT_STRBUF_INIT;
 	va_list ap;
 
 	if (!c->opts.notice || wait_ms < 1000)
 		return;
 	va_start(ap, fmt);
-	ht_strbuf_vaddf(&line, fmt, ap);
+	emit(c->opts.notice, c->opts.notice_payload, fmt, ap);
 	va_end(ap);
-	c->opts.notice(line.buf, c->opts.notice_payload);
-	ht_strbuf_release(&line);
 }
 
 /* Whole seconds of `ms`, rounded up: what a person is told to wait. */
