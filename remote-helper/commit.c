@@ -195,7 +195,7 @@ int change_files(struct import *im, struct change *c, struct tree_change **tc,
 	if (manifest_map(im, c->table))
 		return change_manifest(im, c, tc, nr, alloc, existed);
 	if (c->old_kind != HT_KIND__COUNT && c->old_slug) {
-		ret = old_file_path(im, &old, c->old_kind, c->old_slug);
+		ret = file_path(im, &old, c->old_kind, c->old_slug);
 		if (ret < 0)
 			goto cleanup;
 	}
@@ -390,7 +390,7 @@ static int restore_candidates(struct import *im, struct restore_paths *rp)
 		if (add_restore_path(im, rp, i, path.buf) ||
 		    c->old_kind == HT_KIND__COUNT || !c->old_slug)
 			continue;
-		ret = old_file_path(im, &old, c->old_kind, c->old_slug);
+		ret = file_path(im, &old, c->old_kind, c->old_slug);
 		if (ret < 0)
 			break;
 		if (strcmp(old.buf, path.buf) &&

@@ -9,6 +9,7 @@
  *   hightouch.pageSize           items per page of a listing (1..1000)
  *   hightouch.retries            retries of a failed request (0..20)
  *   remote.<name>.hightouchPath  folder of the resource files
+ *   remote.<name>.hightouchBase  where the first fetch builds (team.c)
  *   core.quotePath               how paths are quoted in messages
  */
 #include <errno.h>
@@ -124,6 +125,19 @@ static int set_prefix(char **out, const struct ht_config *git,
 	return ret;
 }
 
+/* remote.<name>.hightouchBase, as written: team.c reads it. */
+static int set_base(char **out, const struct ht_config *git,
+		    const char *remote)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT;
+	int ret;
+
+	ht_strbuf_addf(&key, "remote.%s.hightouchbase", remote);
+	ret = set_string(out, git, key.buf);
+	ht_strbuf_release(&key);
+	return ret;
+}
+
 int config_read(struct helper_config *cfg, const char *remote)
 {
 	struct ht_config git = HT_CONFIG_INIT;
@@ -161,6 +175,8 @@ int config_read(struct helper_config *cfg, const char *remote)
 				 20);
 	if (!ret && remote)
 		ret = set_prefix(&cfg->prefix, &git, remote);
+	if (!ret && remote)
+		ret = set_base(&cfg->base, &git, remote);
 	ht_config_release(&git);
 	return ret;
 }
@@ -170,5 +186,7 @@ void config_release(struct helper_config *cfg)
 	free(cfg->author_name);
 	free(cfg->author_email);
 	free(cfg->prefix);
+	free(cfg->base);
 	cfg->author_name = cfg->author_email = cfg->prefix = NULL;
+	cfg->base = NULL;
 }

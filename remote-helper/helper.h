@@ -9,6 +9,7 @@
  *   config.c      the helper's git configuration
  *   credential.c  the API key: HIGHTOUCH_API_KEY or `git credential`
  *   odb.c         libgit2: the object database, trees, commits, packs
+ *   refs.c        git rev-parse and for-each-ref: what libgit2 does not read
  *   state.c       the per-remote state under $GIT_DIR/hightouch/<remote>/
  *   listing.c     reading each list of the API, whole or from its tail
  *   render.c      a resource's file as a fetch writes it
@@ -16,6 +17,7 @@
  *   plan.c        ... API items into changes
  *   commit.c      ... changes into trees and commits
  *   first.c       ... the first import
+ *   team.c        ... on a teammate's history: adoption, recognition
  *   lists.c       ... which lists an incremental fetch reads, and again
  *   push.c        from files to the workspace: conflicts, plan, writes
  *   progress.c    git-style progress lines and HT_TRACE
@@ -90,6 +92,7 @@ struct helper_config {
 	char *author_name;  /* hightouch.authorName, or the default */
 	char *author_email; /* hightouch.authorEmail, or the default */
 	char *prefix;       /* remote.<name>.hightouchPath, normalised */
+	char *base;         /* remote.<name>.hightouchBase, or NULL */
 	unsigned page_size; /* hightouch.pageSize, 1..1000, default 100 */
 	unsigned retries;   /* hightouch.retries, 0..20, default 6 */
 	int quote_path;     /* core.quotePath, default 1 */
@@ -178,6 +181,8 @@ int odb_tree_update(struct odb *r, git_oid *out, const git_oid *base,
 		     struct tree_change *changes, size_t nr);
 /* The tree of a commit. */
 int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit);
+/* The committer date of a commit, in milliseconds since the epoch. */
+int odb_commit_time(struct odb *r, int64_t *out, const git_oid *commit);
 
 /* What odb_find_removals() found of one path. */
 struct removal {
@@ -208,6 +213,21 @@ int odb_write_commit(struct odb *r, git_oid *out, const git_oid *tree,
 		const git_oid *parent, const struct ident *author,
 		const struct ident *committer, int64_t when,
 		const char *message);
+
+/*
+ * refs.c: what git says about refs (libgit2 does not read them).
+ */
+/*
+ * The commit `rev` names (`git rev-parse`), with `*found`; no such commit
+ * is 0 with `*found` 0.  `flags`: ht_run_git()'s (HT_RUN_QUIET for a
+ * revision that may not be there, as `@{upstream}`).
+ */
+int refs_commit(const char *rev, unsigned flags, git_oid *out, int *found);
+/*
+ * The commits of the branches and remote-tracking branches that contain
+ * `commit` (`git for-each-ref --contains`), as a new array of `*nr`.
+ */
+int refs_containing(git_oid **out, size_t *nr, const git_oid *commit);
 
 /*
  * state.c
@@ -282,6 +302,8 @@ struct resource *state_set(struct state *s, enum ht_ids t, int64_t id,
 void state_remove(struct state *s, enum ht_ids t, int64_t id);
 /* 1 if `r` is an item of the list of `list` (a kind with an endpoint). */
 int state_in_list(const struct resource *r, enum ht_kind list, int schema);
+/* The newest updatedAt of the lists (0: none known). */
+int64_t state_newest_ms(const struct state *s);
 
 /* ISO 8601 date-time -> milliseconds since the epoch; -1 if invalid. */
 int64_t parse_time_ms(const char *s);

@@ -72,16 +72,6 @@ int file_path(struct import *im, struct ht_strbuf *out, enum ht_kind kind,
 			    im->o->url->workspace, slug);
 }
 
-int old_file_path(struct import *im, struct ht_strbuf *out,
-		  enum ht_kind kind, const char *slug)
-{
-	ht_strbuf_reset(out);
-	return ht_kind_path(out, kind,
-			    im->old_prefix ? im->old_prefix :
-					     im->o->cfg->prefix,
-			    im->o->url->workspace, slug);
-}
-
 json_t *manifest_map(struct import *im, enum ht_ids t)
 {
 	enum ht_kind kind = (int)t < HT_IDS__COUNT ? ht_ids_kind(t) :
@@ -114,23 +104,38 @@ static void index_manifest(struct import *im, const json_t *api)
 	}
 }
 
+int file_data(struct import *im, json_t **out, const git_oid *tree,
+	      const char *path, enum ht_kind kind, const char *slug)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	struct ht_diags diags = HT_DIAGS_INIT;
+	struct ht_ynode *doc = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = odb_read_path(im->r, &sb, tree, path, NULL);
+	if (!ret)
+		ret = ht_yaml_parse(&doc, sb.buf, sb.len, path, NULL);
+	if (!ret)
+		ret = ht_kind_from_yaml(out, kind, slug, doc, NULL, path,
+					&diags);
+	ht_diags_release(&diags);
+	ht_ynode_free(doc);
+	ht_strbuf_release(&sb);
+	return ret;
+}
+
 /* The manifest of the base commit, into im->sources/destinations. */
 static int load_manifest(struct import *im)
 {
-	struct ht_strbuf path = HT_STRBUF_INIT, sb = HT_STRBUF_INIT;
-	struct ht_diags diags = HT_DIAGS_INIT;
-	struct ht_ynode *doc = NULL;
+	struct ht_strbuf path = HT_STRBUF_INIT;
 	json_t *api = NULL;
 	int ret;
 
 	ret = root_path(im, &path, HT_KIND_MANIFEST);
 	if (!ret)
-		ret = odb_read_path(im->r, &sb, &im->tree, path.buf, NULL);
-	if (!ret)
-		ret = ht_yaml_parse(&doc, sb.buf, sb.len, path.buf, NULL);
-	if (!ret)
-		ret = ht_kind_from_yaml(&api, HT_KIND_MANIFEST, NULL, doc,
-					NULL, path.buf, &diags);
+		ret = file_data(im, &api, &im->tree, path.buf,
+				HT_KIND_MANIFEST, NULL);
 	if (!ret)
 		index_manifest(im, api);
 	if (ret < 0) {
@@ -140,9 +145,6 @@ static int load_manifest(struct import *im)
 		ret = HT_ENOTFOUND;
 	}
 	json_decref(api);
-	ht_diags_release(&diags);
-	ht_ynode_free(doc);
-	ht_strbuf_release(&sb);
 	ht_strbuf_release(&path);
 	return ret;
 }
@@ -231,20 +233,24 @@ static void summary(struct import *im)
 	ht_strbuf_release(&sb);
 }
 
-/* The private ref's commit is the base; none: a first import. */
+/*
+ * The private ref's commit is the base; none: a first import, on the
+ * local history if there is one (team.c).
+ */
 static int open_base(struct import *im, const git_oid *private_ref)
 {
 	int ret;
 
 	if (!private_ref) {
 		im->first = 1;
-		return 0;
+		return team_base(im);
 	}
 	ret = odb_has_commit(im->r, private_ref);
 	if (ret < 0)
 		return ht_error_set(HT_EINVALID, "the private ref of remote "
 				    "'%s' names no commit", im->o->name);
 	git_oid_cpy(&im->commit, private_ref);
+	git_oid_cpy(&im->start, private_ref);
 	ret = odb_commit_tree(im->r, &im->tree, private_ref);
 	if (!ret)
 		im->has_base = 1;
@@ -271,7 +277,6 @@ static void choose_mode(struct import *im, const git_oid *private_ref,
 		say(2, "remote.%s.hightouchPath changed: moving the files",
 		    o->name);
 		*old_prefix = ht_xstrdup(s->prefix);
-		im->old_prefix = *old_prefix;
 		im->full = 1;
 	} else if (o->cfg->full_resync) {
 		say(2, "hightouch.fullResync is set: reading the whole "
@@ -365,12 +370,14 @@ static int write_history(struct import *im)
 
 	if (im->full)
 		ret = odb_pack_begin(im->r);
-	if (!ret && (im->first || im->old_prefix))
+	if (!ret && im->first)
 		ret = first_commit(im);
 	else if (!ret)
 		ret = commit_all(im);
 	if (!ret)
 		ret = odb_pack_finish(im->r);
+	if (!ret)
+		ret = team_recognise(im);
 	return ret;
 }
 
@@ -413,6 +420,12 @@ int import_run(struct odb *r, struct state *s, const struct remote *o,
 	if (ret < 0)
 		goto cleanup;
 	choose_mode(&im, private_ref, source.buf, &old_prefix);
+	if (old_prefix) {
+		/* before start_afresh(): it is dated by the state */
+		ret = move_commit(&im, old_prefix);
+		if (ret < 0)
+			goto cleanup;
+	}
 	if (!im.full) {
 		ret = nothing_changed(&im);
 		if (ret) {

@@ -10,7 +10,10 @@
  *             no resource claims any more)
  *   commit.c  changes into trees and commits, one per change
  *   first.c   the first import: files written as the pages come, files
- *             that wait for a resource, one commit
+ *             that wait for a resource, one commit (on a base, for a
+ *             remote adopted by a repository that has a history); the
+ *             move to a new hightouchPath
+ *   team.c    the base of an adoption, and a teammate's push recognised
  *
  * import.c's top comment tells how an import goes.
  */
@@ -68,9 +71,11 @@ struct import {
 	/* what kind of import */
 	int schema;     /* 1 the server has the schema extension */
 	int first;      /* no private ref: one commit of everything */
+	int adopt;      /* ... on the base im->start (team.c) */
 	int full;       /* read everything (first import, resync) */
-	/* a new remote.<name>.hightouchPath: the files move from there */
-	const char *old_prefix;
+	/* the commit the import starts from: the private ref, or the base */
+	git_oid start;
+	int recognised; /* the tip is a commit the repository had (team.c) */
 
 	/* reading (lists.c) */
 	struct list_ctx lctx;
@@ -117,9 +122,13 @@ json_t *manifest_map(struct import *im, enum ht_ids t);
 int root_path(struct import *im, struct ht_strbuf *out, enum ht_kind kind);
 int file_path(struct import *im, struct ht_strbuf *out, enum ht_kind kind,
 	      const char *slug);
-/* Where the file of a resource was in the base commit. */
-int old_file_path(struct import *im, struct ht_strbuf *out,
-		  enum ht_kind kind, const char *slug);
+/*
+ * The data of the file at `path` in `tree` (ht_kind_from_yaml(), the
+ * references left as slugs): HT_ENOTFOUND when there is no such file, an
+ * error when it is not a valid file of `kind`.
+ */
+int file_data(struct import *im, json_t **out, const git_oid *tree,
+	      const char *path, enum ht_kind kind, const char *slug);
 
 /*
  * lists.c
@@ -172,6 +181,14 @@ int scan_files(struct import *im, const char *prefix,
 	       int (*fn)(struct import *im, const char *path,
 			 enum ht_kind kind, const char *slug, void *payload),
 	       void *payload);
+/*
+ * The same for the files under the prefix that no resource of the state
+ * claims (the schema's when the server has no schema extension aside).
+ */
+int scan_orphans(struct import *im,
+		 int (*fn)(struct import *im, const char *path,
+			   enum ht_kind kind, const char *slug, void *payload),
+		 void *payload);
 
 /*
  * commit.c
@@ -196,8 +213,38 @@ int commit_all(struct import *im);
 int first_page(struct listing *l, size_t from, size_t n, void *payload);
 /* After the lists: the files that waited. */
 int settle_all(struct import *im);
-/* The one commit of everything (or of every file moved). */
+/*
+ * The one commit of everything; on a base (im->adopt), the one commit of
+ * what differs from the base's files, or none.
+ */
 int first_commit(struct import *im);
 void release_first(struct first_import *fi);
+/*
+ * A new remote.<name>.hightouchPath: the commit that moves the resource
+ * files from the prefix `from` as they are.
+ */
+int move_commit(struct import *im, const char *from);
+/*
+ * One resource by id, as an item of `list`: 0, HT_ENOTFOUND (a 404, with
+ * the client's message) or another error.
+ */
+int read_item(struct import *im, struct item *out, enum ht_kind list,
+	      int64_t id);
+
+/*
+ * team.c
+ */
+/*
+ * A remote with no private ref: the commit of the local history its
+ * first import builds on, if any (im->adopt, im->start, im->commit and
+ * im->tree are set then).
+ */
+int team_base(struct import *im);
+/*
+ * After the import's commits: when a commit the repository has that
+ * descends from im->start has the files the import arrived at, the tip
+ * moves to it (im->recognised).
+ */
+int team_recognise(struct import *im);
 
 #endif

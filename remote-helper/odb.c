@@ -468,6 +468,18 @@ int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit)
 	return 0;
 }
 
+int odb_commit_time(struct odb *r, int64_t *out, const git_oid *commit)
+{
+	git_commit *c = NULL;
+	int ret = git_commit_lookup(&c, r->repo, commit);
+
+	if (ret < 0)
+		return ht_git_error(ret, "cannot read a commit");
+	*out = (int64_t)git_commit_time(c) * 1000;
+	git_commit_free(c);
+	return 0;
+}
+
 /* A path odb_find_removals() looks for, and its place in `out`. */
 struct path_slot {
 	const char *path;

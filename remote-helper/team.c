@@ -1,0 +1,308 @@
+/*
+ * The workspace's history on the team's history.
+ *
+ * Adoption.  A remote with no private ref in a repository that has a
+ * history (a clone of the team's repository, then `git remote add
+ * hightouch hightouch://ws`) builds on it: the first import starts from a
+ * base commit, remote.<name>.hightouchBase when set (empty: none, a
+ * history of its own), else the current branch's upstream, else HEAD; an
+ * unborn HEAD has none, and the import is the root commit of a clone.
+ * first.c then writes the one commit of what differs from the base's
+ * files, if anything.
+ *
+ * Recognition.  When a fetch made commits, a commit the repository has
+ * may already hold what they arrive at: a teammate pushed it to the
+ * workspace and to the team's repository, and it came with a fetch of
+ * that.  The tip then moves to that commit rather than to a copy of it.
+ * The candidates are cheap to find: the commits of the branches and
+ * remote-tracking branches that contain the start (the tip before the
+ * fetch, or the base of an adoption), newest first, at most
+ * TEAM_WALK_MAX of them, then the start itself (a fetch whose changes
+ * leave the data of its files as they were).  A candidate is taken when
+ * it descends from the start and each file the helper owns (a resource
+ * file under remote.<name>.hightouchPath, the manifest) holds the same
+ * data as in the fetch's tip: the same blob, or the same fields and
+ * values, whatever the comments, quoting and key order.  The aliases
+ * file is yours, and other files are not compared.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hightouch/error.h"
+#include "hightouch/json.h"
+
+#include "import.h"
+
+/* Commits a fetch looks at for one it can take (see the top). */
+#define TEAM_WALK_MAX 100
+
+int team_base(struct import *im)
+{
+	const char *base = im->o->cfg->base;
+	git_oid id;
+	int found = 0, ret;
+
+	if (base && !*base)
+		return 0; /* a history of its own */
+	if (base) {
+		ret = refs_commit(base, 0, &id, &found);
+		if (!ret && !found)
+			ret = ht_error_set(HT_ENOTFOUND, "remote.%s."
+					   "hightouchBase '%s' names no "
+					   "commit; set it to a branch or a "
+					   "commit, or to \"\" for a history "
+					   "of its own", im->o->name, base);
+	} else {
+		ret = refs_commit("@{upstream}", HT_RUN_QUIET, &id, &found);
+		if (!ret && !found)
+			ret = refs_commit("HEAD", HT_RUN_QUIET, &id, &found);
+	}
+	if (ret < 0 || !found)
+		return ret;
+	ret = odb_commit_tree(im->r, &im->tree, &id);
+	if (ret < 0)
+		return ret;
+	git_oid_cpy(&im->start, &id);
+	git_oid_cpy(&im->commit, &id);
+	im->has_base = 1;
+	im->adopt = 1;
+	trace("import", "the first import builds on %s",
+	      base ? base : "the upstream or HEAD");
+	return 0;
+}
+
+/* `*same`: `path` holds the same data in the trees `a` and `b`. */
+static int same_data(struct import *im, const git_oid *a, const git_oid *b,
+		     const char *path, int *same)
+{
+	struct ht_strbuf slug = HT_STRBUF_INIT;
+	enum ht_kind kind;
+	json_t *da = NULL, *db = NULL;
+	int ret;
+
+	kind = ht_kind_for_path(path, im->o->cfg->prefix,
+				im->o->url->workspace, &slug);
+	ret = file_data(im, &da, a, path, kind,
+			kind == HT_KIND_MANIFEST ? NULL : slug.buf);
+	if (!ret)
+		ret = file_data(im, &db, b, path, kind,
+				kind == HT_KIND_MANIFEST ? NULL : slug.buf);
+	*same = !ret && json_equal(da, db);
+	if (ret == HT_EINVALID || ret == HT_ENOTFOUND ||
+	    ret == HT_ESYNTAX || ret == HT_ETOOBIG || ret == HT_ETOODEEP) {
+		ht_error_clear(); /* a file that does not read: not the same */
+		ret = 0;
+	}
+	json_decref(da);
+	json_decref(db);
+	ht_strbuf_release(&slug);
+	return ret;
+}
+
+/* The tree at `path` in `root`, or NULL when it has no such folder. */
+static int folder_tree(struct import *im, git_tree **out, const git_oid *root,
+		       const char *path)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = git_tree_lookup(&tree, im->r->repo, root);
+	if (!ret)
+		ret = git_tree_entry_bypath(&e, tree, path);
+	if (ret == GIT_ENOTFOUND) {
+		git_error_clear();
+		ret = 0;
+	} else if (!ret && git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+		ret = git_tree_lookup(out, im->r->repo, git_tree_entry_id(e));
+	}
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return ret < 0 ? ht_git_error(ret, "cannot read a tree") : 0;
+}
+
+/*
+ * `*same`: the resource files of the folder `path` hold the same data in
+ * the trees `a` and `b` (see the top of this file).
+ */
+static int same_folder(struct import *im, const git_oid *a, const git_oid *b,
+		       const char *path, int *same)
+{
+	struct ht_strbuf full = HT_STRBUF_INIT;
+	git_tree *ta = NULL, *tb = NULL;
+	git_diff *diff = NULL;
+	size_t i, n;
+	int ret;
+
+	*same = 1;
+	ret = folder_tree(im, &ta, a, path);
+	if (!ret)
+		ret = folder_tree(im, &tb, b, path);
+	if (ret < 0 || (!ta && !tb) ||
+	    (ta && tb && git_oid_equal(git_tree_id(ta), git_tree_id(tb))))
+		goto cleanup;
+	ret = git_diff_tree_to_tree(&diff, im->r->repo, ta, tb, NULL);
+	if (ret < 0) {
+		ret = ht_git_error(ret, "cannot compare two trees");
+		goto cleanup;
+	}
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n && *same && !ret; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+
+		ht_strbuf_reset(&full);
+		ht_strbuf_addf(&full, "%s/%s", path, d->new_file.path);
+		if (ht_kind_for_path(full.buf, im->o->cfg->prefix,
+				     im->o->url->workspace, NULL) ==
+		    HT_KIND__COUNT)
+			continue; /* not one of the helper's files */
+		if (d->status == GIT_DELTA_MODIFIED)
+			ret = same_data(im, a, b, full.buf, same);
+		else
+			*same = 0;
+	}
+cleanup:
+	git_diff_free(diff);
+	git_tree_free(ta);
+	git_tree_free(tb);
+	ht_strbuf_release(&full);
+	return ret;
+}
+
+/* The manifest: the same blob, or the same data; or none in both. */
+static int same_manifest(struct import *im, const git_oid *tree, int *same)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	git_oid ia, ib;
+	int ret, ra, rb;
+
+	*same = 0;
+	ret = root_path(im, &path, HT_KIND_MANIFEST);
+	if (ret < 0)
+		goto cleanup;
+	ra = odb_path_id(im->r, &ia, &im->tree, path.buf);
+	rb = odb_path_id(im->r, &ib, tree, path.buf);
+	ht_error_clear();
+	if (ra == HT_ENOTFOUND || rb == HT_ENOTFOUND)
+		*same = ra == rb;
+	else if (ra < 0 || rb < 0)
+		ret = ra < 0 ? ra : rb;
+	else if (git_oid_equal(&ia, &ib))
+		*same = 1;
+	else
+		ret = same_data(im, &im->tree, tree, path.buf, same);
+cleanup:
+	ht_strbuf_release(&path);
+	return ret;
+}
+
+/*
+ * `*same`: the files the helper owns hold the same data in `tree` as in
+ * the fetch's tip (im->tree).
+ */
+static int same_files(struct import *im, const git_oid *tree, int *same)
+{
+	const char *prefix = im->o->cfg->prefix;
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	int k, ret;
+
+	ret = same_manifest(im, tree, same);
+	for (k = 0; !ret && *same && k < HT_KIND__COUNT; k++) {
+		const struct ht_kind_info *info =
+			ht_kind_info((enum ht_kind)k);
+
+		if (!info->folder || (info->extension && !im->schema))
+			continue;
+		ht_strbuf_reset(&path);
+		if (*prefix)
+			ht_strbuf_addf(&path, "%s/", prefix);
+		ht_strbuf_addstr(&path, info->folder);
+		ret = same_folder(im, &im->tree, tree, path.buf, same);
+	}
+	ht_strbuf_release(&path);
+	return ret;
+}
+
+/*
+ * `*taken`: `id` holds the fetch's files and descends from (or is) the
+ * start: the tip moves there.
+ */
+static int try_candidate(struct import *im, const git_oid *id, int *taken)
+{
+	git_oid tree;
+	int ret, same = 0;
+
+	*taken = 0;
+	ret = odb_commit_tree(im->r, &tree, id);
+	if (!ret)
+		ret = same_files(im, &tree, &same);
+	if (ret < 0 || !same)
+		return ret;
+	if (!git_oid_equal(id, &im->start)) {
+		ret = git_graph_descendant_of(im->r->repo, id, &im->start);
+		if (ret < 0)
+			return ht_git_error(ret, "cannot walk the history");
+		if (!ret)
+			return 0;
+	}
+	trace("import", "the workspace has the files of a commit the "
+	      "repository has: the tip moves to it");
+	git_oid_cpy(&im->commit, id);
+	git_oid_cpy(&im->tree, &tree);
+	im->recognised = 1;
+	*taken = 1;
+	return 0;
+}
+
+/* The newest commits of the refs that contain the start, one by one. */
+static int walk_candidates(struct import *im, int *taken)
+{
+	git_revwalk *walk = NULL;
+	git_oid *tips = NULL, id;
+	size_t nr = 0, i, seen = 0;
+	int ret;
+
+	ret = refs_containing(&tips, &nr, &im->start);
+	if (ret < 0 || !nr)
+		goto cleanup;
+	ret = git_revwalk_new(&walk, im->r->repo);
+	if (!ret)
+		ret = git_revwalk_sorting(walk, GIT_SORT_TIME);
+	for (i = 0; !ret && i < nr; i++)
+		ret = git_revwalk_push(walk, &tips[i]);
+	if (!ret)
+		ret = git_revwalk_hide(walk, &im->start);
+	if (ret < 0) {
+		ret = ht_git_error(ret, "cannot walk the history");
+		goto cleanup;
+	}
+	while (!*taken && seen++ < TEAM_WALK_MAX &&
+	       !(ret = git_revwalk_next(&id, walk))) {
+		ret = try_candidate(im, &id, taken);
+		if (ret < 0)
+			goto cleanup;
+	}
+	if (ret == GIT_ITEROVER)
+		ret = 0;
+	else if (ret < 0)
+		ret = ht_git_error(ret, "cannot walk the history");
+cleanup:
+	git_revwalk_free(walk);
+	free(tips);
+	return ret;
+}
+
+int team_recognise(struct import *im)
+{
+	int ret, taken = 0;
+
+	if (!im->commits || git_oid_is_zero(&im->start))
+		return 0;
+	ret = walk_candidates(im, &taken);
+	if (!ret && !taken)
+		ret = try_candidate(im, &im->start, &taken);
+	if (!ret && taken)
+		im->commits = 0;
+	return ret;
+}
