@@ -467,31 +467,31 @@ static void first_message(struct import *im, struct ht_strbuf *msg)
 }
 
 /*
- * The manifest, and the aliases file of a new history: one adopted keeps
- * the aliases file it has, if any (the file is yours).
+ * The manifest, and an empty aliases file unless the base of an adoption
+ * has one (the file is yours).
  */
 static int root_files(struct import *im)
 {
 	const char *ws = im->o->url->workspace;
-	int ret;
+	int ret, keep = im->adopt && has_root_file(im, HT_KIND_ALIASES);
 
 	ret = render_manifest(&im->buf, ws, im->sources, im->destinations);
 	if (!ret)
 		ret = add_root_file(im, HT_KIND_MANIFEST);
-	if (!ret && !im->adopt)
+	if (!ret && !keep)
 		ret = render_aliases(&im->buf, ws);
-	if (!ret && !im->adopt)
+	if (!ret && !keep)
 		ret = add_root_file(im, HT_KIND_ALIASES);
 	return ret;
 }
 
 /*
  * The first import: one commit of everything.  With im->adopt, on the
- * base: the resource files were rendered against the base's (kept where
- * the data is the same), those no resource claims go, and the commit is
- * dated by the newest change or the base, whichever is later, so that
- * two teammates adopting one base at one state make the same commit.
- * When the files are the base's, there is no commit.
+ * base: the resource files were rendered against the base's, and the
+ * commit is dated by the newest change or the base, whichever is later,
+ * so that two teammates adopting one base at one state make the same
+ * commit.  The files under the path that no resource claims go.  When
+ * the files are the base's, there is no commit.
  */
 int first_commit(struct import *im)
 {

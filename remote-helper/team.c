@@ -7,8 +7,13 @@
  * base commit, remote.<name>.hightouchBase when set (empty: none, a
  * history of its own), else the current branch's upstream, else HEAD; an
  * unborn HEAD has none, and the import is the root commit of a clone.
- * first.c then writes the one commit of what differs from the base's
- * files, if anything.
+ * A base found (not configured) is taken only when its files under the
+ * path are the workspace's: it has the workspace's manifest, or no
+ * resource file there at all.  Otherwise they are another workspace's
+ * (one path for several, as in a promotion from staging to production),
+ * which the workspace's tip, whose files are the workspace's, would
+ * delete.  first.c then writes the one commit of what differs from the
+ * base's files, if anything.
  *
  * Recognition.  When a fetch made commits, a commit the repository has
  * may already hold what they arrive at: a teammate pushed it to the
@@ -22,8 +27,10 @@
  * it descends from the start and each file the helper owns (a resource
  * file under remote.<name>.hightouchPath, the manifest) holds the same
  * data as in the fetch's tip: the same blob, or the same fields and
- * values, whatever the comments, quoting and key order.  The aliases
- * file is yours, and other files are not compared.
+ * values, whatever the comments, quoting and key order (a file with a
+ * warning, such as an unknown field, is never the same).  The aliases
+ * file is yours: only whether there is one counts.  Other files are not
+ * compared.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +42,34 @@
 
 /* Commits a fetch looks at for one it can take (see the top). */
 #define TEAM_WALK_MAX 100
+
+/* scan_files()'s callback: there is one, stop. */
+static int any_file(struct import *im, const char *path, enum ht_kind kind,
+		    const char *slug, void *payload)
+{
+	(void)im;
+	(void)path;
+	(void)kind;
+	(void)slug;
+	*(int *)payload = 1;
+	return 1;
+}
+
+/*
+ * 1 if the files under the path of the base found (not configured) are
+ * the workspace's: it has the workspace's manifest, or no resource file
+ * under the path at all.
+ */
+static int base_is_ours(struct import *im)
+{
+	int any = 0;
+
+	if (has_root_file(im, HT_KIND_MANIFEST))
+		return 1;
+	if (scan_files(im, im->o->cfg->prefix, any_file, &any) < 0)
+		ht_error_clear();
+	return !any;
+}
 
 int team_base(struct import *im)
 {
@@ -62,32 +97,46 @@ int team_base(struct import *im)
 	ret = odb_commit_tree(im->r, &im->tree, &id);
 	if (ret < 0)
 		return ret;
-	git_oid_cpy(&im->start, &id);
 	git_oid_cpy(&im->commit, &id);
 	im->has_base = 1;
+	if (!base && !base_is_ours(im)) {
+		say(2, "the local history has files under the path of "
+		    "remote '%s' but no manifest of workspace '%s': a "
+		    "history of its own (remote.%s.hightouchBase builds on "
+		    "a commit)", im->o->name, im->o->url->workspace,
+		    im->o->name);
+		memset(&im->commit, 0, sizeof(im->commit));
+		memset(&im->tree, 0, sizeof(im->tree));
+		im->has_base = 0;
+		return 0;
+	}
+	git_oid_cpy(&im->start, &id);
 	im->adopt = 1;
-	trace("import", "the first import builds on %s",
-	      base ? base : "the upstream or HEAD");
+	say(2, "building on %s", base ? base : "the local history");
 	return 0;
 }
 
-/* `*same`: `path` holds the same data in the trees `a` and `b`. */
+/*
+ * `*same`: `path` holds the same data in the trees `a` and `b`, and
+ * nothing a reader warns about (an unknown field is data the workspace
+ * does not have).
+ */
 static int same_data(struct import *im, const git_oid *a, const git_oid *b,
 		     const char *path, int *same)
 {
 	struct ht_strbuf slug = HT_STRBUF_INIT;
 	enum ht_kind kind;
 	json_t *da = NULL, *db = NULL;
-	int ret;
+	const char *s;
+	int ret, ca = 0, cb = 0;
 
 	kind = ht_kind_for_path(path, im->o->cfg->prefix,
 				im->o->url->workspace, &slug);
-	ret = file_data(im, &da, a, path, kind,
-			kind == HT_KIND_MANIFEST ? NULL : slug.buf);
+	s = kind == HT_KIND_MANIFEST ? NULL : slug.buf;
+	ret = file_data(im, &da, &ca, a, path, kind, s);
 	if (!ret)
-		ret = file_data(im, &db, b, path, kind,
-				kind == HT_KIND_MANIFEST ? NULL : slug.buf);
-	*same = !ret && json_equal(da, db);
+		ret = file_data(im, &db, &cb, b, path, kind, s);
+	*same = !ret && ca && cb && json_equal(da, db);
 	if (ret == HT_EINVALID || ret == HT_ENOTFOUND ||
 	    ret == HT_ESYNTAX || ret == HT_ETOOBIG || ret == HT_ETOODEEP) {
 		ht_error_clear(); /* a file that does not read: not the same */
@@ -170,15 +219,18 @@ cleanup:
 	return ret;
 }
 
-/* The manifest: the same blob, or the same data; or none in both. */
-static int same_manifest(struct import *im, const git_oid *tree, int *same)
+/*
+ * A root file: the same blob, or the same data; or none in both.  The aliases file is yours: its presence only is compared.
+ */
+static int same_root_file(struct import *im, const git_oid *tree,
+			  enum ht_kind kind, int *same)
 {
 	struct ht_strbuf path = HT_STRBUF_INIT;
 	git_oid ia, ib;
 	int ret, ra, rb;
 
 	*same = 0;
-	ret = root_path(im, &path, HT_KIND_MANIFEST);
+	ret = root_path(im, &path, kind);
 	if (ret < 0)
 		goto cleanup;
 	ra = odb_path_id(im->r, &ia, &im->tree, path.buf);
@@ -188,7 +240,7 @@ static int same_manifest(struct import *im, const git_oid *tree, int *same)
 		*same = ra == rb;
 	else if (ra < 0 || rb < 0)
 		ret = ra < 0 ? ra : rb;
-	else if (git_oid_equal(&ia, &ib))
+	else if (git_oid_equal(&ia, &ib) || kind == HT_KIND_ALIASES)
 		*same = 1;
 	else
 		ret = same_data(im, &im->tree, tree, path.buf, same);
@@ -207,7 +259,9 @@ static int same_files(struct import *im, const git_oid *tree, int *same)
 	struct ht_strbuf path = HT_STRBUF_INIT;
 	int k, ret;
 
-	ret = same_manifest(im, tree, same);
+	ret = same_root_file(im, tree, HT_KIND_MANIFEST, same);
+	if (!ret && *same)
+		ret = same_root_file(im, tree, HT_KIND_ALIASES, same);
 	for (k = 0; !ret && *same && k < HT_KIND__COUNT; k++) {
 		const struct ht_kind_info *info =
 			ht_kind_info((enum ht_kind)k);
