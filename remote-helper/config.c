@@ -9,7 +9,7 @@
  *   hightouch.pageSize           items per page of a listing (1..1000)
  *   hightouch.retries            retries of a failed request (0..20)
  *   remote.<name>.hightouchPath  folder of the resource files
- *   remote.<name>.hightouchBase  where the first fetch builds (team.c)
+ *   remote.<name>.hightouchBase  what the first fetch builds on (team.c)
  *   core.quotePath               how paths are quoted in messages
  */
 #include <errno.h>
@@ -125,15 +125,26 @@ static int set_prefix(char **out, const struct ht_config *git,
 	return ret;
 }
 
-/* remote.<name>.hightouchBase, as written: team.c reads it. */
+/*
+ * remote.<name>.hightouchBase, as written (team.c resolves it); empty is
+ * a value: no base.
+ */
 static int set_base(char **out, const struct ht_config *git,
 		    const char *remote)
 {
 	struct ht_strbuf key = HT_STRBUF_INIT;
-	int ret;
+	const struct ht_config_entry *e;
+	int ret = 0;
 
 	ht_strbuf_addf(&key, "remote.%s.hightouchbase", remote);
-	ret = set_string(out, git, key.buf);
+	e = ht_config_find(git, key.buf);
+	if (e && (!e->value || strchr(e->value, '\n')))
+		ret = ht_error_set(HT_EINVALID, "bad config value for '%s': "
+				   "a revision, or empty for none", key.buf);
+	else if (e) {
+		free(*out);
+		*out = ht_xstrdup(e->value);
+	}
 	ht_strbuf_release(&key);
 	return ret;
 }
