@@ -184,6 +184,15 @@ int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit);
 /* The committer date of a commit, in milliseconds since the epoch. */
 int odb_commit_time(struct odb *r, int64_t *out, const git_oid *commit);
 
+/*
+ * Walk the history of the `nr` commits `tips`, without that of `hide`
+ * (NULL: none), in `sort` order (GIT_SORT_*): `fn` gets each commit (the
+ * walk's, freed after), until it returns non-zero: an error (negative,
+ * returned) or 1 (stop: 0 is returned).
+ */
+int odb_walk(struct odb *r, const git_oid *tips, size_t nr,
+	     const git_oid *hide, unsigned sort,
+	     int (*fn)(git_commit *c, void *payload), void *payload);
 /* What odb_find_removals() found of one path. */
 struct removal {
 	int found;      /* a commit removed it */

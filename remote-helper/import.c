@@ -213,6 +213,7 @@ static void release_import(struct import *im)
 static void summary(struct import *im)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
+	char hex[8];
 
 	if (!helper_out.progress || helper_out.verbosity < 1)
 		return;
@@ -236,6 +237,10 @@ static void summary(struct import *im)
 			       "commit%s", im->o->url->workspace,
 			       im->commits, im->commits == 1 ? "" : "s");
 	}
+	if (im->recognised)
+		ht_strbuf_addf(&sb, "; the workspace is at %s, a commit the "
+			       "repository had", git_oid_tostr(hex, 8,
+							       &im->commit));
 	if (im->skipped[0] || im->skipped[1])
 		ht_strbuf_addf(&sb, "; skipped %zu audience%s and %zu sync%s "
 			       "of audiences", im->skipped[0],

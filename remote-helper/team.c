@@ -309,40 +309,38 @@ static int try_candidate(struct import *im, const git_oid *id, int *taken)
 	return 0;
 }
 
+/* What walk_candidates() walks with. */
+struct candidates {
+	struct import *im;
+	size_t seen;
+	int taken;
+};
+
+/* odb_walk()'s callback: 1 (stop) when `c` is taken, or enough seen. */
+static int walk_candidate(git_commit *c, void *payload)
+{
+	struct candidates *w = payload;
+	int ret;
+
+	if (w->seen++ >= TEAM_WALK_MAX)
+		return 1;
+	ret = try_candidate(w->im, git_commit_id(c), &w->taken);
+	return ret < 0 ? ret : w->taken;
+}
+
 /* The newest commits of the refs that contain the start, one by one. */
 static int walk_candidates(struct import *im, int *taken)
 {
-	git_revwalk *walk = NULL;
-	git_oid *tips = NULL, id;
-	size_t nr = 0, i, seen = 0;
+	struct candidates w = { im, 0, 0 };
+	git_oid *tips = NULL;
+	size_t nr = 0;
 	int ret;
 
 	ret = refs_containing(&tips, &nr, &im->start);
-	if (ret < 0 || !nr)
-		goto cleanup;
-	ret = git_revwalk_new(&walk, im->r->repo);
-	if (!ret)
-		ret = git_revwalk_sorting(walk, GIT_SORT_TIME);
-	for (i = 0; !ret && i < nr; i++)
-		ret = git_revwalk_push(walk, &tips[i]);
-	if (!ret)
-		ret = git_revwalk_hide(walk, &im->start);
-	if (ret < 0) {
-		ret = ht_git_error(ret, "cannot walk the history");
-		goto cleanup;
-	}
-	while (!*taken && seen++ < TEAM_WALK_MAX &&
-	       !(ret = git_revwalk_next(&id, walk))) {
-		ret = try_candidate(im, &id, taken);
-		if (ret < 0)
-			goto cleanup;
-	}
-	if (ret == GIT_ITEROVER)
-		ret = 0;
-	else if (ret < 0)
-		ret = ht_git_error(ret, "cannot walk the history");
-cleanup:
-	git_revwalk_free(walk);
+	if (!ret && nr)
+		ret = odb_walk(im->r, tips, nr, &im->start, GIT_SORT_TIME,
+			       walk_candidate, &w);
+	*taken = w.taken;
 	free(tips);
 	return ret;
 }

@@ -15,6 +15,13 @@ join() {
 	git -C "$1" fetch -q hightouch
 }
 
+# same_rev DIR1 REV1 DIR2 REV2: REV1 in DIR1 is REV2 in DIR2
+same_rev() {
+	git -C "$1" rev-parse "$2" >expect &&
+	git -C "$3" rev-parse "$4" >actual &&
+	test_cmp expect actual
+}
+
 # the commits of a fetch, oldest first: FROM..TO in repository DIR
 commits_of() {
 	git -C "$1" rev-list --reverse "$2..$3"
@@ -46,14 +53,10 @@ test_expect_success 'setup: the team repository on a git host' '
 
 test_expect_success 'adoption: files as the workspace has them, no commit' '
 	join ana &&
-	git -C ana rev-parse origin/main >expect &&
-	git -C ana rev-parse hightouch/main >actual &&
-	test_cmp expect actual &&
-	git -C ana rev-parse refs/hightouch/hightouch/heads/main >actual &&
-	test_cmp expect actual &&
+	same_rev ana origin/main ana hightouch/main &&
+	same_rev ana origin/main ana refs/hightouch/hightouch/heads/main &&
 	join bob &&
-	git -C bob rev-parse hightouch/main >actual &&
-	test_cmp expect actual
+	same_rev ana origin/main bob hightouch/main
 '
 
 test_expect_success 'a UI change: the same single commit for both' '
@@ -64,27 +67,21 @@ test_expect_success 'a UI change: the same single commit for both' '
 	git -C ana log -1 --format="%s|%an" hightouch/main >actual &&
 	echo "Update model users (OUTBOUND)|Ada Lovelace" >expect &&
 	test_cmp expect actual &&
-	git -C ana rev-parse hightouch/main >expect &&
-	git -C bob rev-parse hightouch/main >actual &&
-	test_cmp expect actual
+	same_rev ana hightouch/main bob hightouch/main
 '
 
 test_expect_success 'adoption with a difference: one commit, the same in two clones' '
 	join cy &&
 	join dan &&
 	test "$(git -C cy rev-list --count origin/main..hightouch/main)" = 1 &&
-	git -C cy rev-parse hightouch/main >expect &&
-	git -C dan rev-parse hightouch/main >actual &&
-	test_cmp expect actual &&
+	same_rev cy hightouch/main dan hightouch/main &&
 	git -C cy log -1 --format=%s hightouch/main >actual &&
 	echo "Import workspace test (OUTBOUND)" >expect &&
 	test_cmp expect actual &&
 	git -C cy diff --name-status origin/main hightouch/main >actual &&
 	printf "M\tmodels/users.yaml\n" >expect &&
 	test_cmp expect actual &&
-	git -C ana rev-parse "hightouch/main^{tree}" >expect &&
-	git -C cy rev-parse "hightouch/main^{tree}" >actual &&
-	test_cmp expect actual &&
+	same_rev ana "hightouch/main^{tree}" cy "hightouch/main^{tree}" &&
 	git -C cy ls-tree -r --name-only hightouch/main >files &&
 	grep "^README.md$" files &&
 	grep "^.github/workflows/ci.yml$" files &&
@@ -130,9 +127,7 @@ test_expect_success 'hightouchBase: a revision, or none' '
 	git -C eve config remote.hightouch.hightouchBase "" &&
 	git -C eve fetch -q hightouch &&
 	git clone -q "$HT_URL" plain &&
-	git -C plain rev-parse HEAD >expect &&
-	git -C eve rev-parse hightouch/main >actual &&
-	test_cmp expect actual &&
+	same_rev plain HEAD eve hightouch/main &&
 	test "$(git -C plain rev-list --count HEAD)" = 1
 '
 
@@ -141,15 +136,11 @@ test_expect_success 'the base is the upstream of the branch, not HEAD' '
 	git -C fay commit -q --allow-empty -m "local work" &&
 	git -C fay remote add hightouch "$HT_URL" &&
 	git -C fay fetch -q hightouch &&
-	git -C fay rev-parse origin/main >expect &&
-	git -C fay rev-parse hightouch/main >actual &&
-	test_cmp expect actual &&
+	same_rev fay origin/main fay hightouch/main &&
 	git -C fay config remote.hightouch.hightouchBase HEAD &&
 	git -C fay update-ref -d refs/hightouch/hightouch/heads/main &&
 	git -C fay fetch -q hightouch &&
-	git -C fay rev-parse HEAD >expect &&
-	git -C fay rev-parse hightouch/main >actual &&
-	test_cmp expect actual
+	same_rev fay HEAD fay hightouch/main
 '
 
 test_expect_success 'a new hightouchPath: the move, then the pending changes' '
@@ -219,9 +210,7 @@ test_expect_success 'a hand-formatted team repository: no commit when equal' '
 	git clone -q "$TRASH_DIRECTORY/hand.git" gus &&
 	git -C gus remote add hightouch "$HT_URL" &&
 	git -C gus fetch -q hightouch &&
-	git -C gus rev-parse origin/main >expect &&
-	git -C gus rev-parse hightouch/main >actual &&
-	test_cmp expect actual
+	same_rev gus origin/main gus hightouch/main
 '
 
 test_expect_success 'a hand-formatted team repository: one commit when different' '
@@ -232,9 +221,7 @@ test_expect_success 'a hand-formatted team repository: one commit when different
 		git -C $who remote add hightouch "$HT_URL" &&
 		git -C $who fetch -q hightouch || return 1
 	done &&
-	git -C hal rev-parse hightouch/main >expect &&
-	git -C ida rev-parse hightouch/main >actual &&
-	test_cmp expect actual &&
+	same_rev hal hightouch/main ida hightouch/main &&
 	test "$(git -C hal rev-list --count origin/main..hightouch/main)" = 1 &&
 	git -C hal show hightouch/main:README.md >actual &&
 	echo "# The data team" >expect &&
