@@ -371,16 +371,25 @@ int settle_all(struct import *im)
 	return 0;
 }
 
-/* Write im->buf as the root file of `kind` among the commit's files. */
+/*
+ * The root file of `kind` (the manifest, the aliases file) among the
+ * commit's files, the base commit's kept as render.c keeps files.
+ */
 static int add_root_file(struct import *im, enum ht_kind kind)
 {
 	struct ht_strbuf path = HT_STRBUF_INIT;
+	const git_oid *base = im->has_base ? &im->tree : NULL;
 	git_oid id;
 	int ret;
 
-	ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
+	ret = root_path(im, &path, kind);
+	if (!ret && kind == HT_KIND_MANIFEST)
+		ret = render_manifest(&im->render, &im->buf, im->sources,
+				      im->destinations, base, path.buf);
+	else if (!ret)
+		ret = render_aliases(&im->render, &im->buf, base, path.buf);
 	if (!ret)
-		ret = root_path(im, &path, kind);
+		ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
 	if (!ret)
 		add_tree_change(&im->fi.tc, &im->fi.tc_nr, &im->fi.tc_alloc,
 				path.buf, &id);
@@ -475,7 +484,6 @@ static void first_message(struct import *im, struct ht_strbuf *msg)
  */
 int first_commit(struct import *im)
 {
-	const char *ws = im->o->url->workspace;
 	struct ht_strbuf msg = HT_STRBUF_INIT;
 	int ret = 0;
 
@@ -483,12 +491,7 @@ int first_commit(struct import *im)
 		ret = move_files(im);
 	count_files(im);
 	if (!ret)
-		ret = render_manifest(&im->buf, ws, im->sources,
-				      im->destinations);
-	if (!ret)
 		ret = add_root_file(im, HT_KIND_MANIFEST);
-	if (!ret && !im->old_prefix)
-		ret = render_aliases(&im->buf, ws);
 	if (!ret && !im->old_prefix)
 		ret = add_root_file(im, HT_KIND_ALIASES);
 	if (!ret) {
