@@ -150,10 +150,12 @@ static int change_manifest(struct import *im, struct change *c,
 		json_object_set_new(map, c->slug, manifest_entry(c->json));
 	else
 		json_object_del(map, c->slug);
-	ret = render_manifest(&im->buf, im->o->url->workspace, im->sources,
-			      im->destinations);
+	ret = root_path(im, &path, HT_KIND_MANIFEST);
 	if (!ret)
-		ret = root_path(im, &path, HT_KIND_MANIFEST);
+		ret = render_manifest(&im->render, &im->buf, im->sources,
+				      im->destinations,
+				      im->has_base ? &im->tree : NULL,
+				      path.buf);
 	if (!ret)
 		ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
 	if (!ret)

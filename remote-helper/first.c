@@ -371,16 +371,25 @@ int settle_all(struct import *im)
 	return 0;
 }
 
-/* Write im->buf as the root file of `kind` among the commit's files. */
+/*
+ * The root file of `kind` (the manifest, the aliases file) among the
+ * commit's files, the base commit's kept as render.c keeps files.
+ */
 static int add_root_file(struct import *im, enum ht_kind kind)
 {
 	struct ht_strbuf path = HT_STRBUF_INIT;
+	const git_oid *base = im->has_base ? &im->tree : NULL;
 	git_oid id;
 	int ret;
 
-	ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
+	ret = root_path(im, &path, kind);
+	if (!ret && kind == HT_KIND_MANIFEST)
+		ret = render_manifest(&im->render, &im->buf, im->sources,
+				      im->destinations, base, path.buf);
+	else if (!ret)
+		ret = render_aliases(&im->render, &im->buf, base, path.buf);
 	if (!ret)
-		ret = root_path(im, &path, kind);
+		ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
 	if (!ret)
 		add_tree_change(&im->fi.tc, &im->fi.tc_nr, &im->fi.tc_alloc,
 				path.buf, &id);
@@ -467,25 +476,6 @@ static void first_message(struct import *im, struct ht_strbuf *msg)
 }
 
 /*
- * The manifest, and an empty aliases file unless the base of an adoption
- * has one (the file is yours).
- */
-static int root_files(struct import *im)
-{
-	const char *ws = im->o->url->workspace;
-	int ret, keep = im->adopt && has_root_file(im, HT_KIND_ALIASES);
-
-	ret = render_manifest(&im->buf, ws, im->sources, im->destinations);
-	if (!ret)
-		ret = add_root_file(im, HT_KIND_MANIFEST);
-	if (!ret && !keep)
-		ret = render_aliases(&im->buf, ws);
-	if (!ret && !keep)
-		ret = add_root_file(im, HT_KIND_ALIASES);
-	return ret;
-}
-
-/*
  * The first import: one commit of everything.  With im->adopt, on the
  * base: the resource files were rendered against the base's, and the
  * commit is dated by the newest change or the base, whichever is later,
@@ -508,7 +498,9 @@ int first_commit(struct import *im)
 	}
 	count_files(im);
 	if (!ret)
-		ret = root_files(im);
+		ret = add_root_file(im, HT_KIND_MANIFEST);
+	if (!ret)
+		ret = add_root_file(im, HT_KIND_ALIASES);
 	if (!ret) {
 		first_message(im, &msg);
 		ret = commit_changes(im, im->fi.tc, im->fi.tc_nr, &im->author,

@@ -397,21 +397,43 @@ void render_release(struct render *rd);
 /*
  * The file of the resource `api` (of `kind`) into `out`, keeping what
  * lives in the file only from the file at `old_path` in `tree` (either
- * may be NULL: none).  The aliases file is read from the first `tree`
+ * may be NULL: none), and that file byte for byte when it holds the same
+ * data (see render.c).  The aliases file is read from the first `tree`
  * given.  Errors are ht_kind_to_yaml()'s.
  */
 int render_resource(struct render *rd, struct ht_strbuf *out,
 		    enum ht_kind kind, const json_t *api, const git_oid *tree,
 		    const char *old_path);
-/* The same with the old file already parsed (`old`, NULL: none). */
+/*
+ * The same with the old file already read (`old_text`, NULL: none) and
+ * parsed (`old`, NULL: none or it does not parse).
+ */
 int render_resource_doc(struct render *rd, struct ht_strbuf *out,
 			enum ht_kind kind, const json_t *api,
-			const git_oid *tree, const struct ht_ynode *old);
-/* The manifest of `sources` and `destinations` (slug -> entry). */
-int render_manifest(struct ht_strbuf *out, const char *workspace,
-		    json_t *sources, json_t *destinations);
-/* A new, empty aliases file. */
-int render_aliases(struct ht_strbuf *out, const char *workspace);
+			const git_oid *tree, const struct ht_strbuf *old_text,
+			const struct ht_ynode *old);
+/*
+ * The manifest of `sources` and `destinations` (slug -> entry), keeping
+ * the one at `path` in `tree` (either may be NULL) as render_resource()
+ * keeps a resource's file.
+ */
+int render_manifest(struct render *rd, struct ht_strbuf *out,
+		    json_t *sources, json_t *destinations,
+		    const git_oid *tree, const char *path);
+/*
+ * The aliases file: the one at `path` in `tree` (either may be NULL) as it
+ * is, whatever it holds (it is the user's), else a new, empty one.
+ */
+int render_aliases(struct render *rd, struct ht_strbuf *out,
+		   const git_oid *tree, const char *path);
+/*
+ * The file at `path` in `tree` (either may be NULL: none): 1 with its
+ * bytes in `text` and its tree in `*doc` (NULL when it does not parse),
+ * or 0 when there is no such file.
+ */
+int render_read_file(struct render *rd, struct ht_strbuf *text,
+		     struct ht_ynode **doc, const git_oid *tree,
+		     const char *path);
 /* A manifest entry of an API source or destination: {slug, name, type}. */
 json_t *manifest_entry(const json_t *api);
 

@@ -72,19 +72,6 @@ int file_path(struct import *im, struct ht_strbuf *out, enum ht_kind kind,
 			    im->o->url->workspace, slug);
 }
 
-int has_root_file(struct import *im, enum ht_kind kind)
-{
-	struct ht_strbuf path = HT_STRBUF_INIT;
-	git_oid id;
-	int has;
-
-	has = im->has_base && !root_path(im, &path, kind) &&
-	      !odb_path_id(im->r, &id, &im->tree, path.buf);
-	ht_error_clear();
-	ht_strbuf_release(&path);
-	return has;
-}
-
 json_t *manifest_map(struct import *im, enum ht_ids t)
 {
 	enum ht_kind kind = (int)t < HT_IDS__COUNT ? ht_ids_kind(t) :
@@ -117,41 +104,23 @@ static void index_manifest(struct import *im, const json_t *api)
 	}
 }
 
-int file_data(struct import *im, json_t **out, int *clean,
-	      const git_oid *tree, const char *path, enum ht_kind kind,
-	      const char *slug)
-{
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	struct ht_diags diags = HT_DIAGS_INIT;
-	struct ht_ynode *doc = NULL;
-	int ret;
-
-	*out = NULL;
-	ret = odb_read_path(im->r, &sb, tree, path, NULL);
-	if (!ret)
-		ret = ht_yaml_parse(&doc, sb.buf, sb.len, path, NULL);
-	if (!ret)
-		ret = ht_kind_from_yaml(out, kind, slug, doc, NULL, path,
-					&diags);
-	if (clean)
-		*clean = !ret && !diags.nr;
-	ht_diags_release(&diags);
-	ht_ynode_free(doc);
-	ht_strbuf_release(&sb);
-	return ret;
-}
-
 /* The manifest of the base commit, into im->sources/destinations. */
 static int load_manifest(struct import *im)
 {
-	struct ht_strbuf path = HT_STRBUF_INIT;
+	struct ht_strbuf path = HT_STRBUF_INIT, sb = HT_STRBUF_INIT;
+	struct ht_diags diags = HT_DIAGS_INIT;
+	struct ht_ynode *doc = NULL;
 	json_t *api = NULL;
 	int ret;
 
 	ret = root_path(im, &path, HT_KIND_MANIFEST);
 	if (!ret)
-		ret = file_data(im, &api, NULL, &im->tree, path.buf,
-				HT_KIND_MANIFEST, NULL);
+		ret = odb_read_path(im->r, &sb, &im->tree, path.buf, NULL);
+	if (!ret)
+		ret = ht_yaml_parse(&doc, sb.buf, sb.len, path.buf, NULL);
+	if (!ret)
+		ret = ht_kind_from_yaml(&api, HT_KIND_MANIFEST, NULL, doc,
+					NULL, path.buf, &diags);
 	if (!ret)
 		index_manifest(im, api);
 	if (ret < 0) {
@@ -161,6 +130,9 @@ static int load_manifest(struct import *im)
 		ret = HT_ENOTFOUND;
 	}
 	json_decref(api);
+	ht_diags_release(&diags);
+	ht_ynode_free(doc);
+	ht_strbuf_release(&sb);
 	ht_strbuf_release(&path);
 	return ret;
 }

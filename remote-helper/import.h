@@ -118,21 +118,11 @@ struct import {
  */
 /* The manifest's map of id space `t` (slug -> entry), or NULL. */
 json_t *manifest_map(struct import *im, enum ht_ids t);
-/* 1 if the tip so far (im->tree) has the root file of `kind`. */
-int has_root_file(struct import *im, enum ht_kind kind);
 /* Repository paths: a root file (manifest, aliases), a resource file. */
 int root_path(struct import *im, struct ht_strbuf *out, enum ht_kind kind);
 int file_path(struct import *im, struct ht_strbuf *out, enum ht_kind kind,
 	      const char *slug);
-/*
- * The data of the file at `path` in `tree` (ht_kind_from_yaml(), the
- * references left as slugs): HT_ENOTFOUND when there is no such file, an
- * error when it is not a valid file of `kind`.  `*clean` (may be NULL):
- * the file has no finding at all, not even a warning (an unknown field).
- */
-int file_data(struct import *im, json_t **out, int *clean,
-	      const git_oid *tree, const char *path, enum ht_kind kind,
-	      const char *slug);
+
 
 /*
  * lists.c

@@ -27,16 +27,14 @@
  * it descends from the start and each file the helper owns (a resource
  * file under remote.<name>.hightouchPath, the manifest) holds the same
  * data as in the fetch's tip: the same blob, or the same fields and
- * values, whatever the comments, quoting and key order (a file with a
- * warning, such as an unknown field, is never the same).  The aliases
- * file is yours: only whether there is one counts.  Other files are not
- * compared.
+ * values (ht_kind_same_data(), which render.c keeps files by), whatever
+ * the comments, quoting and key order.  The aliases file is yours: only
+ * whether there is one counts.  Other files are not compared.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hightouch/error.h"
-#include "hightouch/json.h"
 
 #include "import.h"
 
@@ -62,9 +60,15 @@ static int any_file(struct import *im, const char *path, enum ht_kind kind,
  */
 static int base_is_ours(struct import *im)
 {
-	int any = 0;
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	git_oid id;
+	int has, any = 0;
 
-	if (has_root_file(im, HT_KIND_MANIFEST))
+	has = !root_path(im, &path, HT_KIND_MANIFEST) &&
+	      !odb_path_id(im->r, &id, &im->tree, path.buf);
+	ht_error_clear();
+	ht_strbuf_release(&path);
+	if (has)
 		return 1;
 	if (scan_files(im, im->o->cfg->prefix, any_file, &any) < 0)
 		ht_error_clear();
@@ -117,35 +121,25 @@ int team_base(struct import *im)
 }
 
 /*
- * `*same`: `path` holds the same data in the trees `a` and `b`, and
- * nothing a reader warns about (an unknown field is data the workspace
- * does not have).
+ * `*same`: `path` holds the same data in the trees `a` and `b`
+ * (ht_kind_same_data(), as render.c keeps a file).
  */
-static int same_data(struct import *im, const git_oid *a, const git_oid *b,
-		     const char *path, int *same)
+static void same_data(struct import *im, const git_oid *a, const git_oid *b,
+		      const char *path, int *same)
 {
-	struct ht_strbuf slug = HT_STRBUF_INIT;
+	struct ht_strbuf ta = HT_STRBUF_INIT, tb = HT_STRBUF_INIT;
+	struct ht_ynode *da = NULL, *db = NULL;
 	enum ht_kind kind;
-	json_t *da = NULL, *db = NULL;
-	const char *s;
-	int ret, ca = 0, cb = 0;
 
 	kind = ht_kind_for_path(path, im->o->cfg->prefix,
-				im->o->url->workspace, &slug);
-	s = kind == HT_KIND_MANIFEST ? NULL : slug.buf;
-	ret = file_data(im, &da, &ca, a, path, kind, s);
-	if (!ret)
-		ret = file_data(im, &db, &cb, b, path, kind, s);
-	*same = !ret && ca && cb && json_equal(da, db);
-	if (ret == HT_EINVALID || ret == HT_ENOTFOUND ||
-	    ret == HT_ESYNTAX || ret == HT_ETOOBIG || ret == HT_ETOODEEP) {
-		ht_error_clear(); /* a file that does not read: not the same */
-		ret = 0;
-	}
-	json_decref(da);
-	json_decref(db);
-	ht_strbuf_release(&slug);
-	return ret;
+				im->o->url->workspace, NULL);
+	*same = render_read_file(&im->render, &ta, &da, a, path) &&
+		render_read_file(&im->render, &tb, &db, b, path) &&
+		ht_kind_same_data(kind, da, db);
+	ht_ynode_free(da);
+	ht_ynode_free(db);
+	ht_strbuf_release(&ta);
+	ht_strbuf_release(&tb);
 }
 
 /* The tree at `path` in `root`, or NULL when it has no such folder. */
@@ -207,7 +201,7 @@ static int same_folder(struct import *im, const git_oid *a, const git_oid *b,
 		    HT_KIND__COUNT)
 			continue; /* not one of the helper's files */
 		if (d->status == GIT_DELTA_MODIFIED)
-			ret = same_data(im, a, b, full.buf, same);
+			same_data(im, a, b, full.buf, same);
 		else
 			*same = 0;
 	}
@@ -243,7 +237,7 @@ static int same_root_file(struct import *im, const git_oid *tree,
 	else if (git_oid_equal(&ia, &ib) || kind == HT_KIND_ALIASES)
 		*same = 1;
 	else
-		ret = same_data(im, &im->tree, tree, path.buf, same);
+		same_data(im, &im->tree, tree, path.buf, same);
 cleanup:
 	ht_strbuf_release(&path);
 	return ret;
