@@ -12,6 +12,7 @@
 #include "hightouch/error.h"
 #include "hightouch/run.h"
 #include "hightouch/strbuf.h"
+#include "hightouch/url.h"
 
 int ht_parse_bool(const char *value)
 {
@@ -154,4 +155,40 @@ int ht_config_color(const struct ht_config *cfg, const char *when, int *out)
 		*out = !(no && *no) && isatty(1) &&
 		       !(term && !strcmp(term, "dumb"));
 	return 0;
+}
+
+char **ht_config_workspace_remotes(const struct ht_config *cfg, size_t *nr)
+{
+	char **names = ht_xcalloc(1, sizeof(*names));
+	size_t i, j, len;
+
+	*nr = 0;
+	for (i = 0; i < cfg->nr; i++) {
+		const struct ht_config_entry *e = &cfg->items[i];
+
+		len = strlen(e->key);
+		if (len < 12 || strncmp(e->key, "remote.", 7) ||
+		    strcmp(e->key + len - 4, ".url") ||
+		    !ht_url_is_workspace(e->value))
+			continue;
+		for (j = 0; j < *nr; j++)
+			if (strlen(names[j]) == len - 11 &&
+			    !strncmp(names[j], e->key + 7, len - 11))
+				break;
+		if (j < *nr)
+			continue; /* a second url of the same remote */
+		names = ht_xrealloc(names, (*nr + 2) * sizeof(*names));
+		names[(*nr)++] = ht_xmemdupz(e->key + 7, len - 11);
+		names[*nr] = NULL;
+	}
+	return names;
+}
+
+void ht_config_names_free(char **names)
+{
+	size_t i;
+
+	for (i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
 }

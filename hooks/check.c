@@ -698,7 +698,7 @@ int cmd_check(int argc, char **argv)
 			    "--base $PRE_COMMIT_FROM_REF --head\n"
 			    "$PRE_COMMIT_TO_REF (pre-commit's pre-push)"),
 		HT_OPT_STRING(0, "format", &cmd.format_name, "<fmt>",
-			      "text (default), json, github or sarif"),
+			      "text (default), json, github, sarif or gitlab"),
 		HT_OPT_STRING(0, "workspace", &cmd.workspace, "<ws>",
 			      "resolve against manifest-<ws>.yaml only"),
 		HT_OPT_STRING(0, "prefix", &cmd.prefix, "<path>",

@@ -10,6 +10,8 @@
  *   hightouch.retries            retries of a failed request (0..20)
  *   remote.<name>.hightouchPath  folder of the resource files
  *   remote.<name>.hightouchBase  what the first fetch builds on (team.c)
+ *   remote.<name>.hightouchKeyEnv  the variable that holds its API key
+ *   remote.*.url                 how many workspaces the remotes name
  *   core.quotePath               how paths are quoted in messages
  */
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/config.h"
 #include "hightouch/error.h"
+#include "hightouch/url.h"
 
 #include "helper.h"
 
@@ -149,6 +152,55 @@ static int set_base(char **out, const struct ht_config *git,
 	return ret;
 }
 
+/*
+ * How many workspaces the repository's remotes name (two remotes of one
+ * workspace count once): more than one, and one key cannot serve them.
+ */
+static unsigned count_workspaces(const struct ht_config *git)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT;
+	const char **urls;
+	size_t nr, i, j;
+	char **names = ht_config_workspace_remotes(git, &nr);
+	unsigned n = 0;
+
+	urls = ht_xcalloc(nr + 1, sizeof(*urls));
+	for (i = 0; i < nr; i++) {
+		ht_strbuf_reset(&key);
+		ht_strbuf_addf(&key, "remote.%s.url", names[i]);
+		urls[i] = ht_config_find(git, key.buf)->value;
+		for (j = 0; j < i; j++)
+			if (ht_url_same_workspace(urls[i], urls[j]))
+				break;
+		n += j == i;
+	}
+	free(urls);
+	ht_config_names_free(names);
+	ht_strbuf_release(&key);
+	return n;
+}
+
+/* remote.<name>.hightouchKeyEnv: the variable that holds its key. */
+static int set_key_env(char **out, const struct ht_config *git,
+		       const char *remote)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT;
+	const char *p;
+	int ret;
+
+	ht_strbuf_addf(&key, "remote.%s.hightouchkeyenv", remote);
+	ret = set_string(out, git, key.buf);
+	for (p = *out; !ret && p && *p; p++)
+		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= 'a' && *p <= 'z') ||
+		      (p > *out && *p >= '0' && *p <= '9')))
+			ret = ht_error_set(HT_EINVALID, "bad config value for "
+					   "'%s': it must name an environment "
+					   "variable", key.buf);
+	ht_strbuf_release(&key);
+	return ret;
+}
+
 int config_read(struct helper_config *cfg, const char *remote)
 {
 	struct ht_config git = HT_CONFIG_INIT;
@@ -188,6 +240,10 @@ int config_read(struct helper_config *cfg, const char *remote)
 		ret = set_prefix(&cfg->prefix, &git, remote);
 	if (!ret && remote)
 		ret = set_base(&cfg->base, &git, remote);
+	if (!ret && remote)
+		ret = set_key_env(&cfg->key_env, &git, remote);
+	if (!ret)
+		cfg->workspaces = count_workspaces(&git);
 	ht_config_release(&git);
 	return ret;
 }
@@ -198,6 +254,8 @@ void config_release(struct helper_config *cfg)
 	free(cfg->author_email);
 	free(cfg->prefix);
 	free(cfg->base);
+	free(cfg->key_env);
+	cfg->key_env = NULL;
 	cfg->author_name = cfg->author_email = cfg->prefix = NULL;
 	cfg->base = NULL;
 }

@@ -133,7 +133,9 @@ static int make_client(struct helper *h)
 	if (h->client)
 		return 0;
 	if (!h->have_cred) {
-		ret = credential_fill(&h->cred, &h->url);
+		ret = credential_fill(&h->cred, &h->url, &h->cfg,
+				      strcmp(h->name, h->remote) ? NULL :
+				      h->remote);
 		if (ret < 0)
 			return ret;
 		h->have_cred = 1;

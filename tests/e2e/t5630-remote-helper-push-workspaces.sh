@@ -37,7 +37,13 @@ test_expect_success 'setup: two workspaces, two emulators' '
 	ht_start "$TRASH_DIRECTORY/staging.json" &&
 	STAGING_URL=hightouch::$EMU_URL/staging &&
 	git clone -q -o staging "$STAGING_URL" r &&
-	git -C r remote add production "$PROD_URL"
+	git -C r remote add production "$PROD_URL" &&
+	# two workspaces: each remote names the variable of its own key
+	# (the emulators share the script key)
+	PRODUCTION_KEY=$HIGHTOUCH_API_KEY &&
+	export PRODUCTION_KEY &&
+	git -C r config remote.staging.hightouchKeyEnv HIGHTOUCH_API_KEY &&
+	git -C r config remote.production.hightouchKeyEnv PRODUCTION_KEY
 '
 
 test_expect_success 'a model and a sync by alias, pushed to staging' '
