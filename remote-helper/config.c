@@ -113,6 +113,15 @@ static int set_number(unsigned *out, const struct ht_config *git,
 	return 0;
 }
 
+/* remote.<remote>.<name> (`name` in lower case): its key and entry. */
+static const struct ht_config_entry *
+remote_entry(struct ht_strbuf *key, const struct ht_config *git,
+	     const char *remote, const char *name)
+{
+	ht_strbuf_addf(key, "remote.%s.%s", remote, name);
+	return ht_config_find(git, key->buf);
+}
+
 static int set_prefix(char **out, const struct ht_config *git,
 		      const char *remote)
 {
@@ -120,8 +129,7 @@ static int set_prefix(char **out, const struct ht_config *git,
 	const struct ht_config_entry *e;
 	int ret = 0;
 
-	ht_strbuf_addf(&key, "remote.%s.hightouchpath", remote);
-	e = ht_config_find(git, key.buf);
+	e = remote_entry(&key, git, remote, "hightouchpath");
 	if (e)
 		ret = normalise_prefix(out, key.buf, e->value);
 	ht_strbuf_release(&key);
@@ -139,8 +147,7 @@ static int set_base(char **out, const struct ht_config *git,
 	const struct ht_config_entry *e;
 	int ret = 0;
 
-	ht_strbuf_addf(&key, "remote.%s.hightouchbase", remote);
-	e = ht_config_find(git, key.buf);
+	e = remote_entry(&key, git, remote, "hightouchbase");
 	if (e && (!e->value || strchr(e->value, '\n')))
 		ret = ht_error_set(HT_EINVALID, "bad config value for '%s': "
 				   "a revision, or empty for none", key.buf);

@@ -486,15 +486,16 @@ static void first_message(struct import *im, struct ht_strbuf *msg)
 int first_commit(struct import *im)
 {
 	struct ht_strbuf msg = HT_STRBUF_INIT;
-	int64_t when = im->newest_ms, base_ms;
+	int64_t when = im->newest_ms;
+	struct commit_info base;
 	int ret = 0;
 
 	if (im->adopt) {
 		ret = scan_orphans(im, remove_file, NULL);
 		if (!ret)
-			ret = odb_commit_time(im->r, &base_ms, &im->start);
-		if (!ret && base_ms > when)
-			when = base_ms;
+			ret = odb_commit_info(im->r, &base, &im->start);
+		if (!ret && base.time_ms > when)
+			when = base.time_ms;
 	}
 	count_files(im);
 	if (!ret)

@@ -18,6 +18,7 @@
  *   commit.c      ... changes into trees and commits
  *   first.c       ... the first import
  *   team.c        ... on a teammate's history: adoption, recognition
+ *   compare.c     ... the files a fetch owns in two trees, by data
  *   lists.c       ... which lists an incremental fetch reads, and again
  *   push.c        from files to the workspace: conflicts, plan, writes
  *   progress.c    git-style progress lines and HT_TRACE
@@ -188,8 +189,14 @@ int odb_tree_update(struct odb *r, git_oid *out, const git_oid *base,
 		     struct tree_change *changes, size_t nr);
 /* The tree of a commit. */
 int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit);
-/* The committer date of a commit, in milliseconds since the epoch. */
-int odb_commit_time(struct odb *r, int64_t *out, const git_oid *commit);
+/* What team.c reads of a commit. */
+struct commit_info {
+	int64_t time_ms; /* the committer date */
+	int root;        /* no parent */
+	git_oid parent;  /* else the first */
+};
+int odb_commit_info(struct odb *r, struct commit_info *out,
+		    const git_oid *commit);
 
 /*
  * Walk the history of the `nr` commits `tips`, without that of `hide`

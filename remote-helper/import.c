@@ -368,9 +368,9 @@ static int write_history(struct import *im)
 	else if (!ret)
 		ret = commit_all(im);
 	if (!ret)
-		ret = odb_pack_finish(im->r);
-	if (!ret)
 		ret = team_recognise(im);
+	if (!ret)
+		ret = odb_pack_finish(im->r);
 	return ret;
 }
 

@@ -14,6 +14,7 @@
  *             remote adopted by a repository that has a history); the
  *             move to a new hightouchPath
  *   team.c    the base of an adoption, and a teammate's push recognised
+ *   compare.c the files a fetch owns in two trees, compared by data
  *
  * import.c's top comment tells how an import goes.
  */
@@ -240,5 +241,18 @@ int team_base(struct import *im);
  * moves to it (im->recognised).
  */
 int team_recognise(struct import *im);
+
+/*
+ * compare.c
+ */
+/* Called with a file that differs: < 0 an error, > 0 stop, 0 go on. */
+typedef int (*compare_fn)(struct import *im, const char *path,
+			  void *payload);
+/*
+ * `fn` for each file the fetch owns whose data differs between the trees
+ * `a` and `b`, or that only one of them has (see compare.c).
+ */
+int compare_owned(struct import *im, const git_oid *a, const git_oid *b,
+		  compare_fn fn, void *payload);
 
 #endif

@@ -468,14 +468,19 @@ int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit)
 	return 0;
 }
 
-int odb_commit_time(struct odb *r, int64_t *out, const git_oid *commit)
+int odb_commit_info(struct odb *r, struct commit_info *out,
+		    const git_oid *commit)
 {
 	git_commit *c = NULL;
 	int ret = git_commit_lookup(&c, r->repo, commit);
 
 	if (ret < 0)
 		return ht_git_error(ret, "cannot read a commit");
-	*out = (int64_t)git_commit_time(c) * 1000;
+	memset(out, 0, sizeof(*out));
+	out->time_ms = (int64_t)git_commit_time(c) * 1000;
+	out->root = !git_commit_parentcount(c);
+	if (!out->root)
+		git_oid_cpy(&out->parent, git_commit_parent_id(c, 0));
 	git_commit_free(c);
 	return 0;
 }

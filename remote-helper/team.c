@@ -13,7 +13,14 @@
  * (one path for several, as in a promotion from staging to production),
  * which the workspace's tip, whose files are the workspace's, would
  * delete.  first.c then writes the one commit of what differs from the
- * base's files, if anything.
+ * base's files, if anything.  That commit goes on the ancestor of the
+ * base (first parents, at most TEAM_WALK_MAX deep) whose files the fetch
+ * owns are nearest to the workspace's: the fewest differ, the newest of
+ * those.  The base may hold the team's changes that no one has pushed to
+ * the workspace yet; on the base, the commit would undo them, and a
+ * merge of it would too.  On the commit before them, a merge keeps both
+ * sides.  When the base is nearest (as when its files are the
+ * workspace's), the commit goes on the base.
  *
  * Recognition.  When a fetch made commits, a commit the repository has
  * may already hold what they arrive at: a teammate pushed it to the
@@ -32,8 +39,10 @@
  * whether there is one counts.  Other files are not compared.
  */
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "hightouch/alloc.h"
 #include "hightouch/error.h"
 
 #include "import.h"
@@ -120,155 +129,132 @@ int team_base(struct import *im)
 	return 0;
 }
 
-/*
- * `*same`: `path` holds the same data in the trees `a` and `b`
- * (ht_kind_same_data(), as render.c keeps a file).
- */
-static void same_data(struct import *im, const git_oid *a, const git_oid *b,
-		      const char *path, int *same)
+/* compare_owned()'s callback: a file differs, stop. */
+static int differs(struct import *im, const char *path, void *payload)
 {
-	struct ht_strbuf ta = HT_STRBUF_INIT, tb = HT_STRBUF_INIT;
-	struct ht_ynode *da = NULL, *db = NULL;
-	enum ht_kind kind;
-
-	kind = ht_kind_for_path(path, im->o->cfg->prefix,
-				im->o->url->workspace, NULL);
-	*same = render_read_file(&im->render, &ta, &da, a, path) &&
-		render_read_file(&im->render, &tb, &db, b, path) &&
-		ht_kind_same_data(kind, da, db);
-	ht_ynode_free(da);
-	ht_ynode_free(db);
-	ht_strbuf_release(&ta);
-	ht_strbuf_release(&tb);
-}
-
-/* The tree at `path` in `root`, or NULL when it has no such folder. */
-static int folder_tree(struct import *im, git_tree **out, const git_oid *root,
-		       const char *path)
-{
-	git_tree *tree = NULL;
-	git_tree_entry *e = NULL;
-	int ret;
-
-	*out = NULL;
-	ret = git_tree_lookup(&tree, im->r->repo, root);
-	if (!ret)
-		ret = git_tree_entry_bypath(&e, tree, path);
-	if (ret == GIT_ENOTFOUND) {
-		git_error_clear();
-		ret = 0;
-	} else if (!ret && git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-		ret = git_tree_lookup(out, im->r->repo, git_tree_entry_id(e));
-	}
-	git_tree_entry_free(e);
-	git_tree_free(tree);
-	return ret < 0 ? ht_git_error(ret, "cannot read a tree") : 0;
+	(void)im;
+	(void)path;
+	*(int *)payload = 1;
+	return 1;
 }
 
 /*
- * `*same`: the resource files of the folder `path` hold the same data in
- * the trees `a` and `b` (see the top of this file).
- */
-static int same_folder(struct import *im, const git_oid *a, const git_oid *b,
-		       const char *path, int *same)
-{
-	struct ht_strbuf full = HT_STRBUF_INIT;
-	git_tree *ta = NULL, *tb = NULL;
-	git_diff *diff = NULL;
-	size_t i, n;
-	int ret;
-
-	*same = 1;
-	ret = folder_tree(im, &ta, a, path);
-	if (!ret)
-		ret = folder_tree(im, &tb, b, path);
-	if (ret < 0 || (!ta && !tb) ||
-	    (ta && tb && git_oid_equal(git_tree_id(ta), git_tree_id(tb))))
-		goto cleanup;
-	ret = git_diff_tree_to_tree(&diff, im->r->repo, ta, tb, NULL);
-	if (ret < 0) {
-		ret = ht_git_error(ret, "cannot compare two trees");
-		goto cleanup;
-	}
-	n = git_diff_num_deltas(diff);
-	for (i = 0; i < n && *same && !ret; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-
-		ht_strbuf_reset(&full);
-		ht_strbuf_addf(&full, "%s/%s", path, d->new_file.path);
-		if (ht_kind_for_path(full.buf, im->o->cfg->prefix,
-				     im->o->url->workspace, NULL) ==
-		    HT_KIND__COUNT)
-			continue; /* not one of the helper's files */
-		if (d->status == GIT_DELTA_MODIFIED)
-			same_data(im, a, b, full.buf, same);
-		else
-			*same = 0;
-	}
-cleanup:
-	git_diff_free(diff);
-	git_tree_free(ta);
-	git_tree_free(tb);
-	ht_strbuf_release(&full);
-	return ret;
-}
-
-/*
- * A root file: the same blob, or the same data; or none in both.  The aliases file is yours: its presence only is compared.
- */
-static int same_root_file(struct import *im, const git_oid *tree,
-			  enum ht_kind kind, int *same)
-{
-	struct ht_strbuf path = HT_STRBUF_INIT;
-	git_oid ia, ib;
-	int ret, ra, rb;
-
-	*same = 0;
-	ret = root_path(im, &path, kind);
-	if (ret < 0)
-		goto cleanup;
-	ra = odb_path_id(im->r, &ia, &im->tree, path.buf);
-	rb = odb_path_id(im->r, &ib, tree, path.buf);
-	ht_error_clear();
-	if (ra == HT_ENOTFOUND || rb == HT_ENOTFOUND)
-		*same = ra == rb;
-	else if (ra < 0 || rb < 0)
-		ret = ra < 0 ? ra : rb;
-	else if (git_oid_equal(&ia, &ib) || kind == HT_KIND_ALIASES)
-		*same = 1;
-	else
-		same_data(im, &im->tree, tree, path.buf, same);
-cleanup:
-	ht_strbuf_release(&path);
-	return ret;
-}
-
-/*
- * `*same`: the files the helper owns hold the same data in `tree` as in
+ * `*same`: the files the fetch owns hold the same data in `tree` as in
  * the fetch's tip (im->tree).
  */
 static int same_files(struct import *im, const git_oid *tree, int *same)
 {
-	const char *prefix = im->o->cfg->prefix;
-	struct ht_strbuf path = HT_STRBUF_INIT;
-	int k, ret;
+	int diff = 0, ret = compare_owned(im, tree, &im->tree, differs, &diff);
 
-	ret = same_root_file(im, tree, HT_KIND_MANIFEST, same);
-	if (!ret && *same)
-		ret = same_root_file(im, tree, HT_KIND_ALIASES, same);
-	for (k = 0; !ret && *same && k < HT_KIND__COUNT; k++) {
-		const struct ht_kind_info *info =
-			ht_kind_info((enum ht_kind)k);
+	*same = !diff;
+	return ret;
+}
 
-		if (!info->folder || (info->extension && !im->schema))
-			continue;
-		ht_strbuf_reset(&path);
-		if (*prefix)
-			ht_strbuf_addf(&path, "%s/", prefix);
-		ht_strbuf_addstr(&path, info->folder);
-		ret = same_folder(im, &im->tree, tree, path.buf, same);
+/* What nearest() counts with. */
+struct count {
+	size_t n, enough;
+};
+
+/* compare_owned()'s callback: one more file differs. */
+static int count_file(struct import *im, const char *path, void *payload)
+{
+	struct count *c = payload;
+
+	(void)im;
+	(void)path;
+	return ++c->n >= c->enough;
+}
+
+/*
+ * The ancestor of the base, on its first parents and at most
+ * TEAM_WALK_MAX deep, whose files are nearest to the adoption's tip (the
+ * fewest files differ; the newest of those): into `*out` and `*tree`.
+ */
+static int nearest(struct import *im, git_oid *out, git_oid *tree)
+{
+	struct count c = { 0, SIZE_MAX };
+	struct commit_info info = { 0, 0, { { 0 } } };
+	git_oid id, t;
+	size_t i;
+	int ret = 0;
+
+	git_oid_cpy(&id, &im->start);
+	for (i = 0; !ret && i < TEAM_WALK_MAX && c.enough && !info.root;
+	     i++) {
+		ret = odb_commit_tree(im->r, &t, &id);
+		c.n = 0;
+		if (!ret)
+			ret = compare_owned(im, &t, &im->tree, count_file, &c);
+		if (!ret && c.n < c.enough) {
+			c.enough = c.n;
+			git_oid_cpy(out, &id);
+			git_oid_cpy(tree, &t);
+		}
+		if (!ret)
+			ret = odb_commit_info(im->r, &info, &id);
+		git_oid_cpy(&id, &info.parent);
 	}
-	ht_strbuf_release(&path);
+	return ret;
+}
+
+/* compare_owned()'s callback: the tip's version of the file. */
+static int take_file(struct import *im, const char *path, void *payload)
+{
+	struct first_import *fi = payload;
+	git_oid id;
+
+	if (odb_path_id(im->r, &id, &im->tree, path) < 0) {
+		ht_error_clear();
+		add_tree_change(&fi->tc, &fi->tc_nr, &fi->tc_alloc, path,
+				NULL);
+	} else {
+		add_tree_change(&fi->tc, &fi->tc_nr, &fi->tc_alloc, path,
+				&id);
+	}
+	return 0;
+}
+
+/*
+ * The adoption's commit goes on the nearest ancestor of the base (see
+ * the top of this file), with the same message: the files the fetch owns
+ * as its tip has them, the rest as the ancestor has them.
+ */
+static int adopt_nearest(struct import *im)
+{
+	struct first_import fi;
+	git_oid near, tree;
+	struct commit_info info;
+	git_commit *tip = NULL;
+	char *msg = NULL;
+	int ret;
+
+	memset(&fi, 0, sizeof(fi));
+	ret = nearest(im, &near, &tree);
+	if (ret < 0 || git_oid_equal(&near, &im->start))
+		return ret;
+	ret = compare_owned(im, &tree, &im->tree, take_file, &fi);
+	if (!ret && git_commit_lookup(&tip, im->r->repo, &im->commit) < 0)
+		ret = ht_git_error(-1, "cannot read a commit");
+	if (!ret) {
+		msg = ht_xstrdup(git_commit_message(tip));
+		ret = odb_commit_info(im->r, &info, &near);
+	}
+	if (ret < 0)
+		goto cleanup;
+	trace("import", "the adoption goes on an ancestor of the base, "
+	      "nearer to the workspace");
+	git_oid_cpy(&im->start, &near);
+	git_oid_cpy(&im->commit, &near);
+	git_oid_cpy(&im->tree, &tree);
+	im->commits = 0;
+	ret = commit_changes(im, fi.tc, fi.tc_nr, &im->author,
+			     im->newest_ms > info.time_ms ? im->newest_ms :
+							   info.time_ms,
+			     msg);
+cleanup:
+	release_tree_changes(fi.tc, fi.tc_nr);
+	git_commit_free(tip);
+	free(msg);
 	return ret;
 }
 
@@ -345,7 +331,9 @@ int team_recognise(struct import *im)
 
 	if (!im->commits || git_oid_is_zero(&im->start))
 		return 0;
-	ret = walk_candidates(im, &taken);
+	ret = im->adopt ? adopt_nearest(im) : 0;
+	if (!ret && im->commits)
+		ret = walk_candidates(im, &taken);
 	if (!ret && !taken)
 		ret = try_candidate(im, &im->start, &taken);
 	if (!ret && taken)

@@ -118,6 +118,27 @@ test_expect_success 'the teammate who pushed fetches nothing new' '
 	test_cmp ana-head actual
 '
 
+test_expect_success 'adoption keeps the team changes the workspace lacks' '
+	git -C dan pull -q --ff-only &&
+	sed -i "s/^primaryKey: .*/primaryKey: account_key/" \
+		dan/models/accounts.yaml &&
+	git -C dan commit -q -am "Accounts: by account_key" &&
+	git -C dan push -q origin main &&
+	ui PATCH /models/4 "{\"name\": \"Sheet (shared)\"}" &&
+	join jo &&
+	git -C jo rev-parse hightouch/main^ >actual &&
+	test_cmp ana-head actual &&
+	git -C jo diff --name-only hightouch/main^ hightouch/main >actual &&
+	echo models/sheet.yaml >expect &&
+	test_cmp expect actual &&
+	git -C jo merge -q --no-edit hightouch/main &&
+	grep "^primaryKey: account_key$" jo/models/accounts.yaml &&
+	grep "^name: Sheet (shared)$" jo/models/sheet.yaml &&
+	git -C jo push hightouch main 2>err &&
+	grep "update model .accounts.: primaryKey" err &&
+	git -C jo push -q origin main
+'
+
 test_expect_success 'hightouchBase: a revision, or none' '
 	git clone -q "$TRASH_DIRECTORY/hub.git" eve &&
 	git -C eve remote add hightouch "$HT_URL" &&
