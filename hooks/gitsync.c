@@ -34,6 +34,7 @@
 #include "hightouch/error.h"
 #include "hightouch/json.h"
 #include "hightouch/options.h"
+#include "hightouch/remotes.h"
 #include "hightouch/repository.h"
 #include "hightouch/run.h"
 #include "hightouch/strbuf.h"
@@ -174,12 +175,20 @@ static int count_commits(unsigned *n, const char *from, const char *to)
 /* --remote's default: the one remote whose URL is a workspace's. */
 static int find_remote(struct gitsync *gs, const struct ht_config *cfg)
 {
-	size_t n;
-	char **names = ht_config_workspace_remotes(cfg, &n);
-	int ret = 0;
+	struct ht_remotes remotes = HT_REMOTES_INIT;
+	const char *name = NULL;
+	size_t i, n = 0;
+	int ret = ht_remotes_read(&remotes, cfg);
 
-	if (n == 1)
-		gs->remote = gs->remote_owned = ht_xstrdup(names[0]);
+	for (i = 0; !ret && i < remotes.nr; i++)
+		if (remotes.items[i].url) {
+			name = remotes.items[i].name;
+			n++;
+		}
+	if (ret)
+		;
+	else if (n == 1)
+		gs->remote = gs->remote_owned = ht_xstrdup(name);
 	else if (!n)
 		ret = ht_error_set(HT_ENOTFOUND, "no remote is a Hightouch "
 				   "workspace; add one with 'git remote add "
@@ -187,7 +196,7 @@ static int find_remote(struct gitsync *gs, const struct ht_config *cfg)
 	else
 		ret = ht_error_set(HT_EINVALID, "%zu remotes are Hightouch "
 				   "workspaces; name one with --remote", n);
-	ht_config_names_free(names);
+	ht_remotes_release(&remotes);
 	return ret;
 }
 

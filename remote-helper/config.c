@@ -17,66 +17,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/config.h"
 #include "hightouch/error.h"
-#include "hightouch/url.h"
+#include "hightouch/remotes.h"
 
 #include "helper.h"
-
-/*
- * "ht", "/ht/", "a//b" -> "ht", "ht", "a/b"; "" for none.  Components
- * may not be "." or "..", ".git", nor hold control characters.
- */
-static int normalise_prefix(char **out, const char *key, const char *value)
-{
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	const char *s = value ? value : "";
-	int ret = 0;
-
-	while (*s) {
-		const char *end;
-		size_t len, i;
-
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		end = strchr(s, '/');
-		if (!end)
-			end = s + strlen(s);
-		len = end - s;
-		if ((len == 1 && s[0] == '.') ||
-		    (len == 2 && !strncmp(s, "..", 2)) ||
-		    (len == 4 && !strncasecmp(s, ".git", 4))) {
-			ret = ht_error_set(HT_EINVALID,
-					   "bad config value for '%s': '%.*s' "
-					   "is not allowed in a path",
-					   key, (int)len, s);
-			goto cleanup;
-		}
-		for (i = 0; i < len; i++)
-			if ((unsigned char)s[i] < ' ' || s[i] == 0x7f ||
-			    s[i] == '\\') {
-				ret = ht_error_set(HT_EINVALID,
-						   "bad config value for '%s': "
-						   "unexpected character in a "
-						   "path", key);
-				goto cleanup;
-			}
-		if (sb.len)
-			ht_strbuf_addch(&sb, '/');
-		ht_strbuf_add(&sb, s, len);
-		s = end;
-	}
-	free(*out);
-	*out = ht_strbuf_detach(&sb, NULL);
-cleanup:
-	ht_strbuf_release(&sb);
-	return ret;
-}
 
 static int set_string(char **out, const struct ht_config *git,
 		      const char *key)
@@ -113,25 +60,14 @@ static int set_number(unsigned *out, const struct ht_config *git,
 	return 0;
 }
 
-/* remote.<remote>.<name> (`name` in lower case): its key and entry. */
-static const struct ht_config_entry *
-remote_entry(struct ht_strbuf *key, const struct ht_config *git,
-	     const char *remote, const char *name)
-{
-	ht_strbuf_addf(key, "remote.%s.%s", remote, name);
-	return ht_config_find(git, key->buf);
-}
-
 static int set_prefix(char **out, const struct ht_config *git,
 		      const char *remote)
 {
 	struct ht_strbuf key = HT_STRBUF_INIT;
-	const struct ht_config_entry *e;
-	int ret = 0;
+	int ret;
 
-	e = remote_entry(&key, git, remote, "hightouchpath");
-	if (e)
-		ret = normalise_prefix(out, key.buf, e->value);
+	ht_strbuf_addf(&key, "remote.%s.hightouchpath", remote);
+	ret = ht_config_path(git, key.buf, out);
 	ht_strbuf_release(&key);
 	return ret;
 }
@@ -147,7 +83,8 @@ static int set_base(char **out, const struct ht_config *git,
 	const struct ht_config_entry *e;
 	int ret = 0;
 
-	e = remote_entry(&key, git, remote, "hightouchbase");
+	ht_strbuf_addf(&key, "remote.%s.hightouchbase", remote);
+	e = ht_config_find(git, key.buf);
 	if (e && (!e->value || strchr(e->value, '\n')))
 		ret = ht_error_set(HT_EINVALID, "bad config value for '%s': "
 				   "a revision, or empty for none", key.buf);
@@ -165,25 +102,14 @@ static int set_base(char **out, const struct ht_config *git,
  */
 static unsigned count_workspaces(const struct ht_config *git)
 {
-	struct ht_strbuf key = HT_STRBUF_INIT;
-	const char **urls;
-	size_t nr, i, j;
-	char **names = ht_config_workspace_remotes(git, &nr);
-	unsigned n = 0;
+	struct ht_remotes remotes = HT_REMOTES_INIT;
+	unsigned n;
 
-	urls = ht_xcalloc(nr + 1, sizeof(*urls));
-	for (i = 0; i < nr; i++) {
-		ht_strbuf_reset(&key);
-		ht_strbuf_addf(&key, "remote.%s.url", names[i]);
-		urls[i] = ht_config_find(git, key.buf)->value;
-		for (j = 0; j < i; j++)
-			if (ht_url_same_workspace(urls[i], urls[j]))
-				break;
-		n += j == i;
-	}
-	free(urls);
-	ht_config_names_free(names);
-	ht_strbuf_release(&key);
+	/* another remote's bad hightouchPath is not this one's business */
+	if (ht_remotes_read(&remotes, git) < 0)
+		ht_error_clear();
+	n = (unsigned)ht_remotes_count_workspaces(&remotes);
+	ht_remotes_release(&remotes);
 	return n;
 }
 

@@ -75,6 +75,13 @@ struct progress *progress_start(const char *title, uint64_t total);
 void progress_update(struct progress *p, uint64_t n);
 /* Print the final line and free; NULL is accepted. */
 void progress_stop(struct progress **p);
+/* The same after a failure: the counter's line ends without "done". */
+void progress_abort(struct progress **p);
+/*
+ * A client's notice of a long wait (ht_client_notice_fn), as a line of
+ * its own where the progress goes: only when progress is shown.
+ */
+void progress_notice(const char *line, void *payload);
 
 /*
  * run.c: git as a child process.  stdin gets `in` (may be NULL), stdout

@@ -147,6 +147,7 @@ static int make_client(struct helper *h)
 	 * every other client: by default, retry for about one window.
 	 */
 	opts.max_retries = h->cfg.retries;
+	opts.notice = progress_notice;
 	if (helper_out.trace) {
 		opts.trace = ht_client_trace_to_file;
 		opts.trace_payload = stderr;
