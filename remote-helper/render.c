@@ -24,6 +24,7 @@
 #include "hightouch/error.h"
 #include "hightouch/json.h"
 #include "hightouch/yaml.h"
+#include "hightouch/yaml_patch.h"
 
 #include "helper.h"
 
@@ -134,15 +135,114 @@ static void keep_aliases(struct render *rd, const git_oid *tree,
 	}
 }
 
+/* Past so many keys, keep_old() tries nothing (each try converts both). */
+#define KEEP_MAX_KEYS 64
+
+/* The pair `i` of `map` out of it (the caller owns it). */
+static struct ht_ypair take_pair(struct ht_ynode *map, size_t i)
+{
+	struct ht_ypair p = map->pairs[i];
+
+	memmove(map->pairs + i, map->pairs + i + 1,
+		(map->npairs - i - 1) * sizeof(*map->pairs));
+	map->npairs--;
+	return p;
+}
+
+/* The pair `p` into `map` at `i`. */
+static void put_pair(struct ht_ynode *map, size_t i, struct ht_ypair p)
+{
+	ht_ynode_map_add_node(map, p.key, p.value);
+	memmove(map->pairs + i + 1, map->pairs + i,
+		(map->npairs - i - 1) * sizeof(*map->pairs));
+	map->pairs[i] = p;
+}
+
+/* 1 if `map` has the key `key` (few keys: see KEEP_MAX_KEYS). */
+static int has_key(const struct ht_ynode *map, const struct ht_ynode *key)
+{
+	struct ht_ykeys k = { NULL, 0 };
+	int found = ht_ykeys_find(&k, map, key) != NULL;
+
+	ht_ykeys_release(&k);
+	return found;
+}
+
+static void free_pair(struct ht_ypair p)
+{
+	ht_ynode_free(p.key);
+	ht_ynode_free(p.value);
+}
+
+/*
+ * `doc` (a mapping) with what of the old file `old` means the same, so
+ * that a patch keeps those lines: an old value whose data is the same in
+ * another form, an old key that adds nothing (a null query key of
+ * another type, an unknown key), and no new key that the old file leaves
+ * out to the same effect (a default).  Each is tried alone, in order, and
+ * kept only while the result holds the data of `doc`
+ * (ht_kind_same_data()), so it always does.
+ */
+static struct ht_ynode *keep_old(enum ht_kind kind, const struct ht_ynode *doc,
+				 const struct ht_ynode *old)
+{
+	struct ht_ynode *t = ht_ynode_dup(doc), *v;
+	struct ht_ykeys keys = { NULL, 0 };
+	struct ht_ypair p;
+	size_t i;
+
+	if (!old || old->kind != HT_YNODE_MAP || t->kind != HT_YNODE_MAP ||
+	    old->npairs > KEEP_MAX_KEYS || t->npairs > KEEP_MAX_KEYS)
+		return t;
+	for (i = 0; i < t->npairs; i++) {
+		const struct ht_ypair *o = ht_ykeys_find(&keys, old,
+							 t->pairs[i].key);
+
+		if (!o || ht_ynode_same_data(o->value, t->pairs[i].value))
+			continue;
+		v = t->pairs[i].value;
+		t->pairs[i].value = ht_ynode_dup(o->value);
+		if (!ht_kind_same_data(kind, t, doc)) {
+			ht_ynode_free(t->pairs[i].value);
+			t->pairs[i].value = v;
+		} else {
+			ht_ynode_free(v);
+		}
+	}
+	for (i = 0; i < old->npairs; i++) {
+		const struct ht_ypair *o = &old->pairs[i];
+
+		if (has_key(t, o->key))
+			continue;
+		ht_ynode_map_add_node(t, ht_ynode_dup(o->key),
+				      ht_ynode_dup(o->value));
+		if (!ht_kind_same_data(kind, t, doc))
+			free_pair(take_pair(t, t->npairs - 1));
+	}
+	for (i = t->npairs; i-- > 0;) {
+		if (ht_ykeys_find(&keys, old, t->pairs[i].key))
+			continue;
+		p = take_pair(t, i);
+		if (ht_kind_same_data(kind, t, doc))
+			free_pair(p);
+		else
+			put_pair(t, i, p);
+	}
+	ht_ykeys_release(&keys);
+	return t;
+}
+
 /*
  * The text of `doc` (of `kind`), a file whose old text is `old_text`
  * (parsed: `old`; either may be NULL) into `out`.  The old file stays as
  * it is, byte for byte, when it holds the same data (ht_kind_same_data()):
  * a fetch, a push and an adoption then change nothing in it.  Otherwise
- * it is written canonically (ht_yaml_emit()), after `banner` (may be
- * NULL) and the old file's byte order mark: HT_ETOOBIG, naming `what` and
- * the size, when it is larger than a file may be (the reader refuses
- * such files, so no fetch writes one).
+ * it is patched (ht_yaml_patch()): its comments and the lines of what did
+ * not change stay, only what changed is written anew.  When the old file
+ * cannot be patched, it is written canonically (ht_yaml_emit()), after
+ * `banner` (may be NULL) and the old file's byte order mark: HT_ETOOBIG,
+ * naming `what` and the size, when it is larger than a file may be (the
+ * reader refuses such files, so no fetch writes one).
  */
 static int render_text(struct ht_strbuf *out, enum ht_kind kind,
 		       const struct ht_ynode *doc, const char *banner,
@@ -150,14 +250,23 @@ static int render_text(struct ht_strbuf *out, enum ht_kind kind,
 		       const struct ht_ynode *old, const char *what)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
+	struct ht_ynode *t;
 	size_t bom = old_text ? ht_yaml_bom_len(old_text->buf,
 						  old_text->len) : 0;
 	int ret = 0;
 
 	ht_strbuf_reset(out);
-	if (old_text && old && ht_kind_same_data(kind, old, doc)) {
-		ht_strbuf_add(out, old_text->buf, old_text->len);
-		return 0;
+	if (old_text && old) {
+		if (ht_kind_same_data(kind, old, doc)) {
+			ht_strbuf_add(out, old_text->buf, old_text->len);
+			return 0;
+		}
+		t = keep_old(kind, doc, old);
+		ret = ht_yaml_patch(out, old_text->buf, old_text->len, old, t);
+		ht_ynode_free(t);
+		if (!ret)
+			return 0;
+		ht_error_clear();
 	}
 	ht_strbuf_add(&sb, old_text ? old_text->buf : "", bom);
 	if (banner)

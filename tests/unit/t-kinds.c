@@ -1320,6 +1320,16 @@ static void test_same_data(void **state)
 		"sources:\n  a:\n    name: A\n    type: x\n"
 		"  b:\n    name: B\n    type: y\n"
 		"destinations: {}\n";
+#define USERS "name: Users\nsource: snowflake\ntype: table\ntableName: users\n"
+	static const char *const other_models[] = {
+		USERS "isSchema: true\nprimaryKey: id\n",
+		USERS "primaryKey: null\n",
+		USERS "primaryKey: id\ndescription: set in the UI\n",
+		"name: Users\nsource: sf\ntype: table\ntableName: users\n"
+		"primaryKey: id\n",
+	};
+#undef USERS
+	size_t i;
 
 	(void)state;
 	assert_true(same_data(HT_KIND_MODEL, model, model));
@@ -1354,20 +1364,8 @@ static void test_same_data(void **state)
 			      "  b: {type: y, name: B}\n"
 			      "  a: {name: A, type: x}\n"));
 	/* what does mean something: every field, read-only and local too */
-	assert_false(same_data(HT_KIND_MODEL, model,
-			       "name: Users\nsource: snowflake\ntype: table\n"
-			       "tableName: users\nisSchema: true\n"
-			       "primaryKey: id\n"));
-	assert_false(same_data(HT_KIND_MODEL, model,
-			       "name: Users\nsource: snowflake\ntype: table\n"
-			       "tableName: users\nprimaryKey: null\n"));
-	assert_false(same_data(HT_KIND_MODEL, model,
-			       "name: Users\nsource: snowflake\ntype: table\n"
-			       "tableName: users\nprimaryKey: id\n"
-			       "description: set in the UI\n"));
-	assert_false(same_data(HT_KIND_MODEL, model,
-			       "name: Users\nsource: sf\ntype: table\n"
-			       "tableName: users\nprimaryKey: id\n"));
+	for (i = 0; i < sizeof(other_models) / sizeof(other_models[0]); i++)
+		assert_false(same_data(HT_KIND_MODEL, model, other_models[i]));
 	assert_false(same_data(HT_KIND_SYNC, sync,
 			       "model: users\ndestination: crm\n"
 			       "config:\n  mode: upsert\n  object: contacts\n"
