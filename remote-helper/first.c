@@ -487,7 +487,7 @@ int first_commit(struct import *im)
 {
 	struct ht_strbuf msg = HT_STRBUF_INIT;
 	int64_t when = im->newest_ms;
-	struct commit_info base;
+	struct commit_info base = { 0, 0, { { 0 } } };
 	int ret = 0;
 
 	if (im->adopt) {
