@@ -512,9 +512,10 @@ static int push(const struct gitsync *gs, struct round *r, const char *remote,
 		const char *ref)
 {
 	struct ht_strbuf spec = HT_STRBUF_INIT, out = HT_STRBUF_INIT;
-	const char *argv[] = { "push", "--porcelain", NULL, NULL, NULL, NULL };
+	const char *argv[] = { "push", "--porcelain", "--quiet", NULL, NULL,
+			       NULL, NULL };
 	const char *line, *why;
-	int ret, n = 2;
+	int ret, n = 3;
 
 	if (gs->dry_run)
 		argv[n++] = "--dry-run";
@@ -803,7 +804,7 @@ static int setup(struct gitsync *gs)
 
 int cmd_gitsync(int argc, char **argv)
 {
-	struct gitsync gs;
+	struct gitsync gs = { .upstream = "origin" };
 	int ret;
 	const struct ht_option options[] = {
 		HT_OPT_STRING(0, "remote", &gs.remote, "<name>",
@@ -824,8 +825,6 @@ int cmd_gitsync(int argc, char **argv)
 		HT_OPT_END(),
 	};
 
-	memset(&gs, 0, sizeof(gs));
-	gs.upstream = "origin";
 	ret = ht_options_parse(&argc, (const char **)argv, options,
 			       HT_OPTIONS_NO_ARGS);
 	if (!ret && gs.format && strcmp(gs.format, "text") &&
