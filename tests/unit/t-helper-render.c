@@ -45,17 +45,12 @@ static const char users_json[] =
 	"{" USERS_API ", \"raw\": {\"sql\": \"select *\\nfrom users\\n\"}}";
 
 /* Git Sync's way: null keys of other types, the user's comments. */
+#define USERS_TOP "# Every user.\nname: Users\nsource: snowflake\n"
+#define USERS_TYPE "type: raw_sql\ndbtModel: null\n"
+#define USERS_SQL "rawSql: |\n    select *\n    from users\n"
+#define USERS_END "tableName: null  # not a table\nprimaryKey: \"id\"\n"
 static const char users_file[] =
-	"# Every user.\n"
-	"name: Users\n"
-	"source: snowflake\n"
-	"type: raw_sql\n"
-	"dbtModel: null\n"
-	"rawSql: |\n"
-	"    select *\n"
-	"    from users\n"
-	"tableName: null  # not a table\n"
-	"primaryKey: \"id\"\n";
+	USERS_TOP USERS_TYPE USERS_SQL USERS_END;
 
 static const char sync_json[] =
 	"{\"id\": 1, \"slug\": \"s\", \"modelId\": 1, \"destinationId\": 1, "
@@ -130,15 +125,7 @@ static void test_changed_data_patched(void **state)
 	render_is(HT_KIND_MODEL,
 		  "{" USERS_API ", \"raw\": {\"sql\": \"select 1\\n\"}}",
 		  users_file, strlen(users_file),
-		  "# Every user.\n"
-		  "name: Users\n"
-		  "source: snowflake\n"
-		  "type: raw_sql\n"
-		  "dbtModel: null\n"
-		  "rawSql: |\n"
-		  "  select 1\n"
-		  "tableName: null  # not a table\n"
-		  "primaryKey: \"id\"\n");
+		  USERS_TOP USERS_TYPE "rawSql: |\n  select 1\n" USERS_END);
 	/* a default that is no longer one comes in its place */
 	render_is(HT_KIND_MODEL,
 		  "{\"id\": 1, \"slug\": \"users\", \"name\": \"Users\", "
@@ -146,33 +133,14 @@ static void test_changed_data_patched(void **state)
 		  "\"isSchema\": true, \"primaryKey\": \"id\", "
 		  "\"raw\": {\"sql\": \"select *\\nfrom users\\n\"}}",
 		  users_file, strlen(users_file),
-		  "# Every user.\n"
-		  "name: Users\n"
-		  "source: snowflake\n"
-		  "type: raw_sql\n"
-		  "dbtModel: null\n"
-		  "rawSql: |\n"
-		  "    select *\n"
-		  "    from users\n"
-		  "isSchema: true\n"
-		  "tableName: null  # not a table\n"
-		  "primaryKey: \"id\"\n");
+		  USERS_TOP USERS_TYPE USERS_SQL "isSchema: true\n" USERS_END);
 	/* a read-only field is data: set in the UI, it comes in */
 	render_is(HT_KIND_MODEL,
 		  "{" USERS_API ", \"description\": \"All of them.\", "
 		  "\"raw\": {\"sql\": \"select *\\nfrom users\\n\"}}",
 		  users_file, strlen(users_file),
-		  "# Every user.\n"
-		  "name: Users\n"
-		  "source: snowflake\n"
-		  "description: All of them.\n"
-		  "type: raw_sql\n"
-		  "dbtModel: null\n"
-		  "rawSql: |\n"
-		  "    select *\n"
-		  "    from users\n"
-		  "tableName: null  # not a table\n"
-		  "primaryKey: \"id\"\n");
+		  USERS_TOP "description: All of them.\n" USERS_TYPE USERS_SQL
+		  USERS_END);
 	/* the local description stays, an unknown key too */
 	render_is(HT_KIND_SYNC,
 		  "{\"id\": 1, \"slug\": \"s\", \"modelId\": 1, "
