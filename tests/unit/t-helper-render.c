@@ -134,11 +134,12 @@ static void test_changed_data_patched(void **state)
 		  "\"raw\": {\"sql\": \"select *\\nfrom users\\n\"}}",
 		  users_file, strlen(users_file),
 		  USERS_TOP USERS_TYPE USERS_SQL "isSchema: true\n" USERS_END);
-	/* a read-only field is data: set in the UI, it comes in */
+	/* a read-only field is data: changed in the UI, it changes */
 	render_is(HT_KIND_MODEL,
 		  "{" USERS_API ", \"description\": \"All of them.\", "
 		  "\"raw\": {\"sql\": \"select *\\nfrom users\\n\"}}",
-		  users_file, strlen(users_file),
+		  USERS_TOP "description: |-\n  Some.\n  Of them.\n"
+		  USERS_TYPE USERS_SQL USERS_END, (size_t)-1,
 		  USERS_TOP "description: All of them.\n" USERS_TYPE USERS_SQL
 		  USERS_END);
 	/* the local description stays, an unknown key too */
