@@ -44,6 +44,7 @@ struct push {
 	const struct push_opts *o;
 	git_oid base_tree, head_tree;
 	struct ht_workspace ws; /* the workspace pushed to, as pushed */
+	json_t *lists[HT_IDS__COUNT]; /* whole lists, read for names */
 	struct ht_diags diags;
 	struct step *steps;
 	size_t nr, alloc;

@@ -17,6 +17,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/workspace.h"
 #include "hightouch/yaml.h"
 
 #include "helper.h"
@@ -47,7 +48,7 @@ void render_release(struct render *rd)
 	rd->aliases = NULL;
 }
 
-/* The aliases file of `tree`: alias -> slug (maybe empty), read once. */
+/* The aliases file of `tree`, by section (maybe empty), read once. */
 static json_t *aliases_of(struct render *rd, const git_oid *tree)
 {
 	struct ht_strbuf path = HT_STRBUF_INIT, sb = HT_STRBUF_INIT;
@@ -115,7 +116,8 @@ static void keep_aliases(struct render *rd, const git_oid *tree,
 		if (!o || o->kind != HT_YNODE_SCALAR ||
 		    o->type != HT_YTYPE_STR)
 			continue;
-		target = ht_json_get_string(aliases_of(rd, tree), o->str);
+		target = ht_aliases_target(aliases_of(rd, tree), f->ref,
+					   o->str);
 		for (j = 0; target && j < doc->npairs; j++) {
 			struct ht_ypair *pr = &doc->pairs[j];
 
