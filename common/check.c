@@ -1006,7 +1006,6 @@ static void unresolved(struct file_ctx *fc, const struct ht_ynode *v,
 	const char *name = v->str, *oslug = NULL;
 	struct ht_suggest s;
 	int ovia = 0;
-
 	enum ht_kind akind = ht_workspace_alias_kind(ws, name);
 
 	if (via)
@@ -1018,9 +1017,10 @@ static void unresolved(struct file_ctx *fc, const struct ht_ynode *v,
 	else
 		ht_strbuf_addf(&msg,
 			       "%s '%s' is neither a %s of workspace '%s' "
-			       "(%s) nor an alias of one in %s",
+			       "(%s) nor an alias under '%s:' in %s",
 			       kind_name(role), name, kind_name(role),
 			       ws->name, ws->manifest_shown,
+			       ht_kind_section(HT_KIND_ALIASES, role)->name,
 			       ws->aliases_shown);
 	if (!via && akind != HT_KIND__COUNT) {
 		/* an alias of the other section, which a `role` never uses */

@@ -1871,12 +1871,14 @@ static void alias_outside_section(struct in_ctx *c, const struct ht_ynode *k,
 				  const struct ht_ynode *v)
 {
 	char key[SHORT_BUF], val[SHORT_BUF];
+	const char *a = shorten(key, k->str, k->len);
+	const char *t = is_str(v) ? shorten(val, v->str, v->len) : "<slug>";
 
 	report(c, HT_SEV_ERROR, k, "alias-outside-section",
-	       "alias '%s' is not under 'sources:' or 'destinations:': "
-	       "aliases are listed by section, as in 'sources: {%s: %s}'",
-	       shorten(key, k->str, k->len), key,
-	       is_str(v) ? shorten(val, v->str, v->len) : "<slug>");
+	       "alias '%s' is outside the sections: write "
+	       "'sources: {%s: %s}' for a source, "
+	       "'destinations: {%s: %s}' for a destination",
+	       a, a, t, a, t);
 }
 
 /*
