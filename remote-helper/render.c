@@ -29,9 +29,10 @@
 	"# them in Hightouch; edits to this file are not pushed.\n"
 
 #define ALIASES_BANNER                                                        \
-	"# Aliases for Hightouch workspace '%s': alias -> slug of a source\n"  \
-	"# or destination in manifest-%s.yaml, usable in 'source:' and\n"     \
-	"# 'destination:'.  Written once, empty; yours to edit.\n"
+	"# Aliases for Hightouch workspace '%s', usable in 'source:' and\n"   \
+	"# 'destination:': alias -> slug of a source (under 'sources:') or\n" \
+	"# of a destination (under 'destinations:') in manifest-%s.yaml.\n"  \
+	"# Written once, empty; yours to edit.\n"
 
 void render_init(struct render *rd, struct odb *odb, const char *workspace,
 		 const struct ht_resolver *resolver)
