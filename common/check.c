@@ -1554,6 +1554,32 @@ static unsigned first_diff_line(const struct ht_strbuf *a,
 	return line;
 }
 
+/*
+ * 1 if two manifest texts hold the same sources and destinations: they
+ * differ only in comments (a banner of another writer, as Git Sync's),
+ * layout, quoting or order, which is no edit.
+ */
+static int same_manifest_data(const struct ht_strbuf *a,
+			      const struct ht_strbuf *b)
+{
+	struct ht_workspace wa, wb;
+	struct ht_diags d = HT_DIAGS_INIT;
+	int same;
+
+	ht_workspace_init(&wa, "a");
+	ht_workspace_init(&wb, "b");
+	same = ht_workspace_read_manifest(&wa, a->buf, a->len, &d) >= 0 &&
+	       ht_workspace_read_manifest(&wb, b->buf, b->len, &d) >= 0 &&
+	       wa.manifest_valid && wb.manifest_valid &&
+	       json_equal(wa.sources, wb.sources) &&
+	       json_equal(wa.destinations, wb.destinations);
+	ht_error_clear();
+	ht_diags_release(&d);
+	ht_workspace_release(&wa);
+	ht_workspace_release(&wb);
+	return same;
+}
+
 static int manifest_change(struct check *c, const char *path,
 			   const struct ht_check_file *bf,
 			   const struct ht_check_file *hf)
@@ -1575,7 +1601,8 @@ static int manifest_change(struct check *c, const char *path,
 			ret = ht_check_tree_read(c->base, bf, &bb, 0);
 		if (ret < 0)
 			goto cleanup;
-		if (hb.len == bb.len && !memcmp(hb.buf, bb.buf, hb.len))
+		if ((hb.len == bb.len && !memcmp(hb.buf, bb.buf, hb.len)) ||
+		    same_manifest_data(&hb, &bb))
 			goto cleanup;
 		line = first_diff_line(&hb, &bb);
 		col = 1;

@@ -758,9 +758,8 @@ static int resolve_names(struct push *p, struct step *st)
 			diag_at(p, st->path, ht_ynode_map_get(st->doc, f->name),
 				"unresolved-reference",
 				"no %s of workspace '%s' has %s '%s': the "
-				"API takes it only as the id such a %s has "
-				"in the workspace (create one from it in "
-				"Hightouch first)",
+				"API takes it only through the id such a %s "
+				"has (create one in Hightouch first)",
 				ht_ids_name(ht_kind_ids(st->kind)), p->ws.name,
 				f->name, json_string_value(v),
 				ht_ids_name(ht_kind_ids(st->kind)));

@@ -106,6 +106,7 @@ test_expect_success 'promotion: the same files, pushed to production' '
 	grep "create sync .users-to-crm." err &&
 	(
 		cd prod &&
+		EMU_URL=$(cat ../prod-url) &&
 		api GET "/models?slug=users" &&
 		jq -r ".data[0] | [.sourceId, .table.name] | @tsv" body >../actual
 	) &&
@@ -113,6 +114,7 @@ test_expect_success 'promotion: the same files, pushed to production' '
 	test_cmp expect actual &&
 	(
 		cd prod &&
+		EMU_URL=$(cat ../prod-url) &&
 		api GET "/syncs?slug=users-to-crm" &&
 		jq -r ".data[0] | [.destinationId, .disabled, .schedule.type] | @tsv" body >../actual
 	) &&

@@ -941,6 +941,36 @@ static void test_manifest_edits(void **state)
 		   "git-remote-hightouch; change sources and destinations in "
 		   "Hightouch, then fetch [manifest-edited]\n");
 	assert_int_equal(calls, 3);
+
+	/*
+	 * another banner, other comments, another layout and order: the
+	 * same data, no edit; a changed name is one, at its line
+	 */
+	base_tree(&base);
+	base_tree(&head);
+	tree_of(&base, "manifest-b.yaml", manifest, NULL);
+	tree_of(&head, "manifest-w.yaml",
+		"# Managed by Hightouch Git Sync. Do not edit.\n"
+		"destinations:\n"
+		"   sheets: {type: google-sheets, name: Sheets}\n"
+		"   hubspot:   # the CRM\n"
+		"      name: \"HubSpot\"\n"
+		"      type: hubspot\n"
+		"sources:\n"
+		"   snowflake: {name: Snowflake, type: snowflake}\n",
+		"manifest-b.yaml",
+		"# another banner\n"
+		"sources:\n"
+		"  snowflake:\n"
+		"    name: Snowflake!\n"
+		"    type: snowflake\n"
+		"destinations: {}\n",
+		NULL);
+	expect_run(&head, &base, NULL,
+		   "manifest-b.yaml:1:1: error: read-only manifest edited: "
+		   "manifests are written by git-remote-hightouch; change "
+		   "sources and destinations in Hightouch, then fetch "
+		   "[manifest-edited]\n");
 }
 
 /*
