@@ -513,13 +513,13 @@ static int is_str(const struct ht_ynode *n)
 	return n->kind == HT_YNODE_SCALAR && n->type == HT_YTYPE_STR;
 }
 
+/* What a dbtModel must be, in messages. */
+#define DBT_MODEL_WANT "a dbt model's unique id (model.<package>.<model>)"
+
 /*
  * A short, one-line rendering of a value for messages: at most 64 bytes
  * (cut at a character boundary, "..." added), control characters as '?'.
  */
-/* What a dbtModel must be, in messages. */
-#define DBT_MODEL_WANT "a dbt model's unique id (model.<package>.<model>)"
-
 #define SHORT_MAX 64
 #define SHORT_BUF (SHORT_MAX + 8)
 static const char *shorten(char *buf, const char *s, size_t len)
@@ -1021,28 +1021,6 @@ cleanup:
 	return ret;
 }
 
-static int manifest_to_yaml(struct ht_ynode **out, const json_t *api)
-{
-	const struct ht_kind_info *info = &kinds[HT_KIND_MANIFEST];
-	struct ht_ynode *map = ht_ynode_new_map(), *n;
-	size_t i;
-	int ret = 0;
-
-	for (i = 0; i < info->nfields; i++) {
-		const struct ht_field *f = &info->fields[i];
-
-		ret = entries_to_yaml(&n, f, json_object_get(api, f->json));
-		if (ret < 0)
-			goto cleanup;
-		ht_ynode_map_add(map, f->name, n);
-	}
-	*out = map;
-	return 0;
-cleanup:
-	ht_ynode_free(map);
-	return ret;
-}
-
 /* One section of the aliases file: alias -> slug. */
 static int alias_section_to_yaml(struct ht_ynode **out,
 				 const struct ht_field *f, const json_t *sec,
@@ -1104,19 +1082,27 @@ cleanup:
 	return ret;
 }
 
-/* Both sections, in table order, each written even when empty. */
-static int aliases_to_yaml(struct ht_ynode **out, const json_t *api)
+/*
+ * The manifest and the aliases file: each section of the table in its
+ * order, written even when empty.
+ */
+static int sections_to_yaml(struct ht_ynode **out, enum ht_kind kind,
+			    const json_t *api)
 {
-	const struct ht_kind_info *info = &kinds[HT_KIND_ALIASES];
+	const struct ht_kind_info *info = &kinds[kind];
 	struct ht_ynode *map = ht_ynode_new_map(), *n;
 	size_t i;
 	int ret = 0;
 
 	for (i = 0; i < info->nfields; i++) {
 		const struct ht_field *f = &info->fields[i];
+		const json_t *sec =
+			json_object_get(api, f->json ? f->json : f->name);
 
-		ret = alias_section_to_yaml(&n, f,
-					    json_object_get(api, f->name), api);
+		if (f->type == HT_FTYPE_ENTRIES)
+			ret = entries_to_yaml(&n, f, sec);
+		else
+			ret = alias_section_to_yaml(&n, f, sec, api);
 		if (ret < 0)
 			goto cleanup;
 		ht_ynode_map_add(map, f->name, n);
@@ -1144,10 +1130,8 @@ int ht_kind_to_yaml(struct ht_ynode **out, enum ht_kind kind, const json_t *api,
 				    kinds[kind].name, ht_json_type_name(api));
 	switch (kind) {
 	case HT_KIND_MANIFEST:
-		ret = manifest_to_yaml(&doc, api);
-		break;
 	case HT_KIND_ALIASES:
-		ret = aliases_to_yaml(&doc, api);
+		ret = sections_to_yaml(&doc, kind, api);
 		break;
 	default:
 		ret = record_to_yaml(&doc, kind, api, r);

@@ -7,6 +7,10 @@
 #                              path), without its rate limit unless ARGS
 #                              set one; sets HT_URL (hightouch::http://...)
 #                              and exports HIGHTOUCH_API_KEY
+#   ht_start_other DIR SEED    a second emulator (another workspace), its
+#                              files in DIR, with SEED (a path); sets
+#                              OTHER_URL (http://...), also in DIR/url; it
+#                              is stopped with the others at the end
 #   ht_generate FILE ARGS...   `hightouch-emulator generate ARGS` into FILE
 #   ht_seed FILE               replace the workspace with the seed FILE
 #   ui METHOD PATH [BODY]      an edit "as in the UI": admin METHOD
@@ -45,6 +49,19 @@ ht_start() {
 	HT_URL=hightouch::$EMU_URL/test
 	HIGHTOUCH_API_KEY=$(cat "$EMU_API_KEY_FILE")
 	export HIGHTOUCH_API_KEY
+}
+
+ht_start_other() {
+	mkdir -p "$1" &&
+	(
+		cd "$1" &&
+		ht_start "$2" &&
+		echo "$EMU_URL" >url &&
+		echo "$EMU_PID" >pid
+	) &&
+	# started in a subshell: the pid is added here
+	started_pids="$started_pids $(cat "$1/pid")" &&
+	OTHER_URL=$(cat "$1/url")
 }
 
 ht_generate() {

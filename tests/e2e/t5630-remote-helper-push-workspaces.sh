@@ -24,16 +24,8 @@ seed() {
 test_expect_success 'setup: two workspaces, two emulators' '
 	seed staging >staging.json &&
 	seed production >production.json &&
-	mkdir prod &&
-	(
-		cd prod &&
-		ht_start "$TRASH_DIRECTORY/production.json" &&
-		echo "$EMU_URL" >../prod-url &&
-		echo "$EMU_PID" >../prod-pid
-	) &&
-	# started in a subshell: stopped with the others at the end
-	started_pids="$started_pids $(cat prod-pid)" &&
-	PROD_URL=hightouch::$(cat prod-url)/production &&
+	ht_start_other prod "$TRASH_DIRECTORY/production.json" &&
+	PROD_URL=hightouch::$OTHER_URL/production &&
 	ht_start "$TRASH_DIRECTORY/staging.json" &&
 	STAGING_URL=hightouch::$EMU_URL/staging &&
 	git clone -q -o staging "$STAGING_URL" r &&
@@ -106,7 +98,7 @@ test_expect_success 'promotion: the same files, pushed to production' '
 	grep "create sync .users-to-crm." err &&
 	(
 		cd prod &&
-		EMU_URL=$(cat ../prod-url) &&
+		EMU_URL=$(cat url) &&
 		api GET "/models?slug=users" &&
 		jq -r ".data[0] | [.sourceId, .table.name] | @tsv" body >../actual
 	) &&
@@ -114,7 +106,7 @@ test_expect_success 'promotion: the same files, pushed to production' '
 	test_cmp expect actual &&
 	(
 		cd prod &&
-		EMU_URL=$(cat ../prod-url) &&
+		EMU_URL=$(cat url) &&
 		api GET "/syncs?slug=users-to-crm" &&
 		jq -r ".data[0] | [.destinationId, .disabled, .schedule.type] | @tsv" body >../actual
 	) &&

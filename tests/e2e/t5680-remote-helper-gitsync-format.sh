@@ -46,7 +46,7 @@ seed() {
 # model_dbt WS SLUG: "modelId uniqueId" of model SLUG in workspace WS.
 model_dbt() {
 	(
-		if test "$1" = production; then EMU_URL=$(cat prod-url); fi &&
+		if test "$1" = production; then EMU_URL=$(cat prod/url); fi &&
 		api GET "/models?slug=$2" &&
 		jq -r ".data[0].dbt | \"\\(.modelId) \\(.dbtUniqueId)\"" body
 	)
@@ -55,16 +55,8 @@ model_dbt() {
 test_expect_success 'setup: staging and production, the dbt model 42 and 77' '
 	seed staging 42 orders >staging.json &&
 	seed production 77 prod-orders >production.json &&
-	mkdir prod &&
-	(
-		cd prod &&
-		ht_start "$TRASH_DIRECTORY/production.json" &&
-		echo "$EMU_URL" >../prod-url &&
-		echo "$EMU_PID" >../prod-pid
-	) &&
-	# started in a subshell: stopped with the others at the end
-	started_pids="$started_pids $(cat prod-pid)" &&
-	PROD_URL=hightouch::$(cat prod-url)/production &&
+	ht_start_other prod "$TRASH_DIRECTORY/production.json" &&
+	PROD_URL=hightouch::$OTHER_URL/production &&
 	ht_start "$TRASH_DIRECTORY/staging.json" &&
 	STAGING_URL=hightouch::$EMU_URL/staging
 '
@@ -263,6 +255,19 @@ test_expect_success 'the flat aliases file: one line that shows the sections' '
 	aliases-staging.yaml:1:1: error: alias '"'"'crm'"'"' is outside the sections: write '"'"'sources: {crm: hubspot}'"'"' for a source, '"'"'destinations: {crm: hubspot}'"'"' for a destination [alias-outside-section]
 	EOF
 	test_cmp expect out
+'
+
+test_expect_success 'a fetch keeps the aliases of a flat aliases file' '
+	# as pushed by an earlier version: what an alias names is unknown
+	sed -i "s/^crm: hubspot$/warehouse: snowflake/" c/aliases-staging.yaml &&
+	sed -i "s/^source: snowflake$/source: warehouse/" c/models/orders.yaml &&
+	git -C c commit -q -am "Aliases of an earlier version" &&
+	git -C c update-ref refs/hightouch/origin/heads/main HEAD &&
+	ui PATCH /models/1 "{\"name\": \"Orders (renamed)\"}" &&
+	git -C c fetch -q &&
+	git -C c show origin/main:models/orders.yaml >orders &&
+	grep "^name: Orders (renamed)$" orders &&
+	grep "^source: warehouse$" orders
 '
 
 test_expect_success 'no sanitizer reports' '
