@@ -45,9 +45,9 @@ static const char *const cardinalities[] = {
 
 /*
  * A model's fields in Git Sync's documented order (name, source, type,
- * dbtModel, rawSql, tableName, isSchema, primaryKey), with ours after
- * their kin: customQuery with the query keys, the read-only description
- * last.
+ * dbtModel, rawSql, tableName, isSchema, primaryKey), with customQuery
+ * among the query keys; then a kind's own fields; then the read-only
+ * ones, MODEL_READONLY, last.
  */
 #define MODEL_FIELDS(what)                                                    \
 	{ .name = "name", .type = HT_FTYPE_STRING, .flags = F_REQ,            \
@@ -78,7 +78,8 @@ static const char *const cardinalities[] = {
 	  .description = "whether the model only serves the schema" },        \
 	{ .name = "primaryKey", .type = HT_FTYPE_STRING,                      \
 	  .flags = F_REQ | F_NULL, .json = "primaryKey",                      \
-	  .description = "primary key column, or null" },                     \
+	  .description = "primary key column, or null" }
+#define MODEL_READONLY                                                        \
 	{ .name = "description", .type = HT_FTYPE_TEXT, .flags = F_RO,        \
 	  .json = "description",                                              \
 	  .description = "description, set in the Hightouch UI only" }
@@ -99,6 +100,7 @@ static const struct ht_field destination_fields[] = {
 
 static const struct ht_field model_fields[] = {
 	MODEL_FIELDS("model"),
+	MODEL_READONLY,
 };
 
 static const struct ht_field parent_model_fields[] = {
@@ -109,10 +111,12 @@ static const struct ht_field parent_model_fields[] = {
 	{ .name = "secondaryLabel", .type = HT_FTYPE_STRING, .flags = 0,
 	  .json = "secondaryLabel",
 	  .description = "column that labels a record, second line" },
+	MODEL_READONLY,
 };
 
 static const struct ht_field related_model_fields[] = {
 	MODEL_FIELDS("related model"),
+	MODEL_READONLY,
 };
 
 static const struct ht_field event_model_fields[] = {
@@ -120,6 +124,7 @@ static const struct ht_field event_model_fields[] = {
 	{ .name = "timestampColumn", .type = HT_FTYPE_STRING, .flags = F_REQ,
 	  .json = "timestampColumn",
 	  .description = "column holding the time of the event" },
+	MODEL_READONLY,
 };
 
 static const struct ht_field relationship_fields[] = {

@@ -396,6 +396,12 @@ static void test_table(void **state)
 		assert_int_equal(m->nfields, 10);
 		for (i = 0; i < 10; i++)
 			assert_string_equal(m->fields[i].name, order[i]);
+		/* a schema model's own fields before the read-only one */
+		m = ht_kind_info(HT_KIND_EVENT_MODEL);
+		assert_string_equal(m->fields[m->nfields - 2].name,
+				    "timestampColumn");
+		assert_string_equal(m->fields[m->nfields - 1].name,
+				    "description");
 	}
 	assert_true(ht_kind_field(HT_KIND_MODEL, "source")->flags &
 		    HT_FIELD_IMMUTABLE);
