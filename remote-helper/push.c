@@ -18,7 +18,7 @@
  *     the schema);
  *  3. the plan: create, update (the fields that changed), ignored, with
  *     the names the API does not take resolved to the workspace's ids (a
- *     dbtModel, through a model of the workspace built on it);
+ *     dbtModel, through a model of the workspace built on it: names.c);
  *     `--dry-run` prints it and stops;
  *  4. the writes, models first, then relationships, then syncs, stopping
  *     at the first failure with a report of what was applied;
@@ -673,103 +673,6 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 	if (json_object_size(st->body))
 		st->action = ACT_UPDATE;
 	ht_strbuf_release(&key);
-}
-
-/*
- * Names push resolves: a field with an `id_json` (kinds.h), a dbtModel.
- */
-
-/*
- * The id that a resource of `st`'s id space has at f->id_json when it has
- * `name` at f->json: a model built on the dbt model `name` gives its
- * number in this workspace.  The space's whole list is read once, so a
- * number is never one another workspace gave.  HT_ENOTFOUND: none has it.
- */
-static int id_by_name(struct push *p, const struct step *st,
-		      const struct ht_field *f, const char *name, int64_t *id)
-{
-	enum ht_ids t = ht_kind_ids(st->kind);
-	const json_t *item, *v;
-	size_t i;
-	int ret;
-
-	if (!p->lists[t]) {
-		ret = ht_client_list_all(p->o->rm->client, &p->lists[t],
-					 ht_kind_info(ht_ids_kind(t))->api_path,
-					 "orderBy=id");
-		if (ret < 0)
-			return ret;
-	}
-	json_array_foreach(p->lists[t], i, item) {
-		v = ht_json_get_path(item, f->json);
-		if (json_is_string(v) && !strcmp(json_string_value(v), name) &&
-		    !ht_json_id_value(id, ht_json_get_path(item, f->id_json)))
-			return 0;
-		ht_error_clear();
-	}
-	return HT_ENOTFOUND;
-}
-
-/* The name at f->json of `body` replaced by `id` at f->id_json. */
-static void set_id(json_t *body, const struct ht_field *f, int64_t id)
-{
-	struct ht_strbuf key = HT_STRBUF_INIT;
-	const char *dot = strrchr(f->json, '.');
-
-	/* the top member may be shared with the converted file: a copy */
-	top_key(&key, f);
-	json_object_set_new(body, key.buf,
-			    json_deep_copy(json_object_get(body, key.buf)));
-	ht_strbuf_reset(&key);
-	if (dot) {
-		ht_strbuf_add(&key, f->json, dot - f->json);
-		json_object_del(ht_json_get_path(body, key.buf), dot + 1);
-	} else {
-		json_object_del(body, f->json);
-	}
-	if (ht_json_set_path(body, f->id_json, json_integer(id)) < 0)
-		HT_BUG("cannot set '%s' in a request", f->id_json);
-	ht_strbuf_release(&key);
-}
-
-/*
- * The names `st`'s request holds, as ids (id_by_name()); one that no
- * resource of the workspace has is an error at its line, before any
- * write.
- */
-static int resolve_names(struct push *p, struct step *st)
-{
-	const struct ht_kind_info *info = ht_kind_info(st->kind);
-	size_t i;
-	int ret;
-
-	for (i = 0; i < info->nfields; i++) {
-		const struct ht_field *f = &info->fields[i];
-		const json_t *v;
-		int64_t id;
-
-		if (!f->id_json)
-			continue;
-		v = ht_json_get_path(st->body, f->json);
-		if (!json_is_string(v))
-			continue;
-		ret = id_by_name(p, st, f, json_string_value(v), &id);
-		if (ret == HT_ENOTFOUND) {
-			diag_at(p, st->path, ht_ynode_map_get(st->doc, f->name),
-				"unresolved-reference",
-				"no %s of workspace '%s' has %s '%s': the "
-				"API takes it only through the id such a %s "
-				"has (create one in Hightouch first)",
-				ht_ids_name(ht_kind_ids(st->kind)), p->ws.name,
-				f->name, json_string_value(v),
-				ht_ids_name(ht_kind_ids(st->kind)));
-			continue;
-		}
-		if (ret < 0)
-			return ret;
-		set_id(st->body, f, id);
-	}
-	return 0;
 }
 
 /* The order of the writes: by phase, then as the diff has them. */
