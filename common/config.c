@@ -125,6 +125,58 @@ int ht_config_bool(const struct ht_config *cfg, const char *key, int *out)
 	return 0;
 }
 
+/* "ht", "/ht/", "a//b" -> "ht", "ht", "a/b"; "" for none. */
+int ht_config_path(const struct ht_config *cfg, const char *key, char **out)
+{
+	const struct ht_config_entry *e = ht_config_find(cfg, key);
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	const char *s = e && e->value ? e->value : "";
+	int ret = 0;
+
+	if (!e)
+		return 0;
+	while (*s) {
+		const char *end;
+		size_t len, i;
+
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		end = strchr(s, '/');
+		if (!end)
+			end = s + strlen(s);
+		len = end - s;
+		if ((len == 1 && s[0] == '.') ||
+		    (len == 2 && !strncmp(s, "..", 2)) ||
+		    (len == 4 && !strncasecmp(s, ".git", 4))) {
+			ret = ht_error_set(HT_EINVALID,
+					   "bad config value for '%s': '%.*s' "
+					   "is not allowed in a path",
+					   key, (int)len, s);
+			goto cleanup;
+		}
+		for (i = 0; i < len; i++)
+			if ((unsigned char)s[i] < ' ' || s[i] == 0x7f ||
+			    s[i] == '\\') {
+				ret = ht_error_set(HT_EINVALID,
+						   "bad config value for '%s': "
+						   "unexpected character in a "
+						   "path", key);
+				goto cleanup;
+			}
+		if (sb.len)
+			ht_strbuf_addch(&sb, '/');
+		ht_strbuf_add(&sb, s, len);
+		s = end;
+	}
+	free(*out);
+	*out = ht_strbuf_detach(&sb, NULL);
+cleanup:
+	ht_strbuf_release(&sb);
+	return ret;
+}
+
 int ht_config_color(const struct ht_config *cfg, const char *when, int *out)
 {
 	const struct ht_config_entry *e = ht_config_find(cfg, "color.ui");
@@ -155,3 +207,4 @@ int ht_config_color(const struct ht_config *cfg, const char *when, int *out)
 		       !(term && !strcmp(term, "dumb"));
 	return 0;
 }
+

@@ -1,7 +1,8 @@
 /*
- * Findings in the four output formats (see report.h).
+ * Findings in the five output formats (see report.h).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,7 @@
 int ht_report_parse_format(enum ht_report_format *out, const char *name)
 {
 	static const char *const names[] = { "text", "json", "github",
-					     "sarif" };
+					     "sarif", "gitlab" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -33,7 +34,8 @@ int ht_report_parse_format(enum ht_report_format *out, const char *name)
 			return 0;
 		}
 	return ht_error_set(HT_EINVALID,
-			    "unknown format '%s' (text, json, github or sarif)",
+			    "unknown format '%s' (text, json, github, sarif or "
+			    "gitlab)",
 			    name ? name : "");
 }
 
@@ -289,6 +291,50 @@ static void write_sarif(struct ht_strbuf *out, const struct ht_diags *d,
 	json_decref(doc);
 }
 
+/*
+ * A finding's fingerprint for GitLab, which tells findings new to a
+ * merge request from those of its base by it: FNV-1a (64 bits) of path,
+ * rule and message, without the line, so that a finding stays the same
+ * when lines above it move.
+ */
+static void fingerprint(char out[17], const struct ht_diag *g)
+{
+	const char *parts[3] = { g->path, g->rule, g->message };
+	uint64_t h = 14695981039346656037ULL;
+	const unsigned char *p;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		for (p = (const unsigned char *)parts[i];; p++) {
+			h = (h ^ *p) * 1099511628211ULL;
+			if (!*p)
+				break;
+		}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static void write_gitlab(struct ht_strbuf *out, const struct ht_diags *d)
+{
+	json_t *list = json_array();
+	char fp[17];
+	size_t i;
+
+	for (i = 0; i < d->nr; i++) {
+		const struct ht_diag *g = &d->items[i];
+
+		fingerprint(fp, g);
+		json_array_append_new(list, json_pack(
+			"{s:o, s:s, s:s, s:s, s:{s:o, s:{s:i}}}",
+			"description", text_json(g->message), "check_name",
+			g->rule, "fingerprint", fp, "severity",
+			g->severity == HT_SEV_ERROR ? "major" : "minor",
+			"location", "path", text_json(g->path), "lines",
+			"begin", g->line ? (int)g->line : 1));
+	}
+	append_json(out, list);
+	json_decref(list);
+}
+
 void ht_report_write(struct ht_strbuf *out, enum ht_report_format fmt,
 		     const struct ht_diags *d,
 		     const struct ht_report_opts *opts)
@@ -305,6 +351,9 @@ void ht_report_write(struct ht_strbuf *out, enum ht_report_format fmt,
 		return;
 	case HT_REPORT_SARIF:
 		write_sarif(out, d, opts);
+		return;
+	case HT_REPORT_GITLAB:
+		write_gitlab(out, d);
 		return;
 	}
 	HT_BUG("unknown report format %d", (int)fmt);

@@ -336,3 +336,28 @@ int ht_url_parse(struct ht_url *out, const char *url, unsigned flags)
 	*out = u;
 	return 0;
 }
+
+int ht_url_is_workspace(const char *url)
+{
+	const char *rest;
+
+	return url && (skip_prefix_ci(url, "hightouch://", &rest) ||
+		       skip_prefix_ci(url, "hightouch::", &rest));
+}
+
+int ht_url_same_workspace(const char *a, const char *b)
+{
+	struct ht_url ua = HT_URL_INIT, ub = HT_URL_INIT;
+	int same;
+
+	if (ht_url_parse(&ua, a, HT_URL_ALLOW_HTTP) < 0 ||
+	    ht_url_parse(&ub, b, HT_URL_ALLOW_HTTP) < 0)
+		same = !strcmp(a, b);
+	else
+		same = !strcmp(ua.api_base, ub.api_base) &&
+		       !strcmp(ua.workspace, ub.workspace);
+	ht_error_clear();
+	ht_url_release(&ua);
+	ht_url_release(&ub);
+	return same;
+}

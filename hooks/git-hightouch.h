@@ -24,6 +24,7 @@
 #define EXIT_TROUBLE 2
 
 int cmd_check(int argc, char **argv);
+int cmd_gitsync(int argc, char **argv);
 int cmd_install_hooks(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 

@@ -1,5 +1,6 @@
 /*
- * git-hightouch: `git hightouch check`, `install-hooks` and `schema`
+ * git-hightouch: `git hightouch check`, `gitsync`, `install-hooks` and
+ * `schema`
  * (docs/git-hightouch.1).
  *
  * Exit status: 0 success (--help and --version too); 1 findings (check)
@@ -19,6 +20,7 @@
 
 static const char *const hightouch_usage[] = {
 	"git hightouch check [<options>] [<path>...]",
+	"git hightouch gitsync [<options>]",
 	"git hightouch install-hooks [--force]",
 	"git hightouch schema [--prefix <path>] [--write <dir> | <kind>]",
 	"",
@@ -47,6 +49,8 @@ static int run(int argc, char **argv)
 	cmd = argv[0];
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc, argv);
+	if (!strcmp(cmd, "gitsync"))
+		return cmd_gitsync(argc, argv);
 	if (!strcmp(cmd, "install-hooks"))
 		return cmd_install_hooks(argc, argv);
 	if (!strcmp(cmd, "schema"))

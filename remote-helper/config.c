@@ -9,70 +9,20 @@
  *   hightouch.pageSize           items per page of a listing (1..1000)
  *   hightouch.retries            retries of a failed request (0..20)
  *   remote.<name>.hightouchPath  folder of the resource files
+ *   remote.<name>.hightouchKeyEnv  the variable that holds its API key
+ *   remote.*.url                 how many workspaces the remotes name
  *   core.quotePath               how paths are quoted in messages
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/config.h"
 #include "hightouch/error.h"
+#include "hightouch/remotes.h"
 
 #include "helper.h"
-
-/*
- * "ht", "/ht/", "a//b" -> "ht", "ht", "a/b"; "" for none.  Components
- * may not be "." or "..", ".git", nor hold control characters.
- */
-static int normalise_prefix(char **out, const char *key, const char *value)
-{
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	const char *s = value ? value : "";
-	int ret = 0;
-
-	while (*s) {
-		const char *end;
-		size_t len, i;
-
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		end = strchr(s, '/');
-		if (!end)
-			end = s + strlen(s);
-		len = end - s;
-		if ((len == 1 && s[0] == '.') ||
-		    (len == 2 && !strncmp(s, "..", 2)) ||
-		    (len == 4 && !strncasecmp(s, ".git", 4))) {
-			ret = ht_error_set(HT_EINVALID,
-					   "bad config value for '%s': '%.*s' "
-					   "is not allowed in a path",
-					   key, (int)len, s);
-			goto cleanup;
-		}
-		for (i = 0; i < len; i++)
-			if ((unsigned char)s[i] < ' ' || s[i] == 0x7f ||
-			    s[i] == '\\') {
-				ret = ht_error_set(HT_EINVALID,
-						   "bad config value for '%s': "
-						   "unexpected character in a "
-						   "path", key);
-				goto cleanup;
-			}
-		if (sb.len)
-			ht_strbuf_addch(&sb, '/');
-		ht_strbuf_add(&sb, s, len);
-		s = end;
-	}
-	free(*out);
-	*out = ht_strbuf_detach(&sb, NULL);
-cleanup:
-	ht_strbuf_release(&sb);
-	return ret;
-}
 
 static int set_string(char **out, const struct ht_config *git,
 		      const char *key)
@@ -113,13 +63,48 @@ static int set_prefix(char **out, const struct ht_config *git,
 		      const char *remote)
 {
 	struct ht_strbuf key = HT_STRBUF_INIT;
-	const struct ht_config_entry *e;
-	int ret = 0;
+	int ret;
 
 	ht_strbuf_addf(&key, "remote.%s.hightouchpath", remote);
-	e = ht_config_find(git, key.buf);
-	if (e)
-		ret = normalise_prefix(out, key.buf, e->value);
+	ret = ht_config_path(git, key.buf, out);
+	ht_strbuf_release(&key);
+	return ret;
+}
+
+/*
+ * How many workspaces the repository's remotes name (two remotes of one
+ * workspace count once): more than one, and one key cannot serve them.
+ */
+static unsigned count_workspaces(const struct ht_config *git)
+{
+	struct ht_remotes remotes = HT_REMOTES_INIT;
+	unsigned n;
+
+	/* another remote's bad hightouchPath is not this one's business */
+	if (ht_remotes_read(&remotes, git) < 0)
+		ht_error_clear();
+	n = (unsigned)ht_remotes_count_workspaces(&remotes);
+	ht_remotes_release(&remotes);
+	return n;
+}
+
+/* remote.<name>.hightouchKeyEnv: the variable that holds its key. */
+static int set_key_env(char **out, const struct ht_config *git,
+		       const char *remote)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT;
+	const char *p;
+	int ret;
+
+	ht_strbuf_addf(&key, "remote.%s.hightouchkeyenv", remote);
+	ret = set_string(out, git, key.buf);
+	for (p = *out; !ret && p && *p; p++)
+		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= 'a' && *p <= 'z') ||
+		      (p > *out && *p >= '0' && *p <= '9')))
+			ret = ht_error_set(HT_EINVALID, "bad config value for "
+					   "'%s': it must name an environment "
+					   "variable", key.buf);
 	ht_strbuf_release(&key);
 	return ret;
 }
@@ -161,6 +146,10 @@ int config_read(struct helper_config *cfg, const char *remote)
 				 20);
 	if (!ret && remote)
 		ret = set_prefix(&cfg->prefix, &git, remote);
+	if (!ret && remote)
+		ret = set_key_env(&cfg->key_env, &git, remote);
+	if (!ret)
+		cfg->workspaces = count_workspaces(&git);
 	ht_config_release(&git);
 	return ret;
 }
@@ -170,5 +159,7 @@ void config_release(struct helper_config *cfg)
 	free(cfg->author_name);
 	free(cfg->author_email);
 	free(cfg->prefix);
+	free(cfg->key_env);
+	cfg->key_env = NULL;
 	cfg->author_name = cfg->author_email = cfg->prefix = NULL;
 }

@@ -39,8 +39,8 @@
 /* The one branch a workspace has. */
 #define HELPER_BRANCH "refs/heads/main"
 /* Identity of commits when the server does not say who made a change. */
-#define HELPER_DEFAULT_NAME "Hightouch"
-#define HELPER_DEFAULT_EMAIL "noreply@hightouch.com"
+#define HELPER_DEFAULT_NAME HT_DEFAULT_AUTHOR_NAME
+#define HELPER_DEFAULT_EMAIL HT_DEFAULT_AUTHOR_EMAIL
 
 /*
  * progress.c
@@ -72,6 +72,13 @@ struct progress *progress_start(const char *title, uint64_t total);
 void progress_update(struct progress *p, uint64_t n);
 /* Print the final line and free; NULL is accepted. */
 void progress_stop(struct progress **p);
+/* The same after a failure: the counter's line ends without "done". */
+void progress_abort(struct progress **p);
+/*
+ * A client's notice of a long wait (ht_client_notice_fn), as a line of
+ * its own where the progress goes: only when progress is shown.
+ */
+void progress_notice(const char *line, void *payload);
 
 /*
  * run.c: git as a child process.  stdin gets `in` (may be NULL), stdout
@@ -90,6 +97,8 @@ struct helper_config {
 	char *author_name;  /* hightouch.authorName, or the default */
 	char *author_email; /* hightouch.authorEmail, or the default */
 	char *prefix;       /* remote.<name>.hightouchPath, normalised */
+	char *key_env;      /* remote.<name>.hightouchKeyEnv, or NULL */
+	unsigned workspaces; /* the workspaces the remotes name */
 	unsigned page_size; /* hightouch.pageSize, 1..1000, default 100 */
 	unsigned retries;   /* hightouch.retries, 0..20, default 6 */
 	int quote_path;     /* core.quotePath, default 1 */
@@ -106,13 +115,18 @@ struct credential {
 	char *protocol, *host, *path; /* what `git credential` is asked */
 	char *username, *password;    /* password: the API key */
 	int from_git;                 /* came from `git credential fill` */
+	int by_path;                  /* ... asked with the path */
 };
 
 /*
- * The API key for `url`: HIGHTOUCH_API_KEY, else `git credential fill`.
- * On failure `c` is left released.
+ * The API key for `url`, of remote `remote` (NULL: a URL, no remote):
+ * remote.<name>.hightouchKeyEnv's variable; else HIGHTOUCH_API_KEY when
+ * the remotes name one workspace; else `git credential fill` (with the
+ * workspace as the path when they name several).  On failure `c` is
+ * left released.
  */
-int credential_fill(struct credential *c, const struct ht_url *url);
+int credential_fill(struct credential *c, const struct ht_url *url,
+		    const struct helper_config *cfg, const char *remote);
 /* Tell git's credential helpers that the key worked, or did not. */
 void credential_approve(struct credential *c);
 void credential_reject(struct credential *c);
@@ -243,6 +257,7 @@ struct resource {
 
 struct state {
 	char *dir; /* $GIT_COMMON_DIR/hightouch/<remote> */
+	char *name; /* <remote> */
 	int lock_fd;
 	/* header */
 	int loaded;
@@ -250,6 +265,7 @@ struct state {
 	char *prefix;
 	git_oid commit;
 	int schema;     /* 1 the server has the schema extension, 0 not, -1 ? */
+	int64_t workspace_id; /* the workspaceId of its resources; 0 ? */
 	struct list_state lists[HT_KIND__COUNT];
 	char *map_id;   /* hash of the resources file */
 	/* resources, sorted by (table, id), loaded by state_load_map() */
@@ -282,6 +298,14 @@ struct resource *state_set(struct state *s, enum ht_ids t, int64_t id,
 void state_remove(struct state *s, enum ht_ids t, int64_t id);
 /* 1 if `r` is an item of the list of `list` (a kind with an endpoint). */
 int state_in_list(const struct resource *r, enum ht_kind list, int schema);
+
+/*
+ * A listed item's workspaceId against the one the state's resources
+ * came from (learnt from the first item when the state has none):
+ * HT_EAUTH, naming the remote and both ids, when the key serves another
+ * workspace.  An item without workspaceId passes.
+ */
+int state_check_workspace(struct state *s, const json_t *item);
 
 /* ISO 8601 date-time -> milliseconds since the epoch; -1 if invalid. */
 int64_t parse_time_ms(const char *s);

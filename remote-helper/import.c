@@ -351,7 +351,10 @@ static int read_lists(struct import *im)
 		ret = fetch_dependents(im);
 	if (!ret && !im->full)
 		ret = reread_referred(im);
-	progress_stop(&im->lctx.progress);
+	if (ret)
+		progress_abort(&im->lctx.progress);
+	else
+		progress_stop(&im->lctx.progress);
 	if (!ret && im->first)
 		ret = settle_all(im);
 	if (!ret)

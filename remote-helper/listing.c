@@ -54,7 +54,8 @@ void listing_release(struct listing *l)
 }
 
 /* id and updatedAt of an item, or HT_EHTTP. */
-static int parse_item(struct item *out, enum ht_kind list, json_t *json)
+static int parse_item(struct list_ctx *ctx, struct item *out,
+		      enum ht_kind list, json_t *json)
 {
 	const char *when;
 	int ret;
@@ -79,7 +80,7 @@ static int parse_item(struct item *out, enum ht_kind list, json_t *json)
 				    ht_kind_info(list)->name,
 				    (long long)out->id);
 	out->json = json;
-	return 0;
+	return state_check_workspace(ctx->state, json);
 }
 
 static int get_page(struct list_ctx *ctx, struct ht_page *page,
@@ -99,10 +100,10 @@ static int page_is_last(const struct ht_page *p, size_t limit)
 	return json_array_size(p->items) < limit;
 }
 
-static int add_item(struct listing *l, json_t *json)
+static int add_item(struct list_ctx *ctx, struct listing *l, json_t *json)
 {
 	struct item it;
-	int ret = parse_item(&it, l->list, json);
+	int ret = parse_item(ctx, &it, l->list, json);
 
 	if (ret < 0)
 		return ret;
@@ -183,7 +184,7 @@ static int read_full(struct list_ctx *ctx, struct listing *l)
 			goto cleanup;
 		n = json_array_size(page.items);
 		for (i = 0; i < n; i++) {
-			ret = add_item(l, json_array_get(page.items, i));
+			ret = add_item(ctx, l, json_array_get(page.items, i));
 			if (ret < 0)
 				goto cleanup;
 		}
@@ -283,14 +284,14 @@ static int take_changed(struct list_ctx *ctx, struct listing *l,
 		json_t *json = json_array_get(items, asc ? n - 1 - i : i);
 		struct item it;
 
-		*ret = parse_item(&it, l->list, json);
+		*ret = parse_item(ctx, &it, l->list, json);
 		if (*ret < 0)
 			return 0;
 		if (is_unchanged(ctx, l->list, &it)) {
 			*boundary = it;
 			return 1;
 		}
-		*ret = add_item(l, json);
+		*ret = add_item(ctx, l, json);
 		if (*ret < 0)
 			return 0;
 	}
@@ -517,7 +518,8 @@ int listing_probe(struct list_ctx *ctx, struct listing *l, enum ht_kind list)
 	}
 	if (n != 1)
 		goto done;
-	ret = parse_item(&it, list, json_array_get(l->probe.items, 0));
+	ret = parse_item(ctx, &it, list,
+			 json_array_get(l->probe.items, 0));
 	if (ret < 0)
 		return ret;
 	if (it.id != old->newest_id || it.updated_ms != old->newest_ms)

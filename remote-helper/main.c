@@ -157,7 +157,9 @@ static int make_client(struct helper *h)
 	if (h->client)
 		return 0;
 	if (!h->have_cred) {
-		ret = credential_fill(&h->cred, &h->url);
+		ret = credential_fill(&h->cred, &h->url, &h->cfg,
+				      strcmp(h->name, h->remote) ? NULL :
+				      h->remote);
 		if (ret < 0)
 			return ret;
 		h->have_cred = 1;
@@ -169,6 +171,7 @@ static int make_client(struct helper *h)
 	 * every other client: by default, retry for about one window.
 	 */
 	opts.max_retries = h->cfg.retries;
+	opts.notice = progress_notice;
 	if (helper_out.trace) {
 		opts.trace = ht_client_trace_to_file;
 		opts.trace_payload = stderr;

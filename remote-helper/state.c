@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/json.h"
 #include "hightouch/error.h"
 #include "hightouch/fs.h"
 
@@ -51,6 +52,27 @@ int state_in_list(const struct resource *r, enum ht_kind list, int schema)
  */
 
 /* updatedAt as milliseconds since the epoch, or -1 if it is not a time. */
+int state_check_workspace(struct state *s, const json_t *item)
+{
+	int64_t id;
+
+	if (!s || ht_json_get_id(&id, item, "workspaceId") < 0) {
+		ht_error_clear();
+		return 0; /* a server that does not say: nothing to compare */
+	}
+	if (!s->workspace_id)
+		s->workspace_id = id;
+	if (id == s->workspace_id)
+		return 0;
+	return ht_error_set(HT_EAUTH, "remote '%s': its API key serves "
+			    "workspace %" PRId64 ", but the remote's history "
+			    "came from workspace %" PRId64 "; nothing was "
+			    "written: give the remote its own key "
+			    "(remote.%s.hightouchKeyEnv, or the credential "
+			    "stored for its URL)", s->name, id,
+			    s->workspace_id, s->name);
+}
+
 int64_t parse_time_ms(const char *s)
 {
 	int64_t ms;
@@ -212,6 +234,7 @@ int state_open(struct state *s, const char *commondir, const char *remote)
 	s->schema = -1;
 	ht_strbuf_addf(&sb, "%s/hightouch/%s", commondir, remote);
 	s->dir = ht_strbuf_detach(&sb, NULL);
+	s->name = ht_xstrdup(remote);
 	ret = ht_mkdir_p(s->dir);
 	if (ret < 0)
 		return ret;
@@ -243,6 +266,7 @@ void state_release(struct state *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the lock */
 	free(s->dir);
+	free(s->name);
 	free(s->source);
 	free(s->prefix);
 	free(s->map_id);
@@ -352,6 +376,9 @@ int state_load(struct state *s)
 			if (parse_i64(line + 7, &schema))
 				goto cleanup;
 			s->schema = schema < 0 ? -1 : schema > 0;
+		} else if (!strncmp(line, "workspace ", 10)) {
+			if (parse_i64(line + 10, &s->workspace_id))
+				goto cleanup;
 		} else if (!strncmp(line, "resources ", 10)) {
 			free(s->map_id);
 			s->map_id = ht_xstrdup(line + 10);
@@ -369,6 +396,7 @@ cleanup:
 	if (!s->loaded) {
 		trace("state", "no usable state in '%s'", s->dir);
 		memset(s->lists, 0, sizeof(s->lists));
+		s->workspace_id = 0;
 	}
 	ht_strbuf_release(&sb);
 	free(path);
@@ -531,6 +559,8 @@ int state_save(struct state *s)
 		       "schema %d\nresources %s\n", STATE_VERSION, s->source,
 		       s->prefix, git_oid_tostr(hex, sizeof(hex), &s->commit),
 		       s->schema, s->map_id);
+	if (s->workspace_id)
+		ht_strbuf_addf(&sb, "workspace %" PRId64 "\n", s->workspace_id);
 	for (i = 0; i < HT_KIND__COUNT; i++) {
 		const struct list_state *l = &s->lists[i];
 

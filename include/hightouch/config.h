@@ -48,6 +48,16 @@ const struct ht_config_entry *ht_config_find(const struct ht_config *cfg,
 int ht_config_bool(const struct ht_config *cfg, const char *key, int *out);
 
 /*
+ * `key` as a folder of the work tree (remote.<name>.hightouchPath) into
+ * `*out` (allocated; the old value freed), left alone when the key is not
+ * set: without leading, trailing or doubled slashes, "" for none ("/" or
+ * no value).  HT_EINVALID ("bad config value for 'KEY': ...") for a
+ * component "." or "..", ".git" (any case), or a control character or a
+ * backslash.
+ */
+int ht_config_path(const struct ht_config *cfg, const char *key, char **out);
+
+/*
  * Whether to colour the standard output, as git decides: `when` is the
  * --color option's value ("always", "never", "auto"; NULL when not
  * given), else color.ui (git's values: always, never, auto, or a boolean,

@@ -13,7 +13,10 @@
  *          ::error file=P,line=L,col=C,title=RULE::MESSAGE, escaped as
  *          GitHub's toolkit does;
  *  sarif   SARIF 2.1.0, one run, the rules of ht_check_rules() (and any
- *          other rule seen) in tool.driver.rules.
+ *          other rule seen) in tool.driver.rules;
+ *  gitlab  GitLab's Code Quality report: a JSON array of {description,
+ *          check_name, fingerprint, severity ("major" for an error,
+ *          "minor" for a warning), location: {path, lines: {begin}}}.
  *
  * Lines and columns are 1-based (columns in code points); 0:0 is a
  * finding about the whole file, written without a position where the
@@ -28,6 +31,7 @@ enum ht_report_format {
 	HT_REPORT_JSON,
 	HT_REPORT_GITHUB,
 	HT_REPORT_SARIF,
+	HT_REPORT_GITLAB,
 };
 
 struct ht_report_opts {
@@ -36,7 +40,7 @@ struct ht_report_opts {
 	const char *tool_version; /* sarif: tool.driver.version, or NULL */
 };
 
-/* 0, or HT_EINVALID for a name that is not text, json, github, sarif. */
+/* 0, or HT_EINVALID for a name that is not one of the formats above. */
 int ht_report_parse_format(enum ht_report_format *out, const char *name);
 
 /* Append the findings of `d` in format `fmt` to `out`. */

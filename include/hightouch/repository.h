@@ -44,6 +44,13 @@ int ht_repository_head_tree(git_tree **out, git_repository *repo);
  */
 #define HT_OUTBOUND_TAG "(OUTBOUND)"
 
+/*
+ * Who a fetch's commits (and gitsync's merges) are by when the workspace
+ * names nobody and hightouch.authorName/authorEmail are not set.
+ */
+#define HT_DEFAULT_AUTHOR_NAME "Hightouch"
+#define HT_DEFAULT_AUTHOR_EMAIL "noreply@hightouch.com"
+
 /* 1 if the subject of `c` ends with HT_OUTBOUND_TAG (spaces aside). */
 int ht_commit_is_outbound(git_commit *c);
 

@@ -70,6 +70,20 @@ int ht_url_parse(struct ht_url *out, const char *url, unsigned flags);
 void ht_url_release(struct ht_url *u);
 
 /*
+ * 1 if `url`, a remote.<name>.url, is a workspace's: it starts with
+ * `hightouch://` or `hightouch::` (any case), the URLs git hands to
+ * git-remote-hightouch.
+ */
+int ht_url_is_workspace(const char *url);
+
+/*
+ * 1 if `a` and `b` (remote URLs, either form) name the same workspace of
+ * the same API: what one API key serves.  URLs that do not parse are the
+ * same only as written.
+ */
+int ht_url_same_workspace(const char *a, const char *b);
+
+/*
  * 1 if `host` (as in struct ht_url: no brackets) is a loopback address:
  * 127.0.0.0/8, ::1, ::ffff:127.x.y.z, or "localhost" (any case, with or
  * without a final dot).

@@ -7,29 +7,13 @@ test_description='git-remote-hightouch: staging and production, aliases, promoti
 # shellcheck disable=SC1091
 . "$HT_SRC_DIR/tests/e2e/lib-remote-helper.sh"
 
-# seed NAME: a workspace with one source and one destination named NAME-*
-seed() {
-	cat <<-EOF
-	{"workspaceId": 1,
-	 "sources": [{"id": 1, "name": "PG", "slug": "$1-pg", "type": "postgres",
-	   "configuration": {}, "createdAt": "2024-01-01T00:00:00.000Z",
-	   "updatedAt": "2024-01-01T00:00:00.000Z"}],
-	 "destinations": [{"id": 1, "name": "HubSpot", "slug": "$1-hubspot",
-	   "type": "hubspot", "configuration": {},
-	   "createdAt": "2024-01-01T00:00:00.000Z",
-	   "updatedAt": "2024-01-01T00:00:00.000Z"}]}
-	EOF
-}
-
 test_expect_success 'setup: two workspaces, two emulators' '
-	seed staging >staging.json &&
-	seed production >production.json &&
-	ht_start_other prod "$TRASH_DIRECTORY/production.json" &&
-	PROD_URL=hightouch::$OTHER_URL/production &&
-	ht_start "$TRASH_DIRECTORY/staging.json" &&
-	STAGING_URL=hightouch::$EMU_URL/staging &&
+	ht_start_pair &&
 	git clone -q -o staging "$STAGING_URL" r &&
-	git -C r remote add production "$PROD_URL"
+	git -C r remote add production "$PROD_URL" &&
+	# two workspaces: each remote names the variable of its own key
+	git -C r config remote.staging.hightouchKeyEnv STAGING_KEY &&
+	git -C r config remote.production.hightouchKeyEnv PRODUCTION_KEY
 '
 
 test_expect_success 'a model and a sync by alias, pushed to staging' '
@@ -98,7 +82,7 @@ test_expect_success 'promotion: the same files, pushed to production' '
 	grep "create sync .users-to-crm." err &&
 	(
 		cd prod &&
-		EMU_URL=$(cat url) &&
+		EMU_URL=$(cat ../prod-url) &&
 		api GET "/models?slug=users" &&
 		jq -r ".data[0] | [.sourceId, .table.name] | @tsv" body >../actual
 	) &&
@@ -106,7 +90,7 @@ test_expect_success 'promotion: the same files, pushed to production' '
 	test_cmp expect actual &&
 	(
 		cd prod &&
-		EMU_URL=$(cat url) &&
+		EMU_URL=$(cat ../prod-url) &&
 		api GET "/syncs?slug=users-to-crm" &&
 		jq -r ".data[0] | [.destinationId, .disabled, .schedule.type] | @tsv" body >../actual
 	) &&

@@ -46,19 +46,16 @@ seed() {
 # model_dbt WS SLUG: "modelId uniqueId" of model SLUG in workspace WS.
 model_dbt() {
 	(
-		if test "$1" = production; then EMU_URL=$(cat prod/url); fi &&
+		if test "$1" = production; then EMU_URL=$(cat prod-url); fi &&
 		api GET "/models?slug=$2" &&
 		jq -r ".data[0].dbt | \"\\(.modelId) \\(.dbtUniqueId)\"" body
 	)
 }
 
 test_expect_success 'setup: staging and production, the dbt model 42 and 77' '
-	seed staging 42 orders >staging.json &&
-	seed production 77 prod-orders >production.json &&
-	ht_start_other prod "$TRASH_DIRECTORY/production.json" &&
-	PROD_URL=hightouch::$OTHER_URL/production &&
-	ht_start "$TRASH_DIRECTORY/staging.json" &&
-	STAGING_URL=hightouch::$EMU_URL/staging
+	seed staging 42 orders >s.json &&
+	seed production 77 prod-orders >p.json &&
+	ht_start_pair s.json p.json
 '
 
 test_expect_success 'clone writes the documented form' '
@@ -209,6 +206,9 @@ test_expect_success 'promotion: each workspace gets its own number' '
 	(
 		cd r &&
 		git remote add production "$PROD_URL" &&
+		# two workspaces: each remote names the variable of its key
+		git config remote.staging.hightouchKeyEnv STAGING_KEY &&
+		git config remote.production.hightouchKeyEnv PRODUCTION_KEY &&
 		git fetch -q production &&
 		git merge -q --allow-unrelated-histories -m "Merge production" \
 			production/main &&

@@ -136,6 +136,21 @@ test_expect_success JQ 'sarif: 2.1.0, every rule in tool.driver.rules' '
 		has(\"region\") | not" out
 '
 
+test_expect_success JQ 'gitlab: a Code Quality report, one entry a finding' '
+	(cd repo && test_expect_code 1 git hightouch check --format gitlab \
+		>../out && test_expect_code 1 git hightouch check --format json \
+		>../json) &&
+	test "$(jq length out)" = "$(jq ".findings | length" json)" &&
+	jq -e "all(.[]; (.severity == \"major\" or .severity == \"minor\") and
+		(.fingerprint | test(\"^[0-9a-f]{16}$\")) and
+		.location.lines.begin >= 1)" out &&
+	jq -r ".[].fingerprint" out | sort | uniq -d >dups &&
+	test ! -s dups &&
+	jq -c "[.[] | [.location.path, .location.lines.begin, .check_name]]" out >got &&
+	jq -c "[.findings[] | [.path, ([.line, 1] | max), .rule]]" json >expect &&
+	test_cmp expect got
+'
+
 test_expect_success 'colour: only on a terminal, never with NO_COLOR' '
 	(cd repo && git hightouch check >../notty 2>/dev/null);
 	test_must_fail grep -q "$(printf "\033")" notty &&

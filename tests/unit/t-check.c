@@ -20,6 +20,7 @@
 #include "hightouch/diag.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/remotes.h"
 #include "hightouch/report.h"
 #include "hightouch/strbuf.h"
 #include "hightouch/workspace.h"
@@ -742,6 +743,83 @@ static void test_workspaces(void **state)
 			    "workspace 'nope' has no manifest-nope.yaml");
 	assert_int_equal(d.nr, 0);
 	ht_check_tree_release(&head);
+}
+
+/*
+ * Two workspaces at two paths (opts.remotes): each path's files resolve
+ * through its own workspace, another path's files and workspaces are
+ * not checked, and a path nested in a kind's folder is its own.
+ */
+static void paths_tree(struct ht_check_tree *t)
+{
+	static const char ms[] = "sources:\n"
+				 "  staging-pg:\n"
+				 "    name: PG\n"
+				 "    type: postgres\n"
+				 "destinations: {}\n";
+	static const char mp[] = "sources:\n"
+				 "  production-pg:\n"
+				 "    name: PG\n"
+				 "    type: postgres\n"
+				 "destinations: {}\n";
+	static const char users[] = "name: Users\n"
+				    "source: staging-pg\n"
+				    "type: table\n"
+				    "tableName: users\n"
+				    "primaryKey: id\n";
+
+	tree_of(t, "manifest-staging.yaml", ms, "manifest-production.yaml",
+		mp, "staging/models/users.yaml", users,
+		"production/models/users.yaml", users,
+		"staging/models/old/models/x.yaml", "name: [", NULL);
+}
+
+/* The production run's finding about paths_tree() */
+#define STAGING_IN_PRODUCTION                                                 \
+	"production/models/users.yaml:2:9: error: source 'staging-pg' is "    \
+	"neither a source of workspace 'production' "                         \
+	"(manifest-production.yaml) nor an alias in aliases-production.yaml; " \
+	"it is a source of workspace 'staging' (postgres): add 'staging-pg: "  \
+	"production-pg' to aliases-production.yaml [unresolved-reference]\n"
+
+static void test_paths(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_tree base = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	struct ht_remotes remotes = HT_REMOTES_INIT;
+
+	(void)state;
+	ht_remotes_add(&remotes, "staging", "staging", "staging");
+	ht_remotes_add(&remotes, "production", "production", "production");
+	ht_remotes_add(&remotes, "old", "staging/models/old", NULL);
+	opts.remotes = &remotes;
+	opts.prefix = "staging";
+	paths_tree(&head);
+	expect_run(&head, NULL, &opts, "");
+
+	opts.prefix = "production";
+	paths_tree(&head);
+	expect_run(&head, NULL, &opts, STAGING_IN_PRODUCTION);
+
+	/* the nested path's own file */
+	opts.prefix = "staging/models/old";
+	paths_tree(&head);
+	expect_run(&head, NULL, &opts,
+		   "staging/models/old/models/x.yaml:2:1: error: did not find "
+		   "expected node content while parsing a flow node at line "
+		   "2 [yaml-syntax]\n");
+
+	/* a manifest edited is its own path's finding */
+	opts.prefix = "production";
+	paths_tree(&head);
+	tree_of(&base, "manifest-staging.yaml", "sources: {}\n", NULL);
+	expect_run(&head, &base, &opts,
+		   "manifest-production.yaml:0:0: error: read-only manifest "
+		   "added: manifests are written by git-remote-hightouch; "
+		   "change sources and destinations in Hightouch, then fetch "
+		   "[manifest-edited]\n" STAGING_IN_PRODUCTION);
+	ht_remotes_release(&remotes);
 }
 
 static int known_model(const char *slug, void *payload)
@@ -1468,6 +1546,7 @@ int main(void)
 		cmocka_unit_test(test_alias_hint),
 		cmocka_unit_test(test_misplaced),
 		cmocka_unit_test(test_workspaces),
+		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_model_exists),
 		cmocka_unit_test(test_changed_only),
 		cmocka_unit_test(test_changed_alias_other_section),
