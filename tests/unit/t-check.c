@@ -778,9 +778,10 @@ static void paths_tree(struct ht_check_tree *t)
 #define STAGING_IN_PRODUCTION                                                 \
 	"production/models/users.yaml:2:9: error: source 'staging-pg' is "    \
 	"neither a source of workspace 'production' "                         \
-	"(manifest-production.yaml) nor an alias in aliases-production.yaml; " \
-	"it is a source of workspace 'staging' (postgres): add 'staging-pg: "  \
-	"production-pg' to aliases-production.yaml [unresolved-reference]\n"
+	"(manifest-production.yaml) nor an alias under 'sources:' in "        \
+	"aliases-production.yaml; it is a source of workspace 'staging' "     \
+	"(postgres): add 'staging-pg: production-pg' under a new 'sources:' " \
+	"in aliases-production.yaml [unresolved-reference]\n"
 
 static void test_paths(void **state)
 {
@@ -1384,8 +1385,8 @@ static void test_report_text(void **state)
 	assert_int_equal(f, HT_REPORT_SARIF);
 	assert_int_equal(ht_report_parse_format(&f, "xml"), HT_EINVALID);
 	assert_string_equal(ht_error_message(),
-			    "unknown format 'xml' (text, json, github or "
-			    "sarif)");
+			    "unknown format 'xml' (text, json, github, sarif "
+			    "or gitlab)");
 	sample(&d);
 	ht_report_write(&out, HT_REPORT_TEXT, &d, NULL);
 	assert_string_equal(out.buf,
