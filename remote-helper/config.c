@@ -9,6 +9,7 @@
  *   hightouch.pageSize           items per page of a listing (1..1000)
  *   hightouch.retries            retries of a failed request (0..20)
  *   remote.<name>.hightouchPath  folder of the resource files
+ *   remote.<name>.hightouchBase  what the first fetch builds on (team.c)
  *   remote.<name>.hightouchKeyEnv  the variable that holds its API key
  *   remote.*.url                 how many workspaces the remotes name
  *   core.quotePath               how paths are quoted in messages
@@ -67,6 +68,30 @@ static int set_prefix(char **out, const struct ht_config *git,
 
 	ht_strbuf_addf(&key, "remote.%s.hightouchpath", remote);
 	ret = ht_config_path(git, key.buf, out);
+	ht_strbuf_release(&key);
+	return ret;
+}
+
+/*
+ * remote.<name>.hightouchBase, as written (team.c resolves it); empty is
+ * a value: no base.
+ */
+static int set_base(char **out, const struct ht_config *git,
+		    const char *remote)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT;
+	const struct ht_config_entry *e;
+	int ret = 0;
+
+	ht_strbuf_addf(&key, "remote.%s.hightouchbase", remote);
+	e = ht_config_find(git, key.buf);
+	if (e && (!e->value || strchr(e->value, '\n')))
+		ret = ht_error_set(HT_EINVALID, "bad config value for '%s': "
+				   "a revision, or empty for none", key.buf);
+	else if (e) {
+		free(*out);
+		*out = ht_xstrdup(e->value);
+	}
 	ht_strbuf_release(&key);
 	return ret;
 }
@@ -147,6 +172,8 @@ int config_read(struct helper_config *cfg, const char *remote)
 	if (!ret && remote)
 		ret = set_prefix(&cfg->prefix, &git, remote);
 	if (!ret && remote)
+		ret = set_base(&cfg->base, &git, remote);
+	if (!ret && remote)
 		ret = set_key_env(&cfg->key_env, &git, remote);
 	if (!ret)
 		cfg->workspaces = count_workspaces(&git);
@@ -159,7 +186,9 @@ void config_release(struct helper_config *cfg)
 	free(cfg->author_name);
 	free(cfg->author_email);
 	free(cfg->prefix);
+	free(cfg->base);
 	free(cfg->key_env);
 	cfg->key_env = NULL;
 	cfg->author_name = cfg->author_email = cfg->prefix = NULL;
+	cfg->base = NULL;
 }

@@ -1005,10 +1005,19 @@ static void test_manifest_edits(void **state)
 	opts.payload = &calls;
 	base_tree(&base);
 	tree_of(&base, "manifest-ok.yaml", manifest, "manifest-gone.yaml",
-		manifest, "manifest-same.yaml", manifest, NULL);
+		manifest, "manifest-same.yaml", manifest,
+		"manifest-banner.yaml", manifest, NULL);
 	base_tree(&head);
+	/* another banner, order and quoting: the same data, no finding */
 	tree_of(&head, "manifest-ok.yaml", "sources: {}\ndestinations: {}\n",
 		"manifest-same.yaml", manifest, "manifest-new.yaml", manifest,
+		"manifest-banner.yaml",
+		"# Written by Hightouch Git Sync\n"
+		"destinations:\n"
+		"    sheets: {name: Sheets, type: google-sheets}\n"
+		"    hubspot: {name: \"HubSpot\", type: hubspot}\n"
+		"sources:\n"
+		"    snowflake: {name: Snowflake, type: snowflake}\n",
 		NULL);
 	expect_run(&head, &base, &opts,
 		   "manifest-gone.yaml:0:0: error: read-only manifest deleted "
