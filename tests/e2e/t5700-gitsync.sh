@@ -8,11 +8,13 @@ test_description='git hightouch gitsync: rounds between a git host and a workspa
 . "$HT_SRC_DIR/tests/e2e/lib-remote-helper.sh"
 
 # round [ARGS...]: one gitsync round in the server clone, its line in out
+# shellcheck disable=SC2120 # ARGS are optional
 round() {
 	git -C srv hightouch gitsync "$@" >out 2>err
 }
 
 # idle_round: a round that finds nothing new, and does nothing
+# shellcheck disable=SC2119 # a round without options
 idle_round() {
 	git -C host.git rev-parse main >before &&
 	ht_requests_reset &&

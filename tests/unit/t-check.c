@@ -1392,6 +1392,8 @@ static void test_report_text(void **state)
 	(void)state;
 	assert_int_equal(ht_report_parse_format(&f, "sarif"), 0);
 	assert_int_equal(f, HT_REPORT_SARIF);
+	assert_int_equal(ht_report_parse_format(&f, "gitlab"), 0);
+	assert_int_equal(f, HT_REPORT_GITLAB);
 	assert_int_equal(ht_report_parse_format(&f, "xml"), HT_EINVALID);
 	assert_string_equal(ht_error_message(),
 			    "unknown format 'xml' (text, json, github, sarif "
