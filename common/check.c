@@ -11,9 +11,9 @@
  *     resource file with the kinds table's rules (ht_kind_from_yaml,
  *     validating only, with a resolver for model slugs), and the
  *     resolution of sources and destinations in every workspace; uses of
- *     aliases and of deleted models are noted;
- *  3. in the calling thread again: the rules that need every file (alias
- *     conflicts, renamed models, manifest edits), then what to report.
+ *     deleted models are noted;
+ *  3. in the calling thread again: the rules that need every file
+ *     (renamed models, manifest edits), then what to report.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -96,12 +96,16 @@ static const struct ht_check_rule rules[] = {
 	  "resource of another kind has it in the workspace)" },
 	{ "misplaced-file", HT_SEV_WARNING, 0,
 	  "a YAML file in a resource folder that push ignores" },
+	{ "alias-outside-section", HT_SEV_ERROR, 1,
+	  "an alias outside the aliases file's sections, 'sources:' and "
+	  "'destinations:' (the flat form)" },
 	{ "alias-conflict", HT_SEV_ERROR, 0,
-	  "an alias used both as a source and as a destination" },
+	  "an alias in both sections, as a source and as a destination" },
 	{ "alias-shadows-slug", HT_SEV_ERROR, 0,
-	  "an alias with the name of a source or destination slug" },
+	  "an alias with the name of a slug of its section's kind" },
 	{ "alias-target-missing", HT_SEV_ERROR, 0,
-	  "an alias whose target is not in the manifest" },
+	  "an alias whose target is not a slug of its section's kind in the "
+	  "manifest" },
 	/* between two states */
 	{ "manifest-edited", HT_SEV_ERROR, 0,
 	  "a read-only manifest added, edited or deleted by hand" },
@@ -448,10 +452,10 @@ struct rfile {
 	int hashed;
 };
 
-/* A use of an alias, of a deleted model, as noted by the workers. */
+/* A use of a deleted model, as noted by the workers. */
 struct use {
 	char *name;
-	enum ht_kind role; /* source, destination; model for deleted ones */
+	enum ht_kind role; /* HT_KIND_MODEL */
 	size_t file;       /* in check.files */
 	unsigned line, col;
 };
@@ -480,7 +484,7 @@ struct check {
 	json_t *base_models; /* base model slug -> index in base->files */
 	signed char *changed; /* per head file: -1 unknown, 0, 1 */
 	struct ht_diags found; /* every finding, before filtering */
-	struct uses aliases, gone;
+	struct uses gone;
 	/* workers: the files of this round (indexes in files) */
 	pthread_mutex_t lock;
 	pthread_mutex_t read_lock; /* see ht_check_tree.serial_read */
@@ -493,7 +497,7 @@ struct worker {
 	struct check *c;
 	pthread_t thread;
 	struct ht_diags diags;
-	struct uses aliases, gone;
+	struct uses gone;
 	/* a batch of files, read before they are checked */
 	struct ht_strbuf buf[CHUNK];
 	int read_ret[CHUNK];  /* what reading each gave */
@@ -985,8 +989,8 @@ resolved_elsewhere(const struct check *c, const struct ht_workspace *ws,
  * `name` is a `role` of workspace `other` (`oslug`, through an alias when
  * `ovia`) but resolves to nothing in `ws`, where it is an alias of `slug`
  * when `via`: say what it is there, and what line of ws's aliases file
- * would make it resolve, in that file's form: the ws slugs of the same
- * type, or a placeholder.
+ * would make it resolve, in that file's form and section: the ws slugs
+ * of the same type, or a placeholder.
  */
 static void alias_hint(struct ht_strbuf *msg, const struct ht_workspace *ws,
 		       const struct ht_workspace *other, enum ht_kind role,
@@ -1009,10 +1013,9 @@ static void alias_hint(struct ht_strbuf *msg, const struct ht_workspace *ws,
 	if (via) {
 		ht_strbuf_addstr(msg, ": change '");
 		ht_workspace_alias_line(msg, name, slug);
-		ht_strbuf_addf(msg, "' in %s to ", ws->aliases_shown);
-	} else if (ht_workspace_aliases_empty(ws)) {
-		ht_strbuf_addf(msg, ": replace '{}' in %s with ",
-			       ws->aliases_shown);
+		ht_strbuf_addch(msg, '\'');
+		ht_workspace_alias_where(msg, ws, role);
+		ht_strbuf_addstr(msg, " to ");
 	} else {
 		ht_strbuf_addstr(msg, ": add ");
 	}
@@ -1026,8 +1029,8 @@ static void alias_hint(struct ht_strbuf *msg, const struct ht_workspace *ws,
 	}
 	if (!n)
 		ht_strbuf_addf(msg, "'%s: <slug>'", name);
-	if (!via && !ht_workspace_aliases_empty(ws))
-		ht_strbuf_addf(msg, " to %s", ws->aliases_shown);
+	if (!via)
+		ht_workspace_alias_where(msg, ws, role);
 	if (!n)
 		ht_strbuf_addf(msg, ", <slug> a %s of %s", kind_name(role),
 			       ws->manifest_shown);
@@ -1047,6 +1050,7 @@ static void unresolved(struct file_ctx *fc, const struct ht_ynode *v,
 	const char *name = v->str, *oslug = NULL;
 	struct ht_suggest s;
 	int ovia = 0;
+	enum ht_kind akind = ht_workspace_alias_kind(ws, name);
 
 	if (via)
 		ht_strbuf_addf(&msg,
@@ -1057,10 +1061,20 @@ static void unresolved(struct file_ctx *fc, const struct ht_ynode *v,
 	else
 		ht_strbuf_addf(&msg,
 			       "%s '%s' is neither a %s of workspace '%s' "
-			       "(%s) nor an alias in %s",
+			       "(%s) nor an alias under '%s:' in %s",
 			       kind_name(role), name, kind_name(role),
 			       ws->name, ws->manifest_shown,
+			       ht_kind_section(HT_KIND_ALIASES, role)->name,
 			       ws->aliases_shown);
+	if (!via && akind != HT_KIND__COUNT) {
+		/* an alias of the other section, which a `role` never uses */
+		ht_strbuf_addf(&msg, "; it is an alias of a %s, under '%s:'",
+			       kind_name(akind),
+			       ht_kind_section(HT_KIND_ALIASES, akind)->name);
+		report(fc, v, "unresolved-reference", "%s", msg.buf);
+		ht_strbuf_release(&msg);
+		return;
+	}
 	other = resolved_elsewhere(fc->w->c, ws, role, name, &oslug, &ovia);
 	if (other) {
 		alias_hint(&msg, ws, other, role, name, slug, via, oslug,
@@ -1093,7 +1107,7 @@ static void resolve_in(struct file_ctx *fc, const struct ht_ynode *v,
 	if (bws->manifest_valid &&
 	    ht_workspace_resolve(bws, role, name, &bslug, &bvia) ==
 		    HT_RESOLVED) {
-		if (bvia && !ht_workspace_is_alias(ws, name)) {
+		if (bvia && ht_workspace_alias_kind(ws, name) != role) {
 			report(fc, v, "removed-in-use",
 			       "alias '%s' was removed from %s but is still "
 			       "used here",
@@ -1144,12 +1158,6 @@ static void check_refs(struct file_ctx *fc, enum ht_kind kind,
 		}
 		if (!ht_kind_in_manifest(f->ref))
 			continue;
-		for (j = 0; j < c->nws; j++)
-			if (ht_workspace_is_alias(&c->ws[j], v->str)) {
-				add_use(&fc->w->aliases, v->str, f->ref,
-					fc->file, v);
-				break;
-			}
 		for (j = 0; j < c->nws; j++)
 			resolve_in(fc, v, f->ref, &c->ws[j], &c->base_ws[j]);
 	}
@@ -1357,7 +1365,6 @@ static int run_round(struct check *c)
 		if (w[i].err && !ret)
 			ret = ht_error_set(w[i].err, "%s", w[i].errmsg);
 		move_diags(&c->found, &w[i].diags);
-		move_uses(&c->aliases, &w[i].aliases);
 		move_uses(&c->gone, &w[i].gone);
 		for (k = 0; k < CHUNK; k++)
 			ht_strbuf_release(&w[i].buf[k]);
@@ -1374,9 +1381,8 @@ static int path_changed(struct check *c, const char *path);
 /*
  * Could a file the change leaves alone hold a finding the change is
  * responsible for?  Only through a reference: to a model the change
- * deletes, to a source, destination or alias of a manifest or aliases
- * file it changes, or to an alias that a changed file uses in the other
- * role (c->aliases, after the first round).
+ * deletes, or to a source, destination or alias of a manifest or aliases
+ * file it changes.
  */
 enum ref_need {
 	NEED_MODELS = (1 << 0),  /* references to models */
@@ -1386,7 +1392,7 @@ enum ref_need {
 static unsigned unchanged_files_matter(struct check *c)
 {
 	const struct ht_check_tree *trees[2] = { c->head, c->base };
-	unsigned need = c->aliases.nr ? NEED_SOURCES : 0;
+	unsigned need = 0;
 	void *it;
 	size_t t, i;
 
@@ -1462,20 +1468,6 @@ static int check_files(struct check *c)
  * Phase 3: across files, and what to report
  */
 
-static int cmp_use(const void *va, const void *vb)
-{
-	const struct use *a = va, *b = vb;
-	int r = strcmp(a->name, b->name);
-
-	if (r)
-		return r;
-	if (a->file != b->file)
-		return a->file < b->file ? -1 : 1;
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	return a->col < b->col ? -1 : a->col > b->col;
-}
-
 static const char *file_path(const struct check *c, size_t file)
 {
 	return c->head->files[c->files[file].index].path;
@@ -1520,60 +1512,6 @@ static int path_changed(struct check *c, const char *path)
 	if (!f)
 		return 0;
 	return head_changed(c, (size_t)(f - c->head->files));
-}
-
-/* Aliases used both as a source and as a destination. */
-static void alias_conflicts(struct check *c)
-{
-	struct ht_strbuf qs = HT_STRBUF_INIT, qd = HT_STRBUF_INIT;
-	struct uses *u = &c->aliases;
-	size_t i, j, k, end;
-
-	if (u->nr)
-		qsort(u->items, u->nr, sizeof(*u->items), cmp_use);
-	for (i = 0; i < u->nr; i = end) {
-		const struct use *src = NULL, *dst = NULL;
-
-		for (end = i; end < u->nr &&
-			      !strcmp(u->items[end].name, u->items[i].name);
-		     end++) {
-			if (u->items[end].role == HT_KIND_SOURCE && !src)
-				src = &u->items[end];
-			if (u->items[end].role == HT_KIND_DESTINATION && !dst)
-				dst = &u->items[end];
-		}
-		if (!src || !dst)
-			continue;
-		for (j = 0; j < c->nws; j++) {
-			const struct ht_workspace *ws = &c->ws[j];
-			unsigned line, col;
-			int report_it = !c->base || c->opts->report_all ||
-					path_changed(c, ws->aliases_path);
-
-			if (!ht_workspace_is_alias(ws, src->name))
-				continue;
-			for (k = i; !report_it && k < end; k++)
-				report_it = head_changed(
-					c, c->files[u->items[k].file].index);
-			if (!report_it)
-				continue;
-			ht_workspace_alias_position(ws, src->name, &line, &col);
-			ht_diags_add(&c->found, HT_SEV_ERROR, ws->aliases_path,
-				     line, col, "alias-conflict",
-				     "alias '%s' is used both as a source "
-				     "(%s:%u:%u) and as a destination "
-				     "(%s:%u:%u)",
-				     src->name,
-				     ht_quote_path(&qs,
-						   file_path(c, src->file)),
-				     src->line, src->col,
-				     ht_quote_path(&qd,
-						   file_path(c, dst->file)),
-				     dst->line, dst->col);
-		}
-	}
-	ht_strbuf_release(&qs);
-	ht_strbuf_release(&qd);
 }
 
 /* The head model file that a deleted base model file became, if any. */
@@ -1813,8 +1751,7 @@ static int shown(struct check *c, const struct ht_diag *d)
 {
 	if (!wanted_path(c->opts, d->path))
 		return 0;
-	if (!c->base || c->opts->report_all || is_breaking_rule(d->rule) ||
-	    !strcmp(d->rule, "alias-conflict"))
+	if (!c->base || c->opts->report_all || is_breaking_rule(d->rule))
 		return 1;
 	return finding_file_changed(c, d->path);
 }
@@ -1878,7 +1815,6 @@ int ht_check_run(struct ht_diags *out, struct ht_check_tree *head,
 	ret = check_files(&c);
 	if (ret < 0)
 		goto cleanup;
-	alias_conflicts(&c);
 	if (base) {
 		deleted_in_use(&c);
 		ret = manifest_edits(&c);
@@ -1888,7 +1824,6 @@ int ht_check_run(struct ht_diags *out, struct ht_check_tree *head,
 	report_findings(&c, out);
 cleanup:
 	ht_diags_release(&c.found);
-	release_uses(&c.aliases);
 	release_uses(&c.gone);
 	for (i = 0; i < c.nws; i++) {
 		ht_workspace_release(&c.ws[i]);

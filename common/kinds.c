@@ -43,28 +43,33 @@ static const char *const cardinalities[] = {
 #define F_LOCAL HT_FIELD_LOCAL
 #define F_QUERY HT_FIELD_QUERY
 
+/*
+ * A model's fields in Git Sync's documented order (name, source, type,
+ * dbtModel, rawSql, tableName, isSchema, primaryKey), with customQuery
+ * among the query keys; then a kind's own fields; then the read-only
+ * ones, MODEL_READONLY, last.
+ */
 #define MODEL_FIELDS(what)                                                    \
 	{ .name = "name", .type = HT_FTYPE_STRING, .flags = F_REQ,            \
 	  .json = "name", .description = "display name of the " what },       \
 	{ .name = "source", .type = HT_FTYPE_REF, .flags = F_REQ | F_IMM,     \
 	  .json = "sourceId", .ref = HT_KIND_SOURCE,                          \
 	  .description = "slug of the source in the manifest, or an alias" }, \
-	{ .name = "description", .type = HT_FTYPE_TEXT, .flags = F_RO,        \
-	  .json = "description",                                              \
-	  .description = "description, set in the Hightouch UI only" },       \
 	{ .name = "type", .type = HT_FTYPE_ENUM, .flags = F_REQ | F_IMM,      \
 	  .json = "queryType", .values = query_types,                         \
 	  .api_values = query_types_api,                                      \
 	  .description = "how the query is given: the key of the same name" },\
+	{ .name = "dbtModel", .type = HT_FTYPE_DBTMODEL, .flags = F_QUERY,    \
+	  .json = "dbt.dbtUniqueId", .id_json = "dbt.modelId",                \
+	  .when = "dbt_model",                                                \
+	  .description = "unique id of the dbt model, "                       \
+			 "model.<package>.<model> (type dbt_model)" },        \
 	{ .name = "rawSql", .type = HT_FTYPE_TEXT, .flags = F_QUERY,          \
 	  .json = "raw.sql", .when = "raw_sql",                               \
 	  .description = "SQL query (type raw_sql)" },                        \
 	{ .name = "tableName", .type = HT_FTYPE_STRING, .flags = F_QUERY,     \
 	  .json = "table.name", .when = "table",                              \
 	  .description = "table name (type table)" },                         \
-	{ .name = "dbtModel", .type = HT_FTYPE_INT, .flags = F_QUERY,         \
-	  .json = "dbt.modelId", .when = "dbt_model",                         \
-	  .description = "id of the dbt model (type dbt_model)" },            \
 	{ .name = "customQuery", .type = HT_FTYPE_ANY, .flags = F_QUERY,      \
 	  .json = "custom.query", .when = "custom",                           \
 	  .description = "source-specific query (type custom)" },             \
@@ -74,6 +79,10 @@ static const char *const cardinalities[] = {
 	{ .name = "primaryKey", .type = HT_FTYPE_STRING,                      \
 	  .flags = F_REQ | F_NULL, .json = "primaryKey",                      \
 	  .description = "primary key column, or null" }
+#define MODEL_READONLY                                                        \
+	{ .name = "description", .type = HT_FTYPE_TEXT, .flags = F_RO,        \
+	  .json = "description",                                              \
+	  .description = "description, set in the Hightouch UI only" }
 
 static const struct ht_field source_fields[] = {
 	{ .name = "name", .type = HT_FTYPE_STRING, .flags = F_REQ,
@@ -91,6 +100,7 @@ static const struct ht_field destination_fields[] = {
 
 static const struct ht_field model_fields[] = {
 	MODEL_FIELDS("model"),
+	MODEL_READONLY,
 };
 
 static const struct ht_field parent_model_fields[] = {
@@ -101,10 +111,12 @@ static const struct ht_field parent_model_fields[] = {
 	{ .name = "secondaryLabel", .type = HT_FTYPE_STRING, .flags = 0,
 	  .json = "secondaryLabel",
 	  .description = "column that labels a record, second line" },
+	MODEL_READONLY,
 };
 
 static const struct ht_field related_model_fields[] = {
 	MODEL_FIELDS("related model"),
+	MODEL_READONLY,
 };
 
 static const struct ht_field event_model_fields[] = {
@@ -112,6 +124,7 @@ static const struct ht_field event_model_fields[] = {
 	{ .name = "timestampColumn", .type = HT_FTYPE_STRING, .flags = F_REQ,
 	  .json = "timestampColumn",
 	  .description = "column holding the time of the event" },
+	MODEL_READONLY,
 };
 
 static const struct ht_field relationship_fields[] = {
@@ -162,11 +175,19 @@ static const struct ht_field manifest_fields[] = {
 			 "{name, type}" },
 };
 
-/* The aliases file is one mapping; its single row stands for every key. */
+/*
+ * The aliases file's two sections, as Git Sync has them: an alias is in
+ * one of them only, and resolves for its section's kind only.
+ */
 static const struct ht_field aliases_fields[] = {
-	{ .name = "*", .type = HT_FTYPE_ALIASMAP, .flags = F_LOCAL,
-	  .description = "alias -> slug of a source or destination" },
+	{ .name = "sources", .type = HT_FTYPE_ALIASMAP,
+	  .flags = F_LOCAL | F_NULL, .ref = HT_KIND_SOURCE,
+	  .description = "alias -> slug of a source of the manifest" },
+	{ .name = "destinations", .type = HT_FTYPE_ALIASMAP,
+	  .flags = F_LOCAL | F_NULL, .ref = HT_KIND_DESTINATION,
+	  .description = "alias -> slug of a destination of the manifest" },
 };
+#define NSECTIONS (sizeof(aliases_fields) / sizeof(aliases_fields[0]))
 
 #define ROW(k, name, folder, api, ext, phase, ids, rank, fields)             \
 	{ k, name, folder, api, ext, phase, ids, rank, fields,                \
@@ -244,16 +265,22 @@ int ht_kind_is_model(enum ht_kind kind)
 	return ht_kind_info(kind) && kinds[kind].ids == HT_IDS_MODEL;
 }
 
-int ht_kind_in_manifest(enum ht_kind kind)
+const struct ht_field *ht_kind_section(enum ht_kind file, enum ht_kind kind)
 {
-	const struct ht_kind_info *m = &kinds[HT_KIND_MANIFEST];
+	const struct ht_kind_info *m = ht_kind_info(file);
 	size_t i;
 
+	if (!m || m->ids != HT_IDS_NONE)
+		return NULL;
 	for (i = 0; i < m->nfields; i++)
-		if (m->fields[i].type == HT_FTYPE_ENTRIES &&
-		    m->fields[i].ref == kind)
-			return 1;
-	return 0;
+		if (m->fields[i].ref == kind)
+			return &m->fields[i];
+	return NULL;
+}
+
+int ht_kind_in_manifest(enum ht_kind kind)
+{
+	return ht_kind_section(HT_KIND_MANIFEST, kind) != NULL;
 }
 
 int ht_kind_has_file(enum ht_kind kind)
@@ -328,6 +355,28 @@ int ht_slug_valid(const char *s, size_t len)
 		    s[i] != '_')
 			return 0;
 	return 1;
+}
+
+static int is_blank_or_control(unsigned char c)
+{
+	return c <= ' ' || c == 0x7f;
+}
+
+int ht_dbt_model_valid(const char *s, size_t len)
+{
+	static const char pfx[] = "model.";
+	size_t n = sizeof(pfx) - 1, i, dot = 0;
+
+	if (!s || len <= n || memcmp(s, pfx, n))
+		return 0;
+	for (i = n; i < len; i++) {
+		if (is_blank_or_control((unsigned char)s[i]))
+			return 0;
+		if (s[i] == '.' && !dot)
+			dot = i;
+	}
+	/* a package and a name, neither empty */
+	return dot > n && dot + 1 < len;
 }
 
 void ht_kind_trim_prefix(const char **p, size_t *len, const char *prefix)
@@ -469,6 +518,9 @@ static int is_str(const struct ht_ynode *n)
 	return n->kind == HT_YNODE_SCALAR && n->type == HT_YTYPE_STR;
 }
 
+/* What a dbtModel must be, in messages. */
+#define DBT_MODEL_WANT "a dbt model's unique id (model.<package>.<model>)"
+
 /*
  * A short, one-line rendering of a value for messages: at most 64 bytes
  * (cut at a character boundary, "..." added), control characters as '?'.
@@ -516,6 +568,8 @@ static const char *expected_type(enum ht_ftype t)
 	case HT_FTYPE_ENTRIES:
 	case HT_FTYPE_ALIASMAP:
 		return "a mapping";
+	case HT_FTYPE_DBTMODEL:
+		return DBT_MODEL_WANT;
 	case HT_FTYPE_ANY:
 		break;
 	}
@@ -782,6 +836,15 @@ static int value_to_yaml(struct ht_ynode **out, const struct out_ctx *o,
 		return schedule_to_yaml(out, o, v);
 	case HT_FTYPE_JOINKEYS:
 		return joinkeys_to_yaml(out, o, f, v);
+	case HT_FTYPE_DBTMODEL:
+		if (!json_is_string(v))
+			return out_type(o, name, "a string", v);
+		if (!ht_dbt_model_valid(json_string_value(v),
+					json_string_length(v)))
+			return out_invalid(o, name, "must be " DBT_MODEL_WANT);
+		*out = ht_ynode_new_str(json_string_value(v),
+					json_string_length(v));
+		return 0;
 	case HT_FTYPE_ENTRIES:
 	case HT_FTYPE_ALIASMAP:
 		break;
@@ -963,37 +1026,28 @@ cleanup:
 	return ret;
 }
 
-static int manifest_to_yaml(struct ht_ynode **out, const json_t *api)
+/* One section of the aliases file: alias -> slug. */
+static int alias_section_to_yaml(struct ht_ynode **out,
+				 const struct ht_field *f, const json_t *sec,
+				 const json_t *api)
 {
-	const struct ht_kind_info *info = &kinds[HT_KIND_MANIFEST];
-	struct ht_ynode *map = ht_ynode_new_map(), *n;
+	struct ht_ynode *map = ht_ynode_new_map();
+	const struct ht_field *g;
+	char buf[SHORT_BUF];
+	void *it;
 	size_t i;
 	int ret = 0;
 
-	for (i = 0; i < info->nfields; i++) {
-		const struct ht_field *f = &info->fields[i];
-
-		ret = entries_to_yaml(&n, f, json_object_get(api, f->json));
-		if (ret < 0)
-			goto cleanup;
-		ht_ynode_map_add(map, f->name, n);
+	*out = NULL;
+	if (sec && !json_is_null(sec) && !json_is_object(sec)) {
+		ret = ht_error_set(HT_EINVALID,
+				   "aliases: field '%s' must be an object, "
+				   "got %s",
+				   f->name, ht_json_type_name(sec));
+		goto cleanup;
 	}
-	*out = map;
-	return 0;
-cleanup:
-	ht_ynode_free(map);
-	return ret;
-}
-
-static int aliases_to_yaml(struct ht_ynode **out, const json_t *api)
-{
-	struct ht_ynode *map = ht_ynode_new_map();
-	char buf[SHORT_BUF];
-	void *it;
-	int ret = 0;
-
-	for (it = json_object_iter((json_t *)api); it;
-	     it = json_object_iter_next((json_t *)api, it)) {
+	for (it = json_object_iter((json_t *)sec); it;
+	     it = json_object_iter_next((json_t *)sec, it)) {
 		const char *alias = json_object_iter_key(it);
 		size_t alen = json_object_iter_key_len(it);
 		const json_t *v = json_object_iter_value(it);
@@ -1013,8 +1067,50 @@ static int aliases_to_yaml(struct ht_ynode **out, const json_t *api)
 					   alias);
 			goto cleanup;
 		}
+		/* unique across the sections: once, in the first */
+		for (i = 0; (g = &kinds[HT_KIND_ALIASES].fields[i]) != f; i++)
+			if (json_object_get(json_object_get(api, g->name),
+					    alias)) {
+				ret = ht_error_set(HT_EINVALID,
+						   "aliases: alias '%s' is in "
+						   "'%s' and in '%s'",
+						   alias, g->name, f->name);
+				goto cleanup;
+			}
 		ht_ynode_map_add(map, alias,
 				 ht_ynode_new_cstr(json_string_value(v)));
+	}
+	*out = map;
+	map = NULL;
+cleanup:
+	ht_ynode_free(map);
+	return ret;
+}
+
+/*
+ * The manifest and the aliases file: each section of the table in its
+ * order, written even when empty.
+ */
+static int sections_to_yaml(struct ht_ynode **out, enum ht_kind kind,
+			    const json_t *api)
+{
+	const struct ht_kind_info *info = &kinds[kind];
+	struct ht_ynode *map = ht_ynode_new_map(), *n;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < info->nfields; i++) {
+		const struct ht_field *f = &info->fields[i];
+		const json_t *sec =
+			json_object_get(api, f->json ? f->json : f->name);
+
+		if (f->type == HT_FTYPE_ENTRIES)
+			ret = entries_to_yaml(&n, f, sec);
+		else
+			ret = alias_section_to_yaml(&n, f, sec, api);
+		if (ret < 0)
+			goto cleanup;
+		ht_ynode_map_add(map, f->name, n);
 	}
 	*out = map;
 	return 0;
@@ -1039,10 +1135,8 @@ int ht_kind_to_yaml(struct ht_ynode **out, enum ht_kind kind, const json_t *api,
 				    kinds[kind].name, ht_json_type_name(api));
 	switch (kind) {
 	case HT_KIND_MANIFEST:
-		ret = manifest_to_yaml(&doc, api);
-		break;
 	case HT_KIND_ALIASES:
-		ret = aliases_to_yaml(&doc, api);
+		ret = sections_to_yaml(&doc, kind, api);
 		break;
 	default:
 		ret = record_to_yaml(&doc, kind, api, r);
@@ -1567,6 +1661,16 @@ static json_t *value_from_yaml(struct in_ctx *c, const struct ht_field *f,
 		return schedule_from_yaml(c, f, v);
 	case HT_FTYPE_JOINKEYS:
 		return joinkeys_from_yaml(c, f, v);
+	case HT_FTYPE_DBTMODEL:
+		if (!is_str(v))
+			break;
+		if (!ht_dbt_model_valid(v->str, v->len)) {
+			report(c, HT_SEV_ERROR, v, "wrong-type",
+			       "field '%s' must be %s, got '%s'", f->name,
+			       DBT_MODEL_WANT, shorten(buf, v->str, v->len));
+			return NULL;
+		}
+		return string_json(c, v);
 	case HT_FTYPE_ENTRIES:
 	case HT_FTYPE_ALIASMAP:
 		HT_BUG("field '%s' cannot be converted on its own", f->name);
@@ -1747,12 +1851,101 @@ static json_t *manifest_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
 	return obj;
 }
 
-static json_t *aliases_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
+/*
+ * A key at the top of the aliases file that is not a section, with a
+ * scalar value: an alias of the flat form this tool wrote before it
+ * followed Git Sync.  The message shows the sectioned form.
+ */
+static void alias_outside_section(struct in_ctx *c, const struct ht_ynode *k,
+				  const struct ht_ynode *v)
+{
+	char key[SHORT_BUF], val[SHORT_BUF];
+	const char *a = shorten(key, k->str, k->len);
+	const char *t = is_str(v) ? shorten(val, v->str, v->len) : "<slug>";
+
+	report(c, HT_SEV_ERROR, k, "alias-outside-section",
+	       "alias '%s' is outside the sections: write "
+	       "'sources: {%s: %s}' for a source, "
+	       "'destinations: {%s: %s}' for a destination",
+	       a, a, t, a, t);
+}
+
+/*
+ * One section: alias -> slug, each alias in no section read before it
+ * (`seen`, `nseen`: the sections' values, in file order).
+ */
+static void alias_section_from_yaml(struct in_ctx *c, const struct ht_field *f,
+				    const struct ht_ynode *v,
+				    const struct ht_ypair *const *seen,
+				    size_t nseen, json_t *out)
 {
 	char buf[SHORT_BUF];
-	json_t *obj = c->build ? json_object() : NULL;
-	size_t i;
+	size_t i, j;
 
+	if (is_null(v))
+		return;
+	if (v->kind != HT_YNODE_MAP) {
+		report(c, HT_SEV_ERROR, v, "wrong-type",
+		       "field '%s' must be a mapping of aliases to slugs, "
+		       "got %s",
+		       f->name, ht_ynode_type_name(v));
+		return;
+	}
+	for (i = 0; i < v->npairs; i++) {
+		const struct ht_ynode *k = v->pairs[i].key;
+		const struct ht_ynode *t = v->pairs[i].value;
+		const struct ht_ypair *other = NULL;
+
+		if (!ht_slug_valid(k->str, k->len)) {
+			report(c, HT_SEV_ERROR, k, "bad-slug",
+			       "alias '%s' is not a valid slug",
+			       shorten(buf, k->str, k->len));
+			continue;
+		}
+		for (j = 0; j < nseen && !other; j++)
+			if (seen[j]->value->kind == HT_YNODE_MAP)
+				other = ht_ynode_map_get_pair(seen[j]->value,
+							      k->str);
+		if (other) {
+			report(c, HT_SEV_ERROR, k, "alias-conflict",
+			       "alias '%s' is under '%s:' (line %u) and "
+			       "under '%s:': an alias names one source or one "
+			       "destination",
+			       k->str, seen[j - 1]->key->str, other->key->line,
+			       f->name);
+			continue;
+		}
+		if (!is_str(t)) {
+			report(c, HT_SEV_ERROR, t, "wrong-type",
+			       "alias '%s' must name a slug (a string), "
+			       "got %s",
+			       k->str, ht_ynode_type_name(t));
+			continue;
+		}
+		if (!ht_slug_valid(t->str, t->len)) {
+			report(c, HT_SEV_ERROR, t, "bad-slug",
+			       "alias '%s' must name a slug, got '%s'", k->str,
+			       shorten(buf, t->str, t->len));
+			continue;
+		}
+		if (out)
+			json_object_set_new(out, k->str, json_string(t->str));
+	}
+}
+
+/*
+ * The aliases file: the sections of the table (each may be absent or
+ * null), as {"sources": {...}, "destinations": {...}}.
+ */
+static json_t *aliases_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
+{
+	const struct ht_kind_info *info = &kinds[HT_KIND_ALIASES];
+	const struct ht_ypair *seen[NSECTIONS];
+	json_t *obj = c->build ? json_object() : NULL;
+	size_t i, nseen = 0;
+
+	for (i = 0; obj && i < info->nfields; i++)
+		json_object_set_new(obj, info->fields[i].name, json_object());
 	if (is_null(doc))
 		return obj;
 	if (doc->kind != HT_YNODE_MAP) {
@@ -1762,30 +1955,23 @@ static json_t *aliases_from_yaml(struct in_ctx *c, const struct ht_ynode *doc)
 		return obj;
 	}
 	for (i = 0; i < doc->npairs; i++) {
-		const struct ht_ynode *k = doc->pairs[i].key;
-		const struct ht_ynode *v = doc->pairs[i].value;
+		const struct ht_ypair *p = &doc->pairs[i];
+		const struct ht_field *f = NULL;
 
-		if (!ht_slug_valid(k->str, k->len)) {
-			report(c, HT_SEV_ERROR, k, "bad-slug",
-			       "alias '%s' is not a valid slug",
-			       shorten(buf, k->str, k->len));
+		if (is_str(p->key) && strlen(p->key->str) == p->key->len)
+			f = ht_kind_field(HT_KIND_ALIASES, p->key->str);
+		if (!f) {
+			if (p->value->kind == HT_YNODE_SCALAR)
+				alias_outside_section(c, p->key, p->value);
+			else
+				unknown(c, p->key, "", info, NULL);
 			continue;
 		}
-		if (!is_str(v)) {
-			report(c, HT_SEV_ERROR, v, "wrong-type",
-			       "alias '%s' must name a slug (a string), "
-			       "got %s",
-			       k->str, ht_ynode_type_name(v));
-			continue;
-		}
-		if (!ht_slug_valid(v->str, v->len)) {
-			report(c, HT_SEV_ERROR, v, "bad-slug",
-			       "alias '%s' must name a slug, got '%s'", k->str,
-			       shorten(buf, v->str, v->len));
-			continue;
-		}
-		if (obj)
-			json_object_set_new(obj, k->str, json_string(v->str));
+		alias_section_from_yaml(c, f, p->value, seen, nseen,
+					obj ? json_object_get(obj, f->name) :
+					      NULL);
+		if (nseen < NSECTIONS)
+			seen[nseen++] = p;
 	}
 	return obj;
 }

@@ -32,6 +32,17 @@ void ht_workspace_init(struct ht_workspace *ws, const char *name)
 	ws->aliases = json_object();
 }
 
+/* The name of the aliases file's section of `kind`: "sources". */
+static const char *section_name(enum ht_kind kind)
+{
+	const struct ht_field *f = ht_kind_section(HT_KIND_ALIASES, kind);
+
+	if (!f)
+		HT_BUG("the aliases file has no section of %s",
+		       ht_kind_name(kind));
+	return f->name;
+}
+
 void ht_workspace_release(struct ht_workspace *ws)
 {
 	free(ws->name);
@@ -163,17 +174,31 @@ int ht_workspace_has(const struct ht_workspace *ws, enum ht_kind kind,
 	return json_object_get(section(ws, kind), slug) != NULL;
 }
 
-int ht_workspace_is_alias(const struct ht_workspace *ws, const char *name)
+const char *ht_aliases_target(const json_t *aliases, enum ht_kind kind,
+			      const char *alias)
 {
-	return ws->aliases_valid && json_object_get(ws->aliases, name);
+	return ht_json_get_string(json_object_get(aliases,
+						  section_name(kind)),
+				  alias);
+}
+
+enum ht_kind ht_workspace_alias_kind(const struct ht_workspace *ws,
+				     const char *name)
+{
+	const struct ht_kind_info *info = ht_kind_info(HT_KIND_ALIASES);
+	size_t i;
+
+	for (i = 0; ws->aliases_valid && i < info->nfields; i++)
+		if (ht_aliases_target(ws->aliases, info->fields[i].ref, name))
+			return info->fields[i].ref;
+	return HT_KIND__COUNT;
 }
 
 enum ht_resolution ht_workspace_resolve(const struct ht_workspace *ws,
 					enum ht_kind kind, const char *name,
 					const char **slug_out, int *via_alias)
 {
-	const json_t *target = NULL;
-	const char *slug = name;
+	const char *slug = name, *target = NULL;
 	json_t *entry;
 
 	if (via_alias)
@@ -181,9 +206,9 @@ enum ht_resolution ht_workspace_resolve(const struct ht_workspace *ws,
 	if (!ws->manifest_valid || (ws->have_aliases && !ws->aliases_valid))
 		return HT_UNKNOWN;
 	if (ws->aliases_valid)
-		target = json_object_get(ws->aliases, name);
+		target = ht_aliases_target(ws->aliases, kind, name);
 	if (target) {
-		slug = json_string_value(target);
+		slug = target;
 		if (via_alias)
 			*via_alias = 1;
 	}
@@ -196,7 +221,7 @@ enum ht_resolution ht_workspace_resolve(const struct ht_workspace *ws,
 void ht_workspace_suggest(struct ht_suggest *s, const struct ht_workspace *ws,
 			  enum ht_kind kind, int aliases)
 {
-	json_t *sec = (json_t *)section(ws, kind);
+	json_t *sec = (json_t *)section(ws, kind), *al;
 	const char *target;
 	void *it;
 
@@ -205,8 +230,9 @@ void ht_workspace_suggest(struct ht_suggest *s, const struct ht_workspace *ws,
 		ht_suggest_add(s, json_object_iter_key(it));
 	if (!aliases || !ws->aliases_valid)
 		return;
-	for (it = json_object_iter(ws->aliases); it;
-	     it = json_object_iter_next(ws->aliases, it)) {
+	al = json_object_get(ws->aliases, section_name(kind));
+	for (it = json_object_iter(al); it;
+	     it = json_object_iter_next(al, it)) {
 		target = json_string_value(json_object_iter_value(it));
 		if (target && json_object_get(sec, target))
 			ht_suggest_add(s, json_object_iter_key(it));
@@ -264,75 +290,89 @@ void ht_workspace_alias_line(struct ht_strbuf *out, const char *alias,
 	ht_ynode_free(map);
 }
 
-int ht_workspace_aliases_empty(const struct ht_workspace *ws)
+/* The value of the section of `kind` in the aliases file, or NULL. */
+static const struct ht_ynode *section_node(const struct ht_workspace *ws,
+					   enum ht_kind kind)
 {
-	return ws->aliases_valid && ws->aliases_doc &&
-	       ws->aliases_doc->kind == HT_YNODE_MAP &&
-	       !ws->aliases_doc->npairs;
+	const struct ht_ynode *doc = ws->aliases_doc;
+
+	if (!ws->aliases_valid || !doc || doc->kind != HT_YNODE_MAP)
+		return NULL;
+	return ht_ynode_map_get(doc, section_name(kind));
 }
 
-void ht_workspace_alias_position(const struct ht_workspace *ws,
-				 const char *alias, unsigned *line,
-				 unsigned *col)
+void ht_workspace_alias_where(struct ht_strbuf *out,
+			      const struct ht_workspace *ws,
+			      enum ht_kind kind)
 {
-	const struct ht_ypair *p = NULL;
+	const struct ht_ynode *sec = section_node(ws, kind);
 
-	*line = *col = 0;
-	if (ws->aliases_doc)
-		p = ht_ynode_map_get_pair(ws->aliases_doc, alias);
-	if (p) {
-		*line = p->key->line;
-		*col = p->key->col;
-	}
+	ht_strbuf_addf(out, " under %s'%s:' in %s", sec ? "" : "a new ",
+		       section_name(kind), ws->aliases_shown);
+	if (sec && sec->kind == HT_YNODE_MAP && !sec->npairs)
+		ht_strbuf_addstr(out, " (in place of '{}')");
 }
 
-/* alias-target-missing, with the slugs near the target. */
-static void target_missing(const struct ht_workspace *ws,
+/*
+ * alias-target-missing, for an alias of the section of `kind`: with the
+ * other kind when the target is one, else the slugs near the target.
+ */
+static void target_missing(const struct ht_workspace *ws, enum ht_kind kind,
 			   const struct ht_ynode *k, const struct ht_ynode *v,
 			   struct ht_diags *diags)
 {
 	struct ht_strbuf hint = HT_STRBUF_INIT;
+	const struct ht_field *sec = ht_kind_section(HT_KIND_ALIASES, kind);
+	enum ht_kind other = kind == HT_KIND_SOURCE ? HT_KIND_DESTINATION :
+						      HT_KIND_SOURCE;
 	struct ht_suggest s;
 
-	ht_suggest_init(&s, v->str);
-	ht_workspace_suggest(&s, ws, HT_KIND_SOURCE, 0);
-	ht_workspace_suggest(&s, ws, HT_KIND_DESTINATION, 0);
-	ht_suggest_hint(&hint, &s, NULL, 1);
+	if (ht_workspace_has(ws, other, v->str)) {
+		ht_strbuf_addf(&hint, " (it is a %s: move the alias under "
+				      "'%s:')",
+			       ht_kind_name(other), section_name(other));
+	} else {
+		ht_suggest_init(&s, v->str);
+		ht_workspace_suggest(&s, ws, kind, 0);
+		ht_suggest_hint(&hint, &s, NULL, 1);
+	}
 	ht_diags_add(diags, HT_SEV_ERROR, ws->aliases_path, v->line, v->col,
 		     "alias-target-missing",
-		     "alias '%s' points at '%s', which is neither a source "
-		     "nor a destination of %s%s",
-		     k->str, v->str, ws->manifest_shown, hint.buf);
+		     "alias '%s' under '%s:' points at '%s', which is not a "
+		     "%s of %s%s",
+		     k->str, sec->name, v->str, ht_kind_name(kind),
+		     ws->manifest_shown, hint.buf);
 	ht_strbuf_release(&hint);
 }
 
 void ht_workspace_check_aliases(const struct ht_workspace *ws,
 				struct ht_diags *diags)
 {
-	const struct ht_ynode *doc = ws->aliases_doc;
-	size_t i;
+	const struct ht_kind_info *info = ht_kind_info(HT_KIND_ALIASES);
+	size_t i, j;
 
-	if (!ws->manifest_valid || !ws->aliases_valid || !doc ||
-	    doc->kind != HT_YNODE_MAP)
+	if (!ws->manifest_valid)
 		return;
-	for (i = 0; i < doc->npairs; i++) {
-		const struct ht_ynode *k = doc->pairs[i].key;
-		const struct ht_ynode *v = doc->pairs[i].value;
-		int src = ht_workspace_has(ws, HT_KIND_SOURCE, k->str);
-		int dst = ht_workspace_has(ws, HT_KIND_DESTINATION, k->str);
+	for (j = 0; j < info->nfields; j++) {
+		enum ht_kind kind = info->fields[j].ref;
+		const struct ht_ynode *sec = section_node(ws, kind);
 
-		if (src || dst)
-			ht_diags_add(diags, HT_SEV_ERROR, ws->aliases_path,
-				     k->line, k->col, "alias-shadows-slug",
-				     "alias '%s' has the name of a %s of %s: "
-				     "use the slug itself",
-				     k->str,
-				     src && dst ? "source and a destination" :
-				     src	? "source" :
-						  "destination",
-				     ws->manifest_shown);
-		if (!ht_workspace_has(ws, HT_KIND_SOURCE, v->str) &&
-		    !ht_workspace_has(ws, HT_KIND_DESTINATION, v->str))
-			target_missing(ws, k, v, diags);
+		for (i = 0; sec && sec->kind == HT_YNODE_MAP &&
+			    i < sec->npairs;
+		     i++) {
+			const struct ht_ynode *k = sec->pairs[i].key;
+			const struct ht_ynode *v = sec->pairs[i].value;
+
+			if (ht_workspace_has(ws, kind, k->str))
+				ht_diags_add(diags, HT_SEV_ERROR,
+					     ws->aliases_path, k->line, k->col,
+					     "alias-shadows-slug",
+					     "alias '%s' has the name of a %s "
+					     "of %s: use the slug itself",
+					     k->str, ht_kind_name(kind),
+					     ws->manifest_shown);
+			if (!ht_workspace_has(ws, kind, v->str))
+				target_missing(ws, kind, k, v, diags);
+		}
 	}
 }

@@ -383,26 +383,29 @@ static int from_kinds(enum ht_kind kind)
 	const struct ht_field *selector = ht_kind_is_model(kind) ?
 		ht_kind_field(kind, "type") : NULL;
 	struct kind_fields *kf = &table[kind];
-	size_t i;
+	size_t i, j;
 
 	kf->selector = -1;
 	for (i = 0; i < info->nfields; i++) {
 		const struct ht_field *hf = &info->fields[i];
+		/* what requests carry: a name's id (dbt.modelId) */
+		const char *json = hf->id_json ? hf->id_json : hf->json;
+		enum atype type = hf->id_json ? AT_INTEGER : atype_of(hf->type);
 		const char *dot;
 		struct field *f;
 		size_t len;
 
-		if (!hf->json || (hf->flags & HT_FIELD_LOCAL))
+		if (!json || (hf->flags & HT_FIELD_LOCAL))
 			continue;
-		dot = strchr(hf->json, '.');
-		len = dot ? (size_t)(dot - hf->json) : strlen(hf->json);
+		dot = strchr(json, '.');
+		len = dot ? (size_t)(dot - json) : strlen(json);
 		if (dot && strchr(dot + 1, '.'))
 			return ht_error_set(HT_EUNSUPPORTED, "kinds table: "
 					    "path '%s' is too deep for the "
-					    "emulator", hf->json);
-		f = find_field_n(kind, hf->json, len);
+					    "emulator", json);
+		f = find_field_n(kind, json, len);
 		if (!f)
-			f = add_field(kind, hf->json, len);
+			f = add_field(kind, json, len);
 		f->yaml = hf->name;
 		f->note = hf->description;
 		f->flags |= AF_KINDS;
@@ -413,12 +416,12 @@ static int from_kinds(enum ht_kind kind)
 				HT_BUG("too many members");
 			m = &f->members[f->nmembers++];
 			m->name = dot + 1;
-			m->type = atype_of(hf->type);
+			m->type = type;
 			m->flags = AF_REQUIRED;
 			m->ref = HT_KIND__COUNT;
 			f->type = AT_OBJECT;
 		} else {
-			f->type = atype_of(hf->type);
+			f->type = type;
 			f->values = hf->api_values ? hf->api_values
 						   : hf->values;
 			if (hf->type == HT_FTYPE_REF) {
@@ -448,14 +451,12 @@ static int from_kinds(enum ht_kind kind)
 		if (ht_kind_is_model(kind) && kind != HT_KIND_MODEL &&
 		    !ht_kind_field(HT_KIND_MODEL, hf->name))
 			f->flags |= AF_EXT;
-		if (hf == selector)
-			kf->selector = (int)(f - kf->f);
-	}
-	if (kf->selector >= 0) {
-		const struct field *sel = &kf->f[kf->selector];
-
-		for (i = 0; sel->values && sel->values[i]; i++)
-			add_query_type(kf, sel->values[i]);
+		if (hf != selector)
+			continue;
+		/* its values first, in their order, whatever the keys' */
+		kf->selector = (int)(f - kf->f);
+		for (j = 0; f->values && f->values[j]; j++)
+			add_query_type(kf, f->values[j]);
 	}
 	return 0;
 }

@@ -328,6 +328,48 @@ static int check_new_state(struct emu *e, enum ht_kind kind,
  * The end of a write begun with emu_store_begin(): commit and answer with
  * the row, or, when `ret` (or the commit) failed, roll back and answer 500.
  */
+/*
+ * A model's dbt object as an API write gives it, {modelId}: the details
+ * of the workspace's dbt model of that id (dbtUniqueId, name, SQL...),
+ * which another model built on it has, as the UI or a seed set them.
+ * emu_fields_defaults() derives those it cannot find here.
+ */
+static int dbt_details(struct emu *e, json_t *state)
+{
+	json_t *dbt = json_object_get(state, "dbt"), *doc = NULL, *known;
+	sqlite3_stmt *st;
+	int64_t id;
+	int rc;
+
+	if (!json_is_object(dbt) || json_object_get(dbt, "dbtUniqueId") ||
+	    ht_json_get_id(&id, dbt, "modelId") < 0) {
+		ht_error_clear();
+		return 0;
+	}
+	st = emu_store_prepare(e, "SELECT doc FROM resources WHERE tbl = ?1 "
+			       "AND json_extract(doc, '$.dbt.modelId') = ?2 "
+			       "AND json_extract(doc, '$.dbt.dbtUniqueId') "
+			       "IS NOT NULL ORDER BY id LIMIT 1");
+	if (!st)
+		return HT_EIO;
+	sqlite3_bind_int(st, 1, HT_IDS_MODEL);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		doc = emu_json_load((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return emu_store_error(e, "cannot read dbt models");
+	known = json_object_get(doc, "dbt");
+	if (json_is_object(known)) {
+		known = json_copy(known);
+		json_object_update(known, dbt); /* what was given wins */
+		json_object_set_new(state, "dbt", known);
+	}
+	json_decref(doc);
+	return 0;
+}
+
 static void finish_write(struct emu *e, int ret, const struct emu_row *row,
 			 enum ht_kind kind, struct emu_response *resp)
 {
@@ -375,6 +417,8 @@ void emu_resource_create(struct emu *e, enum ht_kind kind, enum emu_op op,
 	set_time(state, "createdAt", ms);
 	set_time(state, "updatedAt", ms);
 	if (tbl == HT_IDS_SYNC && (ret = sync_primary_key(e, state)) < 0)
+		goto done;
+	if (tbl == HT_IDS_MODEL && (ret = dbt_details(e, state)) < 0)
 		goto done;
 	emu_fields_defaults(kind, state);
 	emu_row_from_state(&row, kind, state);
@@ -445,6 +489,8 @@ void emu_resource_update(struct emu *e, enum ht_kind kind, int64_t id,
 	if ((ret = emu_store_tick(e, &ms)) < 0)
 		goto done;
 	set_time(state, "updatedAt", ms);
+	if (tbl == HT_IDS_MODEL && (ret = dbt_details(e, state)) < 0)
+		goto done;
 	emu_fields_defaults(row.kind, state);
 	emu_row_from_state(&row, row.kind, state);
 	if ((ret = emu_store_update(e, &row)) < 0)

@@ -35,6 +35,9 @@
  */
 #define END "(?![\\s\\S])"
 #define SLUG_RE "^[A-Za-z0-9][A-Za-z0-9_-]{0,254}" END
+/* ht_dbt_model_valid(): model.<package>.<name>, no blank or control. */
+#define DBT_MODEL_RE                                                          \
+	"^model\\.[^.\\x00-\\x20\\x7f]+\\.[^\\x00-\\x20\\x7f]+" END
 
 static const char *const schema_usage[] = {
 	"git hightouch schema [--prefix <path>] [<kind>]",
@@ -228,7 +231,8 @@ static json_t *value_schema(const struct ht_field *f, int nullable)
 		json_object_set_new(s, "enum", strings(f->values, nullable));
 		return s;
 	case HT_FTYPE_REF:
-		s = pattern(SLUG_RE);
+	case HT_FTYPE_DBTMODEL:
+		s = pattern(f->type == HT_FTYPE_REF ? SLUG_RE : DBT_MODEL_RE);
 		if (nullable)
 			json_object_set_new(s, "type",
 					    json_pack("[s,s]", "string",
@@ -248,7 +252,9 @@ static json_t *value_schema(const struct ht_field *f, int nullable)
 				 "null", "propertyNames", "pattern", SLUG_RE,
 				 "additionalProperties", record_schema(f->ref));
 	case HT_FTYPE_ALIASMAP:
-		break;
+		return json_pack("{s:[s,s],s:{s:s},s:o}", "type", "object",
+				 "null", "propertyNames", "pattern", SLUG_RE,
+				 "additionalProperties", pattern(SLUG_RE));
 	}
 	if (!type)
 		HT_BUG("no schema for field '%s'", f->name);
@@ -333,11 +339,23 @@ static json_t *record_schema(enum ht_kind kind)
 	return s;
 }
 
+/*
+ * The sections, and nothing else of a scalar value at the top: an alias
+ * of the flat form (alias-outside-section).  Other keys are unknown
+ * fields, which check only warns about.
+ */
 static json_t *aliases_schema(void)
 {
-	return json_pack("{s:[s,s],s:{s:s},s:o}", "type", "object", "null",
-			 "propertyNames", "pattern", SLUG_RE,
-			 "additionalProperties", pattern(SLUG_RE));
+	const struct ht_kind_info *info = ht_kind_info(HT_KIND_ALIASES);
+	json_t *props = json_object();
+	size_t i;
+
+	for (i = 0; i < info->nfields; i++)
+		json_object_set_new(props, info->fields[i].name,
+				    field_schema(&info->fields[i]));
+	return json_pack("{s:[s,s],s:o,s:{s:[s,s]}}", "type", "object", "null",
+			 "properties", props, "additionalProperties", "type",
+			 "object", "array");
 }
 
 /* Where a kind's files are, as a glob from the top of the work tree. */

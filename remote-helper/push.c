@@ -16,7 +16,9 @@
  *     and the rules only the workspace can tell (fields the API cannot
  *     change, slugs another kind has, schema files to a server without
  *     the schema);
- *  3. the plan: create, update (the fields that changed), ignored;
+ *  3. the plan: create, update (the fields that changed), ignored, with
+ *     the names the API does not take resolved to the workspace's ids (a
+ *     dbtModel, through a model of the workspace built on it: names.c);
  *     `--dry-run` prints it and stops;
  *  4. the writes, models first, then relationships, then syncs, stopping
  *     at the first failure with a report of what was applied;
@@ -61,6 +63,8 @@ static void release_push(struct push *p)
 		free(st->note);
 	}
 	free(p->steps);
+	for (i = 0; i < HT_IDS__COUNT; i++)
+		json_decref(p->lists[i]);
 	ht_workspace_release(&p->ws);
 	ht_diags_release(&p->diags);
 }
@@ -783,6 +787,8 @@ static int plan(struct push *p)
 			st->body = create_body(st, cur);
 		else if (cur && st->id)
 			ret = plan_step_update(p, st, cur);
+		if (!ret && st->body)
+			ret = resolve_names(p, st);
 		json_decref(cur);
 	}
 	return ret;

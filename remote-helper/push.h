@@ -6,6 +6,7 @@
  *
  *   push.c   the run: the state, conflicts, the changed files, the shared
  *            check, the plan
+ *   names.c  the plan's names that the API takes only as ids (a dbtModel)
  *   apply.c  the writes, guarded against someone else's writes to the
  *            same resources, and the state afterwards
  *
@@ -44,6 +45,7 @@ struct push {
 	const struct push_opts *o;
 	git_oid base_tree, head_tree;
 	struct ht_workspace ws; /* the workspace pushed to, as pushed */
+	json_t *lists[HT_IDS__COUNT]; /* whole lists, read for names */
 	struct ht_diags diags;
 	struct step *steps;
 	size_t nr, alloc;
@@ -60,6 +62,17 @@ struct push {
 const char *field_key(const struct ht_field *f);
 /* The top-level API member a field is sent in ("raw" for "raw.sql"). */
 void top_key(struct ht_strbuf *out, const struct ht_field *f);
+
+/*
+ * names.c
+ */
+/*
+ * The names of `st`'s request that the API takes only as ids (a
+ * dbtModel), replaced by the ids the workspace has for them; one that it
+ * has not is a finding in p->diags, at its line.  An error if the
+ * workspace cannot be read.
+ */
+int resolve_names(struct push *p, struct step *st);
 
 /*
  * apply.c

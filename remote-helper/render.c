@@ -16,7 +16,11 @@
  *  - LOCAL fields (a sync's `description`) keep the old file's value;
  *  - a `source:` or `destination:` that the old file gave as an alias of
  *    the aliases file stays that alias while it names the same slug, so
- *    that the same files can be pushed to several workspaces.
+ *    that the same files can be pushed to several workspaces.  While the
+ *    aliases file is not valid (the flat form of earlier versions, say),
+ *    what an alias names is unknown: the old value stays (a model's
+ *    source and a sync's destination cannot change in Hightouch), so
+ *    that a fetch never turns the user's aliases into slugs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/workspace.h"
 #include "hightouch/yaml.h"
 #include "hightouch/yaml_patch.h"
 
@@ -36,9 +41,10 @@
 	"# them in Hightouch; edits to this file are not pushed.\n"
 
 #define ALIASES_BANNER                                                        \
-	"# Aliases for Hightouch workspace '%s': alias -> slug of a source\n"  \
-	"# or destination in manifest-%s.yaml, usable in 'source:' and\n"     \
-	"# 'destination:'.  Written once, empty; yours to edit.\n"
+	"# Aliases for Hightouch workspace '%s', usable in 'source:' and\n"   \
+	"# 'destination:': alias -> slug of a source (under 'sources:') or\n" \
+	"# of a destination (under 'destinations:') in manifest-%s.yaml.\n"  \
+	"# Written once, empty; yours to edit.\n"
 
 void render_init(struct render *rd, struct odb *odb, const char *workspace,
 		 const struct ht_resolver *resolver)
@@ -55,7 +61,10 @@ void render_release(struct render *rd)
 	rd->aliases = NULL;
 }
 
-/* The aliases file of `tree`: alias -> slug (maybe empty), read once. */
+/*
+ * The aliases file of `tree`, by section (maybe empty), read once; JSON
+ * null when the file is there but not valid.
+ */
 static json_t *aliases_of(struct render *rd, const git_oid *tree)
 {
 	struct ht_strbuf path = HT_STRBUF_INIT, sb = HT_STRBUF_INIT;
@@ -67,13 +76,14 @@ static json_t *aliases_of(struct render *rd, const git_oid *tree)
 		return rd->aliases;
 	if (ht_kind_path(&path, HT_KIND_ALIASES, NULL, rd->workspace, NULL) <
 		    0 ||
-	    odb_read_path(rd->odb, &sb, tree, path.buf, NULL) < 0 ||
-	    ht_yaml_parse(&doc, sb.buf, sb.len, path.buf, NULL) < 0 ||
-	    ht_kind_from_yaml(&obj, HT_KIND_ALIASES, NULL, doc, NULL,
-			      path.buf, &diags) < 0)
-		obj = NULL;
+	    odb_read_path(rd->odb, &sb, tree, path.buf, NULL) < 0)
+		obj = json_object();
+	else if (ht_yaml_parse(&doc, sb.buf, sb.len, path.buf, NULL) < 0 ||
+		 ht_kind_from_yaml(&obj, HT_KIND_ALIASES, NULL, doc, NULL,
+				   path.buf, &diags) < 0)
+		obj = json_null();
 	ht_error_clear();
-	rd->aliases = obj ? obj : json_object();
+	rd->aliases = obj;
 	ht_diags_release(&diags);
 	ht_ynode_free(doc);
 	ht_strbuf_release(&sb);
@@ -115,6 +125,7 @@ static void keep_aliases(struct render *rd, const git_oid *tree,
 	for (i = 0; i < info->nfields; i++) {
 		const struct ht_field *f = &info->fields[i];
 		const struct ht_ynode *o;
+		const json_t *aliases;
 		const char *target;
 
 		if (f->type != HT_FTYPE_REF || !ht_kind_in_manifest(f->ref))
@@ -123,12 +134,15 @@ static void keep_aliases(struct render *rd, const git_oid *tree,
 		if (!o || o->kind != HT_YNODE_SCALAR ||
 		    o->type != HT_YTYPE_STR)
 			continue;
-		target = ht_json_get_string(aliases_of(rd, tree), o->str);
-		for (j = 0; target && j < doc->npairs; j++) {
+		aliases = aliases_of(rd, tree);
+		target = ht_aliases_target(aliases, f->ref, o->str);
+		if (!target && !json_is_null(aliases))
+			continue;
+		for (j = 0; j < doc->npairs; j++) {
 			struct ht_ypair *pr = &doc->pairs[j];
 
 			if (!ht_ynode_is_str(pr->key, f->name) ||
-			    !ht_ynode_is_str(pr->value, target))
+			    (target && !ht_ynode_is_str(pr->value, target)))
 				continue;
 			ht_ynode_free(pr->value);
 			pr->value = ht_ynode_new_str(o->str, o->len);

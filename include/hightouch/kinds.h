@@ -62,7 +62,8 @@ enum ht_ftype {
 	HT_FTYPE_SCHEDULE, /* a sync schedule: schedule.h */
 	HT_FTYPE_JOINKEYS, /* list of {from, to} column pairs */
 	HT_FTYPE_ENTRIES,  /* manifest section: slug -> {name, type} */
-	HT_FTYPE_ALIASMAP, /* aliases file: alias -> slug */
+	HT_FTYPE_ALIASMAP, /* aliases file section: alias -> slug */
+	HT_FTYPE_DBTMODEL, /* a dbt model's unique id, model.<pkg>.<name> */
 };
 
 enum ht_field_flags {
@@ -75,11 +76,11 @@ enum ht_field_flags {
 };
 
 /*
- * One field of a kind.  The aliases row has a single field named "*",
- * meaning "every key of the mapping".
+ * One field of a kind.  The sections of the manifest and of the aliases
+ * file are fields too, each naming (`ref`) the kind it lists.
  */
 struct ht_field {
-	const char *name;          /* YAML key, or "*" (see above) */
+	const char *name;          /* YAML key */
 	enum ht_ftype type;
 	unsigned flags;            /* enum ht_field_flags */
 	const char *json;          /* API JSON path ("raw.sql"); NULL if LOCAL */
@@ -92,6 +93,14 @@ struct ht_field {
 	 * when the API uses the YAML values ("dbt_model" is "dbt").
 	 */
 	const char *const *api_values;
+	/*
+	 * A name the API does not take (dbtModel: the file holds the value
+	 * at `json`, "dbt.dbtUniqueId"): what requests carry instead, at
+	 * this path ("dbt.modelId"), is the id that a resource of the same
+	 * id space which has the name at `json` has here.  NULL for the
+	 * other fields, which requests carry at `json`.
+	 */
+	const char *id_json;
 };
 
 struct ht_kind_info {
@@ -133,6 +142,16 @@ int ht_kind_is_model(enum ht_kind kind);
  * manifest or by an alias of the aliases file.
  */
 int ht_kind_in_manifest(enum ht_kind kind);
+/*
+ * The section of `file` (HT_KIND_MANIFEST or HT_KIND_ALIASES) that lists
+ * `kind` ("sources" for HT_KIND_SOURCE), or NULL.
+ */
+const struct ht_field *ht_kind_section(enum ht_kind file, enum ht_kind kind);
+/*
+ * 1 if `s` (`len` bytes) has the form of a dbt model's unique id:
+ * "model.<package>.<name>", no blank or control character.
+ */
+int ht_dbt_model_valid(const char *s, size_t len);
 /*
  * 1 for the kinds that have files: a folder of resource files, or a file
  * at the root (the manifest, the aliases file).
@@ -206,7 +225,8 @@ struct ht_resolver {
 /*
  * API JSON -> YAML document for one resource, fields in canonical order.
  * For HT_KIND_MANIFEST `api` is {"sources": [...], "destinations": [...]}
- * of API objects; for HT_KIND_ALIASES it is {"alias": "slug", ...}.
+ * of API objects; for HT_KIND_ALIASES it is {"sources": {"alias":
+ * "slug", ...}, "destinations": {...}} (a section may be absent).
  * Fails with HT_EUNSUPPORTED for what files do not hold (visual models,
  * i.e. audiences), HT_ENOTFOUND for an id the resolver does not know and
  * HT_EINVALID for an object that is not what the API promises; the message
@@ -222,7 +242,8 @@ int ht_kind_to_yaml(struct ht_ynode **out, enum ht_kind kind,
  * problem is added to `diags` with `path` and its position (unknown fields
  * as warnings); returns HT_EINVALID, with `*out` NULL, if any was an error.
  * With a NULL resolver, references stay slugs under their YAML name
- * ("source": "snowflake"), in both directions.
+ * ("source": "snowflake"), in both directions.  A field with an `id_json`
+ * keeps its name at `json` (push resolves it, see struct ht_field).
  *
  * With `out` NULL, the file is only validated: the same findings in the
  * same order and the same return code (the resolver is still asked, and

@@ -4,15 +4,18 @@
 /*
  * One workspace as the repository describes it: its read-only
  * `manifest-<name>.yaml` (the sources and destinations) and its
- * `aliases-<name>.yaml` (alias -> slug), and how a `source:` or
- * `destination:` value resolves through them.  `git hightouch check` and
- * push share it, so that a file resolves the same way in both.
+ * `aliases-<name>.yaml` (two sections, `sources:` and `destinations:`,
+ * each alias -> slug), and how a `source:` or `destination:` value
+ * resolves through them.  `git hightouch check` and push share it, so
+ * that a file resolves the same way in both.
  *
- * Resolution of NAME for a source (or a destination): if NAME is a key of
- * the aliases file, its value, else NAME itself; the result must be a
- * source (destination) slug of the manifest.  An alias that has the name
- * of a manifest slug is an error of its own (`alias-shadows-slug`), so
- * the order never matters in a clean repository.
+ * Resolution of NAME for a source (or a destination): if NAME is an
+ * alias of the aliases file's `sources:` (`destinations:`), its value,
+ * else NAME itself; the result must be a source (destination) slug of the
+ * manifest.  An alias of the other section is never followed.  An alias
+ * that has the name of a slug of its section's kind is an error of its
+ * own (`alias-shadows-slug`), so the order never matters in a clean
+ * repository.
  */
 
 #include <jansson.h>
@@ -35,7 +38,8 @@ struct ht_workspace {
 	int aliases_valid;
 	json_t *sources;       /* slug -> {"name", "type"} */
 	json_t *destinations;  /* slug -> {"name", "type"} */
-	json_t *aliases;       /* alias -> slug */
+	json_t *aliases;       /* {"sources": {alias: slug}, "destinations":
+				* {...}}, as ht_kind_from_yaml() has it */
 	struct ht_ynode *aliases_doc; /* the aliases file, for positions */
 };
 
@@ -71,8 +75,19 @@ enum ht_resolution ht_workspace_resolve(const struct ht_workspace *ws,
 					enum ht_kind kind, const char *name,
 					const char **slug_out, int *via_alias);
 
-/* 1 if `name` is a key of the aliases file. */
-int ht_workspace_is_alias(const struct ht_workspace *ws, const char *name);
+/*
+ * The kind (HT_KIND_SOURCE or HT_KIND_DESTINATION) whose section of the
+ * aliases file has the alias `name`, or HT_KIND__COUNT.
+ */
+enum ht_kind ht_workspace_alias_kind(const struct ht_workspace *ws,
+				     const char *name);
+
+/*
+ * The target of `alias` in the section of `kind` of `aliases`, the
+ * aliases file as ht_kind_from_yaml() gives it, or NULL.
+ */
+const char *ht_aliases_target(const json_t *aliases, enum ht_kind kind,
+			      const char *alias);
 
 /* 1 if `slug` is a `kind` (source or destination) slug of the manifest. */
 int ht_workspace_has(const struct ht_workspace *ws, enum ht_kind kind,
@@ -80,10 +95,10 @@ int ht_workspace_has(const struct ht_workspace *ws, enum ht_kind kind,
 
 /*
  * The rules of the aliases file against the manifest, added to `diags`:
- * an alias with the name of a source or destination slug
- * (`alias-shadows-slug`, at the key) and an alias whose target is neither
- * (`alias-target-missing`, at the value).  Needs a valid manifest and
- * aliases file; does nothing otherwise.
+ * an alias with the name of a slug of its section's kind
+ * (`alias-shadows-slug`, at the key) and an alias whose target is not a
+ * slug of that kind (`alias-target-missing`, at the value).  Needs a
+ * valid manifest and aliases file; does nothing otherwise.
  */
 void ht_workspace_check_aliases(const struct ht_workspace *ws,
 				struct ht_diags *diags);
@@ -91,7 +106,7 @@ void ht_workspace_check_aliases(const struct ht_workspace *ws,
 /*
  * For "did you mean": add to `s` the names a `kind` reference could take
  * in `ws`, the `kind` slugs of the manifest and, with `aliases`, the
- * aliases whose target is one.
+ * aliases of the `kind` section whose target is one.
  */
 void ht_workspace_suggest(struct ht_suggest *s, const struct ht_workspace *ws,
 			  enum ht_kind kind, int aliases);
@@ -117,12 +132,14 @@ size_t ht_workspace_slugs_of_type(const char **out, size_t max,
 void ht_workspace_alias_line(struct ht_strbuf *out, const char *alias,
 			     const char *slug);
 
-/* 1 if the aliases file is an empty flow mapping, "{}", as first written. */
-int ht_workspace_aliases_empty(const struct ht_workspace *ws);
-
-/* The position of an alias's key in the aliases file (0:0 if unknown). */
-void ht_workspace_alias_position(const struct ht_workspace *ws,
-				 const char *alias, unsigned *line,
-				 unsigned *col);
+/*
+ * Where a line of aliases of `kind` goes, for a hint that says what to
+ * add: " under 'sources:' in aliases-w.yaml", with " (in place of '{}')"
+ * when the section is an empty mapping, or " under a new 'sources:' in
+ * aliases-w.yaml" when the file has no such section; appended to `out`.
+ */
+void ht_workspace_alias_where(struct ht_strbuf *out,
+			      const struct ht_workspace *ws,
+			      enum ht_kind kind);
 
 #endif

@@ -56,7 +56,7 @@ def model(rnd, i, sources):
         lines.append('type: table\ntableName: ANALYTICS.PUBLIC.T%d\n'
                      % (i % 113))
     elif kind < 0.9:
-        lines.append('type: dbt_model\ndbtModel: %d\n' % (1000 + i))
+        lines.append('type: dbt_model\ndbtModel: model.shop.m%d\n' % i)
     else:
         lines.append('type: custom\ncustomQuery:\n  collection: c%d\n'
                      '  filter:\n    active: true\n' % (i % 7))
@@ -125,7 +125,8 @@ def main(argv):
     with open(os.path.join(root, 'manifest-bench.yaml'), 'w') as f:
         f.write(manifest(sources, destinations))
     with open(os.path.join(root, 'aliases-bench.yaml'), 'w') as f:
-        f.write('warehouse: snowflake-0\ncrm: hubspot-0\n')
+        f.write('sources:\n  warehouse: snowflake-0\n'
+                'destinations:\n  crm: hubspot-0\n')
     nmodels = n // 2
     src = [s for s, _ in sources]
     dst = [d for d, _ in destinations]

@@ -9,12 +9,14 @@
 #                              and exports HIGHTOUCH_API_KEY
 #   ht_generate FILE ARGS...   `hightouch-emulator generate ARGS` into FILE
 #   ht_seed FILE               replace the workspace with the seed FILE
-#   ht_start_pair              two emulators, workspaces "staging" and
-#                              "production" with one source (NAME-pg)
-#                              and one destination (NAME-hubspot) each;
-#                              sets STAGING_URL and PROD_URL
-#                              (hightouch::...), EMU_URL is staging's
-#                              and exports STAGING_KEY, PRODUCTION_KEY
+#   ht_start_pair [S P]        two emulators, workspaces "staging" and
+#                              "production", seeded with the files S and
+#                              P, by default one source (NAME-pg) and one
+#                              destination (NAME-hubspot) each; sets
+#                              STAGING_URL and PROD_URL (hightouch::...),
+#                              EMU_URL is staging's (production's http
+#                              URL is in prod-url), and exports
+#                              STAGING_KEY, PRODUCTION_KEY
 #   ui METHOD PATH [BODY]      an edit "as in the UI": admin METHOD
 #                              /resources/PATH, must answer 2xx
 #   ht_requests_reset          forget the emulator's request log
@@ -68,8 +70,14 @@ ht_seed_pair_() {
 }
 
 ht_start_pair() {
-	ht_seed_pair_ staging >"$TRASH_DIRECTORY/staging.json" &&
-	ht_seed_pair_ production >"$TRASH_DIRECTORY/production.json" &&
+	if test $# -ge 2; then
+		cp "$1" "$TRASH_DIRECTORY/staging.json" &&
+		cp "$2" "$TRASH_DIRECTORY/production.json" || return 1
+	else
+		ht_seed_pair_ staging >"$TRASH_DIRECTORY/staging.json" &&
+		ht_seed_pair_ production >"$TRASH_DIRECTORY/production.json" ||
+			return 1
+	fi &&
 	mkdir "$TRASH_DIRECTORY/prod" &&
 	(
 		cd "$TRASH_DIRECTORY/prod" &&

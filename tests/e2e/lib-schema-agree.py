@@ -31,6 +31,7 @@ import yaml
 SCHEMA_RULES = {
     'not-a-mapping', 'missing-field', 'wrong-type', 'bad-enum',
     'query-type-mismatch', 'bad-schedule', 'bad-slug',
+    'alias-outside-section',
 }
 
 FOLDERS = {

@@ -93,19 +93,21 @@ test_expect_success 'the manifest and the aliases file' '
 	    type: hubspot
 	EOF
 	test_cmp expect c1/manifest-test.yaml &&
-	tail -n 1 c1/aliases-test.yaml >actual &&
-	echo "{}" >expect &&
-	test_cmp expect actual &&
-	grep "^# Aliases for Hightouch workspace .test." c1/aliases-test.yaml
+	cat >expect <<-\EOF &&
+	# Aliases for Hightouch workspace '"'"'test'"'"', usable in '"'"'source:'"'"' and
+	# '"'"'destination:'"'"': alias -> slug of a source (under '"'"'sources:'"'"') or
+	# of a destination (under '"'"'destinations:'"'"') in manifest-test.yaml.
+	# Written once, empty; yours to edit.
+	sources: {}
+	destinations: {}
+	EOF
+	test_cmp expect c1/aliases-test.yaml
 '
 
 test_expect_success 'models of every query type' '
 	cat >expect <<-\EOF &&
 	name: Users
 	source: snowflake
-	description: |-
-	  All users.
-	  One row each.
 	type: raw_sql
 	rawSql: |
 	  select *
@@ -113,6 +115,9 @@ test_expect_success 'models of every query type' '
 	  where deleted_at is null
 	isSchema: false
 	primaryKey: id
+	description: |-
+	  All users.
+	  One row each.
 	EOF
 	test_cmp expect c1/models/users.yaml &&
 	cat >expect <<-\EOF &&
@@ -124,8 +129,15 @@ test_expect_success 'models of every query type' '
 	primaryKey: account_id
 	EOF
 	test_cmp expect c1/models/accounts.yaml &&
-	grep "^type: dbt_model$" c1/models/orders.yaml &&
-	grep "^dbtModel: 42$" c1/models/orders.yaml &&
+	cat >expect <<-\EOF &&
+	name: Orders (dbt)
+	source: snowflake
+	type: dbt_model
+	dbtModel: model.shop.orders
+	isSchema: false
+	primaryKey: order_id
+	EOF
+	test_cmp expect c1/models/orders.yaml &&
 	cat >expect <<-\EOF &&
 	name: Sheet
 	source: postgres

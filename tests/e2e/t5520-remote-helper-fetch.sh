@@ -122,13 +122,14 @@ test_expect_success 'a change the files do not show makes no commit' '
 test_expect_success 'unowned files and a hand-edited aliases file survive' '
 	git -C c1 merge -q --ff-only origin/main &&
 	echo "# Our workspace" >c1/README.md &&
-	echo "warehouse: snowflake" >>c1/aliases-test.yaml &&
+	sed -i "s/^sources: {}$/sources:\n  warehouse: snowflake/" \
+		c1/aliases-test.yaml &&
 	git -C c1 add README.md aliases-test.yaml &&
 	git -C c1 commit -q -m "Add a README and an alias" &&
 	ui PATCH /models/2 "{\"primaryKey\": \"id\"}" &&
 	git -C c1 pull -q --no-rebase --no-edit &&
 	test "$(cat c1/README.md)" = "# Our workspace" &&
-	grep "^warehouse: snowflake$" c1/aliases-test.yaml &&
+	grep "^  warehouse: snowflake$" c1/aliases-test.yaml &&
 	grep "^primaryKey: id$" c1/models/accounts.yaml &&
 	git -C c1 log -1 --format=%s origin/main >actual &&
 	echo "Update model accounts (OUTBOUND)" >expect &&
@@ -155,7 +156,7 @@ test_expect_success 'the private ref is the truth: a pushed commit is built on' 
 	grep "^schedulePaused: false$" sync &&
 	git -C c1 show origin/main:README.md &&
 	git -C c1 show origin/main:aliases-test.yaml >aliases &&
-	grep "^warehouse: snowflake$" aliases
+	grep "^  warehouse: snowflake$" aliases
 '
 
 test_expect_success 'a missing state is rebuilt, with no new commit' '

@@ -139,7 +139,7 @@ test_expect_success 'validation errors reject the whole push before a write' '
 	grep "^manifest-test.yaml:[0-9]*:1: error: read-only manifest edited: manifests are written by git-remote-hightouch; change sources and destinations in Hightouch, then fetch \[manifest-edited\]$" err &&
 	grep "^models/broken.yaml:1:1: error: type .table. needs field .tableName. \[query-type-mismatch\]$" err &&
 	grep "^models/users.yaml:2:1: error: field .source. of model .users. cannot be changed: the API does not allow it (create a model with another slug instead) \[immutable-field\]$" err &&
-	grep "^syncs/users-to-hubspot.yaml:2:14: error: destination .crm. is neither a destination of workspace .test. (manifest-test.yaml) nor an alias in aliases-test.yaml \[unresolved-reference\]$" err &&
+	grep "^syncs/users-to-hubspot.yaml:2:14: error: destination .crm. is neither a destination of workspace .test. (manifest-test.yaml) nor an alias under .destinations:. in aliases-test.yaml \[unresolved-reference\]$" err &&
 	no_writes
 '
 

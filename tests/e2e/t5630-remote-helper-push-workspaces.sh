@@ -19,7 +19,8 @@ test_expect_success 'setup: two workspaces, two emulators' '
 test_expect_success 'a model and a sync by alias, pushed to staging' '
 	(
 		cd r &&
-		sed -i "s/^{}$/warehouse: staging-pg\ncrm: staging-hubspot/" \
+		sed -i -e "s/^sources: {}$/sources:\n  warehouse: staging-pg/" \
+			-e "s/^destinations: {}$/destinations:\n  crm: staging-hubspot/" \
 			aliases-staging.yaml &&
 		mkdir models syncs &&
 		cat >models/users.yaml <<-\EOF &&
@@ -58,21 +59,22 @@ test_expect_success 'production: an alias it does not have is an error' '
 	git -C r merge -q --allow-unrelated-histories -m "Merge production" \
 		production/main &&
 	test_must_fail git -C r push production main 2>err &&
-	grep "^models/users.yaml:2:9: error: source .warehouse. is neither a source of workspace .production. (manifest-production.yaml) nor an alias in aliases-production.yaml; in workspace .staging. it is an alias of .staging-pg. (postgres): replace .{}. in aliases-production.yaml with .warehouse: production-pg. \[unresolved-reference\]$" err &&
-	grep "^syncs/users-to-crm.yaml:2:14: error: destination .crm. is neither a destination of workspace .production. (manifest-production.yaml) nor an alias in aliases-production.yaml; in workspace .staging. it is an alias of .staging-hubspot. (hubspot): replace .{}. in aliases-production.yaml with .crm: production-hubspot. \[unresolved-reference\]$" err
+	grep "^models/users.yaml:2:9: error: source .warehouse. is neither a source of workspace .production. (manifest-production.yaml) nor an alias under .sources:. in aliases-production.yaml; in workspace .staging. it is an alias of .staging-pg. (postgres): add .warehouse: production-pg. under .sources:. in aliases-production.yaml (in place of .{}.) \[unresolved-reference\]$" err &&
+	grep "^syncs/users-to-crm.yaml:2:14: error: destination .crm. is neither a destination of workspace .production. (manifest-production.yaml) nor an alias under .destinations:. in aliases-production.yaml; in workspace .staging. it is an alias of .staging-hubspot. (hubspot): add .crm: production-hubspot. under .destinations:. in aliases-production.yaml (in place of .{}.) \[unresolved-reference\]$" err
 '
 
 test_expect_success 'production: an alias of a slug it does not have' '
-	sed -i "s/^{}$/warehouse: production-pg\ncrm: staging-hubspot/" \
+	sed -i -e "s/^sources: {}$/sources:\n  warehouse: production-pg/" \
+		-e "s/^destinations: {}$/destinations:\n  crm: staging-hubspot/" \
 		r/aliases-production.yaml &&
 	git -C r commit -q -am "production aliases" &&
 	test_must_fail git -C r push production main 2>err &&
-	grep "^syncs/users-to-crm.yaml:2:14: error: destination .crm. is an alias (aliases-production.yaml) of .staging-hubspot., which is not a destination of workspace .production. (manifest-production.yaml); in workspace .staging. it is an alias of .staging-hubspot. (hubspot): change .crm: staging-hubspot. in aliases-production.yaml to .crm: production-hubspot. \[unresolved-reference\]$" err &&
+	grep "^syncs/users-to-crm.yaml:2:14: error: destination .crm. is an alias (aliases-production.yaml) of .staging-hubspot., which is not a destination of workspace .production. (manifest-production.yaml); in workspace .staging. it is an alias of .staging-hubspot. (hubspot): change .crm: staging-hubspot. under .destinations:. in aliases-production.yaml to .crm: production-hubspot. \[unresolved-reference\]$" err &&
 	! grep "models/users.yaml" err
 '
 
 test_expect_success 'promotion: the same files, pushed to production' '
-	sed -i "s/^crm: staging-hubspot$/crm: production-hubspot/" \
+	sed -i "s/^  crm: staging-hubspot$/  crm: production-hubspot/" \
 		r/aliases-production.yaml &&
 	git -C r commit -q -am "production aliases" &&
 	git -C r push production main 2>err &&
@@ -80,6 +82,7 @@ test_expect_success 'promotion: the same files, pushed to production' '
 	grep "create sync .users-to-crm." err &&
 	(
 		cd prod &&
+		EMU_URL=$(cat ../prod-url) &&
 		api GET "/models?slug=users" &&
 		jq -r ".data[0] | [.sourceId, .table.name] | @tsv" body >../actual
 	) &&
@@ -87,6 +90,7 @@ test_expect_success 'promotion: the same files, pushed to production' '
 	test_cmp expect actual &&
 	(
 		cd prod &&
+		EMU_URL=$(cat ../prod-url) &&
 		api GET "/syncs?slug=users-to-crm" &&
 		jq -r ".data[0] | [.destinationId, .disabled, .schedule.type] | @tsv" body >../actual
 	) &&

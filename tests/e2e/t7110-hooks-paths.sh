@@ -93,7 +93,7 @@ test_expect_success 'an error in staging/ stops the commit, named with its path'
 		git add staging &&
 		test_must_fail git commit -q -m "Users" 2>../err
 	) &&
-	grep "^staging/models/users.yaml:2:9: error: source .production-pg. is neither a source of workspace .staging. (manifest-staging.yaml) nor an alias in aliases-staging.yaml; it is a source of workspace .production. (postgres)" err &&
+	grep "^staging/models/users.yaml:2:9: error: source .production-pg. is neither a source of workspace .staging. (manifest-staging.yaml) nor an alias under .sources:. in aliases-staging.yaml; it is a source of workspace .production. (postgres)" err &&
 	grep "commit stopped by .git hightouch check --staged." err &&
 	test "$(git -C r log -1 --format=%s)" = "A README" &&
 	(

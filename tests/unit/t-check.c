@@ -42,8 +42,10 @@ static const char manifest[] =
 	"    name: Sheets\n"
 	"    type: google-sheets\n";
 
-static const char aliases[] = "warehouse: snowflake\n"
-			      "crm: hubspot\n";
+static const char aliases[] = "sources:\n"
+			      "  warehouse: snowflake\n"
+			      "destinations:\n"
+			      "  crm: hubspot\n";
 
 static const char model[] = "name: Users\n"
 			    "source: warehouse\n"
@@ -254,15 +256,26 @@ static void test_workspace_resolve(void **state)
 	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_DESTINATION,
 					      "warehouse", &slug, &via),
 			 HT_UNRESOLVED);
-	assert_string_equal(slug, "snowflake");
+	/* an alias of the other section is not followed */
+	assert_string_equal(slug, "warehouse");
+	assert_int_equal(via, 0);
 	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_DESTINATION, "crm",
 					      NULL, NULL),
 			 HT_RESOLVED);
 	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_DESTINATION, "nope",
 					      &slug, NULL),
 			 HT_UNRESOLVED);
-	assert_true(ht_workspace_is_alias(&ws, "crm"));
-	assert_false(ht_workspace_is_alias(&ws, "hubspot"));
+	assert_int_equal(ht_workspace_alias_kind(&ws, "crm"),
+			 HT_KIND_DESTINATION);
+	assert_int_equal(ht_workspace_alias_kind(&ws, "warehouse"),
+			 HT_KIND_SOURCE);
+	assert_int_equal(ht_workspace_alias_kind(&ws, "hubspot"),
+			 HT_KIND__COUNT);
+	assert_string_equal(ht_aliases_target(ws.aliases, HT_KIND_SOURCE,
+					      "warehouse"),
+			    "snowflake");
+	assert_null(ht_aliases_target(ws.aliases, HT_KIND_DESTINATION,
+				      "warehouse"));
 	assert_true(ht_workspace_has(&ws, HT_KIND_DESTINATION, "sheets"));
 	assert_false(ht_workspace_has(&ws, HT_KIND_SOURCE, "sheets"));
 	ht_workspace_release(&ws);
@@ -273,7 +286,8 @@ static void test_workspace_invalid_files(void **state)
 	struct ht_workspace ws;
 	struct ht_diags d = HT_DIAGS_INIT;
 	static const char bad[] = "sources: [\n";
-	static const char bad_aliases[] = "crm: [hubspot]\n";
+	static const char bad_aliases[] = "destinations:\n"
+					  "  crm: [hubspot]\n";
 	char *got;
 
 	(void)state;
@@ -291,7 +305,7 @@ static void test_workspace_invalid_files(void **state)
 			    "manifest-w.yaml:2:1: error: did not find "
 			    "expected node content while parsing a flow node "
 			    "at line 2 [yaml-syntax]\n"
-			    "aliases-w.yaml:1:6: error: alias 'crm' must name "
+			    "aliases-w.yaml:2:8: error: alias 'crm' must name "
 			    "a slug (a string), got list [wrong-type]\n");
 	free(got);
 	assert_int_equal(ht_workspace_resolve(&ws, HT_KIND_SOURCE, "x", NULL,
@@ -305,11 +319,15 @@ static void test_workspace_alias_rules(void **state)
 {
 	struct ht_workspace ws;
 	struct ht_diags d = HT_DIAGS_INIT;
-	static const char a[] = "hubspot: sheets\n"
-				"snowflake: snowflake\n"
-				"gone: nowhere\n"
-				"ok: sheets\n";
-	unsigned line, col;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	static const char a[] = "sources:\n"
+				"  snowflake: snowflake\n"
+				"  gone: nowhere\n"
+				"  dest: sheets\n"
+				"destinations:\n"
+				"  hubspot: sheets\n"
+				"  snowflake2: snowflake\n"
+				"  ok: sheets\n";
 	char *got;
 
 	(void)state;
@@ -319,22 +337,42 @@ static void test_workspace_alias_rules(void **state)
 	ht_workspace_check_aliases(&ws, &d);
 	got = format(&d);
 	assert_string_equal(
-		got, "aliases-w.yaml:1:1: error: alias 'hubspot' has the name "
-		     "of a destination of manifest-w.yaml: use the slug itself "
-		     "[alias-shadows-slug]\n"
-		     "aliases-w.yaml:2:1: error: alias 'snowflake' has the "
+		got, "aliases-w.yaml:2:3: error: alias 'snowflake' has the "
 		     "name of a source of manifest-w.yaml: use the slug itself "
 		     "[alias-shadows-slug]\n"
-		     "aliases-w.yaml:3:7: error: alias 'gone' points at "
-		     "'nowhere', which is neither a source nor a destination "
-		     "of manifest-w.yaml [alias-target-missing]\n");
+		     "aliases-w.yaml:3:9: error: alias 'gone' under 'sources:' "
+		     "points at 'nowhere', which is not a source of "
+		     "manifest-w.yaml [alias-target-missing]\n"
+		     "aliases-w.yaml:4:9: error: alias 'dest' under 'sources:' "
+		     "points at 'sheets', which is not a source of "
+		     "manifest-w.yaml (it is a destination: move the alias "
+		     "under 'destinations:') [alias-target-missing]\n"
+		     "aliases-w.yaml:6:3: error: alias 'hubspot' has the name "
+		     "of a destination of manifest-w.yaml: use the slug itself "
+		     "[alias-shadows-slug]\n"
+		     "aliases-w.yaml:7:15: error: alias 'snowflake2' under "
+		     "'destinations:' points at 'snowflake', which is not a "
+		     "destination of manifest-w.yaml (it is a source: move the "
+		     "alias under 'sources:') [alias-target-missing]\n");
 	free(got);
-	ht_workspace_alias_position(&ws, "ok", &line, &col);
-	assert_int_equal(line, 4);
-	assert_int_equal(col, 1);
-	ht_workspace_alias_position(&ws, "none", &line, &col);
-	assert_int_equal(line, 0);
+	/* where a line goes, for hints */
+	ht_workspace_alias_where(&sb, &ws, HT_KIND_DESTINATION);
+	assert_string_equal(sb.buf, " under 'destinations:' in aliases-w.yaml");
 	ht_diags_release(&d);
+	ht_workspace_release(&ws);
+
+	ht_workspace_init(&ws, "w");
+	ht_workspace_read_aliases(&ws, "sources: {}\n", 12, &d);
+	ht_strbuf_reset(&sb);
+	ht_workspace_alias_where(&sb, &ws, HT_KIND_SOURCE);
+	assert_string_equal(sb.buf, " under 'sources:' in aliases-w.yaml (in "
+				    "place of '{}')");
+	ht_strbuf_reset(&sb);
+	ht_workspace_alias_where(&sb, &ws, HT_KIND_DESTINATION);
+	assert_string_equal(sb.buf, " under a new 'destinations:' in "
+				    "aliases-w.yaml");
+	assert_int_equal(d.nr, 0);
+	ht_strbuf_release(&sb);
 	ht_workspace_release(&ws);
 }
 
@@ -449,12 +487,10 @@ static void test_references(void **state)
 		"primaryKey: id\ntimestampColumn: ts\n",
 		NULL);
 	expect_run(&head, NULL, NULL,
-		   "aliases-w.yaml:1:1: error: alias 'warehouse' is used both "
-		   "as a source (models/users.yaml:2:9) and as a destination "
-		   "(syncs/a.yaml:2:14) [alias-conflict]\n"
 		   "models/other.yaml:2:9: error: source 'nope' is neither a "
-		   "source of workspace 'w' (manifest-w.yaml) nor an alias in "
-		   "aliases-w.yaml [unresolved-reference]\n"
+		   "source of workspace 'w' (manifest-w.yaml) nor an alias "
+		   "under 'sources:' in aliases-w.yaml "
+		   "[unresolved-reference]\n"
 		   "models/users.yaml:0:0: error: model slug 'users' is also "
 		   "used by 'schema/event-models/users.yaml' "
 		   "[duplicate-slug]\n"
@@ -466,9 +502,10 @@ static void test_references(void **state)
 		   "[unresolved-reference]\n"
 		   "syncs/a.yaml:1:8: error: model 'ghost' not found: no "
 		   "model file has that slug [unresolved-reference]\n"
-		   "syncs/a.yaml:2:14: error: destination 'warehouse' is an "
-		   "alias (aliases-w.yaml) of 'snowflake', which is not a "
-		   "destination of workspace 'w' (manifest-w.yaml) "
+		   "syncs/a.yaml:2:14: error: destination 'warehouse' is "
+		   "neither a destination of workspace 'w' (manifest-w.yaml) "
+		   "nor an alias under 'destinations:' in aliases-w.yaml; it "
+		   "is an alias of a source, under 'sources:' "
 		   "[unresolved-reference]\n");
 }
 
@@ -479,7 +516,8 @@ static void test_near_names(void **state)
 
 	(void)state;
 	tree_of(&head, "manifest-w.yaml", manifest, "aliases-w.yaml",
-		"warehouse: snowflake\ncrm: hubspt\n", "models/users.yaml",
+		"sources:\n  warehouse: snowflake\ndestinations:\n  crm: hubspt\n",
+		"models/users.yaml",
 		model, "models/a.yaml",
 		"name: A\nsource: snowflak\ntype: table\ntableName: t\n"
 		"primaryKey: id\n",
@@ -497,28 +535,31 @@ static void test_near_names(void **state)
 		"schedule: {type: manual}\nschedulePaused: true\n",
 		NULL);
 	expect_run(&head, NULL, NULL,
-		   "aliases-w.yaml:2:6: error: alias 'crm' points at "
-		   "'hubspt', which is neither a source nor a destination of "
-		   "manifest-w.yaml (did you mean 'hubspot'?) "
+		   "aliases-w.yaml:4:8: error: alias 'crm' under "
+		   "'destinations:' points at 'hubspt', which is not a "
+		   "destination of manifest-w.yaml (did you mean 'hubspot'?) "
 		   "[alias-target-missing]\n"
 		   "models/a.yaml:2:9: error: source 'snowflak' is neither a "
-		   "source of workspace 'w' (manifest-w.yaml) nor an alias in "
-		   "aliases-w.yaml (did you mean 'snowflake'?) "
-		   "[unresolved-reference]\n"
+		   "source of workspace 'w' (manifest-w.yaml) nor an alias "
+		   "under 'sources:' in aliases-w.yaml (did you mean "
+		   "'snowflake'?) [unresolved-reference]\n"
 		   "models/b.yaml:2:9: error: source 'warehous' is neither a "
-		   "source of workspace 'w' (manifest-w.yaml) nor an alias in "
-		   "aliases-w.yaml (did you mean 'warehouse'?) "
+		   "source of workspace 'w' (manifest-w.yaml) nor an alias "
+		   "under 'sources:' in aliases-w.yaml (did you mean "
+		   "'warehouse'?) "
 		   "[unresolved-reference]\n"
 		   "syncs/a.yaml:1:8: error: model 'userz' not found: no "
 		   "model file has that slug (did you mean 'users'?) "
 		   "[unresolved-reference]\n"
 		   "syncs/a.yaml:2:14: error: destination 'sheet' is neither "
 		   "a destination of workspace 'w' (manifest-w.yaml) nor an "
-		   "alias in aliases-w.yaml (did you mean 'sheets'?) "
+		   "alias under 'destinations:' in aliases-w.yaml (did you "
+		   "mean 'sheets'?) "
 		   "[unresolved-reference]\n"
 		   "syncs/b.yaml:2:14: error: destination 'hubspot-x' is "
 		   "neither a destination of workspace 'w' (manifest-w.yaml) "
-		   "nor an alias in aliases-w.yaml (did you mean 'hubspot'?) "
+		   "nor an alias under 'destinations:' in aliases-w.yaml (did "
+		   "you mean 'hubspot'?) "
 		   "[unresolved-reference]\n"
 		   "syncs/c.yaml:1:8: error: model 'user' not found: no model "
 		   "file has that slug (did you mean 'users'?) "
@@ -553,57 +594,81 @@ static void test_alias_hint(void **state)
 				 "    type: hubspot\n";
 	static const char want_empty[] =
 		"models/users.yaml:2:9: error: source 'warehouse' is neither "
-		"a source of workspace 'v' (manifest-v.yaml) nor an alias in "
-		"aliases-v.yaml; in workspace 'w' it is an alias of "
-		"'snowflake' (snowflake): replace '{}' in aliases-v.yaml "
-		"with 'warehouse: snowflake-v' [unresolved-reference]\n"
+		"a source of workspace 'v' (manifest-v.yaml) nor an alias "
+		"under 'sources:' in aliases-v.yaml; in workspace 'w' it is "
+		"an alias of 'snowflake' (snowflake): add 'warehouse: "
+		"snowflake-v' under 'sources:' in aliases-v.yaml (in place "
+		"of '{}') [unresolved-reference]\n"
 		"syncs/users-to-crm.yaml:2:14: error: destination 'crm' is "
 		"neither a destination of workspace 'v' (manifest-v.yaml) "
-		"nor an alias in aliases-v.yaml; in workspace 'w' it is an "
-		"alias of 'hubspot' (hubspot): replace '{}' in aliases-v.yaml "
-		"with 'crm: '0755'' or 'crm: hubspot-v' "
-		"[unresolved-reference]\n";
+		"nor an alias under 'destinations:' in aliases-v.yaml; in "
+		"workspace 'w' it is an alias of 'hubspot' (hubspot): add "
+		"'crm: '0755'' or 'crm: hubspot-v' under 'destinations:' in "
+		"aliases-v.yaml (in place of '{}') [unresolved-reference]\n";
+	static const char want_none[] =
+		"models/users.yaml:2:9: error: source 'warehouse' is neither "
+		"a source of workspace 'v' (manifest-v.yaml) nor an alias "
+		"under 'sources:' in aliases-v.yaml; in workspace 'w' it is "
+		"an alias of 'snowflake' (snowflake): add 'warehouse: "
+		"snowflake-v' under a new 'sources:' in aliases-v.yaml "
+		"[unresolved-reference]\n"
+		"syncs/users-to-crm.yaml:2:14: error: destination 'crm' is "
+		"neither a destination of workspace 'v' (manifest-v.yaml) "
+		"nor an alias under 'destinations:' in aliases-v.yaml; in "
+		"workspace 'w' it is an alias of 'hubspot' (hubspot): add "
+		"'crm: '0755'' or 'crm: hubspot-v' under a new "
+		"'destinations:' in aliases-v.yaml [unresolved-reference]\n";
 
 	(void)state;
 	/* the aliases file as fetch first writes it */
 	base_tree(&head);
 	tree_of(&head, "manifest-v.yaml", m2, "aliases-v.yaml",
-		"# Aliases for Hightouch workspace 'v'\n{}\n", NULL);
+		"# Aliases for Hightouch workspace 'v'\n"
+		"sources: {}\ndestinations: {}\n",
+		NULL);
 	expect_run(&head, NULL, NULL, want_empty);
 	/* the other workspace is read when only one is checked */
 	base_tree(&head);
-	tree_of(&head, "manifest-v.yaml", m2, "aliases-v.yaml", "{}\n", NULL);
+	tree_of(&head, "manifest-v.yaml", m2, "aliases-v.yaml",
+		"sources: {}\ndestinations: {}\n", NULL);
 	opts.workspace = "v";
 	expect_run(&head, NULL, &opts, want_empty);
+	/* an aliases file without the sections */
+	base_tree(&head);
+	tree_of(&head, "manifest-v.yaml", m2, "aliases-v.yaml", "{}\n", NULL);
+	expect_run(&head, NULL, &opts, want_none);
 
 	/* a slug of the other workspace; an alias to change */
 	base_tree(&head);
 	tree_of(&head, "manifest-v.yaml", m2, "aliases-v.yaml",
-		"# mine\ncrm: hubspot\n", "models/direct.yaml",
+		"# mine\ndestinations:\n  crm: hubspot\n", "models/direct.yaml",
 		"name: D\nsource: snowflake\ntype: table\ntableName: t\n"
 		"primaryKey: id\n",
 		NULL);
 	expect_run(&head, NULL, &opts,
-		   "aliases-v.yaml:2:6: error: alias 'crm' points at "
-		   "'hubspot', which is neither a source nor a destination of "
-		   "manifest-v.yaml (did you mean 'hubspot-v'?) "
-		   "[alias-target-missing]\n"
+		   "aliases-v.yaml:3:8: error: alias 'crm' under "
+		   "'destinations:' points at 'hubspot', which is not a "
+		   "destination of manifest-v.yaml (did you mean "
+		   "'hubspot-v'?) [alias-target-missing]\n"
 		   "models/direct.yaml:2:9: error: source 'snowflake' is "
 		   "neither a source of workspace 'v' (manifest-v.yaml) nor an "
-		   "alias in aliases-v.yaml; it is a source of workspace 'w' "
-		   "(snowflake): add 'snowflake: snowflake-v' to "
-		   "aliases-v.yaml [unresolved-reference]\n"
+		   "alias under 'sources:' in aliases-v.yaml; it is a source "
+		   "of workspace 'w' (snowflake): add 'snowflake: snowflake-v' "
+		   "under a new 'sources:' in aliases-v.yaml "
+		   "[unresolved-reference]\n"
 		   "models/users.yaml:2:9: error: source 'warehouse' is "
 		   "neither a source of workspace 'v' (manifest-v.yaml) nor an "
-		   "alias in aliases-v.yaml; in workspace 'w' it is an alias "
-		   "of 'snowflake' (snowflake): add 'warehouse: snowflake-v' "
-		   "to aliases-v.yaml [unresolved-reference]\n"
+		   "alias under 'sources:' in aliases-v.yaml; in workspace 'w' "
+		   "it is an alias of 'snowflake' (snowflake): add 'warehouse: "
+		   "snowflake-v' under a new 'sources:' in aliases-v.yaml "
+		   "[unresolved-reference]\n"
 		   "syncs/users-to-crm.yaml:2:14: error: destination 'crm' is "
 		   "an alias (aliases-v.yaml) of 'hubspot', which is not a "
 		   "destination of workspace 'v' (manifest-v.yaml); in "
 		   "workspace 'w' it is an alias of 'hubspot' (hubspot): "
-		   "change 'crm: hubspot' in aliases-v.yaml to 'crm: '0755'' "
-		   "or 'crm: hubspot-v' [unresolved-reference]\n");
+		   "change 'crm: hubspot' under 'destinations:' in "
+		   "aliases-v.yaml to 'crm: '0755'' or 'crm: hubspot-v' "
+		   "[unresolved-reference]\n");
 }
 
 static void test_misplaced(void **state)
@@ -630,7 +695,8 @@ static void test_misplaced(void **state)
 		   "[misplaced-file]\n"
 		   "ht/models/users.yaml:2:9: error: source 'warehouse' is "
 		   "neither a source of workspace 'w' (manifest-w.yaml) nor "
-		   "an alias in aliases-w.yaml [unresolved-reference]\n"
+		   "an alias under 'sources:' in aliases-w.yaml "
+		   "[unresolved-reference]\n"
 		   "ht/schema/model-relationships/.yaml:0:0: warning: push "
 		   "ignores this file: relationship files are named "
 		   "'ht/schema/model-relationships/<slug>.yaml' "
@@ -651,16 +717,18 @@ static void test_workspaces(void **state)
 	(void)state;
 	base_tree(&head);
 	tree_of(&head, "manifest-v.yaml", m2, "aliases-v.yaml",
-		"warehouse: snowflake\n", "aliases-x.yaml", "a: [", NULL);
+		"sources:\n  warehouse: snowflake\n", "aliases-x.yaml", "a: [",
+		NULL);
 	expect_run(&head, NULL, NULL,
 		   "aliases-x.yaml:2:1: error: did not find expected node "
 		   "content while parsing a flow node at line 2 "
 		   "[yaml-syntax]\n"
 		   "syncs/users-to-crm.yaml:2:14: error: destination 'crm' "
 		   "is neither a destination of workspace 'v' "
-		   "(manifest-v.yaml) nor an alias in aliases-v.yaml; in "
-		   "workspace 'w' it is an alias of 'hubspot' (hubspot): add "
-		   "'crm: <slug>' to aliases-v.yaml, <slug> a destination of "
+		   "(manifest-v.yaml) nor an alias under 'destinations:' in "
+		   "aliases-v.yaml; in workspace 'w' it is an alias of "
+		   "'hubspot' (hubspot): add 'crm: <slug>' under a new "
+		   "'destinations:' in aliases-v.yaml, <slug> a destination of "
 		   "manifest-v.yaml [unresolved-reference]\n");
 
 	base_tree(&head);
@@ -710,9 +778,10 @@ static void paths_tree(struct ht_check_tree *t)
 #define STAGING_IN_PRODUCTION                                                 \
 	"production/models/users.yaml:2:9: error: source 'staging-pg' is "    \
 	"neither a source of workspace 'production' "                         \
-	"(manifest-production.yaml) nor an alias in aliases-production.yaml; " \
-	"it is a source of workspace 'staging' (postgres): add 'staging-pg: "  \
-	"production-pg' to aliases-production.yaml [unresolved-reference]\n"
+	"(manifest-production.yaml) nor an alias under 'sources:' in "        \
+	"aliases-production.yaml; it is a source of workspace 'staging' "     \
+	"(postgres): add 'staging-pg: production-pg' under a new 'sources:' " \
+	"in aliases-production.yaml [unresolved-reference]\n"
 
 static void test_paths(void **state)
 {
@@ -815,11 +884,15 @@ static void test_changed_only(void **state)
 		   "'schedulePaused' [missing-field]\n"
 		   "syncs/broken.yaml:2:14: error: destination 'nope' is "
 		   "neither a destination of workspace 'w' (manifest-w.yaml) "
-		   "nor an alias in aliases-w.yaml [unresolved-reference]\n");
+		   "nor an alias under 'destinations:' in aliases-w.yaml "
+		   "[unresolved-reference]\n");
 }
 
-/* A changed file uses an alias in the other role than unchanged ones. */
-static void test_changed_alias_conflict(void **state)
+/*
+ * A changed file uses an alias of the sources as a destination: an
+ * alias resolves in its own section only.
+ */
+static void test_changed_alias_other_section(void **state)
 {
 	struct ht_check_tree head = HT_CHECK_TREE_INIT;
 	struct ht_check_tree base = HT_CHECK_TREE_INIT;
@@ -832,12 +905,10 @@ static void test_changed_alias_conflict(void **state)
 	base_tree(&head);
 	tree_of(&head, "syncs/other.yaml", other, NULL);
 	expect_run(&head, &base, NULL,
-		   "aliases-w.yaml:1:1: error: alias 'warehouse' is used both "
-		   "as a source (models/users.yaml:2:9) and as a destination "
-		   "(syncs/other.yaml:2:14) [alias-conflict]\n"
 		   "syncs/other.yaml:2:14: error: destination 'warehouse' is "
-		   "an alias (aliases-w.yaml) of 'snowflake', which is not a "
-		   "destination of workspace 'w' (manifest-w.yaml) "
+		   "neither a destination of workspace 'w' (manifest-w.yaml) "
+		   "nor an alias under 'destinations:' in aliases-w.yaml; it "
+		   "is an alias of a source, under 'sources:' "
 		   "[unresolved-reference]\n");
 
 	/* nothing changed that unchanged files could care about */
@@ -890,7 +961,7 @@ static void test_breaking_changes(void **state)
 		"schedule: {type: manual}\nschedulePaused: true\n",
 		NULL);
 	tree_of(&head, "manifest-w.yaml", m_no_hubspot, "aliases-w.yaml",
-		"warehouse: snowflake\n", "models/users.yaml", model,
+		"sources:\n  warehouse: snowflake\n", "models/users.yaml", model,
 		"syncs/users-to-crm.yaml", sync, "syncs/direct.yaml",
 		"model: users\ndestination: hubspot\nconfig: {}\n"
 		"schedule: {type: manual}\nschedulePaused: true\n",
@@ -958,6 +1029,36 @@ static void test_manifest_edits(void **state)
 		   "git-remote-hightouch; change sources and destinations in "
 		   "Hightouch, then fetch [manifest-edited]\n");
 	assert_int_equal(calls, 3);
+
+	/*
+	 * another banner, other comments, another layout and order: the
+	 * same data, no edit; a changed name is one, at its line
+	 */
+	base_tree(&base);
+	base_tree(&head);
+	tree_of(&base, "manifest-b.yaml", manifest, NULL);
+	tree_of(&head, "manifest-w.yaml",
+		"# Managed by Hightouch Git Sync. Do not edit.\n"
+		"destinations:\n"
+		"   sheets: {type: google-sheets, name: Sheets}\n"
+		"   hubspot:   # the CRM\n"
+		"      name: \"HubSpot\"\n"
+		"      type: hubspot\n"
+		"sources:\n"
+		"   snowflake: {name: Snowflake, type: snowflake}\n",
+		"manifest-b.yaml",
+		"# another banner\n"
+		"sources:\n"
+		"  snowflake:\n"
+		"    name: Snowflake!\n"
+		"    type: snowflake\n"
+		"destinations: {}\n",
+		NULL);
+	expect_run(&head, &base, NULL,
+		   "manifest-b.yaml:1:1: error: read-only manifest edited: "
+		   "manifests are written by git-remote-hightouch; change "
+		   "sources and destinations in Hightouch, then fetch "
+		   "[manifest-edited]\n");
 }
 
 /*
@@ -1460,7 +1561,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_model_exists),
 		cmocka_unit_test(test_changed_only),
-		cmocka_unit_test(test_changed_alias_conflict),
+		cmocka_unit_test(test_changed_alias_other_section),
 		cmocka_unit_test(test_breaking_changes),
 		cmocka_unit_test(test_manifest_edits),
 		cmocka_unit_test(test_not_files),

@@ -380,18 +380,28 @@ static void test_table(void **state)
 	assert_false(ht_kind_is_model(HT_KIND_SYNC));
 	assert_false(ht_kind_is_model(HT_KIND_RELATIONSHIP));
 
-	/* canonical order of a model */
+	/*
+	 * canonical order of a model: Git Sync's (name, source, type,
+	 * dbtModel, rawSql, tableName, isSchema, primaryKey), customQuery
+	 * with the query keys, the read-only description last
+	 */
 	{
 		static const char *const order[] = {
-			"name", "source", "description", "type", "rawSql",
-			"tableName", "dbtModel", "customQuery", "isSchema",
-			"primaryKey",
+			"name", "source", "type", "dbtModel", "rawSql",
+			"tableName", "customQuery", "isSchema", "primaryKey",
+			"description",
 		};
 		const struct ht_kind_info *m = ht_kind_info(HT_KIND_MODEL);
 
 		assert_int_equal(m->nfields, 10);
 		for (i = 0; i < 10; i++)
 			assert_string_equal(m->fields[i].name, order[i]);
+		/* a schema model's own fields before the read-only one */
+		m = ht_kind_info(HT_KIND_EVENT_MODEL);
+		assert_string_equal(m->fields[m->nfields - 2].name,
+				    "timestampColumn");
+		assert_string_equal(m->fields[m->nfields - 1].name,
+				    "description");
 	}
 	assert_true(ht_kind_field(HT_KIND_MODEL, "source")->flags &
 		    HT_FIELD_IMMUTABLE);
@@ -583,17 +593,21 @@ static void test_model_ok(void **state)
 		  "tableName: t\nrawSql: null\nprimaryKey: null\n"
 		  "description: d\n",
 		  &resolver, NO_FINDINGS);
-	json_is(out, "{\"name\":\"U\",\"sourceId\":1,\"description\":\"d\","
+	json_is(out, "{\"name\":\"U\",\"sourceId\":1,"
 		     "\"queryType\":\"table\",\"table\":{\"name\":\"t\"},"
-		     "\"isSchema\":false,\"primaryKey\":null}");
+		     "\"isSchema\":false,\"primaryKey\":null,"
+		     "\"description\":\"d\"}");
 	json_decref(out);
 
 	out = run(HT_KIND_EVENT_MODEL, "e",
 		  "name: E\nsource: snowflake\ntype: dbt_model\n"
-		  "dbtModel: 5\nprimaryKey: id\ntimestampColumn: ts\n",
+		  "dbtModel: model.shop.events\nprimaryKey: id\n"
+		  "timestampColumn: ts\n",
 		  &resolver, NO_FINDINGS);
+	/* the unique id, which push turns into the workspace's number */
 	json_is(out, "{\"slug\":\"e\",\"name\":\"E\",\"sourceId\":1,"
-		     "\"queryType\":\"dbt\",\"dbt\":{\"modelId\":5},"
+		     "\"queryType\":\"dbt\","
+		     "\"dbt\":{\"dbtUniqueId\":\"model.shop.events\"},"
 		     "\"isSchema\":true,\"primaryKey\":\"id\","
 		     "\"timestampColumn\":\"ts\"}");
 	json_decref(out);
@@ -759,14 +773,14 @@ static void test_wrong_type(void **state)
 	      "primaryKey: 1.5\n",
 	      FINDINGS({ 'E', "wrong-type", 1, 7,
 			 "field 'name' must be a string, got integer" },
-		       { 'E', "wrong-type", 3, 14,
-			 "field 'description' must be a string, got list" },
 		       { 'E', "wrong-type", 5, 9,
 			 "field 'rawSql' must be a string, got mapping" },
 		       { 'E', "wrong-type", 6, 11,
 			 "field 'isSchema' must be a boolean, got string" },
 		       { 'E', "wrong-type", 7, 13,
-			 "field 'primaryKey' must be a string, got number" }));
+			 "field 'primaryKey' must be a string, got number" },
+		       { 'E', "wrong-type", 3, 14,
+			 "field 'description' must be a string, got list" }));
 	/* null where a value is required */
 	check(HT_KIND_MODEL, "m",
 	      "name:\nsource: snowflake\ntype: raw_sql\nrawSql: ~\n"
@@ -775,11 +789,25 @@ static void test_wrong_type(void **state)
 			 "field 'name' must be a string, got null" },
 		       { 'E', "wrong-type", 4, 9,
 			 "field 'rawSql' must be a string, got null" }));
+	/* a dbtModel is the unique id, not the API's number */
+	check(HT_KIND_MODEL, "m",
+	      "name: n\nsource: snowflake\ntype: dbt_model\ndbtModel: 5\n"
+	      "primaryKey: id\n",
+	      FINDINGS({ 'E', "wrong-type", 4, 11,
+			 "field 'dbtModel' must be a dbt model's unique id "
+			 "(model.<package>.<model>), got integer" }));
 	check(HT_KIND_MODEL, "m",
 	      "name: n\nsource: snowflake\ntype: dbt_model\ndbtModel: '5'\n"
 	      "primaryKey: id\n",
 	      FINDINGS({ 'E', "wrong-type", 4, 11,
-			 "field 'dbtModel' must be an integer, got string" }));
+			 "field 'dbtModel' must be a dbt model's unique id "
+			 "(model.<package>.<model>), got '5'" }));
+	check(HT_KIND_MODEL, "m",
+	      "name: n\nsource: snowflake\ntype: dbt_model\n"
+	      "dbtModel: model.orders\nprimaryKey: id\n",
+	      FINDINGS({ 'E', "wrong-type", 4, 11,
+			 "field 'dbtModel' must be a dbt model's unique id "
+			 "(model.<package>.<model>), got 'model.orders'" }));
 	check(HT_KIND_SYNC, "s",
 	      "model: users\ndestination: hubspot\nconfig: []\n"
 	      "schedule: manual\nschedulePaused: 0\n",
@@ -822,7 +850,7 @@ static void test_bad_enum(void **state)
 			 "dbt_model, custom, got 'sql'" }));
 	/* the API's name is not a file value */
 	check(HT_KIND_MODEL, "m",
-	      "name: n\nsource: snowflake\ntype: dbt\ndbtModel: 1\n"
+	      "name: n\nsource: snowflake\ntype: dbt\ndbtModel: model.a.b\n"
 	      "primaryKey: id\n",
 	      FINDINGS({ 'E', "bad-enum", 3, 7,
 			 "field 'type' must be one of raw_sql, table, "
@@ -1173,8 +1201,6 @@ static void test_unresolved_reference(void **state)
 
 static void test_bad_slug(void **state)
 {
-	json_t *out;
-
 	(void)state;
 	check(HT_KIND_MODEL, "bad slug", MODEL_OK,
 	      FINDINGS({ 'E', "bad-slug", 0, 0,
@@ -1186,31 +1212,93 @@ static void test_bad_slug(void **state)
 			 "field 'source' must be a slug, got 'snow "
 			 "flake'" }));
 	check(HT_KIND_ALIASES, NULL,
-	      "ok: snowflake\n"
-	      "'bad alias': snowflake\n"
-	      "x: 12\n"
-	      "y: 'not a slug'\n"
-	      "z:\n",
-	      FINDINGS({ 'E', "bad-slug", 2, 1,
+	      "sources:\n"
+	      "  ok: snowflake\n"
+	      "  'bad alias': snowflake\n"
+	      "  x: 12\n"
+	      "destinations:\n"
+	      "  y: 'not a slug'\n"
+	      "  z:\n",
+	      FINDINGS({ 'E', "bad-slug", 3, 3,
 			 "alias 'bad alias' is not a valid slug" },
-		       { 'E', "wrong-type", 3, 4,
+		       { 'E', "wrong-type", 4, 6,
 			 "alias 'x' must name a slug (a string), got "
 			 "integer" },
-		       { 'E', "bad-slug", 4, 4,
+		       { 'E', "bad-slug", 6, 6,
 			 "alias 'y' must name a slug, got 'not a slug'" },
-		       { 'E', "wrong-type", 5, 3,
+		       { 'E', "wrong-type", 7, 5,
 			 "alias 'z' must name a slug (a string), got "
 			 "null" }));
-	/* keys are text: `123:` is the alias "123" */
-	out = run(HT_KIND_ALIASES, NULL, "123: snowflake\nprod: 'yes'\n",
+}
+
+/* Git Sync's aliases file: two sections, alias -> slug each. */
+static void test_aliases(void **state)
+{
+	json_t *out;
+
+	(void)state;
+	/* as documented: three-space indentation, comments */
+	out = run(HT_KIND_ALIASES, NULL,
+		  "# Aliases\n"
+		  "sources:\n"
+		  "   my-source-alias: my-actual-source-id\n"
+		  "destinations:\n"
+		  "   my-destination-alias: existing-destination\n",
 		  &resolver, NO_FINDINGS);
-	json_is(out, "{\"123\":\"snowflake\",\"prod\":\"yes\"}");
+	json_is(out, "{\"sources\":{\"my-source-alias\":"
+		     "\"my-actual-source-id\"},\"destinations\":"
+		     "{\"my-destination-alias\":\"existing-destination\"}}");
 	json_decref(out);
-	/* an empty aliases file is no aliases */
+	/* keys are text: `123:` is the alias "123"; sections in any order */
+	out = run(HT_KIND_ALIASES, NULL,
+		  "destinations: {prod: 'yes'}\nsources: {123: snowflake}\n",
+		  &resolver, NO_FINDINGS);
+	json_is(out, "{\"sources\":{\"123\":\"snowflake\"},"
+		     "\"destinations\":{\"prod\":\"yes\"}}");
+	json_decref(out);
+	/* an empty file, empty or null sections: no aliases */
 	out = run(HT_KIND_ALIASES, NULL, "# none yet\n", &resolver,
 		  NO_FINDINGS);
-	json_is(out, "{}");
+	json_is(out, "{\"sources\":{},\"destinations\":{}}");
 	json_decref(out);
+	out = run(HT_KIND_ALIASES, NULL, "sources:\ndestinations: {}\n",
+		  &resolver, NO_FINDINGS);
+	json_is(out, "{\"sources\":{},\"destinations\":{}}");
+	json_decref(out);
+
+	/* the flat form: each alias, with the form to write instead */
+	check(HT_KIND_ALIASES, NULL, "warehouse: snowflake\ncrm:\n",
+	      FINDINGS({ 'E', "alias-outside-section", 1, 1,
+			 "alias 'warehouse' is outside the sections: write "
+			 "'sources: {warehouse: snowflake}' for a source, "
+			 "'destinations: {warehouse: snowflake}' for a "
+			 "destination" },
+		       { 'E', "alias-outside-section", 2, 1,
+			 "alias 'crm' is outside the sections: write "
+			 "'sources: {crm: <slug>}' for a source, "
+			 "'destinations: {crm: <slug>}' for a "
+			 "destination" }));
+	/* one alias in both sections: at the second, naming the first */
+	check(HT_KIND_ALIASES, NULL,
+	      "sources:\n"
+	      "  shared: snowflake\n"
+	      "  only: snowflake\n"
+	      "destinations:\n"
+	      "  only2: hubspot\n"
+	      "  shared: hubspot\n",
+	      FINDINGS({ 'E', "alias-conflict", 6, 3,
+			 "alias 'shared' is under 'sources:' (line 2) and "
+			 "under 'destinations:': an alias names one source "
+			 "or one destination" }));
+	/* a section that is not a mapping; a key that is no section */
+	check(HT_KIND_ALIASES, NULL,
+	      "sources: [a]\ndestinatons: {crm: hubspot}\n",
+	      FINDINGS({ 'E', "wrong-type", 1, 10,
+			 "field 'sources' must be a mapping of aliases to "
+			 "slugs, got list" },
+		       { 'W', "unknown-field", 2, 1,
+			 "unknown field 'destinatons' (did you mean "
+			 "'destinations'?)" }));
 }
 
 static void test_joinkeys(void **state)
@@ -1526,10 +1614,21 @@ static void test_to_yaml_errors(void **state)
 		      "\"destinations\":[]}",
 		      &resolver, HT_EINVALID,
 		      "source 3: field 'name' is missing");
-	to_yaml_fails(HT_KIND_ALIASES, "{\"a\":\"not a slug\"}", &resolver,
-		      HT_EINVALID, "aliases: alias 'a' must name a slug");
-	to_yaml_fails(HT_KIND_ALIASES, "{\"-a\":\"b\"}", &resolver,
-		      HT_EINVALID, "aliases: '-a' is not a valid alias");
+	to_yaml_fails(HT_KIND_ALIASES, "{\"sources\":{\"a\":\"not a slug\"}}",
+		      &resolver, HT_EINVALID,
+		      "aliases: alias 'a' must name a slug");
+	to_yaml_fails(HT_KIND_ALIASES, "{\"destinations\":{\"-a\":\"b\"}}",
+		      &resolver, HT_EINVALID,
+		      "aliases: '-a' is not a valid alias");
+	to_yaml_fails(HT_KIND_ALIASES, "{\"sources\":[]}", &resolver,
+		      HT_EINVALID,
+		      "aliases: field 'sources' must be an object, got array");
+	to_yaml_fails(HT_KIND_ALIASES,
+		      "{\"sources\":{\"a\":\"s\"},\"destinations\":"
+		      "{\"a\":\"d\"}}",
+		      &resolver, HT_EINVALID,
+		      "aliases: alias 'a' is in 'sources' and in "
+		      "'destinations'");
 	to_yaml_fails(HT_KIND__COUNT, "{}", &resolver, HT_EINVALID,
 		      "unknown resource kind 10");
 }
@@ -1796,6 +1895,7 @@ int main(void)
 		cmocka_unit_test(test_bad_schedule),
 		cmocka_unit_test(test_unresolved_reference),
 		cmocka_unit_test(test_bad_slug),
+		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_joinkeys),
 		cmocka_unit_test(test_manifest_from_yaml),
 		cmocka_unit_test(test_same_data),
