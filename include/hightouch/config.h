@@ -57,6 +57,14 @@ void ht_config_names_free(char **names);
 int ht_config_bool(const struct ht_config *cfg, const char *key, int *out);
 
 /*
+ * `key` as a number from `min` to `max` into `*out`, left alone when the
+ * key is not set.  HT_EINVALID ("bad config value for 'KEY': it must be
+ * a number from MIN to MAX") otherwise.
+ */
+int ht_config_number(const struct ht_config *cfg, const char *key,
+		     long min, long max, unsigned *out);
+
+/*
  * Whether to colour the standard output, as git decides: `when` is the
  * --color option's value ("always", "never", "auto"; NULL when not
  * given), else color.ui (git's values: always, never, auto, or a boolean,
