@@ -171,26 +171,6 @@ static int count_commits(unsigned *n, const char *from, const char *to)
  * Remotes and the lock
  */
 
-/* --remote's default: the one remote whose URL is a workspace's. */
-static int find_remote(struct gitsync *gs, const struct ht_config *cfg)
-{
-	size_t n;
-	char **names = ht_config_workspace_remotes(cfg, &n);
-	int ret = 0;
-
-	if (n == 1)
-		gs->remote = gs->remote_owned = ht_xstrdup(names[0]);
-	else if (!n)
-		ret = ht_error_set(HT_ENOTFOUND, "no remote is a Hightouch "
-				   "workspace; add one with 'git remote add "
-				   "hightouch hightouch://<workspace>'");
-	else
-		ret = ht_error_set(HT_EINVALID, "%zu remotes are Hightouch "
-				   "workspaces; name one with --remote", n);
-	ht_config_names_free(names);
-	return ret;
-}
-
 /* The remotes named exist, and --remote is a workspace's. */
 static int check_remotes(struct gitsync *gs, const struct ht_config *cfg)
 {
@@ -777,8 +757,10 @@ static int setup(struct gitsync *gs)
 	int ret;
 
 	ret = ht_config_read(&gs->cfg, "^(remote\\.|hightouch\\.)");
-	if (!ret && !gs->remote)
-		ret = find_remote(gs, &gs->cfg);
+	if (!ret && !gs->remote) {
+		ret = wsremote_default(&gs->remote_owned, &gs->cfg);
+		gs->remote = gs->remote_owned;
+	}
 	if (!ret)
 		ret = check_remotes(gs, &gs->cfg);
 	if (!ret && !gs->branch)
