@@ -446,7 +446,8 @@ static json_t *render_run(sqlite3_stmt *st, int64_t now)
 	if (now >= due) {
 		started = created + d / 4;
 		finished = due;
-		if (strcmp(final, "failed")) {
+		/* cancelled and interrupted runs sent nothing */
+		if (!strcmp(final, "success") || !strcmp(final, "warning")) {
 			ok_added = added - failed;
 			ok_changed = changed;
 			ok_removed = removed;

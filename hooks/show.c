@@ -1,8 +1,9 @@
 /*
  * git hightouch show: what a slug or a resource file is in the
  * workspace: its kind, slug, id (what an orchestrator's Hightouch
- * operator asks for), workspace, file, and its address in the Hightouch
- * app where that can be derived (ht_url_app_address()).
+ * operator asks for), workspace, file (when the work tree has it), and
+ * its address in the Hightouch app where that can be derived
+ * (ht_url_app_address()).
  *
  * A file names its kind; a slug alone is looked up among the sources,
  * destinations, models and syncs, and each match is shown.  Requests:
@@ -145,6 +146,9 @@ static json_t *describe(struct show *s, const struct shown *n,
 			 kind, s->w.prefix, s->w.url.workspace,
 			 n->slug.buf) < 0)
 		ht_error_clear();
+	/* a sync of an audience has none, nor has a file deleted in git */
+	if (s->top.len && !in_tree(s, file.buf))
+		ht_strbuf_reset(&file);
 	/* the app's sections are the API's lists, schema models aside */
 	if (!info->extension && list_of(kind) == kind)
 		ht_url_app_address(&url, &s->w.url, info->api_path + 1,

@@ -183,7 +183,7 @@ static void add_state(struct ht_strbuf *sb, enum ht_run_status s,
 		      double completion)
 {
 	ht_strbuf_addstr(sb, ht_run_status_name(s));
-	if (!ht_run_status_terminal(s) && completion >= 0)
+	if (!ht_run_status_terminal(s) && completion > 0)
 		ht_strbuf_addf(sb, " %d%%", (int)(completion * 100 + 0.5));
 }
 
@@ -201,7 +201,10 @@ static void progress_runs(struct trigger *t)
 		if (r->done)
 			continue;
 		ht_strbuf_addf(&sb, "%s '%s' ", n++ ? "," : ";", r->slug);
-		add_state(&sb, r->run.status, r->run.completion);
+		if (r->run.status_name)
+			add_state(&sb, r->run.status, r->run.completion);
+		else
+			ht_strbuf_addstr(&sb, "triggered");
 	}
 	progress_show(t, &sb);
 	ht_strbuf_release(&sb);
@@ -469,6 +472,8 @@ static int wait_all(struct trigger *t)
 	int failed = 0, ret = 0;
 
 	t->progress = isatty(2);
+	if (!t->sequence)
+		progress_runs(t);
 	while (!ret && t->waiting && !stop_asked) {
 		pause_ms(ht_poll_next(&poll, t->waiting));
 		if (stop_asked)
