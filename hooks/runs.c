@@ -138,7 +138,7 @@ static int read_on(struct reader *rd, struct runlist *rl, size_t offset,
  */
 static int find_end(struct reader *rd, struct ht_page *last, size_t *end)
 {
-	size_t lo = 0, hi = rd->page, mid;
+	size_t lo = 0, hi = rd->page, mid, at;
 	int full = 1, ret = 0;
 
 	while (!ret && full) {
@@ -148,18 +148,17 @@ static int find_end(struct reader *rd, struct ht_page *last, size_t *end)
 			hi *= 2;
 		}
 	}
+	at = hi; /* the offset of the page in `last` */
 	while (!ret && hi - lo > rd->page) {
 		mid = lo + (hi - lo) / rd->page / 2 * rd->page;
 		ret = read_page(rd, last, mid, rd->page, &full);
+		at = mid;
 		if (full)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	if (!ret && lo + rd->page != hi)
-		HT_BUG("find_end: %zu..%zu", lo, hi);
-	/* `last` holds the page at `hi` unless the search read another */
-	if (!ret)
+	if (!ret && at != hi)
 		ret = read_page(rd, last, hi, rd->page, NULL);
 	*end = hi;
 	return ret;
