@@ -521,9 +521,10 @@ static int seed_write(struct emu *e, struct seed *sd, int64_t workspace_id,
 		if (it->id >= e->next_id[it->tbl])
 			e->next_id[it->tbl] = it->id + 1;
 	}
-	json_array_foreach(sequences, i, q)
+	json_array_foreach(sequences, i, q) {
 		if ((ret = emu_sequence_insert(e, q)) < 0)
 			goto fail;
+	}
 	if ((ret = emu_store_save_meta(e)) < 0 ||
 	    (ret = emu_store_commit(e)) < 0)
 		goto fail;

@@ -140,23 +140,33 @@ int emu_sequence_insert(struct emu *e, const json_t *seq)
 	return ret;
 }
 
-int emu_sequences_json(struct emu *e, json_t **out)
+/* The rows of `sql` as a JSON array of what `row` makes of each. */
+static int rows_json(struct emu *e, const char *sql,
+		     json_t *(*row)(sqlite3_stmt *st), json_t **out)
 {
-	sqlite3_stmt *st = emu_store_prepare(e, "SELECT id, sync_ids FROM "
-					     "sequences ORDER BY id");
+	sqlite3_stmt *st = emu_store_prepare(e, sql);
 	int rc;
 
 	*out = json_array();
 	if (!st)
 		return HT_EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(*out, json_pack(
-			"{s:s, s:o}", "id", sqlite3_column_text(st, 0),
-			"syncIds", emu_json_load((const char *)
-						 sqlite3_column_text(st, 1))));
+		json_array_append_new(*out, row(st));
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : emu_store_error(e, "cannot read "
-						      "sequences");
+	return rc == SQLITE_DONE ? 0 : emu_store_error(e, "cannot read rows");
+}
+
+static json_t *sequence_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s, s:o}", "id", sqlite3_column_text(st, 0),
+			 "syncIds", emu_json_load((const char *)
+						  sqlite3_column_text(st, 1)));
+}
+
+int emu_sequences_json(struct emu *e, json_t **out)
+{
+	return rows_json(e, "SELECT id, sync_ids FROM sequences ORDER BY id",
+			 sequence_row, out);
 }
 
 /* The syncs of sequence `id` (a new reference), or NULL when none. */
@@ -175,33 +185,9 @@ static json_t *sequence_syncs(struct emu *e, const char *id)
 	return ids;
 }
 
-/* Start the run of sync `sync_id`, step `position` of sequence run `sr`. */
-static int start_step(struct emu *e, const char *sr, int64_t sync_id,
-		      int64_t position, int64_t at)
-{
-	sqlite3_stmt *st;
-	int64_t run;
-	int ret;
-
-	ret = emu_runs_insert(e, sync_id, 0, at, &run);
-	if (ret < 0)
-		return ret;
-	st = emu_store_prepare(e, "INSERT INTO sequence_steps (run_id, "
-			       "sequence_run, position) VALUES (?1, ?2, ?3)");
-	if (!st)
-		return HT_EIO;
-	sqlite3_bind_int64(st, 1, run);
-	sqlite3_bind_text(st, 2, sr, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, position);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = emu_store_error(e, "cannot insert a sequence step");
-	sqlite3_finalize(st);
-	return ret;
-}
-
-/* Run `sql` with ?1 `a`, ?2 `b` and ?3 `n` (those it has). */
-static int exec_text(struct emu *e, const char *sql, const char *a,
-		     const char *b, int64_t n)
+/* Run `sql` with ?1 `a`, ?2 `b`, ?3 `n` and ?4 `m` (those it has). */
+static int exec_sql(struct emu *e, const char *sql, const char *a,
+		    const char *b, int64_t n, int64_t m)
 {
 	sqlite3_stmt *st = emu_store_prepare(e, sql);
 	int ret = 0;
@@ -214,9 +200,25 @@ static int exec_text(struct emu *e, const char *sql, const char *a,
 	if (b)
 		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, n);
+	sqlite3_bind_int64(st, 4, m);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		ret = emu_store_error(e, "cannot write a sequence run");
 	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Start the run of sync `sync_id`, step `position` of sequence run `sr`. */
+static int start_step(struct emu *e, const char *sr, int64_t sync_id,
+		      int64_t position, int64_t at)
+{
+	int64_t run;
+	int ret;
+
+	ret = emu_runs_insert(e, sync_id, 0, at, &run);
+	if (!ret)
+		ret = exec_sql(e, "INSERT INTO sequence_steps (run_id, "
+			       "sequence_run, position) VALUES (?3, ?1, ?4)",
+			       sr, NULL, run, position);
 	return ret;
 }
 
@@ -229,9 +231,10 @@ void emu_sequences_trigger(struct emu *e, const char *id, const json_t *body,
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)body, k, v)
+	json_object_foreach((json_t *)body, k, v) {
 		emu_detail(details, k, "'%s' is an excess property and "
 			   "therefore is not allowed", k);
+	}
 	if (!json_is_object(body))
 		emu_detail(details, NULL, "the request body must be a JSON "
 			   "object, got %s", ht_json_type_name(body));
@@ -258,9 +261,9 @@ void emu_sequences_trigger(struct emu *e, const char *id, const json_t *body,
 	if (emu_store_begin(e) < 0)
 		goto fail;
 	e->next_sequence_run++;
-	if (exec_text(e, "INSERT INTO sequence_runs (id, sequence_id, "
-		      "created_ms) VALUES (?1, ?2, ?3)", run, id,
-		      emu_now_ms()) < 0 ||
+	if (exec_sql(e, "INSERT INTO sequence_runs (id, sequence_id, "
+		     "created_ms) VALUES (?1, ?2, ?3)", run, id, emu_now_ms(),
+		     0) < 0 ||
 	    start_step(e, run, first, 0, emu_now_ms()) < 0 ||
 	    emu_store_save_meta(e) < 0 || emu_store_commit(e) < 0) {
 		emu_store_rollback(e);
@@ -309,8 +312,8 @@ int emu_sequences_settled(struct emu *e, int64_t run_id, const char *status,
 	if (emu_store_exists(e, HT_IDS_SYNC, next))
 		ret = start_step(e, sr, next, position + 1, due_ms);
 	else /* deleted since: the sequence run fails */
-		ret = exec_text(e, "UPDATE sequence_runs SET failed = 1 "
-				"WHERE id = ?1", sr, NULL, 0);
+		ret = exec_sql(e, "UPDATE sequence_runs SET failed = 1 "
+			       "WHERE id = ?1", sr, NULL, 0, 0);
 cleanup:
 	json_decref(ids);
 	free(sr);
@@ -473,11 +476,12 @@ static void check_outcome(struct emu *e, const json_t *body, int64_t *sync,
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)body, k, v)
+	json_object_foreach((json_t *)body, k, v) {
 		if (strcmp(k, "syncId") && strcmp(k, "status") &&
 		    strcmp(k, "error"))
 			emu_detail(details, k, "'%s' is not a member of a run "
 				   "outcome", k);
+	}
 	if (!is_terminal(ht_json_get_string(body, "status")))
 		emu_detail(details, "status", "'status' must be a terminal "
 			   "run status (success, warning, failed, cancelled "
@@ -513,27 +517,20 @@ static int set_outcome(struct emu *e, int64_t sync, const json_t *body)
 	return ret;
 }
 
+static json_t *outcome_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:I, s:s, s:o}", "syncId",
+			 (json_int_t)sqlite3_column_int64(st, 0), "status",
+			 sqlite3_column_text(st, 1), "error",
+			 sqlite3_column_type(st, 2) == SQLITE_NULL ?
+			 json_null() : json_string((const char *)
+						   sqlite3_column_text(st, 2)));
+}
+
 static int outcomes_json(struct emu *e, json_t **out)
 {
-	sqlite3_stmt *st = emu_store_prepare(e, "SELECT sync_id, status, error "
-					     "FROM run_outcomes ORDER BY "
-					     "sync_id");
-	int rc;
-
-	*out = json_array();
-	if (!st)
-		return HT_EIO;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(*out, json_pack(
-			"{s:I, s:s, s:o}", "syncId",
-			(json_int_t)sqlite3_column_int64(st, 0), "status",
-			sqlite3_column_text(st, 1), "error",
-			sqlite3_column_type(st, 2) == SQLITE_NULL ?
-			json_null() : json_string((const char *)
-						  sqlite3_column_text(st, 2))));
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : emu_store_error(e, "cannot read run "
-						      "outcomes");
+	return rows_json(e, "SELECT sync_id, status, error FROM run_outcomes "
+			 "ORDER BY sync_id", outcome_row, out);
 }
 
 void emu_outcomes_admin(struct emu *e, struct emu_request *req,
@@ -561,8 +558,8 @@ void emu_outcomes_admin(struct emu *e, struct emu_request *req,
 	} else if (!strcmp(m, "GET") || !strcmp(m, "DELETE")) {
 		if (!strcmp(m, "DELETE") &&
 		    (emu_store_begin(e) < 0 ||
-		     exec_text(e, "DELETE FROM run_outcomes", NULL, NULL,
-			       0) < 0 ||
+		     exec_sql(e, "DELETE FROM run_outcomes", NULL, NULL, 0,
+			      0) < 0 ||
 		     emu_store_commit(e) < 0)) {
 			emu_store_rollback(e);
 			emu_respond_failed(resp);

@@ -10,6 +10,7 @@
  * "fatal: <message>" and turns into exit status 2.
  */
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,13 @@
 #define EXIT_TROUBLE 2
 /* Ctrl-C stopped `trigger --wait` (the runs go on): 128 + SIGINT. */
 #define EXIT_INTERRUPTED 130
+
+/*
+ * main.c: SIGINT and SIGTERM, once caught, set `stop_asked` (gitsync
+ * ends its loop, trigger its waiting) instead of ending the program.
+ */
+extern volatile sig_atomic_t stop_asked;
+void catch_stop_signals(void);
 
 int cmd_check(int argc, char **argv);
 int cmd_gitsync(int argc, char **argv);
@@ -117,6 +125,23 @@ void lookup_release(struct lookup *l, size_t nr);
  */
 int resolve_arg(struct wsremote *w, const char *arg, struct ht_strbuf *slug,
 		enum ht_kind *kind);
+
+/*
+ * The names that matched nothing: each message given to unknowns_add()
+ * is printed as "error: <message>" on stderr, but for the last, which
+ * unknowns_result() makes the error (with several, HT_ENOTFOUND "N of
+ * the <what> are unknown" after the last is printed too).
+ */
+struct unknowns {
+	struct ht_strbuf last;
+	size_t nr;
+};
+
+#define UNKNOWNS_INIT { HT_STRBUF_INIT, 0 }
+
+void unknowns_add(struct unknowns *u, const struct ht_strbuf *msg);
+/* 0 when none was added, else HT_ENOTFOUND; releases `u`. */
+int unknowns_result(struct unknowns *u, const char *what);
 
 /*
  * The syncs `args` name (slugs, or paths of sync files under the remote's

@@ -82,14 +82,6 @@ struct round {
 	struct ht_strbuf why;        /* a refusal, or the error */
 };
 
-static volatile sig_atomic_t stop_asked;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_asked = 1;
-}
-
 /*
  * Git
  */
@@ -709,18 +701,6 @@ static void pause_for(unsigned seconds)
 		nanosleep(&one, NULL);
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
-
 /* The rounds: the exit status of the last one not cut short. */
 static int run_rounds(struct gitsync *gs)
 {
@@ -776,7 +756,7 @@ static int setup(struct gitsync *gs)
 
 int cmd_gitsync(int argc, char **argv)
 {
-	struct gitsync gs;
+	struct gitsync gs = { 0 };
 	int ret;
 	const struct ht_option options[] = {
 		HT_OPT_STRING(0, "remote", &gs.remote, "<name>",
@@ -815,7 +795,7 @@ int cmd_gitsync(int argc, char **argv)
 	if (ret == 1) {
 		ret = 0; /* another run has it: cron's next try */
 	} else if (!ret) {
-		catch_signals();
+		catch_stop_signals();
 		ret = run_rounds(&gs);
 		unlink(gs.lock.buf);
 	}

@@ -9,6 +9,7 @@
  * <message>"; 129 for -h, as git; 130 when Ctrl-C stopped trigger's
  * waiting.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,26 @@
 #include "hightouch/options.h"
 
 #include "git-hightouch.h"
+
+volatile sig_atomic_t stop_asked;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_asked = 1;
+}
+
+void catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
 
 static const char *const hightouch_usage[] = {
 	"git hightouch check [<options>] [<path>...]",

@@ -148,6 +148,30 @@ static int sync_slug(struct wsremote *w, const char *arg, char **out)
 	return ret;
 }
 
+void unknowns_add(struct unknowns *u, const struct ht_strbuf *msg)
+{
+	if (u->nr++)
+		fprintf(stderr, "error: %s\n", u->last.buf);
+	ht_strbuf_reset(&u->last);
+	ht_strbuf_addstr(&u->last, msg->buf);
+}
+
+int unknowns_result(struct unknowns *u, const char *what)
+{
+	int ret = 0;
+
+	if (u->nr == 1) {
+		ret = ht_error_set(HT_ENOTFOUND, "%s", u->last.buf);
+	} else if (u->nr) {
+		fprintf(stderr, "error: %s\n", u->last.buf);
+		ret = ht_error_set(HT_ENOTFOUND, "%zu of the %s are unknown",
+				   u->nr, what);
+	}
+	ht_strbuf_release(&u->last);
+	u->nr = 0;
+	return ret;
+}
+
 /* The message of one unknown sync. */
 static int unknown(struct wsremote *w, struct ht_strbuf *msg,
 		   const char *slug)
@@ -167,7 +191,8 @@ int resolve_syncs(struct wsremote *w, const char *const *args, size_t nr,
 {
 	struct lookup *l = ht_xcalloc(nr + 1, sizeof(*l));
 	struct ht_strbuf msg = HT_STRBUF_INIT;
-	size_t i, j, n = 0, missing = 0;
+	struct unknowns u = UNKNOWNS_INIT;
+	size_t i, j, n = 0;
 	int ret = 0;
 
 	memset(out, 0, nr * sizeof(*out));
@@ -190,19 +215,14 @@ int resolve_syncs(struct wsremote *w, const char *const *args, size_t nr,
 		if (l[j].found) {
 			ret = ht_json_get_id(&out[i].id, l[j].found, "id");
 		} else {
-			if (missing++)
-				fprintf(stderr, "error: %s\n", msg.buf);
 			ret = unknown(w, &msg, out[i].slug);
+			unknowns_add(&u, &msg);
 		}
 		j++;
 	}
-	if (!ret && missing == 1)
-		ret = ht_error_set(HT_ENOTFOUND, "%s", msg.buf);
-	else if (!ret && missing) {
-		fprintf(stderr, "error: %s\n", msg.buf);
-		ret = ht_error_set(HT_ENOTFOUND, "%zu of the syncs named are "
-				   "unknown", missing);
-	}
+	if (!ret)
+		ret = unknowns_result(&u, "syncs named");
+	ht_strbuf_release(&u.last);
 	for (i = 0; !ret && i < nr; i++)
 		if (out[i].dup)
 			for (j = 0; j < i; j++)

@@ -198,7 +198,7 @@ static int read_newest(struct wsremote *w, struct runlist *rl,
 	struct reader rd = { w, HT_STRBUF_INIT, HT_CLIENT_PAGE_LIMIT };
 	struct ht_page first = HT_PAGE_INIT;
 	unsigned page = HT_CLIENT_PAGE_LIMIT;
-	int full, dir, ret;
+	int full = 0, dir, ret;
 
 	ret = ht_config_number(&w->cfg, "hightouch.pagesize", 1, 1000, &page);
 	rd.page = page;

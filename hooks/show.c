@@ -192,7 +192,8 @@ static int unknown(struct show *s, struct ht_strbuf *msg,
 static int collect(struct show *s)
 {
 	struct ht_strbuf msg = HT_STRBUF_INIT;
-	size_t i, j, missing = 0, found;
+	struct unknowns u = UNKNOWNS_INIT;
+	size_t i, j, found;
 	int ret = 0;
 
 	for (i = 0; !ret && i < s->nr; i++) {
@@ -210,17 +211,12 @@ static int collect(struct show *s)
 		}
 		if (found)
 			continue;
-		if (missing++)
-			fprintf(stderr, "error: %s\n", msg.buf);
 		ret = unknown(s, &msg, n);
+		unknowns_add(&u, &msg);
 	}
-	if (!ret && missing == 1)
-		ret = ht_error_set(HT_ENOTFOUND, "%s", msg.buf);
-	else if (!ret && missing) {
-		fprintf(stderr, "error: %s\n", msg.buf);
-		ret = ht_error_set(HT_ENOTFOUND, "%zu of the names given are "
-				   "unknown", missing);
-	}
+	if (!ret)
+		ret = unknowns_result(&u, "names given");
+	ht_strbuf_release(&u.last);
 	ht_strbuf_release(&msg);
 	return ret;
 }

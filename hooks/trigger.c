@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,26 +67,6 @@ struct trigger {
 	int progress;
 	size_t shown;
 };
-
-static volatile sig_atomic_t stop_asked;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_asked = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 /* Sleep `ms`, or less when asked to stop. */
 static void pause_ms(uint64_t ms)
@@ -514,7 +493,7 @@ static int run_trigger(struct trigger *t, int argc, const char **argv)
 	}
 	if (ret)
 		return ret;
-	catch_signals();
+	catch_stop_signals();
 	ret = t->sequence ? trigger_sequence(t) : trigger_syncs(t);
 	if (!ret && t->wait)
 		ret = wait_all(t);
@@ -541,7 +520,7 @@ static int check_args(struct trigger *t, int argc)
 
 int cmd_trigger(int argc, char **argv)
 {
-	struct trigger t;
+	struct trigger t = { 0 };
 	size_t i;
 	int ret;
 	const struct ht_option options[] = {

@@ -39,7 +39,7 @@ next_run() {
 	for s_ in 1 2 3 4
 	do
 		l_=$(last_run $s_) || return 1
-		test "$l_" = null || test "$l_" -le $next_ || next_=$l_
+		test "$l_" = null || test "$l_" -le "$next_" || next_=$l_
 	done
 	echo $((next_ + 1))
 }
