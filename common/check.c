@@ -34,6 +34,7 @@
 #include "hightouch/error.h"
 #include "hightouch/kinds.h"
 #include "hightouch/protocol.h"
+#include "hightouch/remotes.h"
 #include "hightouch/workspace.h"
 #include "hightouch/yaml.h"
 
@@ -463,6 +464,7 @@ struct uses {
 struct check {
 	const struct ht_check_opts *opts;
 	struct ht_check_tree *head, *base;
+	char *dir; /* the prefix without slashes around, "" for the top */
 	struct rfile *files;
 	size_t nr, alloc;
 	struct ht_workspace *ws;      /* the workspaces checked */
@@ -571,6 +573,44 @@ static const char *kind_name(enum ht_kind kind)
 /*
  * Phase 1: paths, workspaces
  */
+
+/* Is `path` a file of the prefix (opts->remotes)? */
+static int file_mine(const struct check *c, const char *path)
+{
+	return !c->opts->remotes ||
+	       ht_remotes_path_has_file(c->opts->remotes, c->dir, path);
+}
+
+/* Is workspace `name` the prefix's (opts->remotes)? */
+static int ws_mine(const struct check *c, const char *name)
+{
+	return !c->opts->remotes ||
+	       ht_remotes_path_has_workspace(c->opts->remotes, c->dir, name);
+}
+
+/*
+ * HT_KIND_MANIFEST or HT_KIND_ALIASES when `path` is a file of a
+ * workspace, with its name appended to `name`; else HT_KIND__COUNT.
+ */
+static enum ht_kind ws_file(const char *path, struct ht_strbuf *name)
+{
+	enum ht_kind k = ht_kind_for_path(path, NULL, NULL, name);
+
+	return k == HT_KIND_MANIFEST || k == HT_KIND_ALIASES ? k :
+							       HT_KIND__COUNT;
+}
+
+/* The same for a workspace of the prefix only. */
+static enum ht_kind my_ws_file(const struct check *c, const char *path)
+{
+	struct ht_strbuf name = HT_STRBUF_INIT;
+	enum ht_kind k = ws_file(path, &name);
+
+	if (k != HT_KIND__COUNT && !ws_mine(c, name.buf))
+		k = HT_KIND__COUNT;
+	ht_strbuf_release(&name);
+	return k;
+}
 
 static void add_misplaced(struct check *c, const char *path)
 {
@@ -751,12 +791,12 @@ static int load_workspaces(struct check *c)
 		enum ht_kind k;
 
 		ht_strbuf_reset(&name);
-		k = ht_kind_for_path(c->head->files[i].path, NULL, NULL,
-				     &name);
-		if (k != HT_KIND_MANIFEST && k != HT_KIND_ALIASES)
+		k = ws_file(c->head->files[i].path, &name);
+		if (k == HT_KIND__COUNT)
 			continue;
-		if (c->opts->workspace &&
-		    strcmp(c->opts->workspace, name.buf)) {
+		if ((c->opts->workspace &&
+		     strcmp(c->opts->workspace, name.buf)) ||
+		    !ws_mine(c, name.buf)) {
 			add_name(&other_names, &nother, &other_alloc,
 				 name.buf);
 			continue;
@@ -818,6 +858,10 @@ static int classify(struct check *c)
 
 		ht_strbuf_reset(&slug);
 		k = ht_kind_for_path(path, c->opts->prefix, NULL, &slug);
+		if (k == HT_KIND_MANIFEST || k == HT_KIND_ALIASES ?
+			    !ws_mine(c, slug.buf) :
+			    !file_mine(c, path))
+			continue; /* another path's */
 		if (c->head->files[i].type != HT_CHECK_FILE) {
 			add_not_a_file(c, &c->head->files[i], k);
 			continue;
@@ -1355,10 +1399,8 @@ static unsigned unchanged_files_matter(struct check *c)
 	for (t = 0; t < 2 && !(need & NEED_SOURCES); t++)
 		for (i = 0; i < trees[t]->nr; i++) {
 			const char *path = trees[t]->files[i].path;
-			enum ht_kind k;
 
-			k = ht_kind_for_path(path, NULL, NULL, NULL);
-			if (k != HT_KIND_MANIFEST && k != HT_KIND_ALIASES)
+			if (my_ws_file(c, path) == HT_KIND__COUNT)
 				continue;
 			if (t ? !ht_check_tree_find(c->head, path) :
 				path_changed(c, path)) {
@@ -1603,6 +1645,28 @@ static void deleted_in_use(struct check *c)
 	ht_strbuf_release(&q);
 }
 
+/*
+ * 1 if two manifests are the same bytes, or hold the same data: an edit
+ * of comments, order or quoting changes nothing that a fetch writes or a
+ * push reads (ht_kind_same_data()).
+ */
+static int same_manifest(const char *path, const struct ht_strbuf *a,
+			 const struct ht_strbuf *b)
+{
+	struct ht_ynode *da = NULL, *db = NULL;
+	int same;
+
+	if (a->len == b->len && !memcmp(a->buf, b->buf, a->len))
+		return 1;
+	same = !ht_yaml_parse(&da, a->buf, a->len, path, NULL) &&
+	       !ht_yaml_parse(&db, b->buf, b->len, path, NULL) &&
+	       ht_kind_same_data(HT_KIND_MANIFEST, da, db);
+	ht_error_clear();
+	ht_ynode_free(da);
+	ht_ynode_free(db);
+	return same;
+}
+
 /* The first line where two texts differ (1-based). */
 static unsigned first_diff_line(const struct ht_strbuf *a,
 				const struct ht_strbuf *b)
@@ -1637,7 +1701,7 @@ static int manifest_change(struct check *c, const char *path,
 			ret = ht_check_tree_read(c->base, bf, &bb, 0);
 		if (ret < 0)
 			goto cleanup;
-		if (hb.len == bb.len && !memcmp(hb.buf, bb.buf, hb.len))
+		if (same_manifest(path, &hb, &bb))
 			goto cleanup;
 		line = first_diff_line(&hb, &bb);
 		col = 1;
@@ -1666,9 +1730,9 @@ cleanup:
 	return ret;
 }
 
-static int is_manifest(const char *path)
+static int is_manifest(const struct check *c, const char *path)
 {
-	return ht_kind_for_path(path, NULL, NULL, NULL) == HT_KIND_MANIFEST;
+	return my_ws_file(c, path) == HT_KIND_MANIFEST;
 }
 
 static int manifest_edits(struct check *c)
@@ -1679,7 +1743,7 @@ static int manifest_edits(struct check *c)
 	for (i = 0; i < c->head->nr; i++) {
 		const struct ht_check_file *hf = &c->head->files[i];
 
-		if (!is_manifest(hf->path))
+		if (!is_manifest(c, hf->path))
 			continue;
 		ret = manifest_change(c, hf->path,
 				      ht_check_tree_find(c->base, hf->path),
@@ -1690,7 +1754,7 @@ static int manifest_edits(struct check *c)
 	for (i = 0; i < c->base->nr; i++) {
 		const struct ht_check_file *bf = &c->base->files[i];
 
-		if (!is_manifest(bf->path) ||
+		if (!is_manifest(c, bf->path) ||
 		    ht_check_tree_find(c->head, bf->path))
 			continue;
 		ret = manifest_change(c, bf->path, bf, NULL);
@@ -1780,13 +1844,16 @@ int ht_check_run(struct ht_diags *out, struct ht_check_tree *head,
 {
 	static const struct ht_check_opts no_opts = HT_CHECK_OPTS_INIT;
 	struct check c;
-	size_t i;
+	const char *dir;
+	size_t i, dirlen;
 	int ret;
 
 	memset(&c, 0, sizeof(c));
 	c.opts = opts ? opts : &no_opts;
 	c.head = head;
 	c.base = base;
+	ht_kind_trim_prefix(&dir, &dirlen, c.opts->prefix);
+	c.dir = ht_xmemdupz(dir, dirlen);
 	c.models = json_object();
 	c.base_models = json_object();
 	pthread_mutex_init(&c.lock, NULL);
@@ -1834,6 +1901,7 @@ cleanup:
 	free(c.changed);
 	json_decref(c.models);
 	json_decref(c.base_models);
+	free(c.dir);
 	pthread_mutex_destroy(&c.lock);
 	pthread_mutex_destroy(&c.read_lock);
 	return ret;

@@ -593,19 +593,48 @@ static uint64_t next_random(struct ht_client *c)
 	return c->rng * 0x2545f4914f6cdd1dULL;
 }
 
+/* A line made of `fmt` to `fn`, the trace's or the notice's sink. */
+static void emit(void (*fn)(const char *line, void *payload), void *payload,
+		 const char *fmt, va_list ap)
+{
+	struct ht_strbuf line = HT_STRBUF_INIT;
+
+	ht_strbuf_vaddf(&line, fmt, ap);
+	fn(line.buf, payload);
+	ht_strbuf_release(&line);
+}
+
 static void trace(struct ht_client *c, const char *fmt, ...) HT_PRINTF(2, 3);
 static void trace(struct ht_client *c, const char *fmt, ...)
 {
-	struct ht_strbuf line = HT_STRBUF_INIT;
 	va_list ap;
 
 	if (!c->opts.trace)
 		return;
 	va_start(ap, fmt);
-	ht_strbuf_vaddf(&line, fmt, ap);
+	emit(c->opts.trace, c->opts.trace_payload, fmt, ap);
 	va_end(ap);
-	c->opts.trace(line.buf, c->opts.trace_payload);
-	ht_strbuf_release(&line);
+}
+
+/* Tell the user of a wait of a second or more. */
+static void notice(struct ht_client *c, uint64_t wait_ms, const char *fmt,
+		   ...) HT_PRINTF(3, 4);
+static void notice(struct ht_client *c, uint64_t wait_ms, const char *fmt,
+		   ...)
+{
+	va_list ap;
+
+	if (!c->opts.notice || wait_ms < 1000)
+		return;
+	va_start(ap, fmt);
+	emit(c->opts.notice, c->opts.notice_payload, fmt, ap);
+	va_end(ap);
+}
+
+/* Whole seconds of `ms`, rounded up: what a person is told to wait. */
+static uint64_t seconds(uint64_t ms)
+{
+	return (ms + 999) / 1000;
 }
 
 /* Wait as the rate limiter says, then count a request. */
@@ -615,6 +644,8 @@ static void throttle(struct ht_client *c)
 
 	while ((wait = ht_ratelimit_delay(&c->limiter, now))) {
 		trace(c, "rate limit: waiting %" PRIu64 " ms", wait);
+		notice(c, wait, "waiting %" PRIu64 " s for the API's rate limit",
+		       seconds(wait));
 		c->stats.throttled++;
 		c->stats.throttled_ms += wait;
 		sleep_ms(c, wait);
@@ -657,14 +688,14 @@ static int is_retry_status(long status)
 
 /*
  * Whether a transfer that failed with `code` may be tried again.  A GET may
- * always be repeated; a POST or PATCH only when it cannot have reached the
- * server: no connection was made, or nothing was sent before a timeout.
+ * be repeated after a timeout or a connection that broke; a POST or PATCH
+ * only after a timeout before anything was sent.  A refused connection, an
+ * unknown host or a TLS failure is not tried again: waiting does not
+ * mend a wrong port, name or certificate, and the user hears of it at once.
  */
 static int is_retry_transport(enum ht_method method, CURLcode code,
 			      curl_off_t sent)
 {
-	if (code == CURLE_COULDNT_CONNECT)
-		return 1;
 	if (method != HT_GET)
 		return code == CURLE_OPERATION_TIMEDOUT && !sent;
 	switch (code) {
@@ -965,6 +996,27 @@ cleanup:
 	return err;
 }
 
+/* The user's line before a retry that waits a second or more. */
+static void notice_retry(struct ht_client *c, const struct attempt *at,
+			 unsigned retry, uint64_t delay)
+{
+	struct ht_strbuf words = HT_STRBUF_INIT;
+
+	if (at->code == CURLE_OK && at->status == 429)
+		notice(c, delay, "waiting %" PRIu64 " s for the API's rate "
+		       "limit (HTTP 429, %u of %u)", seconds(delay), retry,
+		       c->opts.max_retries);
+	else if (at->code == CURLE_OK)
+		notice(c, delay, "HTTP %ld, retrying in %" PRIu64 " s (%u of "
+		       "%u)", at->status, seconds(delay), retry,
+		       c->opts.max_retries);
+	else
+		notice(c, delay, "%s, retrying in %" PRIu64 " s (%u of %u)",
+		       curl_words(c, &words, at->code), seconds(delay), retry,
+		       c->opts.max_retries);
+	ht_strbuf_release(&words);
+}
+
 int ht_client_request(struct ht_client *c, struct ht_response *resp,
 		      enum ht_method method, const char *path,
 		      const json_t *body)
@@ -1007,6 +1059,7 @@ int ht_client_request(struct ht_client *c, struct ht_response *resp,
 			retry++;
 			delay = backoff(c, retry, at.retry_after_ms);
 			trace_attempt(c, what.buf, &at, retry, delay);
+			notice_retry(c, &at, retry, delay);
 			c->stats.retries++;
 			if (delay)
 				sleep_ms(c, delay);

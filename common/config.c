@@ -12,7 +12,6 @@
 #include "hightouch/error.h"
 #include "hightouch/run.h"
 #include "hightouch/strbuf.h"
-#include "hightouch/url.h"
 
 int ht_parse_bool(const char *value)
 {
@@ -146,6 +145,58 @@ int ht_config_number(const struct ht_config *cfg, const char *key,
 	return 0;
 }
 
+/* "ht", "/ht/", "a//b" -> "ht", "ht", "a/b"; "" for none. */
+int ht_config_path(const struct ht_config *cfg, const char *key, char **out)
+{
+	const struct ht_config_entry *e = ht_config_find(cfg, key);
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	const char *s = e && e->value ? e->value : "";
+	int ret = 0;
+
+	if (!e)
+		return 0;
+	while (*s) {
+		const char *end;
+		size_t len, i;
+
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		end = strchr(s, '/');
+		if (!end)
+			end = s + strlen(s);
+		len = end - s;
+		if ((len == 1 && s[0] == '.') ||
+		    (len == 2 && !strncmp(s, "..", 2)) ||
+		    (len == 4 && !strncasecmp(s, ".git", 4))) {
+			ret = ht_error_set(HT_EINVALID,
+					   "bad config value for '%s': '%.*s' "
+					   "is not allowed in a path",
+					   key, (int)len, s);
+			goto cleanup;
+		}
+		for (i = 0; i < len; i++)
+			if ((unsigned char)s[i] < ' ' || s[i] == 0x7f ||
+			    s[i] == '\\') {
+				ret = ht_error_set(HT_EINVALID,
+						   "bad config value for '%s': "
+						   "unexpected character in a "
+						   "path", key);
+				goto cleanup;
+			}
+		if (sb.len)
+			ht_strbuf_addch(&sb, '/');
+		ht_strbuf_add(&sb, s, len);
+		s = end;
+	}
+	free(*out);
+	*out = ht_strbuf_detach(&sb, NULL);
+cleanup:
+	ht_strbuf_release(&sb);
+	return ret;
+}
+
 int ht_config_color(const struct ht_config *cfg, const char *when, int *out)
 {
 	const struct ht_config_entry *e = ht_config_find(cfg, "color.ui");
@@ -177,38 +228,3 @@ int ht_config_color(const struct ht_config *cfg, const char *when, int *out)
 	return 0;
 }
 
-char **ht_config_workspace_remotes(const struct ht_config *cfg, size_t *nr)
-{
-	char **names = ht_xcalloc(1, sizeof(*names));
-	size_t i, j, len;
-
-	*nr = 0;
-	for (i = 0; i < cfg->nr; i++) {
-		const struct ht_config_entry *e = &cfg->items[i];
-
-		len = strlen(e->key);
-		if (len < 12 || strncmp(e->key, "remote.", 7) ||
-		    strcmp(e->key + len - 4, ".url") ||
-		    !ht_url_is_workspace(e->value))
-			continue;
-		for (j = 0; j < *nr; j++)
-			if (strlen(names[j]) == len - 11 &&
-			    !strncmp(names[j], e->key + 7, len - 11))
-				break;
-		if (j < *nr)
-			continue; /* a second url of the same remote */
-		names = ht_xrealloc(names, (*nr + 2) * sizeof(*names));
-		names[(*nr)++] = ht_xmemdupz(e->key + 7, len - 11);
-		names[*nr] = NULL;
-	}
-	return names;
-}
-
-void ht_config_names_free(char **names)
-{
-	size_t i;
-
-	for (i = 0; names && names[i]; i++)
-		free(names[i]);
-	free(names);
-}

@@ -11,6 +11,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/credential.h"
 #include "hightouch/error.h"
+#include "hightouch/remotes.h"
 #include "hightouch/run.h"
 #include "hightouch/strbuf.h"
 
@@ -24,25 +25,14 @@
  */
 static unsigned count_workspaces(const struct ht_config *git)
 {
-	struct ht_strbuf key = HT_STRBUF_INIT;
-	const char **urls;
-	size_t nr, i, j;
-	char **names = ht_config_workspace_remotes(git, &nr);
-	unsigned n = 0;
+	struct ht_remotes remotes = HT_REMOTES_INIT;
+	unsigned n;
 
-	urls = ht_xcalloc(nr + 1, sizeof(*urls));
-	for (i = 0; i < nr; i++) {
-		ht_strbuf_reset(&key);
-		ht_strbuf_addf(&key, "remote.%s.url", names[i]);
-		urls[i] = ht_config_find(git, key.buf)->value;
-		for (j = 0; j < i; j++)
-			if (ht_url_same_workspace(urls[i], urls[j]))
-				break;
-		n += j == i;
-	}
-	free(urls);
-	ht_config_names_free(names);
-	ht_strbuf_release(&key);
+	/* another remote's bad hightouchPath is not this one's business */
+	if (ht_remotes_read(&remotes, git) < 0)
+		ht_error_clear();
+	n = (unsigned)ht_remotes_count_workspaces(&remotes);
+	ht_remotes_release(&remotes);
 	return n;
 }
 

@@ -84,6 +84,44 @@ void ht_diags_sort(struct ht_diags *d)
 	free(s);
 }
 
+static int same_place(const struct ht_diag *a, const struct ht_diag *b)
+{
+	return !strcmp(a->path, b->path) && a->line == b->line &&
+	       a->col == b->col;
+}
+
+static int same_finding(const struct ht_diag *a, const struct ht_diag *b)
+{
+	return same_place(a, b) && a->severity == b->severity &&
+	       !strcmp(a->rule, b->rule) && !strcmp(a->message, b->message);
+}
+
+void ht_diags_uniq(struct ht_diags *d)
+{
+	size_t i, j, first = 0, nr = 0;
+
+	for (i = 0; i < d->nr; i++) {
+		struct ht_diag *item = &d->items[i];
+		int seen = 0;
+
+		if (nr && !same_place(&d->items[first], item))
+			first = nr;
+		for (j = first; !seen && j < nr; j++)
+			seen = same_finding(&d->items[j], item);
+		if (!seen) {
+			d->items[nr++] = *item;
+			continue;
+		}
+		if (item->severity == HT_SEV_ERROR)
+			d->nerrors--;
+		else
+			d->nwarnings--;
+		free(item->path);
+		free(item->message);
+	}
+	d->nr = nr;
+}
+
 void ht_diags_release(struct ht_diags *d)
 {
 	size_t i;

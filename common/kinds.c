@@ -1853,3 +1853,47 @@ cleanup:
 	ht_diags_release(&local);
 	return ret;
 }
+
+/*
+ * What a file holds for Hightouch: its conversion without a resolver, the
+ * manifest's sections keyed by slug (their order means nothing); NULL
+ * when the file does not convert.
+ */
+static json_t *file_data(enum ht_kind kind, const struct ht_ynode *doc)
+{
+	struct ht_diags diags = HT_DIAGS_INIT;
+	json_t *obj = NULL, *arr, *map;
+	const char *key;
+	size_t i;
+
+	if (ht_kind_from_yaml(&obj, kind, NULL, doc, NULL, NULL, &diags) < 0)
+		obj = NULL;
+	ht_error_clear();
+	ht_diags_release(&diags);
+	if (kind != HT_KIND_MANIFEST || !obj)
+		return obj;
+	json_object_foreach(obj, key, arr) {
+		map = json_object();
+		for (i = 0; i < json_array_size(arr); i++) {
+			json_t *e = json_array_get(arr, i);
+			const char *slug = ht_json_get_string(e, "slug");
+
+			if (slug)
+				json_object_set(map, slug, e);
+		}
+		json_object_set_new(obj, key, map);
+	}
+	return obj;
+}
+
+int ht_kind_same_data(enum ht_kind kind, const struct ht_ynode *a,
+		      const struct ht_ynode *b)
+{
+	json_t *ja = a ? file_data(kind, a) : NULL;
+	json_t *jb = ja && b ? file_data(kind, b) : NULL;
+	int same = ja && jb && json_equal(ja, jb);
+
+	json_decref(ja);
+	json_decref(jb);
+	return same;
+}

@@ -339,6 +339,43 @@ int ht_ynode_identical(const struct ht_ynode *a, const struct ht_ynode *b)
 	return deep_equal(a, b, 1);
 }
 
+/*
+ * Mappings as sets of keys: each key of `a` has an equal value in `b`.
+ * Linear in the number of keys: past 16, `b`'s keys are indexed.
+ */
+static int same_pairs(const struct ht_ynode *a, const struct ht_ynode *b)
+{
+	struct ht_ykeys keys = { NULL, 0 };
+	const struct ht_ypair *p;
+	size_t i;
+	int same = 1;
+
+	for (i = 0; same && i < a->npairs; i++) {
+		p = ht_ykeys_find(&keys, b, a->pairs[i].key);
+		same = p && ht_ynode_same_data(a->pairs[i].value, p->value);
+	}
+	ht_ykeys_release(&keys);
+	return same;
+}
+
+int ht_ynode_same_data(const struct ht_ynode *a, const struct ht_ynode *b)
+{
+	size_t i;
+
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind)
+		return 0;
+	if (a->kind == HT_YNODE_SCALAR)
+		return scalar_equal(a, b);
+	if (a->nitems != b->nitems || a->npairs != b->npairs)
+		return 0;
+	for (i = 0; i < a->nitems; i++)
+		if (!ht_ynode_same_data(a->items[i], b->items[i]))
+			return 0;
+	return same_pairs(a, b);
+}
+
 const char *ht_ynode_type_name(const struct ht_ynode *node)
 {
 	if (!node)

@@ -31,6 +31,7 @@
 #include "hightouch/gitfiles.h"
 #include "hightouch/options.h"
 #include "hightouch/protocol.h"
+#include "hightouch/remotes.h"
 #include "hightouch/report.h"
 #include "hightouch/repository.h"
 
@@ -53,7 +54,7 @@ enum mode {
 struct check_cmd {
 	enum mode mode;
 	const char *base_rev, *head_rev, *format_name, *workspace, *prefix;
-	const char *color;
+	const char *remote, *color;
 	int all, allow_manifest, list_rules, range_env;
 	unsigned jobs;
 	enum ht_report_format format;
@@ -70,8 +71,11 @@ struct check_cmd {
 	char *root;     /* the work tree */
 	char *cwd_rel;  /* the current directory, relative to the root */
 	struct ht_config config;
-	const char *config_prefix; /* in `config` */
-	char **paths;
+	struct ht_remotes remotes; /* the workspace remotes */
+	int multi;                 /* their paths differ: a run each */
+	char **paths;    /* as given */
+	char **norm;     /* the same, relative to the root */
+	char *matched;   /* each: names a file of a run's head */
 	size_t npaths;
 };
 
@@ -81,10 +85,12 @@ static int check_options(struct check_cmd *cmd)
 	if (cmd->range_env) {
 		/*
 		 * pre-commit sets both at pre-push, except for a branch that
-		 * shares nothing with the remote: check it whole.
+		 * shares nothing with the remote: check it whole.  It names
+		 * the remote too: its path is checked (--remote).
 		 */
 		const char *from = getenv("PRE_COMMIT_FROM_REF");
 		const char *to = getenv("PRE_COMMIT_TO_REF");
+		const char *remote = getenv("PRE_COMMIT_REMOTE_NAME");
 
 		if (cmd->base_rev || cmd->head_rev)
 			return ht_error_set(HT_EINVALID,
@@ -92,6 +98,8 @@ static int check_options(struct check_cmd *cmd)
 					    "with --base or --head");
 		cmd->base_rev = from && *from && to && *to ? from : NULL;
 		cmd->head_rev = to && *to ? to : "HEAD";
+		if (!cmd->remote && remote && *remote)
+			cmd->remote = remote;
 	}
 	if (cmd->mode == MODE_STAGED && (cmd->base_rev || cmd->head_rev))
 		return ht_error_set(HT_EINVALID,
@@ -184,14 +192,20 @@ static int find_root(struct check_cmd *cmd)
 	return 0;
 }
 
-/* The paths given, relative to the root; each must name something. */
+/*
+ * The paths given, relative to the root (cmd->norm).  Those that name a
+ * file of the work tree are matched already; match_paths() does the rest.
+ */
 static int resolve_paths(struct check_cmd *cmd)
 {
 	struct ht_strbuf joined = HT_STRBUF_INIT, norm = HT_STRBUF_INIT;
 	struct stat st;
-	size_t i, j;
-	int ret = 0, found;
+	size_t i;
+	int ret = 0;
 
+	cmd->norm = ht_xcalloc(cmd->npaths ? cmd->npaths : 1,
+			       sizeof(*cmd->norm));
+	cmd->matched = ht_xcalloc(cmd->npaths ? cmd->npaths : 1, 1);
 	for (i = 0; i < cmd->npaths; i++) {
 		ht_strbuf_reset(&joined);
 		if (cmd->paths[i][0] == '/') {
@@ -210,46 +224,59 @@ static int resolve_paths(struct check_cmd *cmd)
 		ret = normalize(&norm, joined.buf, cmd->paths[i]);
 		if (ret < 0)
 			goto cleanup;
-		found = !norm.len;
-		for (j = 0; !found && j < cmd->head.nr; j++) {
-			const char *p = cmd->head.files[j].path;
-
-			found = !strncmp(p, norm.buf, norm.len) &&
-				(!p[norm.len] || p[norm.len] == '/');
-		}
-		if (!found)
-			found = !stat(cmd->paths[i], &st);
-		if (!found) {
-			ret = ht_error_set(HT_ENOTFOUND,
-					   "pathspec '%s' did not match any "
-					   "file",
-					   ht_quote_path(&joined,
-							 cmd->paths[i]));
-			goto cleanup;
-		}
-		cmd->paths[i] = ht_strbuf_detach(&norm, NULL);
+		cmd->matched[i] = !norm.len || !stat(cmd->paths[i], &st);
+		cmd->norm[i] = ht_strbuf_detach(&norm, NULL);
 	}
 cleanup:
-	if (ret < 0)
-		cmd->npaths = i; /* only the converted ones are freed */
 	ht_strbuf_release(&joined);
 	ht_strbuf_release(&norm);
 	return ret;
 }
 
+/* Match the paths given that name a file of the head, or a folder of it. */
+static void match_paths(struct check_cmd *cmd)
+{
+	size_t i, j, len;
+
+	for (i = 0; i < cmd->npaths; i++) {
+		len = strlen(cmd->norm[i]);
+		for (j = 0; !cmd->matched[i] && j < cmd->head.nr; j++) {
+			const char *p = cmd->head.files[j].path;
+
+			cmd->matched[i] = !strncmp(p, cmd->norm[i], len) &&
+					  (!p[len] || p[len] == '/');
+		}
+	}
+}
+
+/* HT_ENOTFOUND when a path given named nothing. */
+static int unmatched_path(struct check_cmd *cmd)
+{
+	struct ht_strbuf q = HT_STRBUF_INIT;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < cmd->npaths; i++)
+		if (!cmd->matched[i])
+			ret = ht_error_set(HT_ENOTFOUND,
+					   "pathspec '%s' did not match any "
+					   "file",
+					   ht_quote_path(&q, cmd->paths[i]));
+	ht_strbuf_release(&q);
+	return ret;
+}
+
 /*
- * The settings check reads: the remotes' hightouchPath (for want of
- * --prefix: all the same one), hightouch.allowManifestEdits, color.ui and
+ * The settings check reads: the workspace remotes (their URL and
+ * hightouchPath), hightouch.allowManifestEdits, color.ui and
  * core.quotePath.
  */
 static int read_config(struct check_cmd *cmd)
 {
-	static const char suffix[] = ".hightouchpath";
-	const size_t slen = sizeof(suffix) - 1;
-	size_t i;
 	int ret;
 
-	ret = ht_config_read(&cmd->config, "^(remote\\..*\\.hightouchpath|"
+	ret = ht_config_read(&cmd->config,
+			     "^(remote\\..*\\.(hightouchpath|url)|"
 			     "core\\.quotepath|"
 			     "hightouch\\.allowmanifestedits|color\\.ui)$");
 	/* paths in messages, as git quotes them */
@@ -266,25 +293,42 @@ static int read_config(struct check_cmd *cmd)
 	}
 	if (!cmd->repo)
 		return ret; /* a folder of files: color.ui, core.quotePath */
-	for (i = 0; !ret && !cmd->prefix && i < cmd->config.nr; i++) {
-		const struct ht_config_entry *e = &cmd->config.items[i];
-		size_t klen = strlen(e->key);
-		const char *value = e->value ? e->value : "";
-
-		if (klen < slen || strcmp(e->key + klen - slen, suffix))
-			continue;
-		if (!cmd->config_prefix)
-			cmd->config_prefix = value;
-		else if (strcmp(cmd->config_prefix, value))
-			ret = ht_error_set(HT_EINVALID,
-					   "remotes have different "
-					   "hightouchPath values ('%s', '%s'): "
-					   "give --prefix",
-					   cmd->config_prefix, value);
-	}
-	if (!cmd->prefix)
-		cmd->prefix = cmd->config_prefix;
+	if (!ret && !cmd->prefix)
+		ret = ht_remotes_read(&cmd->remotes, &cmd->config);
 	return ret;
+}
+
+/*
+ * The paths to check, a run each (see remotes.h): --prefix, else the
+ * workspace remotes' one path (or none), else each of their paths, only
+ * that of --remote when it names a workspace remote, and only those to
+ * which --workspace belongs.
+ */
+static void choose_paths(struct check_cmd *cmd, const char ***out,
+			 size_t *nr)
+{
+	const struct ht_remotes *r = &cmd->remotes;
+	const struct ht_remote *remote;
+	size_t i;
+
+	*out = ht_xcalloc(r->npaths ? r->npaths : 1, sizeof(**out));
+	*nr = 0;
+	if (cmd->prefix || r->npaths < 2) {
+		(*out)[(*nr)++] = cmd->prefix ? cmd->prefix :
+				  r->npaths ? r->paths[0] : NULL;
+		return;
+	}
+	cmd->multi = 1;
+	remote = cmd->remote ? ht_remotes_find(r, cmd->remote) : NULL;
+	for (i = 0; i < r->npaths; i++) {
+		if (remote && strcmp(remote->path, r->paths[i]))
+			continue;
+		if (cmd->workspace &&
+		    !ht_remotes_path_has_workspace(r, r->paths[i],
+						   cmd->workspace))
+			continue;
+		(*out)[(*nr)++] = r->paths[i];
+	}
 }
 
 /*
@@ -563,57 +607,99 @@ static int commit_tree(git_tree **out, git_commit **commit,
 	return 0;
 }
 
-static int build_trees(struct check_cmd *cmd)
+/* What the trees are read from, once: the index, the commits, their trees. */
+static int open_sources(struct check_cmd *cmd)
 {
 	int ret = 0;
 
 	switch (cmd->mode) {
 	case MODE_WORKTREE:
-		ret = ht_check_tree_from_dir(&cmd->head, cmd->root,
-					     cmd->prefix);
-		if (ret < 0 || !cmd->repo)
-			return ret;
+		if (!cmd->repo)
+			return 0;
 		ret = ht_repository_head_tree(&cmd->base_tree, cmd->repo);
-		if (ret < 0 || !cmd->base_tree)
-			return ret;
-		cmd->have_base = 1;
-		return ht_check_tree_from_git(&cmd->base, cmd->repo,
-					      cmd->base_tree, cmd->prefix);
+		cmd->have_base = !ret && cmd->base_tree;
+		return ret;
 	case MODE_STAGED:
 		ret = open_index(cmd);
 		if (!ret)
-			ret = ht_check_tree_from_index(&cmd->head, cmd->repo,
-						       cmd->index, cmd->prefix);
-		if (!ret)
-			ret = ht_repository_head_tree(&cmd->base_tree, cmd->repo);
-		if (ret < 0)
-			return ret;
+			ret = ht_repository_head_tree(&cmd->base_tree,
+						      cmd->repo);
 		/* on an unborn branch, the base is empty: all is new */
 		cmd->have_base = 1;
-		return ht_check_tree_from_git(&cmd->base, cmd->repo,
-					      cmd->base_tree, cmd->prefix);
+		return ret;
 	case MODE_RANGE:
 		ret = commit_tree(&cmd->base_tree, &cmd->base_commit,
 				  cmd->repo, cmd->base_rev);
-		if (!ret)
-			ret = ht_check_tree_from_git(&cmd->base, cmd->repo,
-						     cmd->base_tree,
-						     cmd->prefix);
 		if (ret < 0)
 			return ret;
 		cmd->have_base = 1;
 		/* fall through */
 	case MODE_COMMIT:
-		ret = commit_tree(&cmd->head_tree, &cmd->head_commit,
-				  cmd->repo,
-				  cmd->head_rev ? cmd->head_rev : "HEAD");
-		if (!ret)
-			ret = ht_check_tree_from_git(&cmd->head, cmd->repo,
-						     cmd->head_tree,
-						     cmd->prefix);
-		return ret;
+		return commit_tree(&cmd->head_tree, &cmd->head_commit,
+				   cmd->repo,
+				   cmd->head_rev ? cmd->head_rev : "HEAD");
 	}
 	return 0;
+}
+
+/* The files of one prefix: the check trees made anew. */
+static int build_trees(struct check_cmd *cmd, const char *prefix)
+{
+	int ret;
+
+	ht_check_tree_release(&cmd->head);
+	ht_check_tree_release(&cmd->base);
+	if (cmd->mode == MODE_WORKTREE)
+		ret = ht_check_tree_from_dir(&cmd->head, cmd->root, prefix);
+	else if (cmd->mode == MODE_STAGED)
+		ret = ht_check_tree_from_index(&cmd->head, cmd->repo,
+					       cmd->index, prefix);
+	else
+		ret = ht_check_tree_from_git(&cmd->head, cmd->repo,
+					     cmd->head_tree, prefix);
+	if (!ret && cmd->have_base)
+		ret = ht_check_tree_from_git(&cmd->base, cmd->repo,
+					     cmd->base_tree, prefix);
+	return ret;
+}
+
+/*
+ * Check each path's files (choose_paths()), the findings of all in
+ * `diags`, each once (a workspace of several paths is read by each).
+ */
+static int check_paths(struct check_cmd *cmd, struct ht_check_opts *opts,
+		       struct ht_diags *diags)
+{
+	const char **paths;
+	size_t npaths, i;
+	int ret = 0;
+
+	choose_paths(cmd, &paths, &npaths);
+	if (!npaths)
+		ret = ht_error_set(HT_EINVALID,
+				   "workspace '%s' belongs to no remote at the "
+				   "path of remote '%s' ('%s'): give --remote "
+				   "or --workspace, not both",
+				   cmd->workspace, cmd->remote,
+				   ht_remotes_find(&cmd->remotes, cmd->remote)
+					   ->path);
+	if (cmd->multi)
+		opts->remotes = &cmd->remotes;
+	for (i = 0; !ret && i < npaths; i++) {
+		opts->prefix = paths[i];
+		ret = build_trees(cmd, paths[i]);
+		if (ret < 0)
+			break;
+		match_paths(cmd);
+		ret = ht_check_run(diags, &cmd->head,
+				   cmd->have_base ? &cmd->base : NULL, opts);
+	}
+	if (!ret)
+		ret = unmatched_path(cmd);
+	if (!ret && cmd->multi)
+		ht_diags_uniq(diags);
+	free(paths);
+	return ret;
 }
 
 /*
@@ -635,12 +721,14 @@ static void summary(const struct ht_diags *d)
 		d->nwarnings == 1 ? "" : "s");
 }
 
-static void release(struct check_cmd *cmd, size_t converted)
+static void release(struct check_cmd *cmd)
 {
 	size_t i;
 
-	for (i = 0; i < converted; i++)
-		free(cmd->paths[i]);
+	for (i = 0; cmd->norm && i < cmd->npaths; i++)
+		free(cmd->norm[i]);
+	free(cmd->norm);
+	free(cmd->matched);
 	ht_check_tree_release(&cmd->head);
 	ht_check_tree_release(&cmd->base);
 	git_index_free(cmd->index);
@@ -653,6 +741,7 @@ static void release(struct check_cmd *cmd, size_t converted)
 	free(cmd->root);
 	free(cmd->cwd_rel);
 	ht_config_release(&cmd->config);
+	ht_remotes_release(&cmd->remotes);
 }
 
 int cmd_check(int argc, char **argv)
@@ -678,7 +767,10 @@ int cmd_check(int argc, char **argv)
 		HT_OPT_STRING(0, "workspace", &cmd.workspace, "<ws>",
 			      "resolve against manifest-<ws>.yaml only"),
 		HT_OPT_STRING(0, "prefix", &cmd.prefix, "<path>",
-			      "the files' folder (remote.*.hightouchPath)"),
+			      "the files' folder (default: each\n"
+			      "remote.*.hightouchPath)"),
+		HT_OPT_STRING(0, "remote", &cmd.remote, "<name>",
+			      "only the files of that remote's path"),
 		HT_OPT_BOOL(0, "allow-manifest-edits", &cmd.allow_manifest,
 			    "accept changes to manifest-*.yaml"),
 		HT_OPT_COLOR(&cmd.color, "always, never or auto (default: "
@@ -695,7 +787,6 @@ int cmd_check(int argc, char **argv)
 					GIT_HIGHTOUCH_VERSION };
 	struct ht_diags diags = HT_DIAGS_INIT;
 	struct ht_strbuf out = HT_STRBUF_INIT;
-	size_t converted = 0;
 	int ret;
 
 	cmd.format_name = "text";
@@ -725,24 +816,20 @@ int cmd_check(int argc, char **argv)
 		goto cleanup;
 	if (cmd.repo)
 		find_in_progress(&cmd);
-	ret = build_trees(&cmd);
-	if (ret < 0)
-		goto cleanup;
-	ret = resolve_paths(&cmd);
-	converted = cmd.npaths;
+	ret = open_sources(&cmd);
+	if (!ret)
+		ret = resolve_paths(&cmd);
 	if (ret < 0)
 		goto cleanup;
 
-	opts.prefix = cmd.prefix;
 	opts.workspace = cmd.workspace;
 	opts.report_all = cmd.all || cmd.mode == MODE_WORKTREE;
 	opts.jobs = cmd.jobs;
-	opts.paths = cmd.npaths ? (const char *const *)cmd.paths : NULL;
+	opts.paths = cmd.npaths ? (const char *const *)cmd.norm : NULL;
 	opts.npaths = cmd.npaths;
 	opts.manifest_change_ok = manifest_change_ok;
 	opts.payload = &cmd;
-	ret = ht_check_run(&diags, &cmd.head, cmd.have_base ? &cmd.base : NULL,
-			   &opts);
+	ret = check_paths(&cmd, &opts, &diags);
 	if (ret < 0)
 		goto cleanup;
 
@@ -757,6 +844,6 @@ int cmd_check(int argc, char **argv)
 cleanup:
 	ht_strbuf_release(&out);
 	ht_diags_release(&diags);
-	release(&cmd, converted);
+	release(&cmd);
 	return ret;
 }

@@ -59,7 +59,7 @@ int cmd_trigger(int argc, char **argv);
 struct wsremote {
 	char *name;           /* the remote */
 	struct ht_config cfg; /* remote.*, hightouch.* */
-	const char *prefix;   /* remote.<name>.hightouchPath, or "" */
+	char *prefix;         /* remote.<name>.hightouchPath, or "" */
 	struct ht_url url;
 	struct ht_credential_config key;
 	struct ht_credential cred;

@@ -34,6 +34,7 @@
 #include "hightouch/error.h"
 #include "hightouch/json.h"
 #include "hightouch/options.h"
+#include "hightouch/remotes.h"
 #include "hightouch/repository.h"
 #include "hightouch/run.h"
 #include "hightouch/strbuf.h"
@@ -475,9 +476,10 @@ static int push(const struct gitsync *gs, struct round *r, const char *remote,
 		const char *ref)
 {
 	struct ht_strbuf spec = HT_STRBUF_INIT, out = HT_STRBUF_INIT;
-	const char *argv[] = { "push", "--porcelain", NULL, NULL, NULL, NULL };
+	const char *argv[] = { "push", "--porcelain", "--quiet", NULL, NULL,
+			       NULL, NULL };
 	const char *line, *why;
-	int ret, n = 2;
+	int ret, n = 3;
 
 	if (gs->dry_run)
 		argv[n++] = "--dry-run";
@@ -756,7 +758,7 @@ static int setup(struct gitsync *gs)
 
 int cmd_gitsync(int argc, char **argv)
 {
-	struct gitsync gs = { 0 };
+	struct gitsync gs = { .upstream = "origin" };
 	int ret;
 	const struct ht_option options[] = {
 		HT_OPT_STRING(0, "remote", &gs.remote, "<name>",
@@ -777,8 +779,6 @@ int cmd_gitsync(int argc, char **argv)
 		HT_OPT_END(),
 	};
 
-	memset(&gs, 0, sizeof(gs));
-	gs.upstream = "origin";
 	ret = ht_options_parse(&argc, (const char **)argv, options,
 			       HT_OPTIONS_NO_ARGS);
 	if (!ret && gs.format && strcmp(gs.format, "text") &&

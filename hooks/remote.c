@@ -18,6 +18,7 @@
 #include "hightouch/config.h"
 #include "hightouch/error.h"
 #include "hightouch/fs.h"
+#include "hightouch/remotes.h"
 #include "hightouch/run.h"
 #include "hightouch/strbuf.h"
 
@@ -25,13 +26,21 @@
 
 int wsremote_default(char **out, const struct ht_config *cfg)
 {
-	size_t n;
-	char **names = ht_config_workspace_remotes(cfg, &n);
-	int ret = 0;
+	struct ht_remotes remotes = HT_REMOTES_INIT;
+	const char *name = NULL;
+	size_t i, n = 0;
+	int ret = ht_remotes_read(&remotes, cfg);
 
 	*out = NULL;
-	if (n == 1)
-		*out = ht_xstrdup(names[0]);
+	for (i = 0; !ret && i < remotes.nr; i++)
+		if (remotes.items[i].url) {
+			name = remotes.items[i].name;
+			n++;
+		}
+	if (ret)
+		;
+	else if (n == 1)
+		*out = ht_xstrdup(name);
 	else if (!n)
 		ret = ht_error_set(HT_ENOTFOUND, "no remote is a Hightouch "
 				   "workspace; add one with 'git remote add "
@@ -39,7 +48,7 @@ int wsremote_default(char **out, const struct ht_config *cfg)
 	else
 		ret = ht_error_set(HT_EINVALID, "%zu remotes are Hightouch "
 				   "workspaces; name one with --remote", n);
-	ht_config_names_free(names);
+	ht_remotes_release(&remotes);
 	return ret;
 }
 
@@ -63,15 +72,17 @@ static int remote_url(const struct wsremote *w, const char **url)
 	return ret;
 }
 
-static const char *remote_prefix(const struct wsremote *w)
+/* remote.<name>.hightouchPath, normalised ("" for none). */
+static int remote_prefix(struct wsremote *w)
 {
 	struct ht_strbuf key = HT_STRBUF_INIT;
-	const struct ht_config_entry *e;
+	int ret;
 
+	w->prefix = ht_xstrdup("");
 	ht_strbuf_addf(&key, "remote.%s.hightouchpath", w->name);
-	e = ht_config_find(&w->cfg, key.buf);
+	ret = ht_config_path(&w->cfg, key.buf, &w->prefix);
 	ht_strbuf_release(&key);
-	return e && e->value ? e->value : "";
+	return ret;
 }
 
 static int make_client(struct wsremote *w)
@@ -110,6 +121,8 @@ int wsremote_open(struct wsremote *w, const char *name)
 	if (!ret)
 		ret = remote_url(w, &url);
 	if (!ret)
+		ret = remote_prefix(w);
+	if (!ret)
 		ret = ht_config_bool(&w->cfg, "hightouch.allowhttp",
 				     &allow_http);
 	if (!ret)
@@ -121,7 +134,6 @@ int wsremote_open(struct wsremote *w, const char *name)
 		ret = ht_client_global_init();
 	if (!ret)
 		ret = make_client(w);
-	w->prefix = w->name ? remote_prefix(w) : "";
 	return ret;
 }
 
@@ -149,6 +161,7 @@ void wsremote_close(struct wsremote *w)
 	ht_url_release(&w->url);
 	ht_config_release(&w->cfg);
 	free(w->name);
+	free(w->prefix);
 	memset(w, 0, sizeof(*w));
 	ht_client_global_cleanup();
 }

@@ -427,13 +427,12 @@ static int same_as_pushed(struct push *p, struct render *rd,
 			  const struct step *st)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
-	size_t bom = ht_yaml_bom_len(st->content.buf, st->content.len);
 	int same;
 
 	same = !render_resource_doc(rd, &sb, st->kind, st->result,
-				    &p->head_tree, st->doc) &&
-	       sb.len == st->content.len - bom &&
-	       !memcmp(sb.buf, st->content.buf + bom, sb.len);
+				    &p->head_tree, &st->content, st->doc) &&
+	       sb.len == st->content.len &&
+	       !memcmp(sb.buf, st->content.buf, sb.len);
 	ht_error_clear();
 	ht_strbuf_release(&sb);
 	return same;

@@ -150,10 +150,12 @@ static int change_manifest(struct import *im, struct change *c,
 		json_object_set_new(map, c->slug, manifest_entry(c->json));
 	else
 		json_object_del(map, c->slug);
-	ret = render_manifest(&im->buf, im->o->url->workspace, im->sources,
-			      im->destinations);
+	ret = root_path(im, &path, HT_KIND_MANIFEST);
 	if (!ret)
-		ret = root_path(im, &path, HT_KIND_MANIFEST);
+		ret = render_manifest(&im->render, &im->buf, im->sources,
+				      im->destinations,
+				      im->has_base ? &im->tree : NULL,
+				      path.buf);
 	if (!ret)
 		ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
 	if (!ret)
@@ -195,7 +197,7 @@ int change_files(struct import *im, struct change *c, struct tree_change **tc,
 	if (manifest_map(im, c->table))
 		return change_manifest(im, c, tc, nr, alloc, existed);
 	if (c->old_kind != HT_KIND__COUNT && c->old_slug) {
-		ret = old_file_path(im, &old, c->old_kind, c->old_slug);
+		ret = file_path(im, &old, c->old_kind, c->old_slug);
 		if (ret < 0)
 			goto cleanup;
 	}
@@ -390,7 +392,7 @@ static int restore_candidates(struct import *im, struct restore_paths *rp)
 		if (add_restore_path(im, rp, i, path.buf) ||
 		    c->old_kind == HT_KIND__COUNT || !c->old_slug)
 			continue;
-		ret = old_file_path(im, &old, c->old_kind, c->old_slug);
+		ret = file_path(im, &old, c->old_kind, c->old_slug);
 		if (ret < 0)
 			break;
 		if (strcmp(old.buf, path.buf) &&

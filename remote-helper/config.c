@@ -9,6 +9,7 @@
  *   hightouch.pageSize           items per page of a listing (1..1000)
  *   hightouch.retries            retries of a failed request (0..20)
  *   remote.<name>.hightouchPath  folder of the resource files
+ *   remote.<name>.hightouchBase  what the first fetch builds on (team.c)
  *   remote.<name>.hightouchKeyEnv, remote.*.url
  *                                where its API key comes from
  *                                (common/credential.c)
@@ -16,7 +17,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/config.h"
@@ -24,58 +24,6 @@
 #include "hightouch/error.h"
 
 #include "helper.h"
-
-/*
- * "ht", "/ht/", "a//b" -> "ht", "ht", "a/b"; "" for none.  Components
- * may not be "." or "..", ".git", nor hold control characters.
- */
-static int normalise_prefix(char **out, const char *key, const char *value)
-{
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	const char *s = value ? value : "";
-	int ret = 0;
-
-	while (*s) {
-		const char *end;
-		size_t len, i;
-
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		end = strchr(s, '/');
-		if (!end)
-			end = s + strlen(s);
-		len = end - s;
-		if ((len == 1 && s[0] == '.') ||
-		    (len == 2 && !strncmp(s, "..", 2)) ||
-		    (len == 4 && !strncasecmp(s, ".git", 4))) {
-			ret = ht_error_set(HT_EINVALID,
-					   "bad config value for '%s': '%.*s' "
-					   "is not allowed in a path",
-					   key, (int)len, s);
-			goto cleanup;
-		}
-		for (i = 0; i < len; i++)
-			if ((unsigned char)s[i] < ' ' || s[i] == 0x7f ||
-			    s[i] == '\\') {
-				ret = ht_error_set(HT_EINVALID,
-						   "bad config value for '%s': "
-						   "unexpected character in a "
-						   "path", key);
-				goto cleanup;
-			}
-		if (sb.len)
-			ht_strbuf_addch(&sb, '/');
-		ht_strbuf_add(&sb, s, len);
-		s = end;
-	}
-	free(*out);
-	*out = ht_strbuf_detach(&sb, NULL);
-cleanup:
-	ht_strbuf_release(&sb);
-	return ret;
-}
 
 static int set_string(char **out, const struct ht_config *git,
 		      const char *key)
@@ -96,13 +44,34 @@ static int set_prefix(char **out, const struct ht_config *git,
 		      const char *remote)
 {
 	struct ht_strbuf key = HT_STRBUF_INIT;
+	int ret;
+
+	ht_strbuf_addf(&key, "remote.%s.hightouchpath", remote);
+	ret = ht_config_path(git, key.buf, out);
+	ht_strbuf_release(&key);
+	return ret;
+}
+
+/*
+ * remote.<name>.hightouchBase, as written (team.c resolves it); empty is
+ * a value: no base.
+ */
+static int set_base(char **out, const struct ht_config *git,
+		    const char *remote)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT;
 	const struct ht_config_entry *e;
 	int ret = 0;
 
-	ht_strbuf_addf(&key, "remote.%s.hightouchpath", remote);
+	ht_strbuf_addf(&key, "remote.%s.hightouchbase", remote);
 	e = ht_config_find(git, key.buf);
-	if (e)
-		ret = normalise_prefix(out, key.buf, e->value);
+	if (e && (!e->value || strchr(e->value, '\n')))
+		ret = ht_error_set(HT_EINVALID, "bad config value for '%s': "
+				   "a revision, or empty for none", key.buf);
+	else if (e) {
+		free(*out);
+		*out = ht_xstrdup(e->value);
+	}
 	ht_strbuf_release(&key);
 	return ret;
 }
@@ -144,6 +113,8 @@ int config_read(struct helper_config *cfg, const char *remote)
 				       &cfg->retries);
 	if (!ret && remote)
 		ret = set_prefix(&cfg->prefix, &git, remote);
+	if (!ret && remote)
+		ret = set_base(&cfg->base, &git, remote);
 	if (!ret)
 		ret = ht_credential_config_read(&cfg->key, &git, remote);
 	ht_config_release(&git);
@@ -155,6 +126,8 @@ void config_release(struct helper_config *cfg)
 	free(cfg->author_name);
 	free(cfg->author_email);
 	free(cfg->prefix);
+	free(cfg->base);
 	ht_credential_config_release(&cfg->key);
 	cfg->author_name = cfg->author_email = cfg->prefix = NULL;
+	cfg->base = NULL;
 }

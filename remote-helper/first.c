@@ -11,8 +11,12 @@
  * resource is read by id (GET /models/{id}, ...), taken as if listed, and
  * the file written.  A resource still missing then is gone: an error.
  *
- * The same code moves every file when remote.<name>.hightouchPath changed
- * (first_commit() with im->old_prefix).
+ * A remote that a repository with a history adopts (team.c) makes the
+ * same import on a base: the files are rendered against the base's, and
+ * the one commit holds what differs, if anything.
+ *
+ * Here too, the move of the files to a new remote.<name>.hightouchPath
+ * (move_commit()), before the fetch's own commits.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -165,12 +169,8 @@ int first_page(struct listing *l, size_t from, size_t n, void *payload)
 	return 0;
 }
 
-/*
- * One resource by id, as an item of `list`: 0, HT_ENOTFOUND (a 404, with
- * the client's message) or another error.
- */
-static int get_item(struct import *im, struct item *out, enum ht_kind list,
-		    int64_t id)
+int read_item(struct import *im, struct item *out, enum ht_kind list,
+	      int64_t id)
 {
 	struct ht_strbuf path = HT_STRBUF_INIT;
 	json_t *json = NULL;
@@ -222,7 +222,7 @@ static int find_schema_kind(struct import *im, struct pending *p)
 	for (k = 0; k < HT_KIND__COUNT; k++) {
 		if (!is_schema_kind((enum ht_kind)k))
 			continue;
-		ret = get_item(im, &it, (enum ht_kind)k, p->it.id);
+		ret = read_item(im, &it, (enum ht_kind)k, p->it.id);
 		if (ret == HT_ENOTFOUND) {
 			ht_error_clear();
 			continue;
@@ -289,7 +289,7 @@ static int read_missing(struct import *im, struct pending *p, int depth)
 	memset(&read, 0, sizeof(read));
 	read.list = list;
 	read.listed_in = HT_KIND__COUNT;
-	ret = get_item(im, &read.it, list, id);
+	ret = read_item(im, &read.it, list, id);
 	if (ret == HT_ENOTFOUND) {
 		ht_error_clear();
 		return ht_error_set(HT_ENOTFOUND, "%s '%s' refers to %s %"
@@ -371,16 +371,25 @@ int settle_all(struct import *im)
 	return 0;
 }
 
-/* Write im->buf as the root file of `kind` among the commit's files. */
+/*
+ * The root file of `kind` (the manifest, the aliases file) among the
+ * commit's files, the base commit's kept as render.c keeps files.
+ */
 static int add_root_file(struct import *im, enum ht_kind kind)
 {
 	struct ht_strbuf path = HT_STRBUF_INIT;
+	const git_oid *base = im->has_base ? &im->tree : NULL;
 	git_oid id;
 	int ret;
 
-	ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
+	ret = root_path(im, &path, kind);
+	if (!ret && kind == HT_KIND_MANIFEST)
+		ret = render_manifest(&im->render, &im->buf, im->sources,
+				      im->destinations, base, path.buf);
+	else if (!ret)
+		ret = render_aliases(&im->render, &im->buf, base, path.buf);
 	if (!ret)
-		ret = root_path(im, &path, kind);
+		ret = odb_write_blob(im->r, &id, im->buf.buf, im->buf.len);
 	if (!ret)
 		add_tree_change(&im->fi.tc, &im->fi.tc_nr, &im->fi.tc_alloc,
 				path.buf, &id);
@@ -388,65 +397,64 @@ static int add_root_file(struct import *im, enum ht_kind kind)
 	return ret;
 }
 
-/*
- * A new remote.<name>.hightouchPath: every resource file of the base
- * commit goes, and every resource's file is written at its new place.
- */
-static int move_files(struct import *im)
+/* scan_files()'s callback: the file goes to the new prefix as it is. */
+static int move_file(struct import *im, const char *path, enum ht_kind kind,
+		     const char *slug, void *payload)
 {
-	struct progress *p = NULL;
-	size_t i;
-	int ret, existed;
+	struct ht_strbuf to = HT_STRBUF_INIT;
+	git_oid id;
+	int ret;
 
-	/* the changes hold what is needed: free the rest as we go */
-	for (i = 0; i < HT_KIND__COUNT; i++)
-		listing_drop_items(&im->lists[i]);
-	json_object_clear(im->sources);
-	json_object_clear(im->destinations);
-	ret = scan_files(im, im->old_prefix, remove_file, NULL);
-	if (ret < 0)
-		return ret;
-	p = progress_start("Writing files", im->nr);
-	for (i = 0; i < im->nr && !ret; i++) {
-		struct change *c = &im->changes[i];
-
-		progress_update(p, i + 1);
-		if (manifest_map(im, c->table)) {
-			json_object_set_new(manifest_map(im, c->table),
-					    c->slug, manifest_entry(c->json));
-			continue;
-		}
-		if (c->kind == HT_KIND__COUNT || !c->json)
-			continue;
-		/* what lives in the file only comes from its old place */
-		free(c->old_slug);
-		c->old_slug = ht_xstrdup(c->slug);
-		c->old_kind = c->kind;
-		ret = change_files(im, c, &im->fi.tc, &im->fi.tc_nr,
-				   &im->fi.tc_alloc, &existed);
-		json_decref(c->json);
-		c->json = NULL;
+	(void)payload;
+	ret = odb_path_id(im->r, &id, &im->tree, path);
+	if (!ret)
+		ret = file_path(im, &to, kind, slug);
+	if (!ret) {
+		add_tree_change(&im->fi.tc, &im->fi.tc_nr, &im->fi.tc_alloc,
+				path, NULL);
+		add_tree_change(&im->fi.tc, &im->fi.tc_nr, &im->fi.tc_alloc,
+				to.buf, &id);
 	}
-	progress_stop(&p);
+	ht_strbuf_release(&to);
+	return ret;
+}
+
+/*
+ * The files move as the base commit has them, dated by the newest change
+ * the state knows: what changed in the workspace since comes after, one
+ * commit per resource, as in any fetch.
+ */
+int move_commit(struct import *im, const char *from)
+{
+	const char *ws = im->o->url->workspace, *prefix = im->o->cfg->prefix;
+	struct ht_strbuf msg = HT_STRBUF_INIT;
+	int ret;
+
+	ret = scan_files(im, from, move_file, NULL);
+	if (ret < 0)
+		goto cleanup;
+	if (*prefix)
+		ht_strbuf_addf(&msg, "Move the files of workspace %s to '%s' "
+			       HT_OUTBOUND_TAG "\n", ws, prefix);
+	else
+		ht_strbuf_addf(&msg, "Move the files of workspace %s to the "
+			       "top " HT_OUTBOUND_TAG "\n", ws);
+	ret = commit_changes(im, im->fi.tc, im->fi.tc_nr, &im->author,
+			     state_newest_ms(im->s), msg.buf);
+cleanup:
+	release_tree_changes(im->fi.tc, im->fi.tc_nr);
+	im->fi.tc = NULL;
+	im->fi.tc_nr = im->fi.tc_alloc = 0;
+	ht_strbuf_release(&msg);
 	return ret;
 }
 
 /* The first commit's message: what it holds, by kind. */
 static void first_message(struct import *im, struct ht_strbuf *msg)
 {
-	const char *ws = im->o->url->workspace, *prefix = im->o->cfg->prefix;
+	const char *ws = im->o->url->workspace;
 	size_t i;
 
-	if (im->old_prefix && *prefix) {
-		ht_strbuf_addf(msg, "Move the files of workspace %s to '%s' "
-			       HT_OUTBOUND_TAG "\n", ws, prefix);
-		return;
-	}
-	if (im->old_prefix) {
-		ht_strbuf_addf(msg, "Move the files of workspace %s to the "
-			       "top " HT_OUTBOUND_TAG "\n", ws);
-		return;
-	}
 	ht_strbuf_addf(msg, "Import workspace %s " HT_OUTBOUND_TAG "\n\n",
 		       ws);
 	for (i = 0; i < HT_KIND__COUNT; i++)
@@ -468,33 +476,36 @@ static void first_message(struct import *im, struct ht_strbuf *msg)
 }
 
 /*
- * The first import: one commit of everything.  With im->old_prefix, the
- * same on top of the base commit, when remote.<name>.hightouchPath
- * changed: every resource file moves, in one commit (the aliases file,
- * at the root, stays as it is).
+ * The first import: one commit of everything.  With im->adopt, on the
+ * base: the resource files were rendered against the base's, and the
+ * commit is dated by the newest change or the base, whichever is later,
+ * so that two teammates adopting one base at one state make the same
+ * commit.  The files under the path that no resource claims go.  When
+ * the files are the base's, there is no commit.
  */
 int first_commit(struct import *im)
 {
-	const char *ws = im->o->url->workspace;
 	struct ht_strbuf msg = HT_STRBUF_INIT;
+	int64_t when = im->newest_ms;
+	struct commit_info base = { 0, 0, { { 0 } } };
 	int ret = 0;
 
-	if (im->old_prefix)
-		ret = move_files(im);
+	if (im->adopt) {
+		ret = scan_orphans(im, remove_file, NULL);
+		if (!ret)
+			ret = odb_commit_info(im->r, &base, &im->start);
+		if (!ret && base.time_ms > when)
+			when = base.time_ms;
+	}
 	count_files(im);
 	if (!ret)
-		ret = render_manifest(&im->buf, ws, im->sources,
-				      im->destinations);
-	if (!ret)
 		ret = add_root_file(im, HT_KIND_MANIFEST);
-	if (!ret && !im->old_prefix)
-		ret = render_aliases(&im->buf, ws);
-	if (!ret && !im->old_prefix)
+	if (!ret)
 		ret = add_root_file(im, HT_KIND_ALIASES);
 	if (!ret) {
 		first_message(im, &msg);
 		ret = commit_changes(im, im->fi.tc, im->fi.tc_nr, &im->author,
-				     im->newest_ms, msg.buf);
+				     when, msg.buf);
 	}
 	ht_strbuf_release(&msg);
 	return ret;

@@ -8,6 +8,7 @@
  *                 import, push), `fatal:` and the exit status
  *   config.c      the helper's git configuration
  *   odb.c         libgit2: the object database, trees, commits, packs
+ *   refs.c        git rev-parse and for-each-ref: what libgit2 does not read
  *   state.c       the per-remote state under $GIT_DIR/hightouch/<remote>/
  *   listing.c     reading each list of the API, whole or from its tail
  *   render.c      a resource's file as a fetch writes it
@@ -15,6 +16,8 @@
  *   plan.c        ... API items into changes
  *   commit.c      ... changes into trees and commits
  *   first.c       ... the first import
+ *   team.c        ... on a teammate's history: adoption, recognition
+ *   compare.c     ... the files a fetch owns in two trees, by data
  *   lists.c       ... which lists an incremental fetch reads, and again
  *   push.c        from files to the workspace: conflicts, plan, writes
  *   progress.c    git-style progress lines and HT_TRACE
@@ -72,6 +75,13 @@ struct progress *progress_start(const char *title, uint64_t total);
 void progress_update(struct progress *p, uint64_t n);
 /* Print the final line and free; NULL is accepted. */
 void progress_stop(struct progress **p);
+/* The same after a failure: the counter's line ends without "done". */
+void progress_abort(struct progress **p);
+/*
+ * A client's notice of a long wait (ht_client_notice_fn), as a line of
+ * its own where the progress goes: only when progress is shown.
+ */
+void progress_notice(const char *line, void *payload);
 
 /*
  * run.c: git as a child process.  stdin gets `in` (may be NULL), stdout
@@ -90,6 +100,7 @@ struct helper_config {
 	char *author_name;  /* hightouch.authorName, or the default */
 	char *author_email; /* hightouch.authorEmail, or the default */
 	char *prefix;       /* remote.<name>.hightouchPath, normalised */
+	char *base;         /* remote.<name>.hightouchBase, or NULL */
 	struct ht_credential_config key; /* where its API key comes from */
 	unsigned page_size; /* hightouch.pageSize, 1..1000, default 100 */
 	unsigned retries;   /* hightouch.retries, 0..20, default 6 */
@@ -159,7 +170,24 @@ int odb_tree_update(struct odb *r, git_oid *out, const git_oid *base,
 		     struct tree_change *changes, size_t nr);
 /* The tree of a commit. */
 int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit);
+/* What team.c reads of a commit. */
+struct commit_info {
+	int64_t time_ms; /* the committer date */
+	int root;        /* no parent */
+	git_oid parent;  /* else the first */
+};
+int odb_commit_info(struct odb *r, struct commit_info *out,
+		    const git_oid *commit);
 
+/*
+ * Walk the history of the `nr` commits `tips`, without that of `hide`
+ * (NULL: none), in `sort` order (GIT_SORT_*): `fn` gets each commit (the
+ * walk's, freed after), until it returns non-zero: an error (negative,
+ * returned) or 1 (stop: 0 is returned).
+ */
+int odb_walk(struct odb *r, const git_oid *tips, size_t nr,
+	     const git_oid *hide, unsigned sort,
+	     int (*fn)(git_commit *c, void *payload), void *payload);
 /* What odb_find_removals() found of one path. */
 struct removal {
 	int found;      /* a commit removed it */
@@ -189,6 +217,21 @@ int odb_write_commit(struct odb *r, git_oid *out, const git_oid *tree,
 		const git_oid *parent, const struct ident *author,
 		const struct ident *committer, int64_t when,
 		const char *message);
+
+/*
+ * refs.c: what git says about refs (libgit2 does not read them).
+ */
+/*
+ * The commit `rev` names (`git rev-parse`), with `*found`; no such commit
+ * is 0 with `*found` 0.  `flags`: ht_run_git()'s (HT_RUN_QUIET for a
+ * revision that may not be there, as `@{upstream}`).
+ */
+int refs_commit(const char *rev, unsigned flags, git_oid *out, int *found);
+/*
+ * The commits of the branches and remote-tracking branches that contain
+ * `commit` (`git for-each-ref --contains`), as a new array of `*nr`.
+ */
+int refs_containing(git_oid **out, size_t *nr, const git_oid *commit);
 
 /*
  * state.c
@@ -265,6 +308,8 @@ struct resource *state_set(struct state *s, enum ht_ids t, int64_t id,
 void state_remove(struct state *s, enum ht_ids t, int64_t id);
 /* 1 if `r` is an item of the list of `list` (a kind with an endpoint). */
 int state_in_list(const struct resource *r, enum ht_kind list, int schema);
+/* The newest updatedAt of the lists (0: none known). */
+int64_t state_newest_ms(const struct state *s);
 
 /*
  * A listed item's workspaceId against the one the state's resources
@@ -357,21 +402,43 @@ void render_release(struct render *rd);
 /*
  * The file of the resource `api` (of `kind`) into `out`, keeping what
  * lives in the file only from the file at `old_path` in `tree` (either
- * may be NULL: none).  The aliases file is read from the first `tree`
+ * may be NULL: none), and that file byte for byte when it holds the same
+ * data (see render.c).  The aliases file is read from the first `tree`
  * given.  Errors are ht_kind_to_yaml()'s.
  */
 int render_resource(struct render *rd, struct ht_strbuf *out,
 		    enum ht_kind kind, const json_t *api, const git_oid *tree,
 		    const char *old_path);
-/* The same with the old file already parsed (`old`, NULL: none). */
+/*
+ * The same with the old file already read (`old_text`, NULL: none) and
+ * parsed (`old`, NULL: none or it does not parse).
+ */
 int render_resource_doc(struct render *rd, struct ht_strbuf *out,
 			enum ht_kind kind, const json_t *api,
-			const git_oid *tree, const struct ht_ynode *old);
-/* The manifest of `sources` and `destinations` (slug -> entry). */
-int render_manifest(struct ht_strbuf *out, const char *workspace,
-		    json_t *sources, json_t *destinations);
-/* A new, empty aliases file. */
-int render_aliases(struct ht_strbuf *out, const char *workspace);
+			const git_oid *tree, const struct ht_strbuf *old_text,
+			const struct ht_ynode *old);
+/*
+ * The manifest of `sources` and `destinations` (slug -> entry), keeping
+ * the one at `path` in `tree` (either may be NULL) as render_resource()
+ * keeps a resource's file.
+ */
+int render_manifest(struct render *rd, struct ht_strbuf *out,
+		    json_t *sources, json_t *destinations,
+		    const git_oid *tree, const char *path);
+/*
+ * The aliases file: the one at `path` in `tree` (either may be NULL) as it
+ * is, whatever it holds (it is the user's), else a new, empty one.
+ */
+int render_aliases(struct render *rd, struct ht_strbuf *out,
+		   const git_oid *tree, const char *path);
+/*
+ * The file at `path` in `tree` (either may be NULL: none): 1 with its
+ * bytes in `text` and its tree in `*doc` (NULL when it does not parse),
+ * or 0 when there is no such file.
+ */
+int render_read_file(struct render *rd, struct ht_strbuf *text,
+		     struct ht_ynode **doc, const git_oid *tree,
+		     const char *path);
 /* A manifest entry of an API source or destination: {slug, name, type}. */
 json_t *manifest_entry(const json_t *api);
 

@@ -72,16 +72,6 @@ int file_path(struct import *im, struct ht_strbuf *out, enum ht_kind kind,
 			    im->o->url->workspace, slug);
 }
 
-int old_file_path(struct import *im, struct ht_strbuf *out,
-		  enum ht_kind kind, const char *slug)
-{
-	ht_strbuf_reset(out);
-	return ht_kind_path(out, kind,
-			    im->old_prefix ? im->old_prefix :
-					     im->o->cfg->prefix,
-			    im->o->url->workspace, slug);
-}
-
 json_t *manifest_map(struct import *im, enum ht_ids t)
 {
 	enum ht_kind kind = (int)t < HT_IDS__COUNT ? ht_ids_kind(t) :
@@ -195,6 +185,7 @@ static void release_import(struct import *im)
 static void summary(struct import *im)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
+	char hex[8];
 
 	if (!helper_out.progress || helper_out.verbosity < 1)
 		return;
@@ -218,6 +209,10 @@ static void summary(struct import *im)
 			       "commit%s", im->o->url->workspace,
 			       im->commits, im->commits == 1 ? "" : "s");
 	}
+	if (im->recognised)
+		ht_strbuf_addf(&sb, "; the workspace is at %s, a commit the "
+			       "repository had", git_oid_tostr(hex, 8,
+							       &im->commit));
 	if (im->skipped[0] || im->skipped[1])
 		ht_strbuf_addf(&sb, "; skipped %zu audience%s and %zu sync%s "
 			       "of audiences", im->skipped[0],
@@ -231,20 +226,24 @@ static void summary(struct import *im)
 	ht_strbuf_release(&sb);
 }
 
-/* The private ref's commit is the base; none: a first import. */
+/*
+ * The private ref's commit is the base; none: a first import, on the
+ * local history if there is one (team.c).
+ */
 static int open_base(struct import *im, const git_oid *private_ref)
 {
 	int ret;
 
 	if (!private_ref) {
 		im->first = 1;
-		return 0;
+		return team_base(im);
 	}
 	ret = odb_has_commit(im->r, private_ref);
 	if (ret < 0)
 		return ht_error_set(HT_EINVALID, "the private ref of remote "
 				    "'%s' names no commit", im->o->name);
 	git_oid_cpy(&im->commit, private_ref);
+	git_oid_cpy(&im->start, private_ref);
 	ret = odb_commit_tree(im->r, &im->tree, private_ref);
 	if (!ret)
 		im->has_base = 1;
@@ -271,7 +270,6 @@ static void choose_mode(struct import *im, const git_oid *private_ref,
 		say(2, "remote.%s.hightouchPath changed: moving the files",
 		    o->name);
 		*old_prefix = ht_xstrdup(s->prefix);
-		im->old_prefix = *old_prefix;
 		im->full = 1;
 	} else if (o->cfg->full_resync) {
 		say(2, "hightouch.fullResync is set: reading the whole "
@@ -351,7 +349,10 @@ static int read_lists(struct import *im)
 		ret = fetch_dependents(im);
 	if (!ret && !im->full)
 		ret = reread_referred(im);
-	progress_stop(&im->lctx.progress);
+	if (ret)
+		progress_abort(&im->lctx.progress);
+	else
+		progress_stop(&im->lctx.progress);
 	if (!ret && im->first)
 		ret = settle_all(im);
 	if (!ret)
@@ -365,10 +366,12 @@ static int write_history(struct import *im)
 
 	if (im->full)
 		ret = odb_pack_begin(im->r);
-	if (!ret && (im->first || im->old_prefix))
+	if (!ret && im->first)
 		ret = first_commit(im);
 	else if (!ret)
 		ret = commit_all(im);
+	if (!ret)
+		ret = team_recognise(im);
 	if (!ret)
 		ret = odb_pack_finish(im->r);
 	return ret;
@@ -413,6 +416,12 @@ int import_run(struct odb *r, struct state *s, const struct remote *o,
 	if (ret < 0)
 		goto cleanup;
 	choose_mode(&im, private_ref, source.buf, &old_prefix);
+	if (old_prefix) {
+		/* before start_afresh(): it is dated by the state */
+		ret = move_commit(&im, old_prefix);
+		if (ret < 0)
+			goto cleanup;
+	}
 	if (!im.full) {
 		ret = nothing_changed(&im);
 		if (ret) {

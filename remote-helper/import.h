@@ -10,7 +10,11 @@
  *             no resource claims any more)
  *   commit.c  changes into trees and commits, one per change
  *   first.c   the first import: files written as the pages come, files
- *             that wait for a resource, one commit
+ *             that wait for a resource, one commit (on a base, for a
+ *             remote adopted by a repository that has a history); the
+ *             move to a new hightouchPath
+ *   team.c    the base of an adoption, and a teammate's push recognised
+ *   compare.c the files a fetch owns in two trees, compared by data
  *
  * import.c's top comment tells how an import goes.
  */
@@ -68,9 +72,11 @@ struct import {
 	/* what kind of import */
 	int schema;     /* 1 the server has the schema extension */
 	int first;      /* no private ref: one commit of everything */
+	int adopt;      /* ... on the base im->start (team.c) */
 	int full;       /* read everything (first import, resync) */
-	/* a new remote.<name>.hightouchPath: the files move from there */
-	const char *old_prefix;
+	/* the commit the import starts from: the private ref, or the base */
+	git_oid start;
+	int recognised; /* the tip is a commit the repository had (team.c) */
 
 	/* reading (lists.c) */
 	struct list_ctx lctx;
@@ -117,9 +123,7 @@ json_t *manifest_map(struct import *im, enum ht_ids t);
 int root_path(struct import *im, struct ht_strbuf *out, enum ht_kind kind);
 int file_path(struct import *im, struct ht_strbuf *out, enum ht_kind kind,
 	      const char *slug);
-/* Where the file of a resource was in the base commit. */
-int old_file_path(struct import *im, struct ht_strbuf *out,
-		  enum ht_kind kind, const char *slug);
+
 
 /*
  * lists.c
@@ -172,6 +176,14 @@ int scan_files(struct import *im, const char *prefix,
 	       int (*fn)(struct import *im, const char *path,
 			 enum ht_kind kind, const char *slug, void *payload),
 	       void *payload);
+/*
+ * The same for the files under the prefix that no resource of the state
+ * claims (the schema's when the server has no schema extension aside).
+ */
+int scan_orphans(struct import *im,
+		 int (*fn)(struct import *im, const char *path,
+			   enum ht_kind kind, const char *slug, void *payload),
+		 void *payload);
 
 /*
  * commit.c
@@ -196,8 +208,51 @@ int commit_all(struct import *im);
 int first_page(struct listing *l, size_t from, size_t n, void *payload);
 /* After the lists: the files that waited. */
 int settle_all(struct import *im);
-/* The one commit of everything (or of every file moved). */
+/*
+ * The one commit of everything; on a base (im->adopt), the one commit of
+ * what differs from the base's files, or none.
+ */
 int first_commit(struct import *im);
 void release_first(struct first_import *fi);
+/*
+ * A new remote.<name>.hightouchPath: the commit that moves the resource
+ * files from the prefix `from` as they are.
+ */
+int move_commit(struct import *im, const char *from);
+/*
+ * One resource by id, as an item of `list`: 0, HT_ENOTFOUND (a 404, with
+ * the client's message) or another error.
+ */
+int read_item(struct import *im, struct item *out, enum ht_kind list,
+	      int64_t id);
+
+/*
+ * team.c
+ */
+/*
+ * A remote with no private ref: the commit of the local history its
+ * first import builds on, if any (im->adopt, im->start, im->commit and
+ * im->tree are set then).
+ */
+int team_base(struct import *im);
+/*
+ * After the import's commits: when a commit the repository has that
+ * descends from im->start has the files the import arrived at, the tip
+ * moves to it (im->recognised).
+ */
+int team_recognise(struct import *im);
+
+/*
+ * compare.c
+ */
+/* Called with a file that differs: < 0 an error, > 0 stop, 0 go on. */
+typedef int (*compare_fn)(struct import *im, const char *path,
+			  void *payload);
+/*
+ * `fn` for each file the fetch owns whose data differs between the trees
+ * `a` and `b`, or that only one of them has (see compare.c).
+ */
+int compare_owned(struct import *im, const git_oid *a, const git_oid *b,
+		  compare_fn fn, void *payload);
 
 #endif

@@ -28,10 +28,14 @@ void schema_unavailable(struct import *im)
 {
 	size_t i;
 
+	/*
+	 * Said once per remote, the first time: the real API has no schema
+	 * endpoints, so it is what every clone from it meets, not a fault.
+	 */
 	if (im->schema && im->s->schema != 0)
-		say(0, "warning: schema sync is unavailable on this server "
-		    "('%s' has no /schema endpoints): the Customer Studio "
-		    "schema is not fetched", im->o->url->authority);
+		say(1, "Schema sync is unavailable on this server ('%s' has "
+		    "no /schema endpoints): the Customer Studio schema is not "
+		    "fetched", im->o->url->authority);
 	im->schema = 0;
 	for (i = 0; i < HT_KIND__COUNT; i++)
 		if (ht_kind_info((enum ht_kind)i)->extension)

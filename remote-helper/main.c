@@ -83,34 +83,10 @@ static int private_name(struct helper *h)
 	return 0;
 }
 
-/* The commit `rev` names (`git rev-parse`), if there is one. */
-static int rev_parse_commit(const char *rev, git_oid *out, int *found)
-{
-	const char *argv[] = { "rev-parse", "--verify", "-q", NULL, NULL };
-	struct ht_strbuf sb = HT_STRBUF_INIT, arg = HT_STRBUF_INIT;
-	int ret;
-
-	*found = 0;
-	ht_strbuf_addf(&arg, "%s^{commit}", rev);
-	argv[3] = arg.buf;
-	ret = ht_run_git_line(&sb, argv, 0);
-	if (ret > 0)
-		ret = 0; /* no such commit */
-	else if (!ret && sb.len == GIT_OID_HEXSZ &&
-		 !git_oid_fromstr(out, sb.buf))
-		*found = 1;
-	else if (!ret)
-		ret = ht_error_set(HT_EINVALID, "'git rev-parse %s' printed "
-				   "no object id", arg.buf);
-	ht_strbuf_release(&sb);
-	ht_strbuf_release(&arg);
-	return ret;
-}
-
 /* The private ref's commit, if the repository has it. */
 static int read_private_ref(struct helper *h, git_oid *out, int *found)
 {
-	return rev_parse_commit(h->private_ref, out, found);
+	return refs_commit(h->private_ref, 0, out, found);
 }
 
 /*
@@ -171,6 +147,7 @@ static int make_client(struct helper *h)
 	 * every other client: by default, retry for about one window.
 	 */
 	opts.max_retries = h->cfg.retries;
+	opts.notice = progress_notice;
 	if (helper_out.trace) {
 		opts.trace = ht_client_trace_to_file;
 		opts.trace_payload = stderr;
@@ -371,7 +348,7 @@ static int do_push(struct helper *h, struct ht_proto *p,
 	memset(&o, 0, sizeof(o));
 	ret = session_open(h, &ss, "push");
 	if (!ret)
-		ret = rev_parse_commit(spec->src, &head, &found);
+		ret = refs_commit(spec->src, 0, &head, &found);
 	if (ret < 0)
 		goto cleanup;
 	if (!found) {

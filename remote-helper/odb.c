@@ -468,6 +468,23 @@ int odb_commit_tree(struct odb *r, git_oid *out, const git_oid *commit)
 	return 0;
 }
 
+int odb_commit_info(struct odb *r, struct commit_info *out,
+		    const git_oid *commit)
+{
+	git_commit *c = NULL;
+	int ret = git_commit_lookup(&c, r->repo, commit);
+
+	if (ret < 0)
+		return ht_git_error(ret, "cannot read a commit");
+	memset(out, 0, sizeof(*out));
+	out->time_ms = (int64_t)git_commit_time(c) * 1000;
+	out->root = !git_commit_parentcount(c);
+	if (!out->root)
+		git_oid_cpy(&out->parent, git_commit_parent_id(c, 0));
+	git_commit_free(c);
+	return 0;
+}
+
 /* A path odb_find_removals() looks for, and its place in `out`. */
 struct path_slot {
 	const char *path;
@@ -585,15 +602,65 @@ cleanup:
 	return ret;
 }
 
+int odb_walk(struct odb *r, const git_oid *tips, size_t nr,
+	     const git_oid *hide, unsigned sort,
+	     int (*fn)(git_commit *c, void *payload), void *payload)
+{
+	git_revwalk *walk = NULL;
+	git_commit *c = NULL;
+	git_oid id;
+	size_t i;
+	int ret;
+
+	ret = git_revwalk_new(&walk, r->repo);
+	if (!ret)
+		ret = git_revwalk_sorting(walk, sort);
+	for (i = 0; !ret && i < nr; i++)
+		ret = git_revwalk_push(walk, &tips[i]);
+	if (!ret && hide)
+		ret = git_revwalk_hide(walk, hide);
+	while (!ret && !(ret = git_revwalk_next(&id, walk))) {
+		ret = git_commit_lookup(&c, r->repo, &id);
+		if (ret < 0)
+			break;
+		ret = fn(c, payload);
+		git_commit_free(c);
+		if (ret)
+			goto cleanup;
+	}
+	if (ret == GIT_ITEROVER)
+		ret = 0;
+	else if (ret < 0)
+		ret = ht_git_error(ret, "cannot walk the history");
+cleanup:
+	git_revwalk_free(walk);
+	return ret < 0 ? ret : 0;
+}
+
+/* What odb_find_removals() walks with. */
+struct removals {
+	struct odb *r;
+	const struct path_slot *slots;
+	size_t nr, left;
+	struct removal *out;
+};
+
+static int walk_removals(git_commit *c, void *payload)
+{
+	struct removals *rm = payload;
+	int ret = commit_removals(rm->r, c, rm->slots, rm->nr, rm->out,
+				  &rm->left);
+
+	return ret < 0 ? ret : !rm->left;
+}
+
 int odb_find_removals(struct odb *r, const git_oid *tip,
 		      const char *const *paths, size_t nr,
 		      struct removal *out)
 {
 	struct path_slot *slots;
-	git_revwalk *walk = NULL;
-	git_commit *c = NULL;
-	git_oid id;
-	size_t i, left = nr;
+	struct removals rm;
+	size_t i;
 	int ret;
 
 	if (!nr)
@@ -605,28 +672,12 @@ int odb_find_removals(struct odb *r, const git_oid *tip,
 		slots[i].i = i;
 	}
 	qsort(slots, nr, sizeof(*slots), cmp_slot);
-	ret = git_revwalk_new(&walk, r->repo);
-	if (!ret)
-		ret = git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
-	if (!ret)
-		ret = git_revwalk_push(walk, tip);
-	while (!ret && left && !(ret = git_revwalk_next(&id, walk))) {
-		git_commit_free(c);
-		c = NULL;
-		ret = git_commit_lookup(&c, r->repo, &id);
-		if (ret < 0)
-			break;
-		ret = commit_removals(r, c, slots, nr, out, &left);
-		if (ret < 0)
-			goto cleanup;
-	}
-	if (ret == GIT_ITEROVER)
-		ret = 0;
-	else if (ret < 0)
-		ret = ht_git_error(ret, "cannot walk the history");
-cleanup:
-	git_commit_free(c);
-	git_revwalk_free(walk);
+	rm.r = r;
+	rm.slots = slots;
+	rm.nr = rm.left = nr;
+	rm.out = out;
+	ret = odb_walk(r, tip, 1, NULL, GIT_SORT_TOPOLOGICAL, walk_removals,
+		       &rm);
 	free(slots);
 	return ret;
 }

@@ -6,7 +6,8 @@
  * a whole listing no longer has are deletions, and in a full resync the
  * files that no resource claims any more are too (their paths tell).
  * Changes are sorted oldest first; among changes of one instant, by rank
- * of their kind (kinds.h), then by id; deletions come last.
+ * of their kind (kinds.h), then by id; deletions come last, in the
+ * reverse order of rank (see cmp_change()).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -306,29 +307,31 @@ cleanup:
 	return ret;
 }
 
-static int orphan(struct import *im, const char *path, enum ht_kind kind,
-		  const char *slug, void *payload)
-{
-	json_t *claimed = payload;
-	struct change *c;
+/* What scan_orphans() passes its callback. */
+struct orphans {
+	json_t *claimed; /* path -> true: the files of resources */
+	int (*fn)(struct import *im, const char *path, enum ht_kind kind,
+		  const char *slug, void *payload);
+	void *payload;
+};
 
-	if (json_object_get(claimed, path) ||
+static int if_orphan(struct import *im, const char *path, enum ht_kind kind,
+		     const char *slug, void *payload)
+{
+	struct orphans *o = payload;
+
+	if (json_object_get(o->claimed, path) ||
 	    (ht_kind_info(kind)->extension && !im->schema))
 		return 0;
-	c = add_change(im, ht_kind_ids(kind), 0, HT_KIND__COUNT, 0, NULL,
-		       slug);
-	c->old_kind = kind;
-	c->old_slug = ht_xstrdup(slug);
-	return 0;
+	return o->fn(im, path, kind, slug, o->payload);
 }
 
-/*
- * In a full resync, files of resources that are gone are found by their
- * paths: every resource file in the base tree that no resource claims.
- */
-static int plan_orphans(struct import *im)
+int scan_orphans(struct import *im,
+		 int (*fn)(struct import *im, const char *path,
+			   enum ht_kind kind, const char *slug, void *payload),
+		 void *payload)
 {
-	json_t *claimed = json_object();
+	struct orphans o = { json_object(), fn, payload };
 	struct ht_strbuf path = HT_STRBUF_INIT;
 	size_t i;
 	int ret = 0;
@@ -342,13 +345,27 @@ static int plan_orphans(struct import *im)
 		ret = file_path(im, &path, r->kind, r->slug);
 		if (ret < 0)
 			goto cleanup;
-		json_object_set_new(claimed, path.buf, json_true());
+		json_object_set_new(o.claimed, path.buf, json_true());
 	}
-	ret = scan_files(im, im->o->cfg->prefix, orphan, claimed);
+	ret = scan_files(im, im->o->cfg->prefix, if_orphan, &o);
 cleanup:
-	json_decref(claimed);
+	json_decref(o.claimed);
 	ht_strbuf_release(&path);
 	return ret;
+}
+
+static int orphan(struct import *im, const char *path, enum ht_kind kind,
+		  const char *slug, void *payload)
+{
+	struct change *c;
+
+	(void)path;
+	(void)payload;
+	c = add_change(im, ht_kind_ids(kind), 0, HT_KIND__COUNT, 0, NULL,
+		       slug);
+	c->old_kind = kind;
+	c->old_slug = ht_xstrdup(slug);
+	return 0;
 }
 
 /* In a full resync, sources and destinations the manifest has no more. */
@@ -381,23 +398,37 @@ static void plan_manifest_orphans(struct import *im)
 	}
 }
 
-/* The rank of an id space: its listing kind's. */
-static int ids_rank(enum ht_ids t)
+/*
+ * The rank of a change's kind (kinds.h): its file's, else its id space's
+ * listing kind's.
+ */
+static int change_rank(const struct change *c)
 {
-	return ht_kind_info(ht_ids_kind(t))->rank;
+	enum ht_kind kind = c->kind != HT_KIND__COUNT ? c->kind : c->old_kind;
+
+	if (kind == HT_KIND__COUNT)
+		kind = ht_ids_kind(c->table);
+	return ht_kind_info(kind)->rank;
 }
 
+/*
+ * Oldest first; changes of one instant by rank, what is referred to
+ * first.  Deletions come last, in the reverse order of rank, what refers
+ * first (a sync before its model, a relationship before its models), so
+ * that no commit leaves a file naming a resource whose file is gone; then
+ * by slug.
+ */
 static int cmp_change(const void *va, const void *vb)
 {
 	const struct change *a = va, *b = vb;
+	int ra = change_rank(a), rb = change_rank(b);
 
-	/* deletions last, by table and slug */
 	if (!a->json != !b->json)
 		return a->json ? -1 : 1;
 	if (a->json && a->updated_ms != b->updated_ms)
 		return a->updated_ms < b->updated_ms ? -1 : 1;
-	if (a->table != b->table)
-		return ids_rank(a->table) < ids_rank(b->table) ? -1 : 1;
+	if (ra != rb)
+		return (ra < rb) == !!a->json ? -1 : 1;
 	if (!a->json)
 		return strcmp(a->slug, b->slug);
 	if (a->id != b->id)
@@ -424,12 +455,11 @@ int plan_all(struct import *im)
 		if (ret < 0)
 			return ret;
 	}
-	for (i = 0; i < HT_KIND__COUNT; i++)
-		if (im->s->lists[i].valid &&
-		    im->s->lists[i].newest_ms > im->newest_ms)
-			im->newest_ms = im->s->lists[i].newest_ms;
-	if (im->full && !im->first && !im->old_prefix) {
-		ret = plan_orphans(im);
+	if (state_newest_ms(im->s) > im->newest_ms)
+		im->newest_ms = state_newest_ms(im->s);
+	if (im->full && !im->first) {
+		/* in a full resync, gone resources are found by their files */
+		ret = scan_orphans(im, orphan, NULL);
 		if (ret < 0)
 			return ret;
 		plan_manifest_orphans(im);

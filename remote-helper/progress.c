@@ -140,3 +140,28 @@ void progress_stop(struct progress **pp)
 	free(p);
 	*pp = NULL;
 }
+
+void progress_abort(struct progress **pp)
+{
+	struct progress *p = *pp;
+
+	if (!p)
+		return;
+	if (p->drawn)
+		fputc('\n', stderr); /* ends the counter's line, not "done" */
+	free(p->title);
+	free(p);
+	*pp = NULL;
+}
+
+void progress_notice(const char *line, void *payload)
+{
+	int len = (int)strlen(line);
+
+	(void)payload;
+	if (!helper_out.progress || helper_out.verbosity < 1)
+		return;
+	/* over a counter drawn with "\r": its characters blanked */
+	fprintf(stderr, "\r%s%*s\n", line, len < 79 ? 79 - len : 0, "");
+	fflush(stderr);
+}

@@ -727,8 +727,8 @@ static void warn_if_too_big(struct push *p, const struct step *st,
 	struct render rd;
 
 	render_init(&rd, p->r, p->o->rm->url->workspace, &resolver);
-	if (render_resource_doc(&rd, &sb, st->kind, server, NULL, NULL) ==
-	    HT_ETOOBIG) {
+	if (render_resource_doc(&rd, &sb, st->kind, server, NULL, NULL,
+				NULL) == HT_ETOOBIG) {
 		say(0, "warning: %s: %s (fetch skipped it); this push "
 		    "replaces it with the file's fields", st->path,
 		    ht_error_message());

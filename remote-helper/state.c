@@ -47,6 +47,17 @@ int state_in_list(const struct resource *r, enum ht_kind list, int schema)
 	return schema && r->table == t && r->kind == list;
 }
 
+int64_t state_newest_ms(const struct state *s)
+{
+	int64_t newest = 0;
+	size_t i;
+
+	for (i = 0; i < HT_KIND__COUNT; i++)
+		if (s->lists[i].valid && s->lists[i].newest_ms > newest)
+			newest = s->lists[i].newest_ms;
+	return newest;
+}
+
 /*
  * Time
  */

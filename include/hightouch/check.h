@@ -12,9 +12,9 @@
  * (ht_kind_from_yaml), and then across files:
  *
  *  - `source:` and `destination:` resolve through the manifest and the
- *    aliases file of every workspace (or of opts->workspace only), see
- *    workspace.h; `model:`, `from:` and `to:` name a model file of any
- *    model kind;
+ *    aliases file of every workspace (or of opts->workspace only; with
+ *    opts->remotes, of the prefix's only), see workspace.h; `model:`,
+ *    `from:` and `to:` name a model file of any model kind;
  *  - aliases: not used both as a source and as a destination, not named
  *    like a slug, pointing at a slug of the manifest;
  *  - two model files of different kinds with one slug;
@@ -41,6 +41,8 @@
 #include "hightouch/kinds.h"
 #include "hightouch/strbuf.h"
 #include "hightouch/yaml.h"
+
+struct ht_remotes;
 
 /* The longest content id: a SHA-256 object id in hex. */
 #define HT_CHECK_ID_MAX 64
@@ -179,10 +181,18 @@ struct ht_check_opts {
 	int (*file_checked)(const struct ht_check_file *f, enum ht_kind kind,
 			    const char *slug, const struct ht_strbuf *content,
 			    struct ht_ynode **doc, void *payload);
+	/*
+	 * The repository's workspace remotes, when their paths differ: only
+	 * the files and the workspaces that belong to the prefix (see
+	 * remotes.h) are checked; the other workspaces are read like those
+	 * left out by `workspace`.  The prefix is then one of their paths.
+	 * NULL: every file and workspace is the prefix's.
+	 */
+	const struct ht_remotes *remotes;
 };
 
 #define HT_CHECK_OPTS_INIT                                                    \
-	{ NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL }
 
 /*
  * Check `head` (and the change from `base`, which may be NULL) and add

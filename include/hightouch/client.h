@@ -101,6 +101,14 @@ enum ht_method {
  */
 typedef void (*ht_client_trace_fn)(const char *line, void *payload);
 
+/*
+ * Receives a line for the user (no newline) before the client waits a
+ * second or more: "waiting 6 s for the API's rate limit", "HTTP 503,
+ * retrying in 2 s (2 of 5)".  A program shows it where it shows its
+ * progress.
+ */
+typedef void (*ht_client_notice_fn)(const char *line, void *payload);
+
 /* A ready trace function: writes "trace: http: <line>\n" to the FILE *. */
 void ht_client_trace_to_file(const char *line, void *payload);
 
@@ -144,6 +152,9 @@ struct ht_client_options {
 	/* Trace sink (see ht_client_trace_fn); NULL for none. */
 	ht_client_trace_fn trace;
 	void *trace_payload;
+	/* Long waits, said to the user (see ht_client_notice_fn); or NULL. */
+	ht_client_notice_fn notice;
+	void *notice_payload;
 	/*
 	 * For tests: a monotonic clock in milliseconds and a sleep, used by
 	 * the rate limiter and the backoff.  NULL for the real ones.

@@ -41,15 +41,6 @@ const struct ht_config_entry *ht_config_find(const struct ht_config *cfg,
 					     const char *key);
 
 /*
- * The names of the remotes whose remote.<name>.url is a workspace's
- * (ht_url_is_workspace()), in the order git gives them, from `cfg` read
- * with the remote.*.url keys: a NULL-terminated array of `*nr` names, to
- * free with ht_config_names_free().
- */
-char **ht_config_workspace_remotes(const struct ht_config *cfg, size_t *nr);
-void ht_config_names_free(char **names);
-
-/*
  * `key` as a boolean into `*out`, left alone when the key is not set.
  * HT_EINVALID ("bad boolean config value for 'KEY'") for a value git
  * would refuse.
@@ -63,6 +54,16 @@ int ht_config_bool(const struct ht_config *cfg, const char *key, int *out);
  */
 int ht_config_number(const struct ht_config *cfg, const char *key,
 		     long min, long max, unsigned *out);
+
+/*
+ * `key` as a folder of the work tree (remote.<name>.hightouchPath) into
+ * `*out` (allocated; the old value freed), left alone when the key is not
+ * set: without leading, trailing or doubled slashes, "" for none ("/" or
+ * no value).  HT_EINVALID ("bad config value for 'KEY': ...") for a
+ * component "." or "..", ".git" (any case), or a control character or a
+ * backslash.
+ */
+int ht_config_path(const struct ht_config *cfg, const char *key, char **out);
 
 /*
  * Whether to colour the standard output, as git decides: `when` is the

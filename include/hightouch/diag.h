@@ -43,6 +43,11 @@ void ht_diags_add_ydiag(struct ht_diags *d, const char *path,
 			const struct ht_ydiag *yd);
 /* Sort by path, line, column (stable for equal positions). */
 void ht_diags_sort(struct ht_diags *d);
+/*
+ * Drop each finding equal to one before it at its position (the same
+ * file found by several checks); `d` sorted.
+ */
+void ht_diags_uniq(struct ht_diags *d);
 void ht_diags_release(struct ht_diags *d);
 
 /*

@@ -233,4 +233,18 @@ int ht_kind_from_yaml(json_t **out, enum ht_kind kind, const char *slug,
 		      const struct ht_ynode *doc, const struct ht_resolver *r,
 		      const char *path, struct ht_diags *diags);
 
+/*
+ * 1 if the files `a` and `b` of `kind` hold the same data: both convert
+ * (ht_kind_from_yaml(), no resolver: references are the names the files
+ * give) to equal JSON.  That is what push would send, with the read-only
+ * and local fields that it notes, so two files that differ only in what
+ * means nothing to Hightouch are the same: comments, key order, quoting,
+ * block or flow style, indentation, a byte order mark, unknown keys, a
+ * null query key of another type, an omitted key whose value is the
+ * default, the order of the manifest's entries.  0 when either does not
+ * convert, or is NULL.
+ */
+int ht_kind_same_data(enum ht_kind kind, const struct ht_ynode *a,
+		      const struct ht_ynode *b);
+
 #endif

@@ -125,6 +125,12 @@ int ht_ynode_is_str(const struct ht_ynode *node, const char *s);
 int ht_ynode_equal(const struct ht_ynode *a, const struct ht_ynode *b);
 /* Deep equality of everything: values, bytes, positions and styles. */
 int ht_ynode_identical(const struct ht_ynode *a, const struct ht_ynode *b);
+/*
+ * Equality of data, what a reader of the text gets: as ht_ynode_equal(),
+ * but two mappings are equal when they have the same keys (by their
+ * bytes) with equal values, in any order.
+ */
+int ht_ynode_same_data(const struct ht_ynode *a, const struct ht_ynode *b);
 /* "null", "boolean", "integer", "number", "string", "list", "mapping" */
 const char *ht_ynode_type_name(const struct ht_ynode *node);
 

@@ -9,6 +9,12 @@
 #                              and exports HIGHTOUCH_API_KEY
 #   ht_generate FILE ARGS...   `hightouch-emulator generate ARGS` into FILE
 #   ht_seed FILE               replace the workspace with the seed FILE
+#   ht_start_pair              two emulators, workspaces "staging" and
+#                              "production" with one source (NAME-pg)
+#                              and one destination (NAME-hubspot) each;
+#                              sets STAGING_URL and PROD_URL
+#                              (hightouch::...), EMU_URL is staging's
+#                              and exports STAGING_KEY, PRODUCTION_KEY
 #   ui METHOD PATH [BODY]      an edit "as in the UI": admin METHOD
 #                              /resources/PATH, must answer 2xx
 #   ht_requests_reset          forget the emulator's request log
@@ -45,6 +51,42 @@ ht_start() {
 	HT_URL=hightouch::$EMU_URL/test
 	HIGHTOUCH_API_KEY=$(cat "$EMU_API_KEY_FILE")
 	export HIGHTOUCH_API_KEY
+}
+
+# ht_seed_pair_ NAME: a workspace with one source and one destination
+ht_seed_pair_() {
+	cat <<-EOF
+	{"workspaceId": 1,
+	 "sources": [{"id": 1, "name": "PG", "slug": "$1-pg", "type": "postgres",
+	   "configuration": {}, "createdAt": "2024-01-01T00:00:00.000Z",
+	   "updatedAt": "2024-01-01T00:00:00.000Z"}],
+	 "destinations": [{"id": 1, "name": "HubSpot", "slug": "$1-hubspot",
+	   "type": "hubspot", "configuration": {},
+	   "createdAt": "2024-01-01T00:00:00.000Z",
+	   "updatedAt": "2024-01-01T00:00:00.000Z"}]}
+	EOF
+}
+
+ht_start_pair() {
+	ht_seed_pair_ staging >"$TRASH_DIRECTORY/staging.json" &&
+	ht_seed_pair_ production >"$TRASH_DIRECTORY/production.json" &&
+	mkdir "$TRASH_DIRECTORY/prod" &&
+	(
+		cd "$TRASH_DIRECTORY/prod" &&
+		ht_start "$TRASH_DIRECTORY/production.json" &&
+		echo "$EMU_URL" >../prod-url &&
+		echo "$EMU_PID" >../prod-pid
+	) &&
+	# started in a subshell: stopped with the others at the end
+	started_pids="$started_pids $(cat "$TRASH_DIRECTORY/prod-pid")" &&
+	PROD_URL=hightouch::$(cat "$TRASH_DIRECTORY/prod-url")/production &&
+	ht_start "$TRASH_DIRECTORY/staging.json" &&
+	STAGING_URL=hightouch::$EMU_URL/staging &&
+	# two workspaces: a key each (the emulators share the script key),
+	# which a repository names with remote.<name>.hightouchKeyEnv
+	STAGING_KEY=$HIGHTOUCH_API_KEY &&
+	PRODUCTION_KEY=$HIGHTOUCH_API_KEY &&
+	export STAGING_KEY PRODUCTION_KEY
 }
 
 ht_generate() {

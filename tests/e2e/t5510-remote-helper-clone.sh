@@ -413,9 +413,10 @@ test_expect_success 'an empty workspace clones to the manifest and aliases' '
 test_expect_success 'a server without the schema extension' '
 	ht_seed "$HT_FIXTURES/workspaces/t5-small.json" &&
 	ht_fault "{\"path\": \"/api/v1/schema\", \"status\": 404, \"count\": 1000}" &&
-	git clone -q "$HT_URL" cn 2>err &&
-	grep "^warning: schema sync is unavailable on this server" err &&
-	test "$(grep -c "schema sync is unavailable" err)" = 1 &&
+	git clone "$HT_URL" cn 2>err &&
+	grep "^Schema sync is unavailable on this server" err &&
+	test "$(grep -c -i "schema sync is unavailable" err)" = 1 &&
+	! grep "^warning:" err &&
 	! git -C cn ls-files | grep "^schema/" &&
 	ht_requests_reset &&
 	git -C cn fetch 2>err &&

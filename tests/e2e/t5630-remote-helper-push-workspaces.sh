@@ -7,42 +7,12 @@ test_description='git-remote-hightouch: staging and production, aliases, promoti
 # shellcheck disable=SC1091
 . "$HT_SRC_DIR/tests/e2e/lib-remote-helper.sh"
 
-# seed NAME: a workspace with one source and one destination named NAME-*
-seed() {
-	cat <<-EOF
-	{"workspaceId": 1,
-	 "sources": [{"id": 1, "name": "PG", "slug": "$1-pg", "type": "postgres",
-	   "configuration": {}, "createdAt": "2024-01-01T00:00:00.000Z",
-	   "updatedAt": "2024-01-01T00:00:00.000Z"}],
-	 "destinations": [{"id": 1, "name": "HubSpot", "slug": "$1-hubspot",
-	   "type": "hubspot", "configuration": {},
-	   "createdAt": "2024-01-01T00:00:00.000Z",
-	   "updatedAt": "2024-01-01T00:00:00.000Z"}]}
-	EOF
-}
-
 test_expect_success 'setup: two workspaces, two emulators' '
-	seed staging >staging.json &&
-	seed production >production.json &&
-	mkdir prod &&
-	(
-		cd prod &&
-		ht_start "$TRASH_DIRECTORY/production.json" &&
-		echo "$EMU_URL" >../prod-url &&
-		echo "$EMU_PID" >../prod-pid
-	) &&
-	# started in a subshell: stopped with the others at the end
-	started_pids="$started_pids $(cat prod-pid)" &&
-	PROD_URL=hightouch::$(cat prod-url)/production &&
-	ht_start "$TRASH_DIRECTORY/staging.json" &&
-	STAGING_URL=hightouch::$EMU_URL/staging &&
+	ht_start_pair &&
 	git clone -q -o staging "$STAGING_URL" r &&
 	git -C r remote add production "$PROD_URL" &&
 	# two workspaces: each remote names the variable of its own key
-	# (the emulators share the script key)
-	PRODUCTION_KEY=$HIGHTOUCH_API_KEY &&
-	export PRODUCTION_KEY &&
-	git -C r config remote.staging.hightouchKeyEnv HIGHTOUCH_API_KEY &&
+	git -C r config remote.staging.hightouchKeyEnv STAGING_KEY &&
 	git -C r config remote.production.hightouchKeyEnv PRODUCTION_KEY
 '
 

@@ -8,8 +8,23 @@ test_description='git hightouch gitsync: rounds between a git host and a workspa
 . "$HT_SRC_DIR/tests/e2e/lib-remote-helper.sh"
 
 # round [ARGS...]: one gitsync round in the server clone, its line in out
+# shellcheck disable=SC2120 # ARGS are optional
 round() {
 	git -C srv hightouch gitsync "$@" >out 2>err
+}
+
+# idle_round: a round that finds nothing new, and does nothing
+# shellcheck disable=SC2119 # a round without options
+idle_round() {
+	git -C host.git rev-parse main >before &&
+	ht_requests_reset &&
+	round &&
+	echo "outbound 0 commits, inbound 0 changes, in step" >expect &&
+	test_cmp expect out &&
+	writes w &&
+	test ! -s w &&
+	git -C host.git rev-parse main >after &&
+	test_cmp before after
 }
 
 # teammate EDIT: a teammate commits EDIT (a shell command run in dev)
@@ -32,15 +47,7 @@ test_expect_success 'setup: a git host holding the workspace, a server clone, a 
 '
 
 test_expect_success 'an idle round commits, pushes and writes nothing' '
-	git -C host.git rev-parse main >before &&
-	ht_requests_reset &&
-	round &&
-	echo "outbound 0 commits, inbound 0 changes, in step" >expect &&
-	test_cmp expect out &&
-	writes w &&
-	test ! -s w &&
-	git -C host.git rev-parse main >after &&
-	test_cmp before after
+	idle_round
 '
 
 test_expect_success 'a UI change reaches the branch on the git host' '
@@ -69,15 +76,7 @@ test_expect_success 'a change merged on the git host reaches the workspace' '
 '
 
 test_expect_success 'the round after an inbound change is idle' '
-	git -C host.git rev-parse main >before &&
-	ht_requests_reset &&
-	round &&
-	echo "outbound 0 commits, inbound 0 changes, in step" >expect &&
-	test_cmp expect out &&
-	writes w &&
-	test ! -s w &&
-	git -C host.git rev-parse main >after &&
-	test_cmp before after
+	idle_round
 '
 
 test_expect_success 'both at once: a merge on the branch, and the change in the workspace' '

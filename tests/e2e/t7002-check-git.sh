@@ -264,8 +264,14 @@ test_expect_success 'the prefix comes from remote.*.hightouchPath' '
 		test_expect_code 1 git hightouch check >../out &&
 		grep "^hightouch/models/broken.yaml:2:1: error:" ../out &&
 		git config remote.b.hightouchPath /hightouch/ &&
-		test_expect_code 2 git hightouch check 2>../err &&
-		grep "remotes have different hightouchPath values" ../err &&
+		test_expect_code 1 git hightouch check >../out &&
+		test "$(wc -l <../out)" = 1 &&
+		git config remote.c.hightouchPath elsewhere &&
+		test_expect_code 1 git hightouch check >../out &&
+		grep "^hightouch/models/broken.yaml:2:1: error:" ../out &&
+		test "$(wc -l <../out)" = 1 &&
+		git hightouch check --remote c &&
+		test_expect_code 1 git hightouch check --remote b &&
 		test_expect_code 1 git hightouch check --prefix hightouch &&
 		git hightouch check --prefix elsewhere
 	)

@@ -20,6 +20,7 @@
 #include "hightouch/diag.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/remotes.h"
 #include "hightouch/report.h"
 #include "hightouch/strbuf.h"
 #include "hightouch/workspace.h"
@@ -676,6 +677,83 @@ static void test_workspaces(void **state)
 	ht_check_tree_release(&head);
 }
 
+/*
+ * Two workspaces at two paths (opts.remotes): each path's files resolve
+ * through its own workspace, another path's files and workspaces are
+ * not checked, and a path nested in a kind's folder is its own.
+ */
+static void paths_tree(struct ht_check_tree *t)
+{
+	static const char ms[] = "sources:\n"
+				 "  staging-pg:\n"
+				 "    name: PG\n"
+				 "    type: postgres\n"
+				 "destinations: {}\n";
+	static const char mp[] = "sources:\n"
+				 "  production-pg:\n"
+				 "    name: PG\n"
+				 "    type: postgres\n"
+				 "destinations: {}\n";
+	static const char users[] = "name: Users\n"
+				    "source: staging-pg\n"
+				    "type: table\n"
+				    "tableName: users\n"
+				    "primaryKey: id\n";
+
+	tree_of(t, "manifest-staging.yaml", ms, "manifest-production.yaml",
+		mp, "staging/models/users.yaml", users,
+		"production/models/users.yaml", users,
+		"staging/models/old/models/x.yaml", "name: [", NULL);
+}
+
+/* The production run's finding about paths_tree() */
+#define STAGING_IN_PRODUCTION                                                 \
+	"production/models/users.yaml:2:9: error: source 'staging-pg' is "    \
+	"neither a source of workspace 'production' "                         \
+	"(manifest-production.yaml) nor an alias in aliases-production.yaml; " \
+	"it is a source of workspace 'staging' (postgres): add 'staging-pg: "  \
+	"production-pg' to aliases-production.yaml [unresolved-reference]\n"
+
+static void test_paths(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_tree base = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	struct ht_remotes remotes = HT_REMOTES_INIT;
+
+	(void)state;
+	ht_remotes_add(&remotes, "staging", "staging", "staging");
+	ht_remotes_add(&remotes, "production", "production", "production");
+	ht_remotes_add(&remotes, "old", "staging/models/old", NULL);
+	opts.remotes = &remotes;
+	opts.prefix = "staging";
+	paths_tree(&head);
+	expect_run(&head, NULL, &opts, "");
+
+	opts.prefix = "production";
+	paths_tree(&head);
+	expect_run(&head, NULL, &opts, STAGING_IN_PRODUCTION);
+
+	/* the nested path's own file */
+	opts.prefix = "staging/models/old";
+	paths_tree(&head);
+	expect_run(&head, NULL, &opts,
+		   "staging/models/old/models/x.yaml:2:1: error: did not find "
+		   "expected node content while parsing a flow node at line "
+		   "2 [yaml-syntax]\n");
+
+	/* a manifest edited is its own path's finding */
+	opts.prefix = "production";
+	paths_tree(&head);
+	tree_of(&base, "manifest-staging.yaml", "sources: {}\n", NULL);
+	expect_run(&head, &base, &opts,
+		   "manifest-production.yaml:0:0: error: read-only manifest "
+		   "added: manifests are written by git-remote-hightouch; "
+		   "change sources and destinations in Hightouch, then fetch "
+		   "[manifest-edited]\n" STAGING_IN_PRODUCTION);
+	ht_remotes_release(&remotes);
+}
+
 static int known_model(const char *slug, void *payload)
 {
 	(void)payload;
@@ -856,10 +934,19 @@ static void test_manifest_edits(void **state)
 	opts.payload = &calls;
 	base_tree(&base);
 	tree_of(&base, "manifest-ok.yaml", manifest, "manifest-gone.yaml",
-		manifest, "manifest-same.yaml", manifest, NULL);
+		manifest, "manifest-same.yaml", manifest,
+		"manifest-banner.yaml", manifest, NULL);
 	base_tree(&head);
+	/* another banner, order and quoting: the same data, no finding */
 	tree_of(&head, "manifest-ok.yaml", "sources: {}\ndestinations: {}\n",
 		"manifest-same.yaml", manifest, "manifest-new.yaml", manifest,
+		"manifest-banner.yaml",
+		"# Written by Hightouch Git Sync\n"
+		"destinations:\n"
+		"    sheets: {name: Sheets, type: google-sheets}\n"
+		"    hubspot: {name: \"HubSpot\", type: hubspot}\n"
+		"sources:\n"
+		"    snowflake: {name: Snowflake, type: snowflake}\n",
 		NULL);
 	expect_run(&head, &base, &opts,
 		   "manifest-gone.yaml:0:0: error: read-only manifest deleted "
@@ -1204,10 +1291,12 @@ static void test_report_text(void **state)
 	(void)state;
 	assert_int_equal(ht_report_parse_format(&f, "sarif"), 0);
 	assert_int_equal(f, HT_REPORT_SARIF);
+	assert_int_equal(ht_report_parse_format(&f, "gitlab"), 0);
+	assert_int_equal(f, HT_REPORT_GITLAB);
 	assert_int_equal(ht_report_parse_format(&f, "xml"), HT_EINVALID);
 	assert_string_equal(ht_error_message(),
-			    "unknown format 'xml' (text, json, github or "
-			    "sarif)");
+			    "unknown format 'xml' (text, json, github, sarif "
+			    "or gitlab)");
 	sample(&d);
 	ht_report_write(&out, HT_REPORT_TEXT, &d, NULL);
 	assert_string_equal(out.buf,
@@ -1368,6 +1457,7 @@ int main(void)
 		cmocka_unit_test(test_alias_hint),
 		cmocka_unit_test(test_misplaced),
 		cmocka_unit_test(test_workspaces),
+		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_model_exists),
 		cmocka_unit_test(test_changed_only),
 		cmocka_unit_test(test_changed_alias_conflict),

@@ -1435,6 +1435,41 @@ static void test_backoff_cap(void **state)
 	assert_int_equal(stats(fx).requests, 1);
 }
 
+/* The lines a user is told before waits of a second or more. */
+static void collect_notice(const char *line, void *payload)
+{
+	struct ht_strbuf *sb = payload;
+
+	ht_strbuf_addf(sb, "%s\n", line);
+}
+
+static void test_notices(void **state)
+{
+	static const struct canned r[] = {
+		{ RESPOND, 503, NULL, NULL },
+		{ RESPOND, 429, "Retry-After: 6\r\n", NULL },
+		{ RESPOND, 200, NULL, "{\"ok\":1}" },
+	};
+	struct fixture *fx = *state;
+	struct ht_strbuf said = HT_STRBUF_INIT;
+	json_t *v = NULL;
+
+	fx->opts.max_retries = 5;
+	fx->opts.backoff_base_ms = 2000;
+	fx->opts.backoff_max_ms = 10000;
+	fx->opts.notice = collect_notice;
+	fx->opts.notice_payload = &said;
+	SCRIPT(fx, r);
+	assert_int_equal(ht_client_get(client(fx), &v, "/m"), 0);
+	json_decref(v);
+	assert_int_equal(fx->sleeps_nr, 2);
+	assert_true(!strncmp(said.buf, "HTTP 503, retrying in ", 22));
+	assert_non_null(strstr(said.buf, " s (1 of 5)\n"));
+	assert_non_null(strstr(said.buf, "waiting 6 s for the API's rate "
+				"limit (HTTP 429, 2 of 5)\n"));
+	ht_strbuf_release(&said);
+}
+
 static void test_get_429(void **state)
 {
 	static const struct canned r[] = {
@@ -1563,14 +1598,15 @@ static void test_connect_refused(void **state)
 		 (unsigned)port);
 	use_url(fx, base);
 	fx->opts.max_retries = 2;
+	/* a wrong port is not mended by waiting: no retry */
 	expect_error(ht_client_get(client(fx), &v, "/models"), HT_ENET, host);
-	expect_error(HT_ENET, HT_ENET, " after 2 retries: ");
-	assert_int_equal(stats(fx).requests, 3);
-	/* a POST that never left is retried too */
+	assert_null(strstr(ht_error_message(), "retr"));
+	assert_int_equal(stats(fx).requests, 1);
 	expect_error(ht_client_post(client(fx), &v, "/models", NULL), HT_ENET,
 		     host);
-	assert_int_equal(stats(fx).requests, 6);
-	assert_int_equal(stats(fx).retries, 4);
+	assert_int_equal(stats(fx).requests, 2);
+	assert_int_equal(stats(fx).retries, 0);
+	assert_int_equal(fx->sleeps_nr, 0);
 	assert_int_equal(ht_client_last_status(fx->client), 0);
 	assert_int_equal(nr_logged(fx), 0);
 }
@@ -1813,6 +1849,7 @@ int main(void)
 		T(test_post_not_retried),
 		T(test_get_dropped_retried),
 		T(test_connect_refused),
+		T(test_notices),
 		T(test_timeout),
 		T(test_bad_bodies),
 		T(test_oversized),

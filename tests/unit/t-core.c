@@ -278,6 +278,33 @@ static void test_diags(void **state)
 	assert_int_equal(d.nr, 0);
 }
 
+/* The same findings twice (two checks of one file), interleaved: once. */
+static void test_diags_uniq(void **state)
+{
+	struct ht_diags d = HT_DIAGS_INIT;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		ht_diags_add(&d, HT_SEV_ERROR, "m.yaml", 1, 1, "a", "one");
+		ht_diags_add(&d, HT_SEV_WARNING, "m.yaml", 1, 1, "b", "two");
+		ht_diags_add(&d, HT_SEV_ERROR, "m.yaml", 2, 1, "a", "three");
+	}
+	ht_diags_add(&d, HT_SEV_ERROR, "m.yaml", 1, 1, "a", "other");
+	ht_diags_add(&d, HT_SEV_WARNING, "m.yaml", 1, 1, "a", "one");
+	ht_diags_sort(&d);
+	ht_diags_uniq(&d);
+	assert_int_equal(d.nr, 5);
+	assert_int_equal(d.nerrors, 3);
+	assert_int_equal(d.nwarnings, 2);
+	assert_string_equal(d.items[0].message, "one");
+	assert_string_equal(d.items[1].message, "two");
+	assert_string_equal(d.items[2].message, "other");
+	assert_int_equal(d.items[3].severity, HT_SEV_WARNING);
+	assert_string_equal(d.items[4].message, "three");
+	ht_diags_release(&d);
+}
+
 static int parse(int64_t *ms, const char *s)
 {
 	return ht_time_parse(ms, s, strlen(s));
@@ -353,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_path_normalize),
 		cmocka_unit_test(test_alloc_grow),
 		cmocka_unit_test(test_diags),
+		cmocka_unit_test(test_diags_uniq),
 		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_time_format),
 	};

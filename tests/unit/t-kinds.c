@@ -1292,6 +1292,101 @@ static void test_manifest_from_yaml(void **state)
 
 /* to_yaml: errors */
 
+/* ht_kind_same_data() of two texts, which must parse. */
+static int same_data(enum ht_kind kind, const char *a, const char *b)
+{
+	struct ht_ynode *da = NULL, *db = NULL;
+	int same;
+
+	assert_int_equal(ht_yaml_parse(&da, a, strlen(a), "a", NULL), 0);
+	assert_int_equal(ht_yaml_parse(&db, b, strlen(b), "b", NULL), 0);
+	same = ht_kind_same_data(kind, da, db);
+	assert_int_equal(ht_kind_same_data(kind, db, da), same);
+	ht_ynode_free(da);
+	ht_ynode_free(db);
+	return same;
+}
+
+static void test_same_data(void **state)
+{
+	static const char model[] =
+		"name: Users\nsource: snowflake\ntype: table\n"
+		"tableName: users\nisSchema: false\nprimaryKey: id\n";
+	static const char sync[] =
+		"model: users\ndestination: crm\ndescription: mine\n"
+		"config:\n  mode: upsert\n  object: contacts\n"
+		"schedule:\n  type: manual\nschedulePaused: false\n";
+	static const char manifest[] =
+		"sources:\n  a:\n    name: A\n    type: x\n"
+		"  b:\n    name: B\n    type: y\n"
+		"destinations: {}\n";
+#define USERS "name: Users\nsource: snowflake\ntype: table\ntableName: users\n"
+	static const char *const other_models[] = {
+		USERS "isSchema: true\nprimaryKey: id\n",
+		USERS "primaryKey: null\n",
+		USERS "primaryKey: id\ndescription: set in the UI\n",
+		"name: Users\nsource: sf\ntype: table\ntableName: users\n"
+		"primaryKey: id\n",
+	};
+#undef USERS
+	size_t i;
+
+	(void)state;
+	assert_true(same_data(HT_KIND_MODEL, model, model));
+	/* what means nothing to Hightouch */
+	assert_true(same_data(HT_KIND_MODEL, model,
+			      "\xef\xbb\xbf# users\n"
+			      "primaryKey: \"id\"  # the key\n"
+			      "source:    'snowflake'\n"
+			      "type: table\nname: Users\n"
+			      "rawSql: null\ndbtModel: null\n"
+			      "tableName: >-\n    users\n"
+			      "owner: ana\n"));
+	assert_true(same_data(HT_KIND_MODEL, model,
+			      "{name: Users, source: snowflake, type: table,"
+			      " tableName: users, primaryKey: id}\n"));
+	assert_true(same_data(HT_KIND_SYNC, sync,
+			      "model: users\ndestination: crm\n"
+			      "description: 'mine'\n"
+			      "config: {object: contacts, mode: upsert}\n"
+			      "schedule: {type: manual}\n"
+			      "schedulePaused: false\n"));
+	assert_true(same_data(HT_KIND_SYNC, sync,
+			      "model: users\ndestination: crm\n"
+			      "description: 'mine'\n"
+			      "config:\n    object: contacts\n    mode: upsert\n"
+			      "schedule: {type: manual}\n"
+			      "schedulePaused: false\n"));
+	assert_true(same_data(HT_KIND_MANIFEST, manifest,
+			      "# Git Sync wrote this\n"
+			      "destinations: {}\n"
+			      "sources:\n"
+			      "  b: {type: y, name: B}\n"
+			      "  a: {name: A, type: x}\n"));
+	/* what does mean something: every field, read-only and local too */
+	for (i = 0; i < sizeof(other_models) / sizeof(other_models[0]); i++)
+		assert_false(same_data(HT_KIND_MODEL, model, other_models[i]));
+	assert_false(same_data(HT_KIND_SYNC, sync,
+			       "model: users\ndestination: crm\n"
+			       "config:\n  mode: upsert\n  object: contacts\n"
+			       "schedule:\n  type: manual\n"
+			       "schedulePaused: false\n"));
+	assert_false(same_data(HT_KIND_SYNC, sync,
+			       "model: users\ndestination: crm\n"
+			       "description: mine\n"
+			       "config:\n  mode: upsert\n  object: contacts\n"
+			       "  extra: 1\n"
+			       "schedule:\n  type: manual\n"
+			       "schedulePaused: false\n"));
+	assert_false(same_data(HT_KIND_MANIFEST, manifest,
+			       "sources:\n  a:\n    name: A\n    type: x\n"
+			       "destinations: {}\n"));
+	/* a file that does not convert holds no data */
+	assert_false(same_data(HT_KIND_MODEL, "name: Users\n",
+			       "name: Users\n"));
+	assert_false(ht_kind_same_data(HT_KIND_MODEL, NULL, NULL));
+}
+
 static json_t *api(const char *text)
 {
 	json_t *v = NULL;
@@ -1703,6 +1798,7 @@ int main(void)
 		cmocka_unit_test(test_bad_slug),
 		cmocka_unit_test(test_joinkeys),
 		cmocka_unit_test(test_manifest_from_yaml),
+		cmocka_unit_test(test_same_data),
 		cmocka_unit_test(test_to_yaml_errors),
 		cmocka_unit_test(test_to_yaml_without_resolver),
 		cmocka_unit_test(test_to_yaml_depth),

@@ -569,6 +569,67 @@ static void test_equal_and_dup(void **state)
 	ht_ynode_free(c);
 }
 
+/* ht_ynode_same_data() of two texts, which must say the same both ways. */
+static int same_both_ways(const char *ta, const char *tb)
+{
+	struct ht_ynode *a = parse_ok(ta), *b = parse_ok(tb);
+	int same = ht_ynode_same_data(a, b);
+
+	assert_int_equal(ht_ynode_same_data(b, a), same);
+	ht_ynode_free(a);
+	ht_ynode_free(b);
+	return same;
+}
+
+/* Data equality: mappings in any order, never lists; by value. */
+static void test_same_data(void **state)
+{
+	static const char *const same[][2] = {
+		{ "a: 1\nb: {c: d, e: f}\n", "b: {e: f, c: d}\na: 1\n" },
+		{ "a: '1'\n", "\"a\": \"1\"\n" },
+		{ "a: 0x10\n", "a: 16\n" },
+		{ "a: |-\n  x\n  y\n", "a: \"x\\ny\"\n" },
+		{ "# c\n- [a, b]\n", "[[a, b]]\n" },
+		{ "", "null\n" },
+	};
+	static const char *const differ[][2] = {
+		{ "a: 1\n", "a: '1'\n" },
+		{ "a: [1, 2]\n", "a: [2, 1]\n" },
+		{ "a: 1\nb: 2\n", "a: 1\n" },
+		{ "a: 1\n", "b: 1\n" },
+		{ "a: {}\n", "a: []\n" },
+		{ "a: null\n", "a: ''\n" },
+	};
+	struct ht_ynode *a, *b;
+	size_t i, j;
+	char keys[40 * 8];
+
+	(void)state;
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		assert_true(same_both_ways(same[i][0], same[i][1]));
+	for (i = 0; i < sizeof(differ) / sizeof(differ[0]); i++)
+		assert_false(same_both_ways(differ[i][0], differ[i][1]));
+	/* past 16 keys, the keys are indexed: the same answers */
+	keys[0] = '\0';
+	for (j = 0; j < 40; j++)
+		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys),
+			 "k%zu: %zu\n", 39 - j, j % 3);
+	a = parse_ok(keys);
+	b = ht_ynode_dup(a);
+	for (j = 0; j < 20; j++) {
+		struct ht_ypair t = b->pairs[j];
+
+		b->pairs[j] = b->pairs[39 - j];
+		b->pairs[39 - j] = t;
+	}
+	assert_true(ht_ynode_same_data(a, b));
+	b->pairs[7].value->i++;
+	assert_false(ht_ynode_same_data(a, b));
+	ht_ynode_free(a);
+	ht_ynode_free(b);
+	assert_true(ht_ynode_same_data(NULL, NULL));
+}
+
 /*
  * The fast path (common/yaml_fast.c) on what it takes: every shape Git
  * Sync and our emitter write, and the corner cases of block scalars,
@@ -656,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_parse_file),
 		cmocka_unit_test(test_equal_and_dup),
+		cmocka_unit_test(test_same_data),
 		cmocka_unit_test(test_fast_path_takes),
 		cmocka_unit_test(test_fast_path_declines),
 	};
