@@ -76,6 +76,12 @@ struct wsremote {
  */
 int wsremote_default(char **out, const struct ht_config *cfg);
 /*
+ * remote.<name>.url into `*url` (borrowed from `cfg`): HT_ENOTFOUND "no
+ * remote 'x'", HT_EINVALID when it is not a workspace's.
+ */
+int wsremote_url(const struct ht_config *cfg, const char *name,
+		 const char **url);
+/*
  * Open remote `name` (NULL: wsremote_default()): its configuration, URL
  * (hightouch.allowHttp), key (common/credential.c) and client
  * (hightouch.retries; HT_TRACE traces its requests on stderr).

@@ -168,7 +168,7 @@ static int count_commits(unsigned *n, const char *from, const char *to)
 static int check_remotes(struct gitsync *gs, const struct ht_config *cfg)
 {
 	struct ht_strbuf key = HT_STRBUF_INIT;
-	const struct ht_config_entry *e;
+	const char *url;
 	int ret = 0;
 
 	ht_strbuf_addf(&key, "remote.%s.url", gs->upstream);
@@ -176,13 +176,8 @@ static int check_remotes(struct gitsync *gs, const struct ht_config *cfg)
 		ret = ht_error_set(HT_ENOTFOUND, "no remote '%s' (the git "
 				   "host); name it with --upstream",
 				   gs->upstream);
-	ht_strbuf_reset(&key);
-	ht_strbuf_addf(&key, "remote.%s.url", gs->remote);
-	e = ht_config_find(cfg, key.buf);
-	if (!ret && (!e || !ht_url_is_workspace(e->value)))
-		ret = ht_error_set(HT_EINVALID, "remote '%s' is not a "
-				   "Hightouch workspace (its URL does not "
-				   "start with 'hightouch://')", gs->remote);
+	if (!ret)
+		ret = wsremote_url(cfg, gs->remote, &url);
 	ht_strbuf_release(&key);
 	return ret;
 }

@@ -52,21 +52,21 @@ int wsremote_default(char **out, const struct ht_config *cfg)
 	return ret;
 }
 
-/* remote.<name>.url, which must be a workspace's. */
-static int remote_url(const struct wsremote *w, const char **url)
+int wsremote_url(const struct ht_config *cfg, const char *name,
+		 const char **url)
 {
 	struct ht_strbuf key = HT_STRBUF_INIT;
 	const struct ht_config_entry *e;
 	int ret = 0;
 
-	ht_strbuf_addf(&key, "remote.%s.url", w->name);
-	e = ht_config_find(&w->cfg, key.buf);
+	ht_strbuf_addf(&key, "remote.%s.url", name);
+	e = ht_config_find(cfg, key.buf);
 	if (!e)
-		ret = ht_error_set(HT_ENOTFOUND, "no remote '%s'", w->name);
+		ret = ht_error_set(HT_ENOTFOUND, "no remote '%s'", name);
 	else if (!ht_url_is_workspace(e->value))
 		ret = ht_error_set(HT_EINVALID, "remote '%s' is not a "
 				   "Hightouch workspace (its URL does not "
-				   "start with 'hightouch://')", w->name);
+				   "start with 'hightouch://')", name);
 	*url = e ? e->value : NULL;
 	ht_strbuf_release(&key);
 	return ret;
@@ -119,7 +119,7 @@ int wsremote_open(struct wsremote *w, const char *name)
 	else if (!ret)
 		ret = wsremote_default(&w->name, &w->cfg);
 	if (!ret)
-		ret = remote_url(w, &url);
+		ret = wsremote_url(&w->cfg, w->name, &url);
 	if (!ret)
 		ret = remote_prefix(w);
 	if (!ret)
