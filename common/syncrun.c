@@ -116,8 +116,7 @@ int ht_run_parse(struct ht_run *out, json_t *obj)
 		return ht_error_set(HT_EHTTP, "unexpected run: a JSON %s, not "
 				    "an object", ht_json_type_name(obj));
 	if (ht_json_get_id(&r.id, obj, "id") < 0)
-		return ht_error_set(HT_EHTTP, "unexpected run: %s",
-				    ht_error_message());
+		return ht_error_wrap(HT_EHTTP, "unexpected run");
 	r.status_name = ht_json_get_string(obj, "status");
 	if (!r.status_name)
 		return ht_error_set(HT_EHTTP, "unexpected run %" PRId64 ": no "
