@@ -81,7 +81,8 @@ test_expect_success 'runs -n, by path, from a subdirectory; one request' '
 '
 
 test_expect_success 'runs --format json: the API fields, newest first' '
-	git -C c hightouch runs --format json -n 3 users-to-hubspot >out &&
+	git -C c hightouch runs --remote origin --format json -n 3 \
+		users-to-hubspot >out &&
 	jq -c "[.[].id]" out >actual &&
 	echo "[5,4,3]" >expect &&
 	test_cmp expect actual &&
@@ -143,7 +144,8 @@ test_expect_success 'runs: unknown sync, bad options' '
 '
 
 test_expect_success 'show: a sync by slug, a model by path' '
-	git -C c hightouch show users-to-hubspot models/users.yaml >out &&
+	git -C c hightouch show --remote origin users-to-hubspot \
+		models/users.yaml >out &&
 	cat >expect <<-\EOF &&
 	sync users-to-hubspot
 	  id:        1
@@ -196,6 +198,14 @@ test_expect_success 'show: unknown names, the manifest, bad usage' '
 	grep "^fatal: .no such. is neither a slug nor a file$" err &&
 	test_expect_code 2 git -C c hightouch show 2>err &&
 	grep "^usage: git hightouch show" err
+'
+
+test_expect_success '--remote: a remote that is no workspace, or none' '
+	git -C c remote add host ../host.git &&
+	test_expect_code 2 git -C c hightouch runs --remote host users-to-hubspot 2>err &&
+	grep "^fatal: remote .host. is not a Hightouch workspace" err &&
+	test_expect_code 2 git -C c hightouch show --remote nope users 2>err &&
+	grep "^fatal: no remote .nope.$" err
 '
 
 test_expect_success 'no sanitizer reports' '
