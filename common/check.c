@@ -1645,28 +1645,6 @@ static void deleted_in_use(struct check *c)
 	ht_strbuf_release(&q);
 }
 
-/*
- * 1 if two manifests are the same bytes, or hold the same data: an edit
- * of comments, order or quoting changes nothing that a fetch writes or a
- * push reads (ht_kind_same_data()).
- */
-static int same_manifest(const char *path, const struct ht_strbuf *a,
-			 const struct ht_strbuf *b)
-{
-	struct ht_ynode *da = NULL, *db = NULL;
-	int same;
-
-	if (a->len == b->len && !memcmp(a->buf, b->buf, a->len))
-		return 1;
-	same = !ht_yaml_parse(&da, a->buf, a->len, path, NULL) &&
-	       !ht_yaml_parse(&db, b->buf, b->len, path, NULL) &&
-	       ht_kind_same_data(HT_KIND_MANIFEST, da, db);
-	ht_error_clear();
-	ht_ynode_free(da);
-	ht_ynode_free(db);
-	return same;
-}
-
 /* The first line where two texts differ (1-based). */
 static unsigned first_diff_line(const struct ht_strbuf *a,
 				const struct ht_strbuf *b)
@@ -1678,6 +1656,32 @@ static unsigned first_diff_line(const struct ht_strbuf *a,
 		if (a->buf[i] == '\n')
 			line++;
 	return line;
+}
+
+/*
+ * 1 if two manifest texts hold the same sources and destinations: they
+ * differ only in comments (a banner of another writer, as Git Sync's),
+ * layout, quoting or order, which is no edit.
+ */
+static int same_manifest_data(const struct ht_strbuf *a,
+			      const struct ht_strbuf *b)
+{
+	struct ht_workspace wa, wb;
+	struct ht_diags d = HT_DIAGS_INIT;
+	int same;
+
+	ht_workspace_init(&wa, "a");
+	ht_workspace_init(&wb, "b");
+	same = ht_workspace_read_manifest(&wa, a->buf, a->len, &d) >= 0 &&
+	       ht_workspace_read_manifest(&wb, b->buf, b->len, &d) >= 0 &&
+	       wa.manifest_valid && wb.manifest_valid &&
+	       json_equal(wa.sources, wb.sources) &&
+	       json_equal(wa.destinations, wb.destinations);
+	ht_error_clear();
+	ht_diags_release(&d);
+	ht_workspace_release(&wa);
+	ht_workspace_release(&wb);
+	return same;
 }
 
 static int manifest_change(struct check *c, const char *path,
@@ -1701,7 +1705,8 @@ static int manifest_change(struct check *c, const char *path,
 			ret = ht_check_tree_read(c->base, bf, &bb, 0);
 		if (ret < 0)
 			goto cleanup;
-		if (same_manifest(path, &hb, &bb))
+		if ((hb.len == bb.len && !memcmp(hb.buf, bb.buf, hb.len)) ||
+		    same_manifest_data(&hb, &bb))
 			goto cleanup;
 		line = first_diff_line(&hb, &bb);
 		col = 1;

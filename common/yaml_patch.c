@@ -232,31 +232,54 @@ static int can_patch(const struct lines *l, const struct ht_ynode *old,
 	return 1;
 }
 
-/* The pairs of `new` that `old` lacks, placed (see the top of the file). */
+/*
+ * The pairs of `new` that `old` lacks, by where they go (see the top of
+ * the file): those after the old pair `a` - 1 (0: before the first) are
+ * pair[first[a]] to pair[first[a + 1] - 1], in the order of `new`.
+ */
 struct inserts {
-	size_t *after; /* per pair of `new`: old pair + 1, 0 first, or -1 */
+	size_t *first; /* old->npairs + 2 offsets into `pair` */
+	size_t *pair;  /* indexes into new->pairs */
 };
 
 static void place_inserts(struct inserts *in, const struct ht_ynode *old,
 			  const struct ht_ynode *new)
 {
 	struct ht_ykeys keys = { NULL, 0 };
-	size_t i, anchor = 0;
+	size_t *anchor = ht_xcalloc(new->npairs + 1, sizeof(*anchor));
+	size_t i, a = 0, nr = old->npairs + 2;
 
-	in->after = ht_xcalloc(new->npairs ? new->npairs : 1,
-			       sizeof(*in->after));
+	in->first = ht_xcalloc(nr, sizeof(*in->first));
+	in->pair = ht_xcalloc(new->npairs + 1, sizeof(*in->pair));
 	for (i = 0; i < new->npairs; i++) {
 		const struct ht_ypair *o = ht_ykeys_find(&keys, old,
 							 new->pairs[i].key);
 
 		if (o) {
-			anchor = (size_t)(o - old->pairs) + 1;
-			in->after[i] = (size_t)-1;
+			a = (size_t)(o - old->pairs) + 1;
+			anchor[i] = nr; /* not inserted */
 		} else {
-			in->after[i] = anchor;
+			anchor[i] = a;
+			in->first[a + 1]++;
 		}
 	}
+	for (i = 1; i < nr; i++)
+		in->first[i] += in->first[i - 1];
+	for (i = 0; i < new->npairs; i++)
+		if (anchor[i] < nr)
+			in->pair[in->first[anchor[i]]++] = i;
+	/* each first[a] now ends its group: shift back */
+	for (i = nr - 1; i > 0; i--)
+		in->first[i] = in->first[i - 1];
+	in->first[0] = 0;
+	free(anchor);
 	ht_ykeys_release(&keys);
+}
+
+static void release_inserts(struct inserts *in)
+{
+	free(in->first);
+	free(in->pair);
 }
 
 static int emit_inserts(struct patch *p, const struct inserts *in,
@@ -265,11 +288,10 @@ static int emit_inserts(struct patch *p, const struct inserts *in,
 	size_t i;
 	int ret;
 
-	for (i = 0; i < new->npairs; i++) {
-		if (in->after[i] != after)
-			continue;
-		ret = emit_pair(p, new->pairs[i].key, new->pairs[i].value, col,
-				0, NULL);
+	for (i = in->first[after]; i < in->first[after + 1]; i++) {
+		const struct ht_ypair *np = &new->pairs[in->pair[i]];
+
+		ret = emit_pair(p, np->key, np->value, col, 0, NULL);
 		if (ret < 0)
 			return ret;
 	}
@@ -340,7 +362,7 @@ static int patch_map(struct patch *p, const struct ht_ynode *old,
 	}
 	if (!ret)
 		copy_lines(p, end + 1, last);
-	free(in.after);
+	release_inserts(&in);
 	ht_ykeys_release(&keys);
 	return ret;
 }

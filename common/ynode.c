@@ -198,6 +198,9 @@ static void ykeys_grow(struct ht_ykeys *k, const struct ht_ynode *map)
 
 	free(k->slot);
 	k->size = k->size ? k->size * 2 : 64;
+	/* a complete mapping (not one under construction) may need more */
+	while (k->size <= map->npairs * 2)
+		k->size *= 2;
 	k->slot = ht_xcalloc(k->size, sizeof(*k->slot));
 	for (i = 0; i < map->npairs; i++)
 		ykeys_insert(k, map, i);

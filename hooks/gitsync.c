@@ -268,13 +268,50 @@ cleanup:
  * A round
  */
 
+/*
+ * The workspace remote's fetch.  Its first fetch in this clone (an
+ * adoption) builds on the branch the round follows, whatever is checked
+ * out, unless remote.<name>.hightouchBase says otherwise.
+ */
+static int fetch_workspace(const struct gitsync *gs)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT, base = HT_STRBUF_INIT;
+	char up[GIT_OID_HEXSZ + 1];
+	const char *argv[8];
+	int ret, n = 0;
+
+	ht_strbuf_addf(&key, "remote.%s.hightouchbase", gs->remote);
+	ret = resolve(up, gs->up_ref.buf);
+	if (ret < 0)
+		goto cleanup;
+	if (*up && !ht_config_find(&gs->cfg, key.buf)) {
+		ht_strbuf_addf(&base, "remote.%s.hightouchBase=%s", gs->remote,
+			       gs->up_ref.buf);
+		argv[n++] = "-c";
+		argv[n++] = base.buf;
+	}
+	if (gs->full_resync) {
+		argv[n++] = "-c";
+		argv[n++] = "hightouch.fullResync=true";
+	}
+	argv[n++] = "fetch";
+	argv[n++] = "--quiet";
+	argv[n++] = gs->remote;
+	argv[n] = NULL;
+	ret = git(NULL, 0, argv);
+	if (ret > 0)
+		ret = ht_error_set(HT_ENET, "cannot fetch from workspace "
+				   "remote '%s'", gs->remote);
+cleanup:
+	ht_strbuf_release(&key);
+	ht_strbuf_release(&base);
+	return ret;
+}
+
 static int fetch_all(const struct gitsync *gs)
 {
 	struct ht_strbuf spec = HT_STRBUF_INIT;
 	const char *up[] = { "fetch", "--quiet", gs->upstream, NULL, NULL };
-	const char *ws[] = { "fetch", "--quiet", gs->remote, NULL };
-	const char *full[] = { "-c", "hightouch.fullResync=true", "fetch",
-			       "--quiet", gs->remote, NULL };
 	int ret;
 
 	ht_strbuf_addf(&spec, "+refs/heads/%s:%s", gs->branch,
@@ -285,14 +322,10 @@ static int fetch_all(const struct gitsync *gs)
 		ret = ht_error_set(HT_ENET, "cannot fetch '%s' from '%s'",
 				   gs->branch, gs->upstream);
 	if (!ret)
-		ret = git(NULL, 0, gs->full_resync ? full : ws);
-	if (ret > 0)
-		ret = ht_error_set(HT_ENET, "cannot fetch from workspace "
-				   "remote '%s'", gs->remote);
+		ret = fetch_workspace(gs);
 	ht_strbuf_release(&spec);
 	return ret;
 }
-
 
 /* Print what `git ARGV` prints to the standard error, indented. */
 static void show_git(const char **argv)

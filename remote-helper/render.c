@@ -2,6 +2,13 @@
  * A resource's file as a fetch writes it, which a push also needs to tell
  * whether the server kept what was pushed.
  *
+ * A file that is there stays, byte for byte, while it holds the same data
+ * as the new one, and is patched when it does not (render_text()):
+ * comments, quoting, key order and indentation are the user's, and a
+ * fetch, a push or an adoption that changes no data writes no commit.
+ * The manifest too; the aliases file is the user's and is only ever
+ * written new.
+ *
  * The file is the kinds table's conversion of the API object
  * (ht_kind_to_yaml), written canonically (ht_yaml_emit), with what lives
  * in the file only taken from the file the resource had, if any:
@@ -10,12 +17,6 @@
  *  - a `source:` or `destination:` that the old file gave as an alias of
  *    the aliases file stays that alias while it names the same slug, so
  *    that the same files can be pushed to several workspaces.
- *
- * And the old file itself stays, byte for byte, while it holds the same
- * data as the new one (render_text()): comments, quoting, key order and
- * indentation are the user's, and a fetch, a push or an adoption that
- * changes no data writes no commit.  The manifest too; the aliases file
- * is the user's and is only ever written new.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -156,4 +156,49 @@ test_expect_success 'systemd: the service as the timer starts it' '
 	in_step systemd
 '
 
+test_expect_success 'two workspaces: a branch each, a key each' '
+	ht_start_pair &&
+	git config --global url."${STAGING_URL%/staging}/acme-staging".insteadOf \
+		hightouch://acme-staging &&
+	git config --global url."${PROD_URL%/production}/acme-prod".insteadOf \
+		hightouch://acme-prod &&
+	git init -q --bare -b main host2.git &&
+	git clone -q hightouch://acme-staging st &&
+	git -C st push -q ../host2.git main &&
+	(
+		HIGHTOUCH_API_KEY=$PRODUCTION_KEY &&
+		git clone -q hightouch://acme-prod pr2
+	) &&
+	git -C pr2 push -q ../host2.git main:production &&
+	git clone -q host2.git ops &&
+	doc_example docs/gitsync.md two-workspaces >two.sh &&
+	(
+		unset HIGHTOUCH_API_KEY &&
+		STAGING_HIGHTOUCH_KEY=$STAGING_KEY &&
+		PRODUCTION_HIGHTOUCH_KEY=$PRODUCTION_KEY &&
+		export STAGING_HIGHTOUCH_KEY PRODUCTION_HIGHTOUCH_KEY &&
+		cd ops && sh -e ../two.sh
+	) >out &&
+	test "$(grep -c "in step$" out)" = 2 &&
+	(
+		EMU_URL=$(cat prod-url) &&
+		ui PATCH /destinations/1 "{\"name\": \"HubSpot (prod)\"}"
+	) &&
+	grep "gitsync" two.sh >rounds.sh &&
+	(
+		unset HIGHTOUCH_API_KEY &&
+		STAGING_HIGHTOUCH_KEY=$STAGING_KEY &&
+		PRODUCTION_HIGHTOUCH_KEY=$PRODUCTION_KEY &&
+		export STAGING_HIGHTOUCH_KEY PRODUCTION_HIGHTOUCH_KEY &&
+		cd ops && sh -e ../rounds.sh
+	) >out &&
+	printf "%s\n" "outbound 0 commits, inbound 0 changes, in step" \
+		"outbound 1 commit, inbound 0 changes, in step" >expect &&
+	test_cmp expect out &&
+	git -C host2.git show production:manifest-acme-prod.yaml >m &&
+	grep "HubSpot (prod)" m &&
+	git -C host2.git show main:manifest-acme-staging.yaml >m &&
+	! grep "HubSpot (prod)" m
+'
+
 test_done

@@ -125,6 +125,8 @@ static void test_keys(void **state)
 	/* the old order stays, a new key follows its neighbour */
 	patch("d: 4\nb: 2\n", "a: 1\nb: 2\nc: 3\nd: 4\n",
 	      "a: 1\nd: 4\nb: 2\nc: 3\n");
+	patch("d: 4\nb: 2\n", "a: 1\nb: 2\nc: 3\nd: 4\ne: 5\nf: 6\n",
+	      "a: 1\nd: 4\ne: 5\nf: 6\nb: 2\nc: 3\n");
 	/* every key new */
 	patch("a: 1\n", "b: 2\n", "b: 2\n");
 }
@@ -231,6 +233,41 @@ static void test_refused(void **state)
 	patch("a: 1\nb: 2\n...\n", "a: 1\nb: 2\nc: 3\n", NULL);
 }
 
+/*
+ * Many keys (indexed lookups): the old file in reverse order, every
+ * third key changed, every fifth gone, new keys between.
+ */
+static void test_many(void **state)
+{
+	struct ht_strbuf old = HT_STRBUF_INIT, new_text = HT_STRBUF_INIT;
+	struct ht_strbuf want = HT_STRBUF_INIT;
+	int i;
+
+	(void)state;
+	for (i = 99; i >= 0; i--) {
+		ht_strbuf_addf(&old, "k%02d: %d # c%d\n", i, i, i);
+		if (i % 5 == 0)
+			continue;
+		if (i % 7 == 0)
+			ht_strbuf_addf(&want, "k%02d: %d # c%d\nn%02d: 0\n",
+				       i, i % 3 ? i : -i, i, i);
+		else
+			ht_strbuf_addf(&want, "k%02d: %d # c%d\n", i,
+				       i % 3 ? i : -i, i);
+	}
+	for (i = 0; i < 100; i++) {
+		if (i % 5)
+			ht_strbuf_addf(&new_text, "k%02d: %d\n", i,
+				       i % 3 ? i : -i);
+		if (i % 7 == 0 && i % 5)
+			ht_strbuf_addf(&new_text, "n%02d: 0\n", i);
+	}
+	patch(old.buf, new_text.buf, want.buf);
+	ht_strbuf_release(&old);
+	ht_strbuf_release(&new_text);
+	ht_strbuf_release(&want);
+}
+
 /* Nested mappings as deep as the reader allows. */
 static void test_deep(void **state)
 {
@@ -265,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_deep),
 	};
 

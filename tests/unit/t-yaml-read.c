@@ -602,25 +602,26 @@ static void test_same_data(void **state)
 	};
 	struct ht_ynode *a, *b;
 	size_t i, j;
-	char keys[40 * 8];
+	char keys[100 * 9];
 
 	(void)state;
 	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++)
 		assert_true(same_both_ways(same[i][0], same[i][1]));
 	for (i = 0; i < sizeof(differ) / sizeof(differ[0]); i++)
 		assert_false(same_both_ways(differ[i][0], differ[i][1]));
-	/* past 16 keys, the keys are indexed: the same answers */
+	/* past 16 keys, the keys are indexed: the same answers (a complete
+	 * mapping of 64 and more once made the index too small) */
 	keys[0] = '\0';
-	for (j = 0; j < 40; j++)
+	for (j = 0; j < 100; j++)
 		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys),
-			 "k%zu: %zu\n", 39 - j, j % 3);
+			 "k%zu: %zu\n", 99 - j, j % 3);
 	a = parse_ok(keys);
 	b = ht_ynode_dup(a);
-	for (j = 0; j < 20; j++) {
+	for (j = 0; j < 50; j++) {
 		struct ht_ypair t = b->pairs[j];
 
-		b->pairs[j] = b->pairs[39 - j];
-		b->pairs[39 - j] = t;
+		b->pairs[j] = b->pairs[99 - j];
+		b->pairs[99 - j] = t;
 	}
 	assert_true(ht_ynode_same_data(a, b));
 	b->pairs[7].value->i++;
