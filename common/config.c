@@ -125,6 +125,26 @@ int ht_config_bool(const struct ht_config *cfg, const char *key, int *out)
 	return 0;
 }
 
+int ht_config_number(const struct ht_config *cfg, const char *key,
+		     long min, long max, unsigned *out)
+{
+	const struct ht_config_entry *e = ht_config_find(cfg, key);
+	const char *value = e ? e->value : NULL;
+	char *end;
+	long n;
+
+	if (!e)
+		return 0;
+	errno = 0;
+	n = value ? strtol(value, &end, 10) : 0;
+	if (!value || errno || *end || end == value || n < min || n > max)
+		return ht_error_set(HT_EINVALID,
+				    "bad config value for '%s': it must be a "
+				    "number from %ld to %ld", key, min, max);
+	*out = (unsigned)n;
+	return 0;
+}
+
 /* "ht", "/ht/", "a//b" -> "ht", "ht", "a/b"; "" for none. */
 int ht_config_path(const struct ht_config *cfg, const char *key, char **out)
 {

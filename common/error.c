@@ -57,6 +57,19 @@ int ht_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
+int ht_error_wrap(int code, const char *fmt, ...)
+{
+	char old[HT_ERROR_MAX], head[HT_ERROR_MAX];
+	va_list ap;
+
+	snprintf(old, sizeof(old), "%s", ht_error_message());
+	va_start(ap, fmt);
+	if (vsnprintf(head, sizeof(head), fmt, ap) < 0)
+		head[0] = '\0';
+	va_end(ap);
+	return ht_error_set(code, "%s: %s", head, old);
+}
+
 const char *ht_error_message(void)
 {
 	if (last_message[0])

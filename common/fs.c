@@ -1,5 +1,5 @@
 /*
- * Folders on disk (see fs.h).
+ * Folders on disk, and relative paths (see fs.h).
  */
 #include <errno.h>
 #include <string.h>
@@ -42,4 +42,33 @@ int ht_mkdir_p(const char *path)
 				   len ? sb.buf : path, strerror(err));
 	ht_strbuf_release(&sb);
 	return err;
+}
+
+int ht_path_normalize(struct ht_strbuf *out, const char *path)
+{
+	const char *p = path, *next;
+	char *slash;
+	size_t len;
+
+	ht_strbuf_reset(out);
+	while (*p) {
+		next = strchr(p, '/');
+		len = next ? (size_t)(next - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (!out->len)
+				return ht_error_set(HT_EINVALID, "'%s' leaves "
+						    "its top folder", path);
+			slash = strrchr(out->buf, '/');
+			ht_strbuf_setlen(out, slash ? (size_t)(slash -
+							       out->buf) : 0);
+		} else if (len && !(len == 1 && p[0] == '.')) {
+			if (out->len)
+				ht_strbuf_addch(out, '/');
+			ht_strbuf_add(out, p, len);
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
 }

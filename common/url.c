@@ -361,3 +361,14 @@ int ht_url_same_workspace(const char *a, const char *b)
 	ht_url_release(&ub);
 	return same;
 }
+
+int ht_url_app_address(struct ht_strbuf *out, const struct ht_url *u,
+		       const char *section, long long id)
+{
+	if (!u->host || strcmp(u->host, HT_URL_DEFAULT_HOST) ||
+	    strcmp(u->scheme, "https") || (u->port && u->port != 443))
+		return 0;
+	ht_strbuf_addf(out, "%s/%s/%s/%lld", HT_URL_APP_BASE, u->workspace,
+		       section, id);
+	return 1;
+}

@@ -11,6 +11,9 @@
  *   GET    /_emulator/requests[?since=N]   request log and counters
  *   DELETE /_emulator/requests             reset them
  *   GET    /_emulator/faults               POST to add, DELETE to clear
+ *   GET    /_emulator/sync-sequences      POST to add one
+ *   GET    /_emulator/run-outcomes        POST to set how a sync's next
+ *                                         runs end, DELETE to clear
  *   *      /_emulator/resources/<path>[/ID]
  *          "as in the UI": POST creates, PATCH updates (any field but
  *          the id, immutable ones included), DELETE deletes
@@ -244,7 +247,7 @@ static int is_seed_key(const char *k)
 {
 	size_t i;
 
-	if (!strcmp(k, "workspaceId"))
+	if (!strcmp(k, "workspaceId") || !strcmp(k, "syncSequences"))
 		return 1;
 	for (i = 0; i < emu_nkinds; i++)
 		if (!strcmp(k, emu_kind_seed_key(emu_kinds[i])))
@@ -383,6 +386,39 @@ static void seed_check_refs(struct seed *sd, json_t *details)
 	}
 }
 
+static int seed_has_sync(int64_t id, void *payload)
+{
+	return seed_find(payload, HT_IDS_SYNC, id) != NULL;
+}
+
+/* The seed's sync sequences: their syncs are the seed's. */
+static void seed_check_sequences(struct seed *sd, const json_t *seed,
+				 json_t *details)
+{
+	const json_t *seqs = json_object_get(seed, "syncSequences"), *q;
+	char path[64];
+	size_t i, j;
+
+	if (seqs && !json_is_array(seqs)) {
+		emu_detail(details, "syncSequences", "'syncSequences' must be "
+			   "an array");
+		return;
+	}
+	json_array_foreach(seqs, i, q) {
+		snprintf(path, sizeof(path), "syncSequences[%zu]", i);
+		emu_sequence_check(q, path, seed_has_sync, sd, details);
+		for (j = 0; j < i; j++)
+			if (ht_json_get_string(q, "id") &&
+			    ht_json_get_string(json_array_get(seqs, j), "id") &&
+			    !strcmp(ht_json_get_string(q, "id"),
+				    ht_json_get_string(json_array_get(seqs, j),
+						       "id")))
+				emu_detail(details, path, "sync sequence '%s' "
+					   "is given twice",
+					   ht_json_get_string(q, "id"));
+	}
+}
+
 /* The `syncs` arrays of models and destinations, and syncs' keys. */
 static void seed_links(struct seed *sd)
 {
@@ -428,8 +464,10 @@ static int64_t time_of(const json_t *state, const char *key)
 	return ms;
 }
 
-static int seed_write(struct emu *e, struct seed *sd, int64_t workspace_id)
+static int seed_write(struct emu *e, struct seed *sd, int64_t workspace_id,
+		      const json_t *sequences)
 {
+	const json_t *q;
 	int64_t latest = e->clock_ms, ms;
 	char buf[HT_TIME_LEN];
 	size_t i, t;
@@ -483,6 +521,10 @@ static int seed_write(struct emu *e, struct seed *sd, int64_t workspace_id)
 		if (it->id >= e->next_id[it->tbl])
 			e->next_id[it->tbl] = it->id + 1;
 	}
+	json_array_foreach(sequences, i, q) {
+		if ((ret = emu_sequence_insert(e, q)) < 0)
+			goto fail;
+	}
 	if ((ret = emu_store_save_meta(e)) < 0 ||
 	    (ret = emu_store_commit(e)) < 0)
 		goto fail;
@@ -510,13 +552,16 @@ int emu_seed_load(struct emu *e, const json_t *seed, json_t *details)
 		seed_index(&sd, details);
 	if (!json_object_size(details))
 		seed_check_refs(&sd, details);
+	if (!json_object_size(details))
+		seed_check_sequences(&sd, seed, details);
 	if (json_object_size(details)) {
 		ret = HT_EINVALID;
 		goto cleanup;
 	}
 	seed_links(&sd);
 	ret = seed_write(e, &sd, json_integer_value(json_object_get(
-				 seed, "workspaceId")));
+				 seed, "workspaceId")),
+			 json_object_get(seed, "syncSequences"));
 	if (ret < 0)
 		ret = ht_error_set(ret, "cannot write the seed: %s",
 				   ht_error_message());
@@ -559,6 +604,7 @@ cleanup:
 int emu_export(struct emu *e, struct ht_strbuf *out)
 {
 	sqlite3_stmt *st = NULL;
+	json_t *seqs = NULL;
 	size_t i;
 	int rc, ret = 0, n;
 
@@ -584,8 +630,15 @@ int emu_export(struct emu *e, struct ht_strbuf *out)
 		}
 		ht_strbuf_addch(out, ']');
 	}
-	ht_strbuf_addch(out, '}');
 	sqlite3_finalize(st);
+	if (!ret)
+		ret = emu_sequences_json(e, &seqs);
+	if (!ret && json_array_size(seqs)) {
+		ht_strbuf_addstr(out, ",\"syncSequences\":");
+		ret = ht_json_dump(out, seqs);
+	}
+	json_decref(seqs);
+	ht_strbuf_addch(out, '}');
 	return ret;
 }
 
@@ -686,6 +739,15 @@ void emu_admin_handle(struct emu *e, struct emu_request *req,
 	}
 	if (!strncmp(rest, "/resources/", 11)) {
 		resources(e, req, rest + 10, resp);
+		return;
+	}
+	if (!strncmp(rest, "/sync-sequences", 15) &&
+	    (!rest[15] || rest[15] == '/')) {
+		emu_sequences_admin(e, req, rest + 15, resp);
+		return;
+	}
+	if (!strcmp(rest, "/run-outcomes")) {
+		emu_outcomes_admin(e, req, resp);
 		return;
 	}
 	if ((!*rest || !strcmp(rest, "/")) && !strcmp(m, "GET")) {

@@ -1,7 +1,8 @@
 /*
  * The public API: /api/v1/..., as Hightouch documents it (the man page,
- * hightouch-emulator(1), lists what this emulator serves), plus the Customer Studio schema under /api/v1/schema/... (an
- * extension, with the same rules).
+ * hightouch-emulator(1), lists what this emulator serves), plus the
+ * Customer Studio schema under /api/v1/schema/... (an extension, with
+ * the same rules).
  *
  * Order of checks: bearer key (401), rate limit (429), route (404),
  * query parameters (400), the body (413, an empty one 400, its type 415,
@@ -170,6 +171,38 @@ static int sync_extras(struct emu *e, struct emu_request *req,
 	return 0;
 }
 
+/*
+ * /sync-sequences/{id}/trigger and /sync-sequences/runs/{id} (`rest` is
+ * what follows "/sync-sequences/"): ids are strings.
+ */
+static int sequences(struct emu *e, struct emu_request *req,
+		     const char *rest, struct emu_response *resp)
+{
+	const char *slash = strchr(rest, '/');
+	struct ht_strbuf id = HT_STRBUF_INIT;
+	json_t *body;
+
+	if (!strncmp(rest, "runs/", 5) && !strchr(rest + 5, '/') &&
+	    rest[5] && !strcmp(req->method, "GET")) {
+		set_route(req, "/sync-sequences/runs/{id}", "");
+		if (!no_params(req, NULL, resp))
+			emu_sequences_get_run(e, rest + 5, resp);
+		return 1;
+	}
+	if (!slash || slash == rest || strcmp(slash, "/trigger") ||
+	    strcmp(req->method, "POST"))
+		return 0;
+	set_route(req, "/sync-sequences/{id}/trigger", "");
+	if (no_params(req, NULL, resp) < 0 ||
+	    !(body = parse_body(req, 1, resp)))
+		return 1;
+	ht_strbuf_add(&id, rest, (size_t)(slash - rest));
+	emu_sequences_trigger(e, id.buf, body, resp);
+	ht_strbuf_release(&id);
+	json_decref(body);
+	return 1;
+}
+
 static int route_kind(struct emu *e, struct emu_request *req,
 		      enum ht_kind kind, const char *rest,
 		      struct emu_response *resp)
@@ -248,6 +281,9 @@ void emu_api_handle(struct emu *e, struct emu_request *req,
 		emu_respond_failed(resp);
 		return;
 	}
+	if (!strncmp(rest, "/sync-sequences/", 16) &&
+	    sequences(e, req, rest + 16, resp))
+		return;
 	for (i = 0; i < emu_nkinds; i++) {
 		const char *p = emu_kind_api_path(emu_kinds[i]);
 		size_t len = strlen(p);

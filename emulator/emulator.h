@@ -13,6 +13,7 @@
  *   resource.c  create, update, delete, get and list, shared by the API,
  *               the admin surface and seeds
  *   runs.c      sync runs and triggers
+ *   sequences.c sync sequences and their runs; how runs end
  *   api.c       the public API, /api/v1/...
  *   admin.c     the admin surface, /_emulator/..., seeds and exports
  *   generate.c  `hightouch-emulator generate`
@@ -139,6 +140,7 @@ struct emu {
 	int64_t clock_ms;      /* the last timestamp handed out */
 	int64_t next_id[HT_IDS__COUNT];
 	int64_t next_run_id;
+	int64_t next_sequence_run;
 	struct emu_settings settings;
 
 	/* rate limiter: times of the last `rate_limit` accepted requests */
@@ -411,6 +413,25 @@ int emu_kind_matches(enum ht_kind endpoint, enum ht_kind row_kind);
 
 /* runs.c */
 int emu_runs_settle(struct emu *e);
+/* A run's options (the trigger's body), or'ed. */
+enum emu_run_flags {
+	EMU_RUN_FULL_RESYNC = 1 << 0,
+	EMU_RUN_RESET_CDC = 1 << 1, /* a snapshot: no rows */
+};
+/*
+ * Insert a run of `sync_id` created at `created` (ms), due a run
+ * duration later, ending as run_outcomes or the settings say; the sync
+ * is "queued".  In the caller's transaction.
+ */
+int emu_runs_insert(struct emu *e, int64_t sync_id, int flags,
+		    int64_t created, int64_t *id_out);
+/*
+ * A run's status at `now`: queued for the first quarter of its time,
+ * then querying, processing and reporting, then `final`; its
+ * completionRatio into `*ratio`.
+ */
+const char *emu_run_status_at(int64_t created, int64_t due,
+			      const char *final, int64_t now, double *ratio);
 void emu_runs_trigger(struct emu *e, int64_t sync_id, const json_t *body,
 		      struct emu_response *resp);
 void emu_runs_trigger_custom(struct emu *e, const json_t *body,
@@ -418,6 +439,37 @@ void emu_runs_trigger_custom(struct emu *e, const json_t *body,
 void emu_runs_list(struct emu *e, int64_t sync_id,
 		   const struct emu_request *req, struct emu_response *resp);
 int emu_runs_load_state(struct emu *e);
+
+/* sequences.c: sync sequences, their runs, and how runs end */
+/* POST /sync-sequences/{id}/trigger */
+void emu_sequences_trigger(struct emu *e, const char *id, const json_t *body,
+			   struct emu_response *resp);
+/* GET /sync-sequences/runs/{id} */
+void emu_sequences_get_run(struct emu *e, const char *id,
+			   struct emu_response *resp);
+/*
+ * Run `run_id` ended `status` at `due_ms`: when a sequence run started
+ * it and it succeeded, start the sequence's next sync (at `due_ms`).
+ */
+int emu_sequences_settled(struct emu *e, int64_t run_id, const char *status,
+			  int64_t due_ms);
+/*
+ * A sequence of a seed or of the admin surface, {"id": "...", "syncIds":
+ * [...]}: its problems into `details` under `path`; `sync_exists` says
+ * whether a sync id is known.
+ */
+void emu_sequence_check(const json_t *seq, const char *path,
+			int (*sync_exists)(int64_t id, void *payload),
+			void *payload, json_t *details);
+/* Store a checked sequence (in the caller's transaction). */
+int emu_sequence_insert(struct emu *e, const json_t *seq);
+/* The sequences, for exports and GET /_emulator/sync-sequences. */
+int emu_sequences_json(struct emu *e, json_t **out);
+/* /_emulator/sync-sequences and /_emulator/run-outcomes */
+void emu_sequences_admin(struct emu *e, struct emu_request *req,
+			 const char *rest, struct emu_response *resp);
+void emu_outcomes_admin(struct emu *e, struct emu_request *req,
+			struct emu_response *resp);
 
 /* api.c */
 void emu_api_handle(struct emu *e, struct emu_request *req,

@@ -61,50 +61,98 @@ static int set_sync_status(struct emu *e, int64_t sync_id,
 	return emu_resource_set_members(e, HT_IDS_SYNC, sync_id, members);
 }
 
+/* A run due, as settle_due() reads it. */
+struct due_run {
+	int64_t id, sync_id, created_ms, due_ms;
+	char status[16];
+};
+
+/* The runs not settled and due at `now`, oldest due first. */
+static int read_due(struct emu *e, int64_t now, struct due_run **out,
+		    size_t *nr)
+{
+	sqlite3_stmt *st;
+	size_t alloc = 0;
+	int rc;
+
+	*out = NULL;
+	*nr = 0;
+	st = emu_store_prepare(e, "SELECT id, sync_id, created_ms, due_ms, "
+			       "status FROM runs WHERE settled = 0 AND "
+			       "due_ms <= ?1 ORDER BY due_ms, id");
+	if (!st)
+		return HT_EIO;
+	sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct due_run *r;
+
+		HT_ALLOC_GROW(*out, *nr + 1, alloc);
+		r = &(*out)[(*nr)++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->sync_id = sqlite3_column_int64(st, 1);
+		r->created_ms = sqlite3_column_int64(st, 2);
+		r->due_ms = sqlite3_column_int64(st, 3);
+		snprintf(r->status, sizeof(r->status), "%s",
+			 sqlite3_column_text(st, 4));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return emu_store_error(e, "cannot read runs");
+	return 0;
+}
+
+/* Settle the runs due at `now`: 1 if there was one, 0 if none. */
+static int settle_due(struct emu *e, int64_t now)
+{
+	struct due_run *due = NULL;
+	sqlite3_stmt *up = NULL;
+	char when[HT_TIME_LEN];
+	size_t i, nr = 0;
+	int ret;
+
+	ret = read_due(e, now, &due, &nr);
+	up = ret ? NULL : emu_store_prepare(e, "UPDATE runs SET settled = 1 "
+					    "WHERE id = ?1");
+	if (!ret && !up)
+		ret = HT_EIO;
+	for (i = 0; !ret && i < nr; i++) {
+		ht_time_format(when, due[i].created_ms);
+		ret = set_sync_status(e, due[i].sync_id, due[i].status, when);
+		if (ret < 0)
+			break;
+		sqlite3_bind_int64(up, 1, due[i].id);
+		if (sqlite3_step(up) != SQLITE_DONE)
+			ret = emu_store_error(e, "cannot settle a run");
+		sqlite3_reset(up);
+		if (!ret)
+			ret = emu_sequences_settled(e, due[i].id,
+						    due[i].status,
+						    due[i].due_ms);
+	}
+	sqlite3_finalize(up);
+	free(due);
+	return ret < 0 ? ret : nr > 0;
+}
+
+/*
+ * Settle every run that is due, and those that a sequence started once
+ * an earlier one ended, at the time it ended (which may be due too).
+ */
 int emu_runs_settle(struct emu *e)
 {
 	int64_t now = emu_now_ms();
-	sqlite3_stmt *st = NULL, *up = NULL;
-	char when[HT_TIME_LEN];
-	int rc, ret;
+	int ret;
 
 	if (!e->pending_runs || now < e->next_due_ms)
 		return 0;
 	if ((ret = emu_store_begin(e)) < 0)
 		return ret;
-	st = emu_store_prepare(e, "SELECT id, sync_id, created_ms, status "
-			       "FROM runs WHERE settled = 0 AND due_ms <= ?1 "
-			       "ORDER BY due_ms, id");
-	up = emu_store_prepare(e, "UPDATE runs SET settled = 1 WHERE id = ?1");
-	if (!st || !up) {
-		ret = HT_EIO;
-		goto cleanup;
-	}
-	sqlite3_bind_int64(st, 1, now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ht_time_format(when, sqlite3_column_int64(st, 2));
-		ret = set_sync_status(e, sqlite3_column_int64(st, 1),
-				      (const char *)sqlite3_column_text(st, 3),
-				      when);
-		if (ret < 0)
-			goto cleanup;
-		sqlite3_bind_int64(up, 1, sqlite3_column_int64(st, 0));
-		if (sqlite3_step(up) != SQLITE_DONE) {
-			ret = emu_store_error(e, "cannot settle a run");
-			goto cleanup;
-		}
-		sqlite3_reset(up);
-	}
-	if (rc != SQLITE_DONE) {
-		ret = emu_store_error(e, "cannot read runs");
-		goto cleanup;
-	}
-	if ((ret = update_pending(e)) < 0)
-		goto cleanup;
-	ret = emu_store_commit(e);
-cleanup:
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
+	while ((ret = settle_due(e, now)) > 0)
+		;
+	if (!ret)
+		ret = update_pending(e);
+	if (!ret)
+		ret = emu_store_commit(e);
 	if (ret < 0)
 		emu_store_rollback(e);
 	return ret;
@@ -143,45 +191,79 @@ static void check_trigger_body(const json_t *body, const char *extra1,
 	}
 }
 
-static void start_run(struct emu *e, int64_t sync_id, const json_t *body,
-		      struct emu_response *resp)
+/*
+ * How a new run of `sync_id` ends: its row of run_outcomes (the admin
+ * surface), else the settings' runStatus.  `status` and `error` are
+ * copied into the buffers.
+ */
+static int run_outcome(struct emu *e, int64_t sync_id, char *status,
+		       size_t size, struct ht_strbuf *error)
 {
-	int full = json_is_true(json_object_get(body, "fullResync"));
-	int64_t now = emu_now_ms(), id = e->next_run_id, added, changed;
-	int64_t removed, failed = 0;
-	const char *status = e->settings.run_status;
+	sqlite3_stmt *st = emu_store_prepare(e, "SELECT status, error FROM "
+					     "run_outcomes WHERE "
+					     "sync_id = ?1");
+	int rc;
+
+	if (!st)
+		return HT_EIO;
+	sqlite3_bind_int64(st, 1, sync_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(status, size, "%s", sqlite3_column_text(st, 0));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			ht_strbuf_addstr(error, (const char *)
+					 sqlite3_column_text(st, 1));
+	} else {
+		snprintf(status, size, "%s", e->settings.run_status);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return emu_store_error(e, "cannot read run outcomes");
+	if (!strcmp(status, "failed") && !error->len)
+		ht_strbuf_addstr(error, "emulated failure");
+	return 0;
+}
+
+int emu_runs_insert(struct emu *e, int64_t sync_id, int flags,
+		    int64_t created, int64_t *id_out)
+{
+	int64_t id = e->next_run_id, added, changed, removed, failed = 0;
+	int64_t due = created + e->settings.run_duration_ms;
+	struct ht_strbuf error = HT_STRBUF_INIT;
+	int full = !!(flags & EMU_RUN_FULL_RESYNC);
 	sqlite3_stmt *st = NULL;
+	char status[16];
 	uint64_t h;
-	char buf[32];
 	int ret;
 
+	ret = run_outcome(e, sync_id, status, sizeof(status), &error);
+	if (ret < 0)
+		goto cleanup;
 	h = mix((uint64_t)sync_id * 1000003u + (uint64_t)id);
 	added = full ? 1000 + (int64_t)(h % 9000) : (int64_t)(h % 500);
 	changed = full ? 0 : (int64_t)((h >> 16) % 200);
 	removed = full ? 0 : (int64_t)((h >> 32) % 50);
+	if (flags & EMU_RUN_RESET_CDC)
+		added = changed = removed = 0; /* a snapshot, no rows */
 	if (!strcmp(status, "warning"))
-		failed = 1 + added / 10;
+		failed = added ? 1 + added / 10 : 0;
 	else if (!strcmp(status, "failed"))
 		failed = added + changed + removed;
-
-	if ((ret = emu_store_begin(e)) < 0)
-		goto fail;
 	st = emu_store_prepare(e, "INSERT INTO runs (id, sync_id, created_ms, "
 			       "due_ms, status, error, full_resync, added, "
 			       "changed, removed, failed) VALUES (?1, ?2, ?3, "
 			       "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 	if (!st) {
 		ret = HT_EIO;
-		goto fail;
+		goto cleanup;
 	}
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, sync_id);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, now + e->settings.run_duration_ms);
+	sqlite3_bind_int64(st, 3, created);
+	sqlite3_bind_int64(st, 4, due);
 	sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
-	if (!strcmp(status, "failed"))
-		sqlite3_bind_text(st, 6, "emulated failure", -1,
-				  SQLITE_STATIC);
+	if (error.len)
+		sqlite3_bind_text(st, 6, error.buf, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, full);
 	sqlite3_bind_int64(st, 8, added);
 	sqlite3_bind_int64(st, 9, changed);
@@ -189,27 +271,50 @@ static void start_run(struct emu *e, int64_t sync_id, const json_t *body,
 	sqlite3_bind_int64(st, 11, failed);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		ret = emu_store_error(e, "cannot insert a run");
-		goto fail;
+		goto cleanup;
 	}
 	e->next_run_id++;
 	if ((ret = emu_store_save_meta(e)) < 0 ||
-	    (ret = set_sync_status(e, sync_id, "queued", NULL)) < 0 ||
-	    (ret = emu_store_commit(e)) < 0)
-		goto fail;
-	if (!e->pending_runs ||
-	    now + e->settings.run_duration_ms < e->next_due_ms)
-		e->next_due_ms = now + e->settings.run_duration_ms;
+	    (ret = set_sync_status(e, sync_id, "queued", NULL)) < 0)
+		goto cleanup;
+	if (!e->pending_runs || due < e->next_due_ms)
+		e->next_due_ms = due;
 	e->pending_runs++;
-	snprintf(buf, sizeof(buf), "%lld", (long long)id);
-	resp->status = 200;
-	ht_strbuf_reset(&resp->body);
-	ht_strbuf_addf(&resp->body, "{\"id\":\"%s\"}", buf);
-	goto cleanup;
-fail:
-	emu_store_rollback(e);
-	emu_respond_failed(resp);
+	*id_out = id;
 cleanup:
 	sqlite3_finalize(st);
+	ht_strbuf_release(&error);
+	return ret;
+}
+
+/* The options of a trigger's body, as emu_runs_insert() takes them. */
+static int run_flags(const json_t *body)
+{
+	return (json_is_true(json_object_get(body, "fullResync")) ?
+		EMU_RUN_FULL_RESYNC : 0) |
+	       (json_is_true(json_object_get(body, "resetCDC")) ?
+		EMU_RUN_RESET_CDC : 0);
+}
+
+static void start_run(struct emu *e, int64_t sync_id, const json_t *body,
+		      struct emu_response *resp)
+{
+	int64_t id;
+
+	if (emu_store_begin(e) < 0)
+		goto fail;
+	if (emu_runs_insert(e, sync_id, run_flags(body), emu_now_ms(),
+			    &id) < 0 ||
+	    emu_store_commit(e) < 0) {
+		emu_store_rollback(e);
+		goto fail;
+	}
+	resp->status = 200;
+	ht_strbuf_reset(&resp->body);
+	ht_strbuf_addf(&resp->body, "{\"id\":\"%lld\"}", (long long)id);
+	return;
+fail:
+	emu_respond_failed(resp);
 }
 
 static void not_found(struct emu_response *resp, const char *what)
@@ -244,10 +349,17 @@ void emu_runs_trigger_custom(struct emu *e, const json_t *body,
 	int64_t sync_id = 0;
 	struct ht_strbuf what = HT_STRBUF_INIT;
 
+	/* the schema's ^[0-9]+$: a number is no string, as tsoa says */
+	if (id && (!json_is_string(id) ||
+		   emu_parse_int(&sync_id, json_string_value(id), 0,
+				 INT64_MAX) < 0)) {
+		emu_respond_error(resp, 400, "Bad Request", "'syncId' must be "
+				  "a string of digits (^[0-9]+$), got %s",
+				  json_is_string(id) ? "other characters" :
+				  ht_json_type_name(id));
+		goto cleanup;
+	}
 	check_trigger_body(body, "syncId", "syncSlug", details);
-	if (id && (ht_json_id_value(&sync_id, id) < 0 || !sync_id))
-		emu_detail(details, "syncId", "'syncId' must be a string of "
-			   "digits");
 	if (slug && !json_is_string(slug))
 		emu_detail(details, "syncSlug", "'syncSlug' must be a string, "
 			   "got %s", ht_json_type_name(slug));
@@ -295,6 +407,23 @@ static json_t *time_or_null(int64_t ms)
 	return json_string(buf);
 }
 
+const char *emu_run_status_at(int64_t created, int64_t due,
+			      const char *final, int64_t now, double *ratio)
+{
+	int64_t d = due - created, el = now - created;
+
+	*ratio = 0;
+	if (now >= due) {
+		*ratio = 1;
+		return final;
+	}
+	if (el < d / 4)
+		return "queued";
+	*ratio = el < d / 2 ? 0 : el < 3 * d / 4 ? 0.5 : 0.9;
+	return el < d / 2 ? "querying" : el < 3 * d / 4 ? "processing" :
+	       "reporting";
+}
+
 /* A run as the API shows it, at time `now`. */
 static json_t *render_run(sqlite3_stmt *st, int64_t now)
 {
@@ -313,23 +442,18 @@ static json_t *render_run(sqlite3_stmt *st, int64_t now)
 	double ratio = 0;
 	json_t *run;
 
+	status = emu_run_status_at(created, due, final, now, &ratio);
 	if (now >= due) {
-		status = final;
 		started = created + d / 4;
 		finished = due;
-		ratio = 1;
-		if (strcmp(final, "failed")) {
+		/* cancelled and interrupted runs sent nothing */
+		if (!strcmp(final, "success") || !strcmp(final, "warning")) {
 			ok_added = added - failed;
 			ok_changed = changed;
 			ok_removed = removed;
 		}
-	} else if (el < d / 4) {
-		status = "queued";
-	} else {
+	} else if (el >= d / 4) {
 		started = created + d / 4;
-		status = el < d / 2 ? "querying" :
-			 el < 3 * d / 4 ? "processing" : "reporting";
-		ratio = el < d / 2 ? 0 : el < 3 * d / 4 ? 0.5 : 0.9;
 	}
 	run = json_object();
 	json_object_set_new(run, "id", json_integer(id));

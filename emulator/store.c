@@ -5,9 +5,11 @@
  * A resource is one row of `resources`: the columns the lists filter and
  * sort on, and the document the API shows, kept as JSON text so that a
  * page of a list is a concatenation, not a rendering.  Runs are rows of
- * `runs`.  `meta` holds the clock (the last timestamp handed out), the
- * next ids and the workspace id, so that a restart on the same file goes
- * on where the last run stopped.
+ * `runs`; how the next runs of a sync end, rows of `run_outcomes`; sync
+ * sequences and their runs, of `sequences`, `sequence_runs` and
+ * `sequence_steps`.  `meta` holds the clock (the last timestamp handed
+ * out), the next ids and the workspace id, so that a restart on the same
+ * file goes on where the last run stopped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,32 @@ static const char schema_sql[] =
 	" failed INTEGER NOT NULL"
 	");"
 	"CREATE INDEX IF NOT EXISTS runs_sync ON runs (sync_id, id);"
-	"CREATE INDEX IF NOT EXISTS runs_pending ON runs (settled, due_ms);";
+	"CREATE INDEX IF NOT EXISTS runs_pending ON runs (settled, due_ms);"
+	/* how the next runs of a sync end (the admin surface) */
+	"CREATE TABLE IF NOT EXISTS run_outcomes ("
+	" sync_id INTEGER PRIMARY KEY,"
+	" status TEXT NOT NULL,"
+	" error TEXT"
+	");"
+	/* sync sequences: their syncs, as a JSON array of ids */
+	"CREATE TABLE IF NOT EXISTS sequences ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" sync_ids TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS sequence_runs ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" sequence_id TEXT NOT NULL,"
+	" created_ms INTEGER NOT NULL,"
+	" failed INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	/* the sync runs a sequence run started, by position */
+	"CREATE TABLE IF NOT EXISTS sequence_steps ("
+	" run_id INTEGER PRIMARY KEY,"
+	" sequence_run TEXT NOT NULL,"
+	" position INTEGER NOT NULL"
+	");"
+	"CREATE INDEX IF NOT EXISTS sequence_steps_run"
+	" ON sequence_steps (sequence_run, position);";
 
 enum stmt_id {
 	ST_BEGIN,
@@ -214,6 +241,10 @@ static int load_meta(struct emu *e)
 	v = query_int(e, "SELECT max(id) FROM runs", 0) + 1;
 	if (v > e->next_run_id)
 		e->next_run_id = v;
+	e->next_sequence_run = meta_get(e, "next_id.sequence_run", 1);
+	v = query_int(e, "SELECT count(*) FROM sequence_runs", 0) + 1;
+	if (v > e->next_sequence_run)
+		e->next_sequence_run = v;
 	return 0;
 }
 
@@ -224,7 +255,9 @@ int emu_store_save_meta(struct emu *e)
 
 	if ((ret = meta_set(e, "clock", e->clock_ms)) < 0 ||
 	    (ret = meta_set(e, "workspace_id", e->workspace_id)) < 0 ||
-	    (ret = meta_set(e, "next_id.run", e->next_run_id)) < 0)
+	    (ret = meta_set(e, "next_id.run", e->next_run_id)) < 0 ||
+	    (ret = meta_set(e, "next_id.sequence_run",
+			    e->next_sequence_run)) < 0)
 		return ret;
 	for (t = 0; t < HT_IDS__COUNT; t++) {
 		snprintf(key, sizeof(key), "next_id.%s",
@@ -368,7 +401,10 @@ int emu_store_clear(struct emu *e)
 	int ret = 0;
 
 	e->generation++;
-	if (sqlite3_exec(e->db, "DELETE FROM resources; DELETE FROM runs;",
+	if (sqlite3_exec(e->db, "DELETE FROM resources; DELETE FROM runs; "
+			 "DELETE FROM run_outcomes; DELETE FROM sequences; "
+			 "DELETE FROM sequence_runs; "
+			 "DELETE FROM sequence_steps;",
 			 NULL, NULL, &errmsg) != SQLITE_OK)
 		ret = ht_error_set(HT_EIO, "sqlite: cannot clear: %s",
 				   errmsg ? errmsg : "unknown error");

@@ -27,6 +27,7 @@
 #include "hightouch/check.h"
 #include "hightouch/config.h"
 #include "hightouch/error.h"
+#include "hightouch/fs.h"
 #include "hightouch/gitfiles.h"
 #include "hightouch/options.h"
 #include "hightouch/protocol.h"
@@ -146,33 +147,8 @@ static int outside(const char *arg)
 static int normalize(struct ht_strbuf *out, const char *path,
 		     const char *arg)
 {
-	const char *p = path, *next;
-	size_t len;
-
-	ht_strbuf_reset(out);
-	while (*p) {
-		next = strchr(p, '/');
-		len = next ? (size_t)(next - p) : strlen(p);
-		if (!len || (len == 1 && p[0] == '.')) {
-			/* nothing */
-		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
-			char *slash;
-			size_t keep;
-
-			if (!out->len)
-				return outside(arg);
-			slash = strrchr(out->buf, '/');
-			keep = slash ? (size_t)(slash - out->buf) : 0;
-			ht_strbuf_setlen(out, keep);
-		} else {
-			if (out->len)
-				ht_strbuf_addch(out, '/');
-			ht_strbuf_add(out, p, len);
-		}
-		p += len;
-		if (*p == '/')
-			p++;
-	}
+	if (ht_path_normalize(out, path) < 0)
+		return outside(arg);
 	return 0;
 }
 

@@ -83,14 +83,6 @@ struct round {
 	struct ht_strbuf why;        /* a refusal, or the error */
 };
 
-static volatile sig_atomic_t stop_asked;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_asked = 1;
-}
-
 /*
  * Git
  */
@@ -172,39 +164,11 @@ static int count_commits(unsigned *n, const char *from, const char *to)
  * Remotes and the lock
  */
 
-/* --remote's default: the one remote whose URL is a workspace's. */
-static int find_remote(struct gitsync *gs, const struct ht_config *cfg)
-{
-	struct ht_remotes remotes = HT_REMOTES_INIT;
-	const char *name = NULL;
-	size_t i, n = 0;
-	int ret = ht_remotes_read(&remotes, cfg);
-
-	for (i = 0; !ret && i < remotes.nr; i++)
-		if (remotes.items[i].url) {
-			name = remotes.items[i].name;
-			n++;
-		}
-	if (ret)
-		;
-	else if (n == 1)
-		gs->remote = gs->remote_owned = ht_xstrdup(name);
-	else if (!n)
-		ret = ht_error_set(HT_ENOTFOUND, "no remote is a Hightouch "
-				   "workspace; add one with 'git remote add "
-				   "hightouch hightouch://<workspace>'");
-	else
-		ret = ht_error_set(HT_EINVALID, "%zu remotes are Hightouch "
-				   "workspaces; name one with --remote", n);
-	ht_remotes_release(&remotes);
-	return ret;
-}
-
 /* The remotes named exist, and --remote is a workspace's. */
 static int check_remotes(struct gitsync *gs, const struct ht_config *cfg)
 {
 	struct ht_strbuf key = HT_STRBUF_INIT;
-	const struct ht_config_entry *e;
+	const char *url;
 	int ret = 0;
 
 	ht_strbuf_addf(&key, "remote.%s.url", gs->upstream);
@@ -212,13 +176,8 @@ static int check_remotes(struct gitsync *gs, const struct ht_config *cfg)
 		ret = ht_error_set(HT_ENOTFOUND, "no remote '%s' (the git "
 				   "host); name it with --upstream",
 				   gs->upstream);
-	ht_strbuf_reset(&key);
-	ht_strbuf_addf(&key, "remote.%s.url", gs->remote);
-	e = ht_config_find(cfg, key.buf);
-	if (!ret && (!e || !ht_url_is_workspace(e->value)))
-		ret = ht_error_set(HT_EINVALID, "remote '%s' is not a "
-				   "Hightouch workspace (its URL does not "
-				   "start with 'hightouch://')", gs->remote);
+	if (!ret)
+		ret = wsremote_url(cfg, gs->remote, &url);
 	ht_strbuf_release(&key);
 	return ret;
 }
@@ -772,18 +731,6 @@ static void pause_for(unsigned seconds)
 		nanosleep(&one, NULL);
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
-
 /* The rounds: the exit status of the last one not cut short. */
 static int run_rounds(struct gitsync *gs)
 {
@@ -820,8 +767,10 @@ static int setup(struct gitsync *gs)
 	int ret;
 
 	ret = ht_config_read(&gs->cfg, "^(remote\\.|hightouch\\.)");
-	if (!ret && !gs->remote)
-		ret = find_remote(gs, &gs->cfg);
+	if (!ret && !gs->remote) {
+		ret = wsremote_default(&gs->remote_owned, &gs->cfg);
+		gs->remote = gs->remote_owned;
+	}
 	if (!ret)
 		ret = check_remotes(gs, &gs->cfg);
 	if (!ret && !gs->branch)
@@ -874,7 +823,7 @@ int cmd_gitsync(int argc, char **argv)
 	if (ret == 1) {
 		ret = 0; /* another run has it: cron's next try */
 	} else if (!ret) {
-		catch_signals();
+		catch_stop_signals();
 		ret = run_rounds(&gs);
 		unlink(gs.lock.buf);
 	}

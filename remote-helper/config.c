@@ -10,18 +10,18 @@
  *   hightouch.retries            retries of a failed request (0..20)
  *   remote.<name>.hightouchPath  folder of the resource files
  *   remote.<name>.hightouchBase  what the first fetch builds on (team.c)
- *   remote.<name>.hightouchKeyEnv  the variable that holds its API key
- *   remote.*.url                 how many workspaces the remotes name
+ *   remote.<name>.hightouchKeyEnv, remote.*.url
+ *                                where its API key comes from
+ *                                (common/credential.c)
  *   core.quotePath               how paths are quoted in messages
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/config.h"
+#include "hightouch/credential.h"
 #include "hightouch/error.h"
-#include "hightouch/remotes.h"
 
 #include "helper.h"
 
@@ -37,26 +37,6 @@ static int set_string(char **out, const struct ht_config *git,
 				    "bad config value for '%s'", key);
 	free(*out);
 	*out = ht_xstrdup(e->value);
-	return 0;
-}
-
-static int set_number(unsigned *out, const struct ht_config *git,
-		      const char *key, long min, long max)
-{
-	const struct ht_config_entry *e = ht_config_find(git, key);
-	const char *value = e ? e->value : NULL;
-	char *end;
-	long n;
-
-	if (!e)
-		return 0;
-	errno = 0;
-	n = value ? strtol(value, &end, 10) : 0;
-	if (!value || errno || *end || end == value || n < min || n > max)
-		return ht_error_set(HT_EINVALID,
-				    "bad config value for '%s': it must be a "
-				    "number from %ld to %ld", key, min, max);
-	*out = (unsigned)n;
 	return 0;
 }
 
@@ -96,44 +76,6 @@ static int set_base(char **out, const struct ht_config *git,
 	return ret;
 }
 
-/*
- * How many workspaces the repository's remotes name (two remotes of one
- * workspace count once): more than one, and one key cannot serve them.
- */
-static unsigned count_workspaces(const struct ht_config *git)
-{
-	struct ht_remotes remotes = HT_REMOTES_INIT;
-	unsigned n;
-
-	/* another remote's bad hightouchPath is not this one's business */
-	if (ht_remotes_read(&remotes, git) < 0)
-		ht_error_clear();
-	n = (unsigned)ht_remotes_count_workspaces(&remotes);
-	ht_remotes_release(&remotes);
-	return n;
-}
-
-/* remote.<name>.hightouchKeyEnv: the variable that holds its key. */
-static int set_key_env(char **out, const struct ht_config *git,
-		       const char *remote)
-{
-	struct ht_strbuf key = HT_STRBUF_INIT;
-	const char *p;
-	int ret;
-
-	ht_strbuf_addf(&key, "remote.%s.hightouchkeyenv", remote);
-	ret = set_string(out, git, key.buf);
-	for (p = *out; !ret && p && *p; p++)
-		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= 'a' && *p <= 'z') ||
-		      (p > *out && *p >= '0' && *p <= '9')))
-			ret = ht_error_set(HT_EINVALID, "bad config value for "
-					   "'%s': it must name an environment "
-					   "variable", key.buf);
-	ht_strbuf_release(&key);
-	return ret;
-}
-
 int config_read(struct helper_config *cfg, const char *remote)
 {
 	struct ht_config git = HT_CONFIG_INIT;
@@ -144,7 +86,7 @@ int config_read(struct helper_config *cfg, const char *remote)
 	cfg->author_email = ht_xstrdup(HELPER_DEFAULT_EMAIL);
 	cfg->prefix = ht_xstrdup("");
 	cfg->page_size = HT_CLIENT_PAGE_LIMIT;
-	cfg->retries = 6;
+	cfg->retries = HT_CLIENT_RETRIES_DEFAULT;
 	cfg->quote_path = 1;
 
 	ret = ht_config_read(&git,
@@ -164,19 +106,17 @@ int config_read(struct helper_config *cfg, const char *remote)
 		ret = set_string(&cfg->author_email, &git,
 				 "hightouch.authoremail");
 	if (!ret)
-		ret = set_number(&cfg->page_size, &git, "hightouch.pagesize",
-				 1, 1000);
+		ret = ht_config_number(&git, "hightouch.pagesize", 1, 1000,
+				       &cfg->page_size);
 	if (!ret)
-		ret = set_number(&cfg->retries, &git, "hightouch.retries", 0,
-				 20);
+		ret = ht_config_number(&git, "hightouch.retries", 0, 20,
+				       &cfg->retries);
 	if (!ret && remote)
 		ret = set_prefix(&cfg->prefix, &git, remote);
 	if (!ret && remote)
 		ret = set_base(&cfg->base, &git, remote);
-	if (!ret && remote)
-		ret = set_key_env(&cfg->key_env, &git, remote);
 	if (!ret)
-		cfg->workspaces = count_workspaces(&git);
+		ret = ht_credential_config_read(&cfg->key, &git, remote);
 	ht_config_release(&git);
 	return ret;
 }
@@ -187,8 +127,7 @@ void config_release(struct helper_config *cfg)
 	free(cfg->author_email);
 	free(cfg->prefix);
 	free(cfg->base);
-	free(cfg->key_env);
-	cfg->key_env = NULL;
+	ht_credential_config_release(&cfg->key);
 	cfg->author_name = cfg->author_email = cfg->prefix = NULL;
 	cfg->base = NULL;
 }

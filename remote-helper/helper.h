@@ -7,7 +7,6 @@
  *   main.c        arguments, environment, the protocol handlers (list,
  *                 import, push), `fatal:` and the exit status
  *   config.c      the helper's git configuration
- *   credential.c  the API key: HIGHTOUCH_API_KEY or `git credential`
  *   odb.c         libgit2: the object database, trees, commits, packs
  *   refs.c        git rev-parse and for-each-ref: what libgit2 does not read
  *   state.c       the per-remote state under $GIT_DIR/hightouch/<remote>/
@@ -32,6 +31,7 @@
 #include <jansson.h>
 
 #include "hightouch/client.h"
+#include "hightouch/credential.h"
 #include "hightouch/kinds.h"
 #include "hightouch/protocol.h"
 #include "hightouch/repository.h"
@@ -101,8 +101,7 @@ struct helper_config {
 	char *author_email; /* hightouch.authorEmail, or the default */
 	char *prefix;       /* remote.<name>.hightouchPath, normalised */
 	char *base;         /* remote.<name>.hightouchBase, or NULL */
-	char *key_env;      /* remote.<name>.hightouchKeyEnv, or NULL */
-	unsigned workspaces; /* the workspaces the remotes name */
+	struct ht_credential_config key; /* where its API key comes from */
 	unsigned page_size; /* hightouch.pageSize, 1..1000, default 100 */
 	unsigned retries;   /* hightouch.retries, 0..20, default 6 */
 	int quote_path;     /* core.quotePath, default 1 */
@@ -111,31 +110,6 @@ struct helper_config {
 /* Read it with `git config`; `remote` may be NULL (no remote). */
 int config_read(struct helper_config *cfg, const char *remote);
 void config_release(struct helper_config *cfg);
-
-/*
- * credential.c
- */
-struct credential {
-	char *protocol, *host, *path; /* what `git credential` is asked */
-	char *username, *password;    /* password: the API key */
-	int from_git;                 /* came from `git credential fill` */
-	int by_path;                  /* ... asked with the path */
-};
-
-/*
- * The API key for `url`, of remote `remote` (NULL: a URL, no remote):
- * remote.<name>.hightouchKeyEnv's variable; else HIGHTOUCH_API_KEY when
- * the remotes name one workspace; else `git credential fill` (with the
- * workspace as the path when they name several).  On failure `c` is
- * left released.
- */
-int credential_fill(struct credential *c, const struct ht_url *url,
-		    const struct helper_config *cfg, const char *remote);
-/* Tell git's credential helpers that the key worked, or did not. */
-void credential_approve(struct credential *c);
-void credential_reject(struct credential *c);
-/* Wipe and free. */
-void credential_release(struct credential *c);
 
 /*
  * odb.c: the object database, which is all of the repository the helper

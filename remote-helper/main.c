@@ -36,7 +36,7 @@ struct helper {
 	const char *gitdir;     /* NULL outside a repository */
 	struct helper_config cfg;
 	struct ht_url url;
-	struct credential cred;
+	struct ht_credential cred;
 	int have_cred;
 	struct ht_client *client;
 	struct remote rm; /* the above, for import and push (make_client()) */
@@ -133,9 +133,9 @@ static int make_client(struct helper *h)
 	if (h->client)
 		return 0;
 	if (!h->have_cred) {
-		ret = credential_fill(&h->cred, &h->url, &h->cfg,
-				      strcmp(h->name, h->remote) ? NULL :
-				      h->remote);
+		ret = ht_credential_fill(&h->cred, &h->url, &h->cfg.key,
+					 strcmp(h->name, h->remote) ? NULL :
+					 h->remote);
 		if (ret < 0)
 			return ret;
 		h->have_cred = 1;
@@ -202,9 +202,9 @@ static void session_close(struct session *ss)
 static void settle_credential(struct helper *h, int ret)
 {
 	if (!ret)
-		credential_approve(&h->cred);
+		ht_credential_approve(&h->cred);
 	else if (ret == HT_EAUTH && ht_client_last_status(h->client) == 401)
-		credential_reject(&h->cred);
+		ht_credential_reject(&h->cred);
 }
 
 static int do_import(struct helper *h, git_oid *out)
@@ -423,7 +423,7 @@ static void helper_release(struct helper *h)
 {
 	ht_client_free(h->client);
 	if (h->have_cred)
-		credential_release(&h->cred);
+		ht_credential_release(&h->cred);
 	ht_url_release(&h->url);
 	config_release(&h->cfg);
 	free(h->name);

@@ -79,6 +79,12 @@
 #define HT_CLIENT_PAGE_LIMIT 100
 /* The list helpers give up past this many items (a looping server). */
 #define HT_CLIENT_MAX_LIST_ITEMS 1000000
+/*
+ * hightouch.retries' default, for the programs that talk to a workspace:
+ * with the default backoff, retries for about one window of the API's
+ * rate limit (its 200 requests per 10 s are shared with every client).
+ */
+#define HT_CLIENT_RETRIES_DEFAULT 6
 /* Server text quoted in a message is cut to this many bytes. */
 #define HT_CLIENT_MAX_SERVER_TEXT 200
 

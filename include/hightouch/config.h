@@ -48,6 +48,14 @@ const struct ht_config_entry *ht_config_find(const struct ht_config *cfg,
 int ht_config_bool(const struct ht_config *cfg, const char *key, int *out);
 
 /*
+ * `key` as a number from `min` to `max` into `*out`, left alone when the
+ * key is not set.  HT_EINVALID ("bad config value for 'KEY': it must be
+ * a number from MIN to MAX") otherwise.
+ */
+int ht_config_number(const struct ht_config *cfg, const char *key,
+		     long min, long max, unsigned *out);
+
+/*
  * `key` as a folder of the work tree (remote.<name>.hightouchPath) into
  * `*out` (allocated; the old value freed), left alone when the key is not
  * set: without leading, trailing or doubled slashes, "" for none ("/" or

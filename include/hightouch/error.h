@@ -56,6 +56,13 @@ enum ht_error_code {
  */
 int ht_error_set(int code, const char *fmt, ...) HT_PRINTF(2, 3);
 
+/*
+ * Put a printf-style context and ": " before the last message, as
+ * `code`, and return `code`: `return ht_error_wrap(ret, "cannot trigger
+ * sync '%s'", slug);` gives "cannot trigger sync 'x': <what failed>".
+ */
+int ht_error_wrap(int code, const char *fmt, ...) HT_PRINTF(2, 3);
+
 /* The last message set in this thread, or the code's default message. */
 const char *ht_error_message(void);
 

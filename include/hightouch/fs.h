@@ -2,8 +2,10 @@
 #define HIGHTOUCH_FS_H
 
 /*
- * Folders on disk.
+ * Folders on disk, and relative paths.
  */
+
+#include "hightouch/strbuf.h"
 
 /*
  * Create the folder `path` and those of its parents that are missing, as
@@ -13,5 +15,13 @@
  * folder that could not be made.
  */
 int ht_mkdir_p(const char *path);
+
+/*
+ * `path`, '/'-separated and relative, with empty and "." components
+ * dropped and each ".." taking the component before it away, into `out`
+ * (reset first): "a/./b/../c/" is "a/c", "." is "".  HT_EINVALID when a
+ * ".." climbs above the start ("'../x' leaves its top folder").
+ */
+int ht_path_normalize(struct ht_strbuf *out, const char *path);
 
 #endif

@@ -30,6 +30,8 @@
 
 #include <stddef.h>
 
+#include "hightouch/strbuf.h"
+
 #define HT_URL_DEFAULT_HOST "api.hightouch.com"
 #define HT_URL_API_PATH "/api/v1"
 /* Longer URLs are refused. */
@@ -89,5 +91,20 @@ int ht_url_same_workspace(const char *a, const char *b);
  * without a final dot).
  */
 int ht_url_host_is_loopback(const char *host);
+
+/* The Hightouch app, whose API is HT_URL_DEFAULT_HOST. */
+#define HT_URL_APP_BASE "https://app.hightouch.com"
+
+/*
+ * The address of a resource in the Hightouch app, derived (Hightouch
+ * documents no such pattern): HT_URL_APP_BASE/<workspace>/<section>/<id>
+ * ("https://app.hightouch.com/acme-prod/syncs/42"), `section` being
+ * "sources", "destinations", "models" or "syncs".  Appended to `out` and
+ * 1 when `u` is the default API's (https://api.hightouch.com, on port
+ * 443); 0, appending nothing, for any other server, whose app cannot be
+ * known.
+ */
+int ht_url_app_address(struct ht_strbuf *out, const struct ht_url *u,
+		       const char *section, long long id);
 
 #endif

@@ -204,11 +204,14 @@ test_expect_success '422 for bad trigger options, 404 for unknown syncs' '
 	expect_status 400
 '
 
-test_expect_success 'trigger by id (string or number) or by slug' '
+test_expect_success 'trigger by id (a string of digits, not a number) or by slug' '
 	api POST /syncs/trigger "{\"syncId\":\"1\"}" &&
 	expect_status 200 &&
 	json_eq .id "\"5\"" &&
 	api POST /syncs/trigger "{\"syncId\":1,\"fullResync\":true}" &&
+	expect_status 400 &&
+	json_eq . "{\"message\":\"Bad Request\",\"details\":\"'"'"'syncId'"'"' must be a string of digits (^[0-9]+$), got number\"}" &&
+	api POST /syncs/trigger "{\"syncId\":\"1\",\"fullResync\":true}" &&
 	expect_status 200 &&
 	api POST /syncs/trigger "{\"syncSlug\":\"strings\"}" &&
 	expect_status 200 &&
@@ -222,7 +225,9 @@ test_expect_success 'custom trigger errors' '
 	expect_status 422 &&
 	json_eq .details "{\"requestBody\":{\"message\":\"one of '"'"'syncId'"'"' or '"'"'syncSlug'"'"' is required\"}}" &&
 	api POST /syncs/trigger "{\"syncId\":\"x1\"}" &&
-	expect_status 422 &&
+	expect_status 400 &&
+	api POST /syncs/trigger "{\"syncId\":null}" &&
+	expect_status 400 &&
 	api POST /syncs/trigger "{\"syncSlug\":\"nope\"}" &&
 	expect_status 404 &&
 	json_eq .details "\"sync '"'"'nope'"'"' not found\"" &&

@@ -252,6 +252,24 @@ test_expect_success 'README.md: clone and fetch, then push' '
 	test ! -s status
 '
 
+test_expect_success 'README.md: trigger, follow and look up syncs' '
+	HIGHTOUCH_API_KEY=$KEY run_example README.md ops readme/acme >out &&
+	cat out &&
+	grep "^Sync .users-to-hubspot.: run [0-9]* success in " out &&
+	grep "^Triggered sync .accounts-to-braze.: run [0-9]*$" out &&
+	grep "^RUN  STATUS" out &&
+	grep "^sync users-to-hubspot$" out &&
+	api GET "/syncs/2/runs" &&
+	expect_json ".data[-1].plannedRows.addedCount >= 1000"
+'
+
+test_expect_success 'git-hightouch(1): the id of a sync, for an orchestrator' '
+	doc_example docs/git-hightouch.1 show-id >show-id.sh &&
+	(cd readme/acme && HIGHTOUCH_API_KEY=$KEY sh -e ../../show-id.sh) >id &&
+	echo 1 >expect &&
+	test_cmp expect id
+'
+
 test_expect_success DEFAULT_BUILD 'README.md: the programs without installing them' '
 	doc_example README.md path >path.sh &&
 	(

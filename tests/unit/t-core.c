@@ -185,6 +185,53 @@ static void test_errors(void **state)
 	assert_string_equal(ht_error_message() + HT_ERROR_MAX - 4, "...");
 }
 
+static void test_error_wrap(void **state)
+{
+	char longmsg[3000];
+
+	(void)state;
+	ht_error_set(HT_ENOTFOUND, "no sync '%s'", "x");
+	assert_int_equal(ht_error_wrap(HT_EINVALID, "nothing was %s",
+				       "triggered"), HT_EINVALID);
+	assert_int_equal(ht_error_code(), HT_EINVALID);
+	assert_string_equal(ht_error_message(),
+			    "nothing was triggered: no sync 'x'");
+	/* the context and the message each fit, and the whole is cut */
+	memset(longmsg, 'a', sizeof(longmsg) - 1);
+	longmsg[sizeof(longmsg) - 1] = '\0';
+	ht_error_set(HT_ERROR, "%s", longmsg);
+	ht_error_wrap(HT_ERROR, "context");
+	assert_int_equal(strlen(ht_error_message()), HT_ERROR_MAX - 1);
+	assert_memory_equal(ht_error_message(), "context: aaa", 12);
+	ht_error_clear();
+}
+
+static void test_path_normalize(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "a/b/c", "a/b/c" },
+		{ "a/./b//c/", "a/b/c" },
+		{ "a/b/../c", "a/c" },
+		{ "sub/../syncs/x.yaml", "syncs/x.yaml" },
+		{ ".", "" },
+		{ "", "" },
+		{ "a/..", "" },
+		{ "./a/b/../../c", "c" },
+	};
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(ht_path_normalize(&sb, cases[i][0]), 0);
+		assert_string_equal(sb.buf, cases[i][1]);
+	}
+	assert_int_equal(ht_path_normalize(&sb, "../x"), HT_EINVALID);
+	assert_string_equal(ht_error_message(), "'../x' leaves its top folder");
+	assert_int_equal(ht_path_normalize(&sb, "a/../../x"), HT_EINVALID);
+	ht_strbuf_release(&sb);
+}
+
 static void test_alloc_grow(void **state)
 {
 	int *v = NULL;
@@ -329,6 +376,8 @@ int main(void)
 		cmocka_unit_test(test_strbuf_read_file),
 		cmocka_unit_test(test_mkdir_p),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_error_wrap),
+		cmocka_unit_test(test_path_normalize),
 		cmocka_unit_test(test_alloc_grow),
 		cmocka_unit_test(test_diags),
 		cmocka_unit_test(test_diags_uniq),

@@ -383,6 +383,37 @@ static void test_quote_path(void **state)
 	ht_strbuf_release(&q);
 }
 
+static void test_app_address(void **state)
+{
+	static const struct {
+		const char *url, *want;
+	} cases[] = {
+		{ "hightouch://acme-prod",
+		  "https://app.hightouch.com/acme-prod/syncs/42" },
+		{ "hightouch://api.hightouch.com/acme",
+		  "https://app.hightouch.com/acme/syncs/42" },
+		{ "hightouch://api.hightouch.com:443/acme",
+		  "https://app.hightouch.com/acme/syncs/42" },
+		{ "hightouch://api.hightouch.com:8443/acme", "" },
+		{ "hightouch://eu.example.com/acme", "" },
+		{ "hightouch::http://127.0.0.1:8080/acme", "" },
+	};
+	struct ht_url u = HT_URL_INIT;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(ht_url_parse(&u, cases[i].url, 0), 0);
+		ht_strbuf_reset(&sb);
+		assert_int_equal(ht_url_app_address(&sb, &u, "syncs", 42),
+				 *cases[i].want != '\0');
+		assert_string_equal(sb.buf, cases[i].want);
+		ht_url_release(&u);
+	}
+	ht_strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_unquote),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_path),
+		cmocka_unit_test(test_app_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /*
- * The API key: HIGHTOUCH_API_KEY, else git's credential helpers through
- * `git credential fill|approve|reject`.  The key travels in the child's
- * stdin only, never in argv, and never appears in a message.
+ * The API key of a workspace remote (see credential.h): its
+ * configuration, HIGHTOUCH_API_KEY, and git's credential helpers through
+ * `git credential fill|approve|reject`.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,12 +9,90 @@
 #include <unistd.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/credential.h"
 #include "hightouch/error.h"
+#include "hightouch/remotes.h"
+#include "hightouch/run.h"
+#include "hightouch/strbuf.h"
 
-#include "helper.h"
+/*
+ * The configuration
+ */
 
-/* The username git is given when it prompts for a key. */
-#define HT_KEY_USERNAME "api-key"
+/*
+ * How many workspaces the repository's remotes name (two remotes of one
+ * workspace count once): more than one, and one key cannot serve them.
+ */
+static unsigned count_workspaces(const struct ht_config *git)
+{
+	struct ht_remotes remotes = HT_REMOTES_INIT;
+	unsigned n;
+
+	/* another remote's bad hightouchPath is not this one's business */
+	if (ht_remotes_read(&remotes, git) < 0)
+		ht_error_clear();
+	n = (unsigned)ht_remotes_count_workspaces(&remotes);
+	ht_remotes_release(&remotes);
+	return n;
+}
+
+/* 1 if `s` can name an environment variable. */
+static int is_env_name(const char *s)
+{
+	const char *p;
+
+	if (!*s)
+		return 0;
+	for (p = s; *p; p++)
+		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= 'a' && *p <= 'z') ||
+		      (p > s && *p >= '0' && *p <= '9')))
+			return 0;
+	return 1;
+}
+
+/* remote.<name>.hightouchKeyEnv: the variable that holds its key. */
+static int read_key_env(char **out, const struct ht_config *git,
+			const char *remote)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT;
+	const struct ht_config_entry *e;
+	int ret = 0;
+
+	ht_strbuf_addf(&key, "remote.%s.hightouchkeyenv", remote);
+	e = ht_config_find(git, key.buf);
+	if (e && (!e->value || !is_env_name(e->value)))
+		ret = ht_error_set(HT_EINVALID, "bad config value for '%s': "
+				   "it must name an environment variable",
+				   key.buf);
+	else if (e)
+		*out = ht_xstrdup(e->value);
+	ht_strbuf_release(&key);
+	return ret;
+}
+
+int ht_credential_config_read(struct ht_credential_config *out,
+			      const struct ht_config *git, const char *remote)
+{
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (remote)
+		ret = read_key_env(&out->key_env, git, remote);
+	if (!ret)
+		out->workspaces = count_workspaces(git);
+	return ret;
+}
+
+void ht_credential_config_release(struct ht_credential_config *cfg)
+{
+	free(cfg->key_env);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * The key
+ */
 
 /* A key is printable ASCII without spaces (an HTTP header value). */
 static int valid_key(const char *s)
@@ -37,7 +115,7 @@ static void wipe(char *s)
 		*p++ = '\0';
 }
 
-void credential_release(struct credential *c)
+void ht_credential_release(struct ht_credential *c)
 {
 	wipe(c->password);
 	free(c->protocol);
@@ -48,7 +126,7 @@ void credential_release(struct credential *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void describe(struct ht_strbuf *sb, const struct credential *c,
+static void describe(struct ht_strbuf *sb, const struct ht_credential *c,
 		     int with_secret)
 {
 	ht_strbuf_addf(sb, "protocol=%s\nhost=%s\npath=%s\n", c->protocol,
@@ -68,7 +146,7 @@ static void wipe_buf(struct ht_strbuf *sb)
 }
 
 /* The key in variable `name` ("HIGHTOUCH_API_KEY"), or an error. */
-static int key_from_env(struct credential *c, const char *name,
+static int key_from_env(struct ht_credential *c, const char *name,
 			const char *remote)
 {
 	const char *v = getenv(name);
@@ -100,10 +178,10 @@ static int has_terminal(void)
  * `git credential fill` into `out`: its status, or a negative error.
  * Without `prompt`, git's own prompts are off (GIT_TERMINAL_PROMPT=0):
  * the helpers answer or nothing does.  With it, the username is given
- * (HT_KEY_USERNAME), so that git asks for the key alone.
+ * (HT_CREDENTIAL_USERNAME), so that git asks for the key alone.
  */
-static int ask_git(struct ht_strbuf *out, struct credential *c, int by_path,
-		   int prompt)
+static int ask_git(struct ht_strbuf *out, struct ht_credential *c,
+		   int by_path, int prompt)
 {
 	const char *argv[] = { "-c", "credential.useHttpPath=true",
 			       "credential", "fill", NULL };
@@ -113,7 +191,7 @@ static int ask_git(struct ht_strbuf *out, struct credential *c, int by_path,
 
 	old = old ? ht_xstrdup(old) : NULL;
 	if (prompt && !c->username)
-		c->username = ht_xstrdup(HT_KEY_USERNAME);
+		c->username = ht_xstrdup(HT_CREDENTIAL_USERNAME);
 	if (!prompt)
 		setenv("GIT_TERMINAL_PROMPT", "0", 1);
 	describe(&in, c, prompt);
@@ -130,8 +208,8 @@ static int ask_git(struct ht_strbuf *out, struct credential *c, int by_path,
 }
 
 /* Why `git credential fill` found no key, and how to give one. */
-static int no_key(const struct credential *c, const struct helper_config *cfg,
-		  const char *remote)
+static int no_key(const struct ht_credential *c,
+		  const struct ht_credential_config *cfg, const char *remote)
 {
 	if (cfg->workspaces > 1 && remote)
 		return ht_error_set(HT_EAUTH,
@@ -149,25 +227,46 @@ static int no_key(const struct credential *c, const struct helper_config *cfg,
 			    "HIGHTOUCH_API_KEY, or store the key once with "
 			    "printf 'protocol=%s\\nhost=%s\\nusername=%s\\n"
 			    "password=<key>\\n' | git credential approve",
-			    c->host, c->protocol, c->host, HT_KEY_USERNAME);
+			    c->host, c->protocol, c->host,
+			    HT_CREDENTIAL_USERNAME);
 }
 
-/*
- * remote.<name>.hightouchKeyEnv names where the key is, and nothing else
- * is asked.  Otherwise, when the repository's remotes name one workspace
- * (or none), HIGHTOUCH_API_KEY, else git's credential helpers; when they
- * name several, git's credential helpers alone, asked for this
- * workspace's path (credential.useHttpPath): the API has one host for
- * every workspace and the key alone picks the workspace, so one key
- * must not serve them all.
- */
-int credential_fill(struct credential *c, const struct ht_url *url,
-		    const struct helper_config *cfg, const char *remote)
+/* The username and password of `git credential fill`'s answer. */
+static int read_answer(struct ht_credential *c, struct ht_strbuf *out)
+{
+	char *line, *next;
+
+	for (line = out->buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(line, "username=", 9)) {
+			free(c->username);
+			c->username = ht_xstrdup(line + 9);
+		} else if (!strncmp(line, "password=", 9)) {
+			wipe(c->password);
+			free(c->password);
+			c->password = ht_xstrdup(line + 9);
+		}
+	}
+	if (!c->password || !*c->password)
+		return ht_error_set(HT_EAUTH, "no API key for '%s': the "
+				    "credential helper gave no password",
+				    c->host);
+	if (!valid_key(c->password))
+		return ht_error_set(HT_EAUTH, "the API key for '%s' from the "
+				    "credential helper holds spaces or "
+				    "control characters", c->host);
+	return 0;
+}
+
+int ht_credential_fill(struct ht_credential *c, const struct ht_url *url,
+		       const struct ht_credential_config *cfg,
+		       const char *remote)
 {
 	struct ht_strbuf out = HT_STRBUF_INIT;
 	const char *env = getenv("HIGHTOUCH_API_KEY");
 	int shared = cfg->workspaces <= 1;
-	char *line, *next;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -196,46 +295,20 @@ int credential_fill(struct credential *c, const struct ht_url *url,
 		ret = ask_git(&out, c, !shared, 1);
 	if (ret > 0)
 		ret = no_key(c, cfg, remote);
-	if (ret)
-		goto cleanup;
-	for (line = out.buf; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!strncmp(line, "username=", 9)) {
-			free(c->username);
-			c->username = ht_xstrdup(line + 9);
-		} else if (!strncmp(line, "password=", 9)) {
-			wipe(c->password);
-			free(c->password);
-			c->password = ht_xstrdup(line + 9);
-		}
+	if (!ret)
+		ret = read_answer(c, &out);
+	if (!ret) {
+		c->from_git = 1;
+		c->by_path = !shared;
 	}
-	if (!c->password || !*c->password) {
-		ret = ht_error_set(HT_EAUTH,
-				   "no API key for '%s': the credential helper "
-				   "gave no password",
-				   c->host);
-		goto cleanup;
-	}
-	if (!valid_key(c->password)) {
-		ret = ht_error_set(HT_EAUTH,
-				   "the API key for '%s' from the credential "
-				   "helper holds spaces or control characters",
-				   c->host);
-		goto cleanup;
-	}
-	c->from_git = 1;
-	c->by_path = !shared;
-	ret = 0;
 cleanup:
 	wipe_buf(&out);
 	if (ret < 0)
-		credential_release(c);
+		ht_credential_release(c);
 	return ret;
 }
 
-static void tell(struct credential *c, const char *verb)
+static void tell(struct ht_credential *c, const char *verb)
 {
 	struct ht_strbuf in = HT_STRBUF_INIT;
 	const char *argv[] = { "-c", "credential.useHttpPath=true",
@@ -252,12 +325,12 @@ static void tell(struct credential *c, const char *verb)
 	c->from_git = 0;
 }
 
-void credential_approve(struct credential *c)
+void ht_credential_approve(struct ht_credential *c)
 {
 	tell(c, "approve");
 }
 
-void credential_reject(struct credential *c)
+void ht_credential_reject(struct ht_credential *c)
 {
 	tell(c, "reject");
 }

@@ -1,0 +1,224 @@
+/*
+ * A workspace remote, for the commands that talk to the workspace
+ * (`trigger`, `runs`, `show`): the remote's URL, API key and client,
+ * found as git-remote-hightouch finds them, so that a remote that
+ * fetches also triggers.
+ *
+ *   remote.<name>.url               the workspace (hightouch://...)
+ *   remote.<name>.hightouchPath     the folder of its files
+ *   remote.<name>.hightouchKeyEnv   where its key is (credential.h)
+ *   hightouch.allowHttp             plain http to a host not loopback
+ *   hightouch.retries               retries of a failed request
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hightouch/alloc.h"
+#include "hightouch/config.h"
+#include "hightouch/error.h"
+#include "hightouch/fs.h"
+#include "hightouch/remotes.h"
+#include "hightouch/run.h"
+#include "hightouch/strbuf.h"
+
+#include "git-hightouch.h"
+
+int wsremote_default(char **out, const struct ht_config *cfg)
+{
+	struct ht_remotes remotes = HT_REMOTES_INIT;
+	const char *name = NULL;
+	size_t i, n = 0;
+	int ret = ht_remotes_read(&remotes, cfg);
+
+	*out = NULL;
+	for (i = 0; !ret && i < remotes.nr; i++)
+		if (remotes.items[i].url) {
+			name = remotes.items[i].name;
+			n++;
+		}
+	if (ret)
+		;
+	else if (n == 1)
+		*out = ht_xstrdup(name);
+	else if (!n)
+		ret = ht_error_set(HT_ENOTFOUND, "no remote is a Hightouch "
+				   "workspace; add one with 'git remote add "
+				   "hightouch hightouch://<workspace>'");
+	else
+		ret = ht_error_set(HT_EINVALID, "%zu remotes are Hightouch "
+				   "workspaces; name one with --remote", n);
+	ht_remotes_release(&remotes);
+	return ret;
+}
+
+int wsremote_url(const struct ht_config *cfg, const char *name,
+		 const char **url)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT;
+	const struct ht_config_entry *e;
+	int ret = 0;
+
+	ht_strbuf_addf(&key, "remote.%s.url", name);
+	e = ht_config_find(cfg, key.buf);
+	if (!e)
+		ret = ht_error_set(HT_ENOTFOUND, "no remote '%s'", name);
+	else if (!ht_url_is_workspace(e->value))
+		ret = ht_error_set(HT_EINVALID, "remote '%s' is not a "
+				   "Hightouch workspace (its URL does not "
+				   "start with 'hightouch://')", name);
+	*url = e ? e->value : NULL;
+	ht_strbuf_release(&key);
+	return ret;
+}
+
+/* remote.<name>.hightouchPath, normalised ("" for none). */
+static int remote_prefix(struct wsremote *w)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT;
+	int ret;
+
+	w->prefix = ht_xstrdup("");
+	ht_strbuf_addf(&key, "remote.%s.hightouchpath", w->name);
+	ret = ht_config_path(&w->cfg, key.buf, &w->prefix);
+	ht_strbuf_release(&key);
+	return ret;
+}
+
+static int make_client(struct wsremote *w)
+{
+	struct ht_client_options opts = HT_CLIENT_OPTIONS_INIT;
+	int ret;
+
+	opts.max_retries = HT_CLIENT_RETRIES_DEFAULT;
+	ret = ht_config_number(&w->cfg, "hightouch.retries", 0, 20,
+			       &opts.max_retries);
+	if (!ret)
+		ret = ht_credential_fill(&w->cred, &w->url, &w->key, w->name);
+	if (ret)
+		return ret;
+	w->have_cred = 1;
+	opts.url = &w->url;
+	opts.api_key = w->cred.password;
+	if (ht_env_bool("HT_TRACE")) {
+		opts.trace = ht_client_trace_to_file;
+		opts.trace_payload = stderr;
+	}
+	return ht_client_new(&w->client, &opts);
+}
+
+int wsremote_open(struct wsremote *w, const char *name)
+{
+	const char *url;
+	int allow_http = 0, ret;
+
+	memset(w, 0, sizeof(*w));
+	ret = ht_config_read(&w->cfg, "^(remote\\.|hightouch\\.)");
+	if (!ret && name)
+		w->name = ht_xstrdup(name);
+	else if (!ret)
+		ret = wsremote_default(&w->name, &w->cfg);
+	if (!ret)
+		ret = wsremote_url(&w->cfg, w->name, &url);
+	if (!ret)
+		ret = remote_prefix(w);
+	if (!ret)
+		ret = ht_config_bool(&w->cfg, "hightouch.allowhttp",
+				     &allow_http);
+	if (!ret)
+		ret = ht_url_parse(&w->url, url,
+				   allow_http ? HT_URL_ALLOW_HTTP : 0);
+	if (!ret)
+		ret = ht_credential_config_read(&w->key, &w->cfg, w->name);
+	if (!ret)
+		ret = ht_client_global_init();
+	if (!ret)
+		ret = make_client(w);
+	return ret;
+}
+
+void wsremote_settle(struct wsremote *w, int ret)
+{
+	if (!w->have_cred)
+		return;
+	if (!ret)
+		ht_credential_approve(&w->cred);
+	else if (ret == HT_EAUTH && w->client &&
+		 ht_client_last_status(w->client) == 401)
+		ht_credential_reject(&w->cred);
+}
+
+void wsremote_close(struct wsremote *w)
+{
+	size_t i;
+
+	for (i = 0; i < HT_KIND__COUNT; i++)
+		json_decref(w->lists[i]);
+	ht_client_free(w->client);
+	if (w->have_cred)
+		ht_credential_release(&w->cred);
+	ht_credential_config_release(&w->key);
+	ht_url_release(&w->url);
+	ht_config_release(&w->cfg);
+	free(w->name);
+	free(w->prefix);
+	memset(w, 0, sizeof(*w));
+	ht_client_global_cleanup();
+}
+
+int wsremote_list(struct wsremote *w, json_t **out, enum ht_kind kind)
+{
+	const char *path = ht_kind_info(kind)->api_path;
+	int ret = 0;
+
+	if (!w->lists[kind])
+		ret = ht_client_list_all(w->client, &w->lists[kind], path,
+					 "orderBy=id");
+	*out = w->lists[kind];
+	return ret;
+}
+
+int wsremote_is_path(const char *arg)
+{
+	size_t len = strlen(arg);
+
+	return strchr(arg, '/') ||
+	       (len > 5 && !strcmp(arg + len - 5, ".yaml"));
+}
+
+int wsremote_repo_path(struct ht_strbuf *out, const char *arg)
+{
+	const char *argv[] = { "rev-parse", "--show-toplevel",
+			       "--show-prefix", NULL };
+	struct ht_strbuf sb = HT_STRBUF_INIT, joined = HT_STRBUF_INIT;
+	char *nl;
+	size_t n;
+	int ret;
+
+	ret = ht_run_git(&sb, NULL, 0, argv, HT_RUN_QUIET);
+	nl = ret ? NULL : strchr(sb.buf, '\n');
+	if (ret > 0 || (!ret && !nl))
+		ret = ht_error_set(HT_ENOTFOUND, "cannot find '%s': not in "
+				   "a work tree", arg);
+	if (ret)
+		goto cleanup;
+	*nl = '\0';
+	n = strlen(sb.buf);
+	if (arg[0] != '/') {
+		ht_strbuf_addf(&joined, "%.*s%s", (int)strcspn(nl + 1, "\n"),
+			       nl + 1, arg);
+	} else if (!strncmp(arg, sb.buf, n) && (arg[n] == '/' || !arg[n])) {
+		ht_strbuf_addstr(&joined, arg + n);
+	} else {
+		ret = ht_error_set(HT_EINVALID, "'%s' is outside the "
+				   "repository", arg);
+		goto cleanup;
+	}
+	if (ht_path_normalize(out, joined.buf) < 0)
+		ret = ht_error_set(HT_EINVALID, "'%s' is outside the "
+				   "repository", arg);
+cleanup:
+	ht_strbuf_release(&sb);
+	ht_strbuf_release(&joined);
+	return ret;
+}
