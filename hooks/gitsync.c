@@ -532,7 +532,7 @@ static int push(const struct gitsync *gs, struct round *r, const char *remote,
 	    strstr(r->why.buf, "non-fast forward") ||
 	    strstr(r->why.buf, "stale info"))
 		r->status = MOVED;
-	else if (strstr(r->why.buf, "validation failed"))
+	else if (strstr(r->why.buf, HT_PUSH_INVALID))
 		r->status = REFUSED;
 	else
 		ret = ht_error_set(HT_ERROR, "'%s' refused the push: %s",

@@ -853,7 +853,7 @@ static int report_findings(struct push *p, struct ht_strbuf *why)
 	ht_strbuf_release(&line);
 	if (!p->diags.nerrors)
 		return 0;
-	ht_strbuf_addf(why, "validation failed: %zu error%s, nothing was "
+	ht_strbuf_addf(why, HT_PUSH_INVALID ": %zu error%s, nothing was "
 		       "pushed", p->diags.nerrors,
 		       p->diags.nerrors == 1 ? "" : "s");
 	return 1;

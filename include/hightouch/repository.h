@@ -51,6 +51,14 @@ int ht_repository_head_tree(git_tree **out, git_repository *repo);
 #define HT_DEFAULT_AUTHOR_NAME "Hightouch"
 #define HT_DEFAULT_AUTHOR_EMAIL "noreply@hightouch.com"
 
+/*
+ * How a push that the rules stopped begins its refusal, which git shows
+ * as "[remote rejected] (validation failed: ...)": git-remote-hightouch
+ * writes it, and `git hightouch gitsync` tells a refused file (a person
+ * is needed) from trouble by it.
+ */
+#define HT_PUSH_INVALID "validation failed"
+
 /* 1 if the subject of `c` ends with HT_OUTBOUND_TAG (spaces aside). */
 int ht_commit_is_outbound(git_commit *c);
 
