@@ -33,6 +33,7 @@
 #include "hightouch/config.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/kinds.h"
 #include "hightouch/options.h"
 #include "hightouch/remotes.h"
 #include "hightouch/repository.h"
@@ -568,25 +569,34 @@ static int outbound(const struct gitsync *gs, struct round *r)
 	return ret;
 }
 
-/* The files of the workspace's path that the branch changes. */
+/*
+ * The workspace's files that the branch changes: the paths the kinds
+ * table gives the workspace remote (its hightouchPath), whatever else
+ * the branch holds (a README, CI files).
+ */
 static int count_inbound(const struct gitsync *gs, struct round *r)
 {
-	struct ht_strbuf key = HT_STRBUF_INIT, spec = HT_STRBUF_INIT;
-	const struct ht_config_entry *path;
-	const char *argv[] = { "diff", "--name-only", r->ws, r->tip, "--",
-			       NULL, NULL };
+	struct ht_strbuf key = HT_STRBUF_INIT, out = HT_STRBUF_INIT;
+	const char *argv[] = { "diff", "--name-only", "-z", r->ws, r->tip,
+			       NULL };
+	char *prefix = NULL;
+	const char *p;
 	int ret;
 
 	ht_strbuf_addf(&key, "remote.%s.hightouchpath", gs->remote);
-	path = ht_config_find(&gs->cfg, key.buf);
-	ht_strbuf_addstr(&spec, ":(glob)");
-	if (path && path->value && *path->value)
-		ht_strbuf_addf(&spec, "%s/", path->value);
-	ht_strbuf_addstr(&spec, "**/*.yaml");
-	argv[5] = spec.buf;
-	ret = count_lines(&r->inbound, argv);
+	ret = ht_config_path(&gs->cfg, key.buf, &prefix);
+	if (!ret)
+		ret = git(&out, 0, argv);
+	if (ret > 0)
+		ret = ht_error_set(HT_ERROR, "cannot compare '%.12s' and "
+				   "'%.12s'", r->ws, r->tip);
+	r->inbound = 0;
+	for (p = out.buf; !ret && p < out.buf + out.len; p += strlen(p) + 1)
+		r->inbound += ht_kind_for_path(p, prefix, NULL, NULL) !=
+			      HT_KIND__COUNT;
+	free(prefix);
 	ht_strbuf_release(&key);
-	ht_strbuf_release(&spec);
+	ht_strbuf_release(&out);
 	return ret;
 }
 

@@ -79,6 +79,19 @@ test_expect_success 'the round after an inbound change is idle' '
 	idle_round
 '
 
+test_expect_success 'a README on the branch is no change to the workspace' '
+	teammate "echo Hightouch files >README && git add README" "A README" &&
+	ht_requests_reset &&
+	round &&
+	echo "outbound 0 commits, inbound 0 changes, in step" >expect &&
+	test_cmp expect out &&
+	writes w &&
+	test ! -s w &&
+	git -C srv rev-parse hightouch/main >ws &&
+	git -C host.git rev-parse main >up &&
+	test_cmp up ws
+'
+
 test_expect_success 'both at once: a merge on the branch, and the change in the workspace' '
 	ui PATCH /models/3 "{\"name\": \"Orders (merged)\"}" &&
 	teammate "sed -i s/public.accounts/public.accounts_v2/ models/accounts.yaml" "Accounts v2" &&
