@@ -94,6 +94,46 @@ test_expect_success 'a push of the skipped sync file says why, and writes nothin
 	ht_faults_clear
 '
 
+# A model on a source the workspace lacks: the model is skipped, and the
+# sync on it after it.
+test_expect_success 'what names a skipped resource is skipped too' '
+	api GET "/models?offset=0&limit=100&orderBy=updatedAt" &&
+	expect_status 200 &&
+	jq -c "{data: [.data[] | if .slug == \"sheet\" then .sourceId = 99 else . end], hasMore: false}" body >page &&
+	ht_fault "{\"method\": \"GET\", \"path\": \"/api/v1/models\", \"status\": 200, \"count\": 1000, \"body\": $(cat page)}" &&
+	git clone --progress "$HT_URL" c3 2>err &&
+	grep "^warning:" err >actual &&
+	cat >expect <<-EOF &&
+	warning: skipped model QsheetQ (id 4): its source 99 is not in the workspace
+	warning: skipped sync QorphanQ (id $ORPHAN): its model 4 was skipped
+	EOF
+	tr Q "\047" <expect >expect.err &&
+	test_cmp expect.err actual &&
+	grep "; skipped 2 resources that name what the workspace lacks$" err &&
+	test ! -e c3/models/sheet.yaml &&
+	test ! -e c3/syncs/orphan.yaml &&
+	test -f c3/models/users.yaml
+'
+
+test_expect_success 'a push of a file that names a skipped resource says why' '
+	cat >c3/syncs/sheet-to-hubspot.yaml <<-\EOF &&
+	model: sheet
+	destination: hubspot
+	config: {}
+	schedule:
+	  type: manual
+	schedulePaused: false
+	EOF
+	git -C c3 add syncs/sheet-to-hubspot.yaml &&
+	git -C c3 commit -q -m "a sync of sheet" &&
+	ht_requests_reset &&
+	test_must_fail git -C c3 push origin main 2>err &&
+	grep "^syncs/sheet-to-hubspot.yaml:1:8: error: model .sheet. was skipped by the last fetch: its source 99 is not in the workspace \[skipped-by-fetch\]$" err &&
+	writes w &&
+	test ! -s w &&
+	ht_faults_clear
+'
+
 test_expect_success 'no sanitizer reports' '
 	ht_sanitizer_reports
 '
