@@ -21,6 +21,16 @@ dangling_syncs() {
 	ht_fault "{\"method\": \"GET\", \"path\": \"/api/v1/syncs\", \"status\": 200, \"count\": 1000, \"body\": $(cat page)}"
 }
 
+# refused_push REPO FINDING: a push from REPO stops with FINDING (a grep
+# pattern on its stderr), before any write.
+refused_push() {
+	ht_requests_reset &&
+	test_must_fail git -C "$1" push origin main 2>err &&
+	grep "$2" err &&
+	writes w &&
+	test ! -s w
+}
+
 test_expect_success 'setup: a workspace with one more sync, on model 4' '
 	ht_start workspaces/t5-small.json &&
 	ui POST /syncs "{\"slug\": \"orphan\", \"modelId\": 4, \"destinationId\": 1, \"configuration\": {}, \"schedule\": null, \"disabled\": false}" &&
@@ -86,11 +96,7 @@ test_expect_success 'a push of the skipped sync file says why, and writes nothin
 	sed -i "s/^schedulePaused: false$/schedulePaused: true/" \
 		c2/syncs/orphan.yaml &&
 	git -C c2 commit -q -am "disable orphan" &&
-	ht_requests_reset &&
-	test_must_fail git -C c2 push origin main 2>err &&
-	grep "^syncs/orphan.yaml:1:1: error: sync .orphan. was skipped by the last fetch: its model 47 is not in the workspace \[skipped-by-fetch\]$" err &&
-	writes w &&
-	test ! -s w &&
+	refused_push c2 "^syncs/orphan.yaml:1:1: error: sync .orphan. was skipped by the last fetch: its model 47 is not in the workspace \[skipped-by-fetch\]$" &&
 	ht_faults_clear
 '
 
@@ -126,11 +132,7 @@ test_expect_success 'a push of a file that names a skipped resource says why' '
 	EOF
 	git -C c3 add syncs/sheet-to-hubspot.yaml &&
 	git -C c3 commit -q -m "a sync of sheet" &&
-	ht_requests_reset &&
-	test_must_fail git -C c3 push origin main 2>err &&
-	grep "^syncs/sheet-to-hubspot.yaml:1:8: error: model .sheet. was skipped by the last fetch: its source 99 is not in the workspace \[skipped-by-fetch\]$" err &&
-	writes w &&
-	test ! -s w &&
+	refused_push c3 "^syncs/sheet-to-hubspot.yaml:1:8: error: model .sheet. was skipped by the last fetch: its source 99 is not in the workspace \[skipped-by-fetch\]$" &&
 	ht_faults_clear
 '
 
