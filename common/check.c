@@ -120,6 +120,9 @@ static const struct ht_check_rule rules[] = {
 	{ "schema-unavailable", HT_SEV_ERROR, 0,
 	  "push: a Customer Studio schema file, to a server without the "
 	  "schema endpoints" },
+	{ "skipped-by-fetch", HT_SEV_ERROR, 0,
+	  "push: a resource the last fetch skipped (it names one the "
+	  "workspace lacks), or a reference to it" },
 };
 /* clang-format on */
 

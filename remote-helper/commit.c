@@ -98,12 +98,52 @@ int commit_changes(struct import *im, struct tree_change *tc, size_t nr,
 	return 0;
 }
 
+void skip_dangling(struct import *im, struct resource *r,
+		   enum ht_ids miss_table, int64_t miss_id)
+{
+	struct ht_strbuf why = HT_STRBUF_INIT;
+
+	state_skip(r, miss_table, miss_id);
+	state_skip_reason(&why, im->s, r);
+	say(0, "warning: skipped %s '%s' (id %" PRId64 "): %s",
+	    r->kind != HT_KIND__COUNT ? ht_kind_name(r->kind) :
+					ht_ids_name(r->table),
+	    r->slug, r->id, why.buf);
+	im->dangling++;
+	ht_strbuf_release(&why);
+}
+
+/*
+ * A change whose file would name a resource the workspace lacks (after
+ * the lists that lacked it were read again, lists.c): skipped.  The state
+ * keeps the file it had, if any (the old kind and slug), so that the file
+ * stays as it was, and no later fetch takes it for an orphan.
+ */
+static void skip_change(struct import *im, const struct change *c)
+{
+	struct resource *r = state_find(im->s, c->table, c->id);
+	char *slug;
+
+	if (!r)
+		r = state_set(im->s, c->table, c->id, c->kind, c->updated_ms,
+			      c->slug);
+	if (c->old_slug && (r->kind != c->old_kind ||
+			    strcmp(r->slug, c->old_slug))) {
+		slug = ht_xstrdup(c->old_slug);
+		r = state_set(im->s, c->table, c->id, c->old_kind,
+			      r->updated_ms, slug);
+		free(slug);
+	}
+	skip_dangling(im, r, ht_kind_ids(im->miss.kind), im->miss.id);
+}
+
 /*
  * The file of a changed resource; `old_path` names the file it had.  A
- * reference to a resource the workspace does not have (the resolver
- * records which) is an error that names both.  A resource too large for
- * a file is skipped with a warning (1): one resource does not stop a
- * fetch, and its old file, if any, stays as it was.
+ * resource whose file would name one the workspace does not have (the
+ * resolver records which) is skipped with a warning (1), and so is one
+ * too large for a file: one resource does not stop a fetch, and its old
+ * file, if any, stays as it was.  In the first import, the former is
+ * HT_ENOTFOUND: its file waits for what it names (first.c).
  */
 static int render_change(struct import *im, const struct change *c,
 			 const char *old_path)
@@ -122,12 +162,10 @@ static int render_change(struct import *im, const struct change *c,
 		im->too_big_nr++;
 		return 1;
 	}
-	if (ret == HT_ENOTFOUND && im->miss.missed) {
+	if (ret == HT_ENOTFOUND && im->miss.missed && !im->first) {
 		ht_error_clear();
-		ret = ht_error_set(HT_ENOTFOUND, "%s '%s' refers to %s %"
-				   PRId64 ", which is not in the workspace",
-				   ht_kind_name(c->kind), c->slug,
-				   ht_kind_name(im->miss.kind), im->miss.id);
+		skip_change(im, c);
+		return 1;
 	}
 	return ret;
 }

@@ -9,7 +9,9 @@
  * resource that refers to it was listed) cannot be written yet: its item
  * waits in im->fi.pending, and once every list is read each missing
  * resource is read by id (GET /models/{id}, ...), taken as if listed, and
- * the file written.  A resource still missing then is gone: an error.
+ * the file written.  A resource still missing then is gone: the file
+ * that names it is skipped, with a warning (skip_dangling()), and so is
+ * one that names a skipped resource.
  *
  * A remote that a repository with a history adopts (team.c) makes the
  * same import on a base: the files are rendered against the base's, and
@@ -45,6 +47,8 @@ static int remove_file(struct import *im, const char *path,
 #define TAKE_WAIT 1
 /* take_item(): a /models item of the schema that no schema list had */
 #define TAKE_KIND 2
+/* read_missing(): what the file waits for is not in the workspace */
+#define TAKE_SKIP 3
 
 /* Depth of resources read for one file: a sync, its model, its source. */
 #define SETTLE_DEPTH 4
@@ -267,15 +271,29 @@ static void forget_lists(struct import *im, const struct pending *p)
 
 static int settle(struct import *im, struct pending *p, int depth);
 
-/* Read what `p` waits for (im->miss.kind and im->miss.id), and take it. */
+/* TAKE_SKIP for a file that waits for resource `id` of `t`. */
+static int skip_for(struct import *im, enum ht_ids t, int64_t id)
+{
+	im->miss.kind = ht_ids_kind(t);
+	im->miss.id = id;
+	return TAKE_SKIP;
+}
+
+/*
+ * Read what `p` waits for (im->miss.kind and im->miss.id), and take it.
+ * TAKE_SKIP when it is not in the workspace (a 404), or was skipped
+ * itself.
+ */
 static int read_missing(struct import *im, struct pending *p, int depth)
 {
 	enum ht_ids t = ht_kind_ids(im->miss.kind);
 	int64_t id = im->miss.id;
 	struct pending *q = find_pending(im, t, id), read;
-	enum ht_kind list;
+	struct resource *r = state_find(im->s, t, id);
 	int ret;
 
+	if (r && r->skipped)
+		return TAKE_SKIP;
 	if (q) {
 		/* listed, but waiting itself */
 		if (q->busy)
@@ -283,28 +301,35 @@ static int read_missing(struct import *im, struct pending *p, int depth)
 					    PRId64 " refer to each other",
 					    ht_kind_name(p->list), p->it.id,
 					    ht_kind_name(q->list), q->it.id);
-		return settle(im, q, depth + 1);
+		ret = settle(im, q, depth + 1);
+		return !ret && q->skipped ? skip_for(im, t, id) : ret;
 	}
-	list = ht_ids_kind(t);
 	memset(&read, 0, sizeof(read));
-	read.list = list;
+	read.list = ht_ids_kind(t);
 	read.listed_in = HT_KIND__COUNT;
-	ret = read_item(im, &read.it, list, id);
+	ret = read_item(im, &read.it, read.list, id);
 	if (ret == HT_ENOTFOUND) {
+		trace("import", "%s", ht_error_message());
 		ht_error_clear();
-		return ht_error_set(HT_ENOTFOUND, "%s '%s' refers to %s %"
-				    PRId64 ", which is not in the workspace "
-				    "('GET %s/%" PRId64 "': not found)",
-				    ht_kind_name(p->list),
-				    ht_json_get_string(p->it.json, "slug"),
-				    ht_kind_name(list), id,
-				    ht_kind_info(list)->api_path, id);
+		return skip_for(im, t, id);
 	}
 	if (ret < 0)
 		return ret;
 	ret = settle(im, &read, depth + 1);
 	json_decref(read.it.json);
-	return ret;
+	return !ret && read.skipped ? skip_for(im, t, id) : ret;
+}
+
+/* `p` waits for what is not in the workspace (im->miss): skip it. */
+static void skip_pending(struct import *im, struct pending *p)
+{
+	struct resource *r;
+
+	r = state_set(im->s, ht_kind_ids(p->list), p->it.id, p->list,
+		      p->it.updated_ms,
+		      ht_json_get_string(p->it.json, "slug"));
+	skip_dangling(im, r, ht_kind_ids(im->miss.kind), im->miss.id);
+	p->skipped = 1;
 }
 
 /*
@@ -337,6 +362,11 @@ static int settle(struct import *im, struct pending *p, int depth)
 			break;
 		}
 		ret = read_missing(im, p, depth);
+		if (ret == TAKE_SKIP) {
+			skip_pending(im, p);
+			ret = 0;
+			break;
+		}
 		if (ret < 0)
 			break;
 	}
@@ -471,6 +501,9 @@ static void first_message(struct import *im, struct ht_strbuf *msg)
 	if (im->too_big_nr)
 		ht_strbuf_addf(msg, "skipped, too large for a file: %zu\n",
 			       im->too_big_nr);
+	if (im->dangling)
+		ht_strbuf_addf(msg, "skipped, naming what the workspace "
+			       "lacks: %zu\n", im->dangling);
 	if (msg->buf[msg->len - 2] == '\n')
 		ht_strbuf_setlen(msg, msg->len - 1);
 }

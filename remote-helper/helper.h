@@ -227,6 +227,8 @@ int odb_write_commit(struct odb *r, git_oid *out, const git_oid *tree,
  * revision that may not be there, as `@{upstream}`).
  */
 int refs_commit(const char *rev, unsigned flags, git_oid *out, int *found);
+/* Where the repository's objects, refs and state live: git's commondir. */
+int refs_common_dir(struct ht_strbuf *out);
 /*
  * The commits of the branches and remote-tracking branches that contain
  * `commit` (`git for-each-ref --contains`), as a new array of `*nr`.
@@ -263,6 +265,14 @@ struct resource {
 	enum ht_kind kind;
 	int64_t updated_ms;
 	char *slug;
+	/*
+	 * Skipped by a fetch: its file would name a resource the workspace
+	 * lacks (miss_table, miss_id), so it has none, or keeps the one it
+	 * had (state_skip()).
+	 */
+	int skipped;
+	enum ht_ids miss_table;
+	int64_t miss_id;
 };
 
 struct state {
@@ -287,6 +297,11 @@ struct state {
 
 /* Open (creating the directory) and lock the state of `remote`. */
 int state_open(struct state *s, const char *commondir, const char *remote);
+/*
+ * The same to read the header only, as it is (state_load()): nothing is
+ * created, nothing locked.
+ */
+void state_peek(struct state *s, const char *commondir, const char *remote);
 /* Read the header; 0 and s->loaded = 0 when it is missing or corrupt. */
 int state_load(struct state *s);
 /* Read the resources; 0 or HT_EINVALID when missing or corrupt. */
@@ -306,6 +321,14 @@ struct resource *state_set(struct state *s, enum ht_ids t, int64_t id,
 			   enum ht_kind kind, int64_t updated_ms,
 			   const char *slug);
 void state_remove(struct state *s, enum ht_ids t, int64_t id);
+/* Mark `r` skipped (state_set() unmarks it). */
+void state_skip(struct resource *r, enum ht_ids miss_table, int64_t miss_id);
+/*
+ * Why `r` was skipped: "its model 47 is not in the workspace" (or "was
+ * skipped", when that one was skipped too).
+ */
+void state_skip_reason(struct ht_strbuf *out, struct state *s,
+		       const struct resource *r);
 /* 1 if `r` is an item of the list of `list` (a kind with an endpoint). */
 int state_in_list(const struct resource *r, enum ht_kind list, int schema);
 /* The newest updatedAt of the lists (0: none known). */
@@ -345,10 +368,26 @@ struct listing {
 	size_t probe_offset;
 };
 
+/*
+ * The import's first request (the first page of the first list it reads),
+ * made when git sends `list` (main.c), so that what can fail before
+ * objects flow fails before git starts fast-import; the import takes its
+ * answer instead of asking again (listing.c).
+ */
+struct first_request {
+	enum ht_kind list;
+	size_t offset, limit;
+	git_oid state;       /* the state's commit it was made for */
+	int have;            /* `page` is its answer, not taken yet */
+	struct ht_page page;
+};
+
 struct list_ctx {
 	struct ht_client *client;
 	struct state *state;
 	unsigned page_size;
+	/* optional: the answer of the first request, for the first read */
+	struct first_request *first;
 	struct progress *progress;
 	uint64_t seen; /* items read, for progress */
 	/*
@@ -367,6 +406,12 @@ struct list_ctx {
  */
 int listing_probe(struct list_ctx *ctx, struct listing *l, enum ht_kind list);
 /*
+ * The request listing_probe() makes first for a list in state `old`:
+ * 0 when it makes none (the list is read whole).
+ */
+int listing_probe_request(const struct list_state *old, unsigned page_size,
+			  size_t *offset, size_t *limit);
+/*
  * Read what changed since the state (which must have its resources
  * loaded), or, when that cannot be told from the list's tail or `full`
  * is set, the whole list.
@@ -381,6 +426,14 @@ int listing_fetch(struct list_ctx *ctx, struct listing *l, enum ht_kind list,
  * how many were put in `out`.
  */
 size_t listing_order(enum ht_kind out[HT_KIND__COUNT], int referring_first);
+/*
+ * Make the request `fr` names and keep its answer (fr->have), after
+ * checking its items' workspace against ctx->state (may be NULL).  A list
+ * of the schema extension that the server lacks (404) is no error: the
+ * import finds it out again.
+ */
+int listing_first_request(struct list_ctx *ctx, struct first_request *fr);
+void first_request_release(struct first_request *fr);
 /* Free the items (and the probe page), keeping what l->next says. */
 void listing_drop_items(struct listing *l);
 void listing_release(struct listing *l);
@@ -450,6 +503,7 @@ struct remote {
 	const struct ht_url *url;
 	const struct helper_config *cfg;
 	struct ht_client *client;
+	struct first_request *first; /* made at `list`, or NULL */
 };
 
 /*
@@ -463,6 +517,13 @@ struct remote {
  */
 int import_run(struct odb *r, struct state *s, const struct remote *o,
 	       const git_oid *private_ref, git_oid *out);
+/*
+ * The first request import_run() will make, from the state's header
+ * (`s` may be unlocked: see state_peek()) and the private ref (NULL if
+ * none): into out->list, out->offset and out->limit.
+ */
+void import_first_request(struct first_request *out, const struct state *s,
+			  const struct remote *o, const git_oid *private_ref);
 
 /*
  * push.c

@@ -48,8 +48,11 @@ static int slug_of(const char **out, enum ht_kind kind, int64_t id,
 		   void *payload)
 {
 	struct import *im = payload;
+	struct resource *r = state_find(im->s, ht_kind_ids(kind), id);
 	int ret = state_slug_of(out, kind, id, im->s);
 
+	if (!ret && r && r->skipped)
+		ret = HT_ENOTFOUND; /* it has no file to name */
 	if (ret == HT_ENOTFOUND) {
 		im->miss.missed = 1;
 		im->miss.kind = kind;
@@ -154,6 +157,7 @@ static void import_init(struct import *im, struct odb *r, struct state *s,
 	im->lctx.client = o->client;
 	im->lctx.state = s;
 	im->lctx.page_size = o->cfg->page_size;
+	im->lctx.first = o->first;
 	im->sources = json_object();
 	im->destinations = json_object();
 	im->author.name = o->cfg->author_name;
@@ -222,6 +226,11 @@ static void summary(struct import *im)
 		ht_strbuf_addf(&sb, "; skipped %zu resource%s too large for a "
 			       "file", im->too_big_nr,
 			       im->too_big_nr == 1 ? "" : "s");
+	if (im->dangling)
+		ht_strbuf_addf(&sb, "; skipped %zu resource%s that name%s "
+			       "what the workspace lacks", im->dangling,
+			       im->dangling == 1 ? "" : "s",
+			       im->dangling == 1 ? "s" : "");
 	say(1, "%s", sb.buf);
 	ht_strbuf_release(&sb);
 }
@@ -250,32 +259,63 @@ static int open_base(struct import *im, const git_oid *private_ref)
 	return ret;
 }
 
+/* The API and workspace an import reads, as the state says them. */
+static void source_of(struct ht_strbuf *out, const struct remote *o)
+{
+	ht_strbuf_addf(out, "%s %s", o->url->api_base, o->url->workspace);
+}
+
+enum mode {
+	MODE_FIRST,       /* no private ref */
+	MODE_MOVE,        /* a new hightouchPath */
+	MODE_FULL_ASKED,  /* hightouch.fullResync */
+	MODE_STALE,       /* a state that cannot be trusted */
+	MODE_INCREMENTAL, /* unless the base's manifest is unusable */
+};
+
+static enum mode import_mode(const struct state *s, const struct remote *o,
+			     const git_oid *private_ref)
+{
+	struct ht_strbuf source = HT_STRBUF_INIT;
+	int state_ok;
+
+	if (!private_ref)
+		return MODE_FIRST;
+	source_of(&source, o);
+	state_ok = s->loaded && git_oid_equal(&s->commit, private_ref) &&
+		   s->source && !strcmp(s->source, source.buf);
+	ht_strbuf_release(&source);
+	if (state_ok && strcmp(s->prefix, o->cfg->prefix))
+		return MODE_MOVE;
+	if (o->cfg->full_resync)
+		return MODE_FULL_ASKED;
+	return state_ok ? MODE_INCREMENTAL : MODE_STALE;
+}
+
 /*
  * Which import this is: first, a move (a new hightouchPath), a full
  * resync (asked for, or the state cannot be trusted), or incremental.
- * `source` names the API and workspace; `*old_prefix` is set for a move.
+ * `*old_prefix` is set for a move.
  */
 static void choose_mode(struct import *im, const git_oid *private_ref,
-			const char *source, char **old_prefix)
+			char **old_prefix)
 {
 	const struct remote *o = im->o;
 	struct state *s = im->s;
-	int state_ok = private_ref && s->loaded &&
-		       git_oid_equal(&s->commit, private_ref) && s->source &&
-		       !strcmp(s->source, source);
+	enum mode mode = import_mode(s, o, private_ref);
 
-	if (im->first) {
+	if (mode == MODE_FIRST) {
 		im->full = 1;
-	} else if (state_ok && strcmp(s->prefix, o->cfg->prefix)) {
+	} else if (mode == MODE_MOVE) {
 		say(2, "remote.%s.hightouchPath changed: moving the files",
 		    o->name);
 		*old_prefix = ht_xstrdup(s->prefix);
 		im->full = 1;
-	} else if (o->cfg->full_resync) {
+	} else if (mode == MODE_FULL_ASKED) {
 		say(2, "hightouch.fullResync is set: reading the whole "
 		    "workspace");
 		im->full = 1;
-	} else if (!state_ok) {
+	} else if (mode == MODE_STALE) {
 		say(2, "the state of remote '%s' is %s: reading the whole "
 		    "workspace again", o->name,
 		    !s->loaded ? "missing" : "out of date");
@@ -400,6 +440,37 @@ static int save_state(struct import *im, struct ht_strbuf *source)
 	return state_save(s);
 }
 
+/*
+ * A first import or a full resync reads the first list of its order
+ * whole; an incremental fetch probes the lists, referring first (no
+ * request for a list whose state is unusable: it is read whole after the
+ * probes), and reads the first whole when none was probed.  An
+ * incremental fetch whose base has no usable manifest is a full resync
+ * (choose_mode()): its first request is then another, made again.
+ */
+void import_first_request(struct first_request *out, const struct state *s,
+			  const struct remote *o, const git_oid *private_ref)
+{
+	enum mode mode = import_mode(s, o, private_ref);
+	enum ht_kind order[HT_KIND__COUNT];
+	size_t i, n = listing_order(order, mode != MODE_FIRST);
+
+	git_oid_cpy(&out->state, &s->commit);
+	out->list = order[0];
+	out->offset = 0;
+	out->limit = o->cfg->page_size;
+	for (i = 0; mode == MODE_INCREMENTAL && i < n; i++) {
+		if (ht_kind_info(order[i])->extension && !s->schema)
+			continue;
+		if (listing_probe_request(&s->lists[order[i]],
+					  o->cfg->page_size, &out->offset,
+					  &out->limit)) {
+			out->list = order[i];
+			return;
+		}
+	}
+}
+
 int import_run(struct odb *r, struct state *s, const struct remote *o,
 	       const git_oid *private_ref, git_oid *out)
 {
@@ -409,13 +480,17 @@ int import_run(struct odb *r, struct state *s, const struct remote *o,
 	int ret;
 
 	import_init(&im, r, s, o);
-	ht_strbuf_addf(&source, "%s %s", o->url->api_base, o->url->workspace);
+	source_of(&source, o);
 	ret = open_base(&im, private_ref);
 	if (!ret)
 		ret = state_load(s);
 	if (ret < 0)
 		goto cleanup;
-	choose_mode(&im, private_ref, source.buf, &old_prefix);
+	/* the state changed since `list` (another fetch): ask again */
+	if (o->first && o->first->have &&
+	    !git_oid_equal(&o->first->state, &s->commit))
+		first_request_release(o->first);
+	choose_mode(&im, private_ref, &old_prefix);
 	if (old_prefix) {
 		/* before start_afresh(): it is dated by the state */
 		ret = move_commit(&im, old_prefix);

@@ -51,6 +51,7 @@ struct pending {
 	int plain;              /* a /models item of the schema that no
 				 * schema list has: a plain model */
 	int busy, done;
+	int skipped;            /* it names what the workspace lacks */
 };
 
 /* What only the first import keeps (first.c). */
@@ -93,6 +94,8 @@ struct import {
 	/* resources too large for a file, by kind: skipped (commit.c) */
 	size_t too_big[HT_KIND__COUNT];
 	size_t too_big_nr;
+	/* resources whose file would name what the workspace lacks */
+	size_t dangling;
 	size_t files[HT_KIND__COUNT];
 
 	/* the history (commit.c) */
@@ -191,6 +194,14 @@ int scan_orphans(struct import *im,
 void add_tree_change(struct tree_change **tc, size_t *nr, size_t *alloc,
 		     const char *path, const git_oid *id);
 void release_tree_changes(struct tree_change *tc, size_t nr);
+/*
+ * Skip `r`, whose file would name resource `miss_id` of `miss_table`,
+ * which the workspace lacks (or which was skipped): marked in the state,
+ * said in a warning, counted in the summary.  Its file, if it had one,
+ * stays as it was.
+ */
+void skip_dangling(struct import *im, struct resource *r,
+		   enum ht_ids miss_table, int64_t miss_id);
 /* Apply one change to the files as tree changes; `*existed`: had a file. */
 int change_files(struct import *im, struct change *c, struct tree_change **tc,
 		 size_t *nr, size_t *alloc, int *existed);

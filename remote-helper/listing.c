@@ -83,13 +83,72 @@ static int parse_item(struct list_ctx *ctx, struct item *out,
 	return state_check_workspace(ctx->state, json);
 }
 
-static int get_page(struct list_ctx *ctx, struct ht_page *page,
-		    enum ht_kind list, size_t offset, size_t limit)
+static int request_page(struct list_ctx *ctx, struct ht_page *page,
+			enum ht_kind list, size_t offset, size_t limit)
 {
-	ht_page_release(page);
 	return ht_client_list_page(ctx->client, page,
 				   ht_kind_info(list)->api_path, NULL, offset,
 				   limit, ORDER_BY);
+}
+
+/*
+ * One page; the first read of an import takes the answer of its first
+ * request, made at `list`, when it is that request.  It is only ever the
+ * first: a later read wants the list as it is then.
+ */
+static int get_page(struct list_ctx *ctx, struct ht_page *page,
+		    enum ht_kind list, size_t offset, size_t limit)
+{
+	struct first_request *fr = ctx->first;
+
+	ht_page_release(page);
+	ctx->first = NULL;
+	if (fr && fr->have && fr->list == list && fr->offset == offset &&
+	    fr->limit == limit) {
+		trace("listing", "%s: the page read at 'list'",
+		      ht_kind_info(list)->name);
+		*page = fr->page;
+		fr->page.items = NULL;
+		fr->page.has_more = -1;
+		fr->have = 0;
+		return 0;
+	}
+	if (fr && fr->have) {
+		trace("listing", "the page read at 'list' is not the first "
+		      "the import reads: read again");
+		first_request_release(fr);
+	}
+	return request_page(ctx, page, list, offset, limit);
+}
+
+void first_request_release(struct first_request *fr)
+{
+	ht_page_release(&fr->page);
+	fr->have = 0;
+}
+
+int listing_first_request(struct list_ctx *ctx, struct first_request *fr)
+{
+	size_t i;
+	int ret;
+
+	first_request_release(fr);
+	ret = request_page(ctx, &fr->page, fr->list, fr->offset, fr->limit);
+	if (ret == HT_ENOTFOUND && ht_kind_info(fr->list)->extension) {
+		ht_error_clear();
+		return 0;
+	}
+	for (i = 0; !ret && i < json_array_size(fr->page.items); i++) {
+		json_t *item = json_array_get(fr->page.items, i);
+
+		if (json_is_object(item))
+			ret = state_check_workspace(ctx->state, item);
+	}
+	if (ret < 0)
+		first_request_release(fr);
+	else
+		fr->have = 1;
+	return ret;
 }
 
 /* The page ends the list. */
@@ -489,26 +548,35 @@ static int not_found_is_unavailable(struct listing *l, int ret)
 	return ret;
 }
 
+int listing_probe_request(const struct list_state *old, unsigned page_size,
+			  size_t *offset, size_t *limit)
+{
+	if (!old->valid || old->dir == DIR_NONE)
+		return 0;
+	if (old->dir == DIR_DESC) {
+		*offset = 0;
+		*limit = 1;
+	} else {
+		*offset = old->count ? old->count - 1 : 0;
+		*limit = page_size;
+	}
+	return 1;
+}
+
 int listing_probe(struct list_ctx *ctx, struct listing *l, enum ht_kind list)
 {
 	const struct list_state *old = &ctx->state->lists[list];
 	struct ht_page count = HT_PAGE_INIT;
 	struct item it;
-	size_t n;
+	size_t n, limit;
 	int ret = 0;
 
 	l->list = list;
 	l->same = 0;
-	if (!old->valid || old->dir == DIR_NONE)
+	if (!listing_probe_request(old, ctx->page_size, &l->probe_offset,
+				   &limit))
 		return 0;
-	if (old->dir == DIR_DESC) {
-		ret = get_page(ctx, &l->probe, list, 0, 1);
-		l->probe_offset = 0;
-	} else {
-		l->probe_offset = old->count ? old->count - 1 : 0;
-		ret = get_page(ctx, &l->probe, list, l->probe_offset,
-			       ctx->page_size);
-	}
+	ret = get_page(ctx, &l->probe, list, l->probe_offset, limit);
 	if (ret < 0)
 		return not_found_is_unavailable(l, ret);
 	n = json_array_size(l->probe.items);

@@ -40,6 +40,7 @@ struct helper {
 	int have_cred;
 	struct ht_client *client;
 	struct remote rm; /* the above, for import and push (make_client()) */
+	struct first_request first; /* made at `list`, for the import */
 	int libgit2;
 };
 
@@ -89,42 +90,6 @@ static int read_private_ref(struct helper *h, git_oid *out, int *found)
 	return refs_commit(h->private_ref, 0, out, found);
 }
 
-/*
- * `list` answers "?" for the branch, whatever the repository has: git's
- * fetch skips the import when every listed commit is in the repository
- * (builtin/fetch.c, check_exist_and_connected()), so the private ref's
- * commit here would make every fetch after the first a no-op.  git cannot
- * say why it lists (fetch, ls-remote, remote show), and asking the
- * workspace would cost requests and a key; so `git ls-remote` shows zeros
- * and `git remote show` "(create)" for the push (docs/git-remote-
- * hightouch.1 says so).  `list for-push` gives the private ref, the last
- * fetch: git's own checks then run, and a push without one is refused
- * with "fetch first" (push.c).
- */
-static int handle_list(struct ht_proto *p, int for_push, void *payload)
-{
-	struct helper *h = payload;
-	char hex[GIT_OID_HEXSZ + 1];
-	git_oid id;
-	int found = 0, ret;
-
-	if (p->opts.object_format)
-		ht_proto_printf(p, ":object-format sha1\n");
-	if (for_push && h->gitdir) {
-		ret = read_private_ref(h, &id, &found);
-		if (ret < 0)
-			return ret;
-	}
-	if (found)
-		ht_proto_printf(p, "%s %s\n",
-				git_oid_tostr(hex, sizeof(hex), &id),
-				HELPER_BRANCH);
-	else
-		ht_proto_printf(p, "? %s\n", HELPER_BRANCH);
-	ht_proto_printf(p, "@%s HEAD\n\n", HELPER_BRANCH);
-	return 0;
-}
-
 static int make_client(struct helper *h)
 {
 	struct ht_client_options opts = HT_CLIENT_OPTIONS_INIT;
@@ -157,6 +122,7 @@ static int make_client(struct helper *h)
 	h->rm.url = &h->url;
 	h->rm.cfg = &h->cfg;
 	h->rm.client = h->client;
+	h->rm.first = &h->first;
 	return ret;
 }
 
@@ -205,6 +171,94 @@ static void settle_credential(struct helper *h, int ret)
 		ht_credential_approve(&h->cred);
 	else if (ret == HT_EAUTH && ht_client_last_status(h->client) == 401)
 		ht_credential_reject(&h->cred);
+}
+
+/*
+ * The import's first request, made at `list` and its answer kept for the
+ * import (listing.c): what can fail before objects flow (no key, a key
+ * refused, no server, a server error, a key that serves another workspace)
+ * then fails here, before git starts fast-import, which would print its
+ * own lines and leave a crash report in .git.  Nothing is written: the
+ * state's header is only read (state_peek()), and the object database not
+ * opened (a clone into a sha256 repository becomes SHA-1 after `list`).
+ */
+static int first_request(struct helper *h)
+{
+	struct ht_strbuf dir = HT_STRBUF_INIT;
+	struct list_ctx ctx;
+	struct state s;
+	git_oid id;
+	int found = 0, ret;
+
+	memset(&s, 0, sizeof(s));
+	s.lock_fd = -1;
+	ret = read_private_ref(h, &id, &found);
+	if (!ret)
+		ret = refs_common_dir(&dir);
+	if (!ret) {
+		state_peek(&s, dir.buf, h->name);
+		ret = state_load(&s);
+	}
+	if (!ret)
+		ret = make_client(h);
+	if (ret < 0)
+		goto cleanup;
+	import_first_request(&h->first, &s, &h->rm, found ? &id : NULL);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.client = h->client;
+	ctx.state = &s;
+	ctx.page_size = h->cfg.page_size;
+	ret = listing_first_request(&ctx, &h->first);
+	if (ret < 0)
+		settle_credential(h, ret);
+cleanup:
+	state_release(&s);
+	ht_strbuf_release(&dir);
+	return ret;
+}
+
+/*
+ * `list` answers "?" for the branch, whatever the repository has: git's
+ * fetch skips the import when every listed commit is in the repository
+ * (builtin/fetch.c, check_exist_and_connected()), so the private ref's
+ * commit here would make every fetch after the first a no-op.  So `git
+ * ls-remote` shows zeros and `git remote show` "(create)" for the push
+ * (docs/git-remote-hightouch.1 says so).  git sends the same `list` for
+ * a fetch, a clone, `git ls-remote` and `git remote show`: in a
+ * repository, each makes the import's first request (first_request()).
+ * `list for-push` asks nothing of the workspace: it gives the private
+ * ref, the last fetch; git's own checks then run, and a push without one
+ * is refused with "fetch first" (push.c).
+ */
+static int handle_list(struct ht_proto *p, int for_push, void *payload)
+{
+	struct helper *h = payload;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid id;
+	int found = 0, ret;
+
+	helper_out.verbosity = p->opts.verbosity;
+	helper_out.progress = p->opts.progress;
+	if (!for_push && h->gitdir) {
+		ret = first_request(h);
+		if (ret < 0)
+			return ret;
+	}
+	if (p->opts.object_format)
+		ht_proto_printf(p, ":object-format sha1\n");
+	if (for_push && h->gitdir) {
+		ret = read_private_ref(h, &id, &found);
+		if (ret < 0)
+			return ret;
+	}
+	if (found)
+		ht_proto_printf(p, "%s %s\n",
+				git_oid_tostr(hex, sizeof(hex), &id),
+				HELPER_BRANCH);
+	else
+		ht_proto_printf(p, "? %s\n", HELPER_BRANCH);
+	ht_proto_printf(p, "@%s HEAD\n\n", HELPER_BRANCH);
+	return 0;
 }
 
 static int do_import(struct helper *h, git_oid *out)
@@ -421,6 +475,7 @@ static int handle_push(struct ht_proto *p, const struct ht_push_spec *specs,
 
 static void helper_release(struct helper *h)
 {
+	first_request_release(&h->first);
 	ht_client_free(h->client);
 	if (h->have_cred)
 		ht_credential_release(&h->cred);

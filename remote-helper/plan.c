@@ -193,6 +193,8 @@ void count_files(struct import *im)
 
 		if (!r->slug)
 			continue;
+		if (r->skipped)
+			continue; /* no file: counted as it was skipped */
 		if (r->kind != HT_KIND__COUNT)
 			im->files[r->kind]++;
 		else

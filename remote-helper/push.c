@@ -201,6 +201,21 @@ static void diag_at(struct push *p, const char *path,
 	ht_strbuf_release(&sb);
 }
 
+/* A file that is, or names, a resource the last fetch skipped. */
+static void skipped_by_fetch(struct push *p, const char *path,
+			     const struct ht_ynode *at,
+			     const struct resource *r)
+{
+	struct ht_strbuf why = HT_STRBUF_INIT;
+
+	state_skip_reason(&why, p->s, r);
+	diag_at(p, path, at, "skipped-by-fetch",
+		"%s '%s' was skipped by the last fetch: %s",
+		ht_kind_name(r->kind != HT_KIND__COUNT ? r->kind :
+			     ht_ids_kind(r->table)), r->slug, why.buf);
+	ht_strbuf_release(&why);
+}
+
 static struct step *add_step(struct push *p, enum ht_kind kind,
 			     const char *slug, const char *path)
 {
@@ -490,6 +505,11 @@ static int resolve(struct push *p, const struct step *st,
 		    HT_RESOLVED)
 		slug = NULL;
 	r = slug ? find_slug(p->s, ht_kind_ids(ref), slug) : NULL;
+	if (r && r->skipped) {
+		if (!quiet)
+			skipped_by_fetch(p, st->path, at, r);
+		return HT_ENOTFOUND;
+	}
 	if (r && r->kind != HT_KIND__COUNT) {
 		*id = r->id;
 		return 0;
@@ -699,6 +719,10 @@ static void choose_action(struct push *p, struct step *st)
 
 	if (!r) {
 		st->action = ACT_CREATE;
+		return;
+	}
+	if (r->skipped) {
+		skipped_by_fetch(p, st->path, NULL, r);
 		return;
 	}
 	if (r->kind == st->kind) {

@@ -5,7 +5,9 @@
  *   state      the header: what the state is about (API, workspace,
  *              prefix), the commit it describes, and per list of the API
  *              its count, order and oldest and newest items
- *   resources  every resource seen: table, id, kind, updatedAt, slug
+ *   resources  every resource seen: table, id, kind, updatedAt, slug;
+ *              then `skip` lines: those the last fetch skipped, and the
+ *              missing resource their file would name
  *
  * Both files are written to a temporary file and renamed, `resources`
  * first; the header names the hash of the `resources` it goes with, so a
@@ -189,7 +191,26 @@ struct resource *state_set(struct state *s, enum ht_ids t, int64_t id,
 	r->slug = ht_xstrdup(slug);
 	r->kind = kind;
 	r->updated_ms = updated_ms;
+	r->skipped = 0;
 	return r;
+}
+
+void state_skip(struct resource *r, enum ht_ids miss_table, int64_t miss_id)
+{
+	r->skipped = 1;
+	r->miss_table = miss_table;
+	r->miss_id = miss_id;
+}
+
+void state_skip_reason(struct ht_strbuf *out, struct state *s,
+		       const struct resource *r)
+{
+	const struct resource *m = state_find(s, r->miss_table, r->miss_id);
+
+	ht_strbuf_addf(out, "its %s %" PRId64 " %s",
+		       ht_ids_name(r->miss_table), r->miss_id,
+		       m && m->skipped ? "was skipped" :
+					 "is not in the workspace");
 }
 
 void state_remove(struct state *s, enum ht_ids t, int64_t id)
@@ -234,11 +255,9 @@ static char *path_of(const struct state *s, const char *name)
 	return ht_strbuf_detach(&sb, NULL);
 }
 
-int state_open(struct state *s, const char *commondir, const char *remote)
+void state_peek(struct state *s, const char *commondir, const char *remote)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
-	char *lock;
-	int ret;
 
 	memset(s, 0, sizeof(*s));
 	s->lock_fd = -1;
@@ -246,6 +265,14 @@ int state_open(struct state *s, const char *commondir, const char *remote)
 	ht_strbuf_addf(&sb, "%s/hightouch/%s", commondir, remote);
 	s->dir = ht_strbuf_detach(&sb, NULL);
 	s->name = ht_xstrdup(remote);
+}
+
+int state_open(struct state *s, const char *commondir, const char *remote)
+{
+	char *lock;
+	int ret;
+
+	state_peek(s, commondir, remote);
 	ret = ht_mkdir_p(s->dir);
 	if (ret < 0)
 		return ret;
@@ -414,6 +441,32 @@ cleanup:
 	return ret;
 }
 
+static int ids_from_name(const char *name)
+{
+	int t;
+
+	for (t = 0; t < HT_IDS__COUNT; t++)
+		if (!strcmp(name, ht_ids_name((enum ht_ids)t)))
+			return t;
+	return -1;
+}
+
+/* `skip <table> <id> <missing table> <missing id>`, after the resource. */
+static int parse_skip(struct state *s, char **f)
+{
+	int t = ids_from_name(f[0]), mt = ids_from_name(f[2]);
+	int64_t id, miss;
+	struct resource *r;
+
+	if (t < 0 || mt < 0 || parse_i64(f[1], &id) || parse_i64(f[3], &miss))
+		return -1;
+	r = state_find(s, (enum ht_ids)t, id);
+	if (!r)
+		return -1;
+	state_skip(r, (enum ht_ids)mt, miss);
+	return 0;
+}
+
 int state_load_map(struct state *s)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
@@ -438,7 +491,8 @@ int state_load_map(struct state *s)
 	while ((line = next_line(&p))) {
 		char *f[5], *save = NULL;
 		int64_t rid, ms;
-		size_t n = 0, t;
+		size_t n = 0;
+		int t;
 		enum ht_kind k = HT_KIND__COUNT;
 
 		f[0] = strtok_r(line, " ", &save);
@@ -447,11 +501,13 @@ int state_load_map(struct state *s)
 		f[4] = save; /* the slug: the rest of the line */
 		if (n != 4 || !f[3] || !f[4] || !*f[4])
 			goto bad;
-		for (t = 0; t < HT_IDS__COUNT; t++)
-			if (!strcmp(f[0], ht_ids_name((enum ht_ids)t)))
-				break;
-		if (t == HT_IDS__COUNT || parse_i64(f[1], &rid) ||
-		    parse_i64(f[3], &ms))
+		if (!strcmp(f[0], "skip")) {
+			if (parse_skip(s, f + 1) < 0)
+				goto bad;
+			continue;
+		}
+		t = ids_from_name(f[0]);
+		if (t < 0 || parse_i64(f[1], &rid) || parse_i64(f[3], &ms))
 			goto bad;
 		if (strcmp(f[2], "-")) {
 			k = ht_kind_from_name(f[2]);
@@ -554,6 +610,14 @@ int state_save(struct state *s)
 			       r->kind == HT_KIND__COUNT ?
 				       "-" : ht_kind_info(r->kind)->name,
 			       r->updated_ms, r->slug);
+	}
+	for (i = 0; i < n; i++) {
+		const struct resource *r = sorted[i];
+
+		if (r->skipped)
+			ht_strbuf_addf(&sb, "skip %s %" PRId64 " %s %" PRId64
+				       "\n", ht_ids_name(r->table), r->id,
+				       ht_ids_name(r->miss_table), r->miss_id);
 	}
 	ret = odb_hash_blob(&id, sb.buf, sb.len);
 	if (ret < 0)

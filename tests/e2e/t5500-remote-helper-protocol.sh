@@ -110,7 +110,10 @@ test_expect_success 'options are answered truthfully' '
 	test_cmp expect out
 '
 
-test_expect_success 'list does no network work and writes nothing' '
+# list makes the first request of the import that may follow (a clone
+# reads /sources first), so that it fails before git starts fast-import;
+# list for-push asks nothing of the workspace.  Neither writes anything.
+test_expect_success 'list makes one request and writes nothing' '
 	git init -q repo &&
 	ht_requests_reset &&
 	printf "list\nlist for-push\n\n" >in &&
@@ -124,6 +127,12 @@ test_expect_success 'list does no network work and writes nothing' '
 
 	EOF
 	test_cmp expect out &&
+	ht_requests requests &&
+	echo "GET /api/v1/sources?offset=0&limit=100&orderBy=updatedAt" >expect &&
+	test_cmp expect requests &&
+	ht_requests_reset &&
+	printf "list for-push\n\n" >in &&
+	(cd repo && GIT_DIR=.git helper origin "$ADDR" <../in >../out) &&
 	test "$(ht_request_count)" = 0 &&
 	test ! -e repo/.git/hightouch &&
 	test -z "$(find repo/.git/objects -type f)"

@@ -227,6 +227,26 @@ test_expect_success 'two clones of the same state have the same commits' '
 	test_cmp expect actual
 '
 
+# The first request of a clone is made at list, and its answer used by
+# the import: one request per list, as before it was made at list.
+test_expect_success 'a clone reads each list once' '
+	ht_requests_reset &&
+	git clone -q "$HT_URL" conce &&
+	ht_requests requests &&
+	sed "s/?offset=0&limit=100&orderBy=updatedAt$//" requests >actual &&
+	cat >expect <<-\EOF &&
+	GET /api/v1/sources
+	GET /api/v1/destinations
+	GET /api/v1/schema/parent-models
+	GET /api/v1/schema/related-models
+	GET /api/v1/schema/event-models
+	GET /api/v1/models
+	GET /api/v1/schema/relationships
+	GET /api/v1/syncs
+	EOF
+	test_cmp expect actual
+'
+
 test_expect_success 'a fetch with no change adds nothing, in a few requests' '
 	test "$(grep -c "^list " c1/.git/hightouch/origin/state)" = 8 &&
 	ht_requests_reset &&
@@ -368,13 +388,18 @@ test_expect_success 'list gives no commit, even with a private ref' '
 '
 
 # "(create)" is how git shows the "?" of list (git-remote-hightouch(1)).
+# git sends remote show the same list as a fetch: the helper makes the
+# import.s first request, one GET, and writes nothing.
 test_expect_success 'git remote show before the first fetch and after' '
 	git init -q shown &&
 	git -C shown remote add origin "$HT_URL" &&
 	git -C shown commit -q --allow-empty -m "Start" &&
 	ht_requests_reset &&
 	git -C shown remote show origin >actual &&
-	test "$(ht_request_count)" = 0 &&
+	ht_requests requests &&
+	echo "GET /api/v1/sources?offset=0&limit=100&orderBy=updatedAt" >expect &&
+	test_cmp expect requests &&
+	test ! -e shown/.git/hightouch &&
 	grep "^  HEAD branch: main$" actual &&
 	grep "^    main new (next fetch will store in remotes/origin)$" actual &&
 	grep "^    main pushes to main (create)$" actual &&

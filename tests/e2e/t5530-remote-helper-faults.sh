@@ -85,6 +85,70 @@ test_expect_success 'a failed fetch leaves everything as it was' '
 	test_cmp expect actual
 '
 
+# fails_at_list EXPECT CMD...: CMD fails with exactly the stderr EXPECT
+# holds (% for an apostrophe; curl's time in ms as N), before git
+# started fast-import: none of
+# its lines, no crash report in fe/.git, and a clone leaves no directory.
+fails_at_list() {
+	tr % "\047" <"$1" >expect.err &&
+	shift &&
+	test_must_fail "$@" 2>err.raw &&
+	sed "s/ after [0-9]* ms: / after N ms: /" err.raw >err &&
+	test_cmp expect.err err &&
+	test ! -e cl &&
+	test -z "$(find fe/.git -name "fast_import_crash_*")"
+}
+
+test_expect_success 'what fails before objects flow fails at list, cleanly' '
+	git clone -q "$HT_URL" fe &&
+	git -C fe rev-parse origin/main >before &&
+	ui PATCH /models/1 "{\"name\": \"at list\"}" &&
+	host=${HT_URL#hightouch::http://} &&
+	host=${host%/test} &&
+
+	# no key, and no terminal to ask for one
+	printf "%s\n" "fatal: no API key for %$host%: set HIGHTOUCH_API_KEY, or store the key once with printf %protocol=http\\nhost=$host\\nusername=api-key\\npassword=<key>\\n% | git credential approve" >no-key &&
+	{ echo "Cloning into %cl%..." && cat no-key; } >no-key.clone &&
+	fails_at_list no-key.clone env -u HIGHTOUCH_API_KEY \
+		GIT_TERMINAL_PROMPT=0 git clone "$HT_URL" cl &&
+	fails_at_list no-key env -u HIGHTOUCH_API_KEY GIT_TERMINAL_PROMPT=0 \
+		git -C fe fetch &&
+
+	# a key the server rejects
+	echo "fatal: the API key was rejected by %$host%: Authentication error: Token is invalid" >rejected &&
+	{ echo "Cloning into %cl%..." && cat rejected; } >rejected.clone &&
+	fails_at_list rejected.clone env HIGHTOUCH_API_KEY=wrong-key-0123 \
+		git clone "$HT_URL" cl &&
+	fails_at_list rejected env HIGHTOUCH_API_KEY=wrong-key-0123 \
+		git -C fe fetch &&
+
+	# no server on the port
+	echo "fatal: cannot connect to %127.0.0.1:1%: Failed to connect to 127.0.0.1 port 1 after N ms: Couldn%t connect to server" >down &&
+	{ echo "Cloning into %cl%..." && cat down; } >down.clone &&
+	fails_at_list down.clone git clone hightouch::http://127.0.0.1:1/test cl &&
+	git -C fe remote set-url origin hightouch::http://127.0.0.1:1/test &&
+	fails_at_list down git -C fe fetch &&
+	git -C fe remote set-url origin "$HT_URL" &&
+
+	# a server that keeps failing
+	ht_fault "{\"status\": 500, \"count\": 100}" &&
+	echo "fatal: %GET /sources?offset=0&limit=100&orderBy=updatedAt% failed with HTTP 500 from %$host%: Internal Server Error" >e500.clone &&
+	sed -i "1i Cloning into %cl%..." e500.clone &&
+	fails_at_list e500.clone git clone -c hightouch.retries=0 "$HT_URL" cl &&
+	syncs=$(jq ".syncs | length" gen.json) &&
+	echo "fatal: %GET /syncs?offset=$((syncs - 1))&limit=100&orderBy=updatedAt% failed with HTTP 500 from %$host%: Internal Server Error" >e500 &&
+	fails_at_list e500 git -C fe -c hightouch.retries=0 fetch &&
+	ht_faults_clear &&
+
+	git -C fe rev-parse origin/main >after &&
+	test_cmp before after &&
+	git -C fe fsck --full &&
+	git -C fe fetch -q &&
+	git -C fe log -1 --format=%s origin/main >actual &&
+	echo "Update model users-1 (OUTBOUND)" >expect &&
+	test_cmp expect actual
+'
+
 # crash_fetch REPO: kill the helper at each of its crash points in turn,
 # during a fetch of the same changes; after each crash fsck must pass and
 # a fetch must give exactly the commits of an uninterrupted one (ref2).

@@ -60,7 +60,10 @@ test_expect_success 'a key that serves another workspace: refused before any wri
 	jq ".workspaceId = 99" "$HT_FIXTURES/workspaces/t5-small.json" >other.json &&
 	ht_seed other.json &&
 	test_must_fail git -C c fetch origin 2>err &&
-	grep "fatal: remote .origin.: its API key serves workspace 99, but the remote.s history came from workspace 7; nothing was written" err &&
+	grep "^fatal: remote .origin.: its API key serves workspace 99, but the remote.s history came from workspace 7; nothing was written" err &&
+	# at list, before git started fast-import
+	test "$(wc -l <err)" = 1 &&
+	test -z "$(find c/.git -name "fast_import_crash_*")" &&
 	git -C c rev-parse origin/main >before &&
 	sed -i "s/^primaryKey: id$/primaryKey: user_id/" c/models/users.yaml &&
 	git -C c commit -q -am "users by user_id" &&
