@@ -61,6 +61,8 @@ static void release_push(struct push *p)
 		json_decref(st->now);
 		ht_strbuf_release(&st->fields);
 		free(st->note);
+		ht_strbuf_release(&st->kept);
+		ht_strbuf_release(&st->values);
 	}
 	free(p->steps);
 	for (i = 0; i < HT_IDS__COUNT; i++)
@@ -214,6 +216,8 @@ static struct step *add_step(struct push *p, enum ht_kind kind,
 	st->path = ht_xstrdup(path);
 	ht_strbuf_init(&st->fields, 0);
 	ht_strbuf_init(&st->content, 0);
+	ht_strbuf_init(&st->kept, 0);
+	ht_strbuf_init(&st->values, 0);
 	return st;
 }
 
@@ -609,8 +613,11 @@ const char *field_key(const struct ht_field *f)
 	return (f->flags & HT_FIELD_LOCAL) ? f->name : f->json;
 }
 
-/* A create's body: the fields the API takes; the others are noted. */
-static json_t *create_body(struct step *st, const json_t *obj)
+/*
+ * A create's body: the fields the API takes; the others are noted.  With
+ * `-o paused`, a sync is created paused whatever its file says.
+ */
+static json_t *create_body(struct push *p, struct step *st, const json_t *obj)
 {
 	const struct ht_kind_info *info = ht_kind_info(st->kind);
 	json_t *body = json_deep_copy(obj);
@@ -620,6 +627,12 @@ static json_t *create_body(struct step *st, const json_t *obj)
 		const struct ht_field *f = &info->fields[i];
 		const json_t *v = ht_json_get_path(body, field_key(f));
 
+		if ((f->flags & HT_FIELD_PAUSE) && p->o->paused) {
+			if (ht_json_set_path(body, f->json, json_true()) < 0)
+				HT_BUG("cannot pause %s '%s'",
+				       ht_kind_name(st->kind), st->slug);
+			st->paused = 1;
+		}
 		if (!(f->flags & (HT_FIELD_LOCAL | HT_FIELD_READONLY)))
 			continue;
 		if (v && !json_is_null(v))
@@ -627,6 +640,19 @@ static json_t *create_body(struct step *st, const json_t *obj)
 		json_object_del(body, field_key(f));
 	}
 	return body;
+}
+
+/*
+ * With `-o keep-schedule`, a field of when a sync runs that the file
+ * changes is left as the workspace has it: 1 (noted for the plan).
+ */
+static int keep_field(struct push *p, struct step *st,
+		      const struct ht_field *f)
+{
+	if (!p->o->keep_schedule || !(f->flags & HT_FIELD_SCHEDULE))
+		return 0;
+	ht_strbuf_addf(&st->kept, "%s%s", st->kept.len ? ", " : "", f->name);
+	return 1;
 }
 
 /*
@@ -661,8 +687,9 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 				ht_kind_name(st->kind));
 			continue;
 		}
-		if (note_unsent(st, f))
+		if (note_unsent(st, f) || keep_field(p, st, f))
 			continue;
+		values_update(p, st, f, a, b);
 		top_key(&key, f);
 		b = json_object_get(cur, key.buf);
 		json_object_set(st->body, key.buf, b ? b : json_null());
@@ -783,10 +810,12 @@ static int plan(struct push *p)
 		if (!st->doc || has_finding(p, st->path, NULL))
 			continue;
 		cur = convert(p, st, st->doc, 0);
-		if (cur && st->action == ACT_CREATE)
-			st->body = create_body(st, cur);
-		else if (cur && st->id)
+		if (cur && st->action == ACT_CREATE) {
+			st->body = create_body(p, st, cur);
+			values_create(p, st);
+		} else if (cur && st->id) {
 			ret = plan_step_update(p, st, cur);
+		}
 		if (!ret && st->body)
 			ret = resolve_names(p, st);
 		json_decref(cur);
@@ -799,14 +828,17 @@ static void print_plan(struct push *p)
 	struct ht_strbuf q = HT_STRBUF_INIT;
 	size_t i, n = 0;
 	int level = p->o->dry_run ? 0 : 1;
+	const char *ws = p->o->rm->url->workspace;
 
 	for (i = 0; i < p->nr; i++) {
 		struct step *st = &p->steps[i];
 
 		switch (st->action) {
 		case ACT_CREATE:
-			say(level, "  create %s '%s' (%s)", ht_kind_name(st->kind),
-			    st->slug, ht_quote_path(&q, st->path));
+			say(level, "  create %s '%s' (%s)%s",
+			    ht_kind_name(st->kind), st->slug,
+			    ht_quote_path(&q, st->path),
+			    st->paused ? ", paused (-o paused)" : "");
 			n++;
 			break;
 		case ACT_UPDATE:
@@ -815,18 +847,30 @@ static void print_plan(struct push *p)
 			n++;
 			break;
 		case ACT_NONE:
-			say(level, "  ignored %s '%s': %s%s",
-			    ht_kind_name(st->kind), st->slug,
-			    st->note ? "not sent: " : "",
-			    st->note ? st->note : "no change the API can make");
+			if (st->kept.len)
+				say(level, "  ignored %s '%s': %s kept as "
+				    "workspace '%s' has it (-o keep-schedule)",
+				    ht_kind_name(st->kind), st->slug,
+				    st->kept.buf, ws);
+			else
+				say(level, "  ignored %s '%s': %s%s",
+				    ht_kind_name(st->kind), st->slug,
+				    st->note ? "not sent: " : "",
+				    st->note ? st->note :
+					       "no change the API can make");
+			if (st->kept.len && st->note)
+				say(level, "    not sent: %s", st->note);
 			continue;
 		}
+		values_print(st, level);
+		if (st->kept.len)
+			say(level, "    kept as workspace '%s' has it "
+			    "(-o keep-schedule): %s", ws, st->kept.buf);
 		if (st->note)
 			say(level, "    not sent: %s", st->note);
 	}
 	if (!n)
-		say(level, "  nothing to change in workspace '%s'",
-		    p->o->rm->url->workspace);
+		say(level, "  nothing to change in workspace '%s'", ws);
 	ht_strbuf_release(&q);
 }
 
