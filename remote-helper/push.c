@@ -689,7 +689,6 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 		}
 		if (note_unsent(st, f) || keep_field(p, st, f))
 			continue;
-		values_update(p, st, f, a, b);
 		top_key(&key, f);
 		b = json_object_get(cur, key.buf);
 		json_object_set(st->body, key.buf, b ? b : json_null());
@@ -699,6 +698,7 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 	}
 	if (json_object_size(st->body))
 		st->action = ACT_UPDATE;
+	values_plan(p, st, old, cur);
 	ht_strbuf_release(&key);
 }
 
@@ -812,7 +812,7 @@ static int plan(struct push *p)
 		cur = convert(p, st, st->doc, 0);
 		if (cur && st->action == ACT_CREATE) {
 			st->body = create_body(p, st, cur);
-			values_create(p, st);
+			values_plan(p, st, NULL, st->body);
 		} else if (cur && st->id) {
 			ret = plan_step_update(p, st, cur);
 		}

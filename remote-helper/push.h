@@ -84,11 +84,13 @@ int resolve_names(struct push *p, struct step *st);
 /*
  * values.c
  */
-/* The lines of field `f` of an update: old -> new, down to what differs. */
-void values_update(struct push *p, struct step *st, const struct ht_field *f,
-		   const json_t *old, const json_t *cur);
-/* The lines of a create: each field its body sends. */
-void values_create(struct push *p, struct step *st);
+/*
+ * The plan's lines of `st`, whose body is made: for an update, of each
+ * field it sends, `old` -> `cur` down to what differs; for a create (`old`
+ * NULL), each field its body sends, `cur` being the body.
+ */
+void values_plan(struct push *p, struct step *st, const json_t *old,
+		 const json_t *cur);
 /* Print a step's lines at `level` (say()). */
 void values_print(const struct step *st, int level);
 

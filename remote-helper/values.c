@@ -12,7 +12,7 @@
  * of the same length item by item, down to what differs.  A create shows
  * each field it sends.  Values are one line of compact JSON, at most
  * VALUE_MAX characters (ht_json_brief(): long SQL ends in an ellipsis, a
- * newline is \n); a reference shows the slug it names, not its id.
+ * newline is \n).
  */
 #include <string.h>
 
@@ -24,48 +24,83 @@
 #define VALUE_MAX 60
 #define LINES_MAX 20
 
-/* Append `v` of field `f` (at its top when `top`) for reading. */
-static void add_value(struct push *p, struct ht_strbuf *out,
-		      const struct ht_field *f, const json_t *v, int top)
+/*
+ * A model this push creates has a placeholder id, -1 - its step (push.c,
+ * resolve()), which ht_kind_to_yaml() would refuse: for the conversion it
+ * is MADE + its step, past the ids the API gives.
+ */
+#define MADE ((int64_t)1 << 48)
+
+static int slug_of(const char **out, enum ht_kind kind, int64_t id,
+		   void *payload)
 {
-	const char *slug = NULL;
-	json_int_t id;
+	struct push *p = payload;
 
-	if (!v) {
-		ht_strbuf_addstr(out, "(none)");
-		return;
+	if (id >= MADE && (size_t)(id - MADE) < p->nr) {
+		*out = p->steps[id - MADE].slug;
+		return 0;
 	}
-	if (top && f->type == HT_FTYPE_REF && json_is_integer(v)) {
-		id = json_integer_value(v);
-		if (id < 0 && (size_t)(-1 - id) < p->nr)
-			slug = p->steps[-1 - id].slug;
-		else if (state_slug_of(&slug, f->ref, id, p->s) < 0)
-			slug = NULL;
-	}
-	if (slug) {
-		json_t *s = json_string(slug);
-
-		ht_json_brief(out, s, VALUE_MAX);
-		json_decref(s);
-		return;
-	}
-	ht_json_brief(out, v, VALUE_MAX);
+	return state_slug_of(out, kind, id, p->s);
 }
 
-/* One line "    label: old -> new" (or "    label: new" without old). */
-static void add_line(struct push *p, struct step *st,
-		     const struct ht_field *f, const struct ht_strbuf *label,
-		     const json_t *old, const json_t *cur, int is_update,
-		     int top)
+/*
+ * The API JSON `api` of a `kind` as its file says it (ht_kind_to_yaml():
+ * YAML names and values, a manual schedule, references as slugs), as
+ * JSON; NULL if it cannot be (the API's values are shown then).
+ */
+static json_t *file_form(struct push *p, enum ht_kind kind, const json_t *api)
+{
+	const struct ht_kind_info *info = ht_kind_info(kind);
+	struct ht_resolver r = { slug_of, NULL, p, NULL };
+	struct ht_ynode *doc = NULL;
+	json_t *copy = json_deep_copy(api), *out = NULL, *v;
+	size_t i;
+
+	for (i = 0; i < info->nfields; i++) {
+		const struct ht_field *f = &info->fields[i];
+
+		v = f->type == HT_FTYPE_REF ? json_object_get(copy, f->json) :
+					      NULL;
+		if (json_is_integer(v) && json_integer_value(v) < 0)
+			json_integer_set(v, MADE - 1 - json_integer_value(v));
+	}
+	if (ht_kind_to_yaml(&doc, kind, copy, &r) < 0 ||
+	    ht_ynode_to_json(&out, doc, NULL, NULL) < 0)
+		out = NULL;
+	ht_error_clear();
+	ht_ynode_free(doc);
+	json_decref(copy);
+	return out;
+}
+
+/* Field `f` of `api`, from its file form `form` when there is one. */
+static const json_t *field_value(const json_t *form, const json_t *api,
+				 const struct ht_field *f)
+{
+	return form ? json_object_get(form, f->name) :
+		      ht_json_get_path(api, f->json);
+}
+
+static void add_value(struct ht_strbuf *out, const json_t *v)
+{
+	if (v)
+		ht_json_brief(out, v, VALUE_MAX);
+	else
+		ht_strbuf_addstr(out, "(none)");
+}
+
+/* One line "    label: old -> new" (or "    label: new" for a create). */
+static void add_line(struct step *st, const struct ht_strbuf *label,
+		     const json_t *old, const json_t *cur, int is_update)
 {
 	if (st->nvalues++ >= LINES_MAX)
 		return;
 	ht_strbuf_addf(&st->values, "    %s: ", label->buf);
 	if (is_update) {
-		add_value(p, &st->values, f, old, top);
+		add_value(&st->values, old);
 		ht_strbuf_addstr(&st->values, " -> ");
 	}
-	add_value(p, &st->values, f, cur, top);
+	add_value(&st->values, cur);
 	ht_strbuf_addch(&st->values, '\n');
 }
 
@@ -91,28 +126,26 @@ static size_t push_key(struct ht_strbuf *label, const char *key)
 }
 
 /* The lines of what differs between `a` and `b`, under `label`. */
-static void diff_values(struct push *p, struct step *st,
-			const struct ht_field *f, struct ht_strbuf *label,
-			const json_t *a, const json_t *b, int top)
+static void diff_values(struct step *st, struct ht_strbuf *label,
+			const json_t *a, const json_t *b)
 {
 	size_t i, mark;
 	const char *key;
 	json_t *v;
 
-	if (a && b && json_equal(a, b))
+	if ((!a && !b) || (a && b && json_equal(a, b)))
 		return;
 	if (json_is_object(a) && json_is_object(b)) {
 		json_object_foreach((json_t *)b, key, v) {
 			mark = push_key(label, key);
-			diff_values(p, st, f, label, json_object_get(a, key), v,
-				    0);
+			diff_values(st, label, json_object_get(a, key), v);
 			ht_strbuf_setlen(label, mark);
 		}
 		json_object_foreach((json_t *)a, key, v) {
 			if (json_object_get(b, key))
 				continue;
 			mark = push_key(label, key);
-			add_line(p, st, f, label, v, NULL, 1, 0);
+			add_line(st, label, v, NULL, 1);
 			ht_strbuf_setlen(label, mark);
 		}
 		return;
@@ -121,45 +154,51 @@ static void diff_values(struct push *p, struct step *st,
 	    json_array_size(a) == json_array_size(b)) {
 		for (i = 0; i < json_array_size(b); i++) {
 			mark = ht_json_path_push_index(label, i);
-			diff_values(p, st, f, label, json_array_get(a, i),
-				    json_array_get(b, i), 0);
+			diff_values(st, label, json_array_get(a, i),
+				    json_array_get(b, i));
 			ht_strbuf_setlen(label, mark);
 		}
 		return;
 	}
-	add_line(p, st, f, label, a, b, 1, top);
+	add_line(st, label, a, b, 1);
 }
 
-void values_update(struct push *p, struct step *st, const struct ht_field *f,
-		   const json_t *old, const json_t *cur)
+/* 1 if a create's body, or an update's, sends field `f`. */
+static int sent(const struct step *st, const struct ht_field *f,
+		struct ht_strbuf *key)
 {
-	struct ht_strbuf label = HT_STRBUF_INIT;
-
-	ht_strbuf_addstr(&label, f->name);
-	diff_values(p, st, f, &label, old, cur, 1);
-	ht_strbuf_release(&label);
+	if (f->flags & (HT_FIELD_LOCAL | HT_FIELD_READONLY))
+		return 0;
+	top_key(key, f);
+	return json_object_get(st->body, key->buf) != NULL;
 }
 
-void values_create(struct push *p, struct step *st)
+void values_plan(struct push *p, struct step *st, const json_t *old,
+		 const json_t *cur)
 {
 	const struct ht_kind_info *info = ht_kind_info(st->kind);
-	struct ht_strbuf label = HT_STRBUF_INIT;
+	struct ht_strbuf label = HT_STRBUF_INIT, key = HT_STRBUF_INIT;
+	json_t *a = old ? file_form(p, st->kind, old) : NULL;
+	json_t *b = file_form(p, st->kind, cur);
 	size_t i;
 
 	for (i = 0; i < info->nfields; i++) {
 		const struct ht_field *f = &info->fields[i];
-		const json_t *v;
 
-		if (f->flags & (HT_FIELD_LOCAL | HT_FIELD_READONLY))
-			continue;
-		v = ht_json_get_path(st->body, f->json);
-		if (!v)
+		if (!sent(st, f, &key))
 			continue;
 		ht_strbuf_reset(&label);
 		ht_strbuf_addstr(&label, f->name);
-		add_line(p, st, f, &label, NULL, v, 0, 1);
+		if (old)
+			diff_values(st, &label, field_value(a, old, f),
+				    field_value(b, cur, f));
+		else if (field_value(b, cur, f))
+			add_line(st, &label, NULL, field_value(b, cur, f), 0);
 	}
+	json_decref(a);
+	json_decref(b);
 	ht_strbuf_release(&label);
+	ht_strbuf_release(&key);
 }
 
 void values_print(const struct step *st, int level)
