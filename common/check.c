@@ -13,7 +13,8 @@
  *     resolution of sources and destinations in every workspace; uses of
  *     deleted models are noted;
  *  3. in the calling thread again: the rules that need every file
- *     (renamed models, manifest edits), then what to report.
+ *     (renamed models, manifest edits, linked types: the aliases that the
+ *     changed files name are known then), then what to report.
  */
 #include <dirent.h>
 #include <errno.h>

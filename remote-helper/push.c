@@ -18,7 +18,9 @@
  *     the schema);
  *  3. the plan: create, update (the fields that changed), ignored, with
  *     the names the API does not take resolved to the workspace's ids (a
- *     dbtModel, through a model of the workspace built on it: names.c);
+ *     dbtModel, through a model of the workspace built on it: names.c),
+ *     and the values of each (values.c); `-o paused` creates syncs
+ *     paused, `-o keep-schedule` leaves existing ones' schedules out;
  *     `--dry-run` prints it and stops;
  *  4. the writes, models first, then relationships, then syncs, stopping
  *     at the first failure with a report of what was applied;
