@@ -345,36 +345,49 @@ static void target_missing(const struct ht_workspace *ws, enum ht_kind kind,
 	ht_strbuf_release(&hint);
 }
 
-void ht_workspace_check_aliases(const struct ht_workspace *ws,
-				struct ht_diags *diags)
+/* Call `fn` for each alias of ws's aliases file, section by section. */
+static void each_alias(const struct ht_workspace *ws,
+		       void (*fn)(const struct ht_workspace *ws,
+				  enum ht_kind kind, const struct ht_ynode *k,
+				  const struct ht_ynode *v, void *payload),
+		       void *payload)
 {
 	const struct ht_kind_info *info = ht_kind_info(HT_KIND_ALIASES);
 	size_t i, j;
 
-	if (!ws->manifest_valid)
-		return;
 	for (j = 0; j < info->nfields; j++) {
 		enum ht_kind kind = info->fields[j].ref;
 		const struct ht_ynode *sec = section_node(ws, kind);
 
 		for (i = 0; sec && sec->kind == HT_YNODE_MAP &&
 			    i < sec->npairs;
-		     i++) {
-			const struct ht_ynode *k = sec->pairs[i].key;
-			const struct ht_ynode *v = sec->pairs[i].value;
-
-			if (ht_workspace_has(ws, kind, k->str))
-				ht_diags_add(diags, HT_SEV_ERROR,
-					     ws->aliases_path, k->line, k->col,
-					     "alias-shadows-slug",
-					     "alias '%s' has the name of a %s "
-					     "of %s: use the slug itself",
-					     k->str, ht_kind_name(kind),
-					     ws->manifest_shown);
-			if (!ht_workspace_has(ws, kind, v->str))
-				target_missing(ws, kind, k, v, diags);
-		}
+		     i++)
+			fn(ws, kind, sec->pairs[i].key, sec->pairs[i].value,
+			   payload);
 	}
+}
+
+static void check_alias(const struct ht_workspace *ws, enum ht_kind kind,
+			const struct ht_ynode *k, const struct ht_ynode *v,
+			void *payload)
+{
+	struct ht_diags *diags = payload;
+
+	if (ht_workspace_has(ws, kind, k->str))
+		ht_diags_add(diags, HT_SEV_ERROR, ws->aliases_path, k->line,
+			     k->col, "alias-shadows-slug",
+			     "alias '%s' has the name of a %s of %s: use the "
+			     "slug itself",
+			     k->str, ht_kind_name(kind), ws->manifest_shown);
+	if (!ht_workspace_has(ws, kind, v->str))
+		target_missing(ws, kind, k, v, diags);
+}
+
+void ht_workspace_check_aliases(const struct ht_workspace *ws,
+				struct ht_diags *diags)
+{
+	if (ws->manifest_valid)
+		each_alias(ws, check_alias, diags);
 }
 
 /*
@@ -417,32 +430,35 @@ static void link_mismatch(const struct ht_workspace *ws,
 	ht_strbuf_release(&hint);
 }
 
+struct linked {
+	const struct ht_workspace *other;
+	int (*want)(const char *alias, enum ht_kind kind, void *payload);
+	void *payload;
+	struct ht_diags *diags;
+};
+
+static void check_link(const struct ht_workspace *ws, enum ht_kind kind,
+		       const struct ht_ynode *k, const struct ht_ynode *v,
+		       void *payload)
+{
+	struct linked *l = payload;
+
+	/* alias-shadows-slug, alias-target-missing */
+	if (ht_workspace_has(ws, kind, k->str) ||
+	    !ht_workspace_has(ws, kind, v->str))
+		return;
+	if (!l->want || l->want(k->str, kind, l->payload))
+		link_mismatch(ws, l->other, kind, k, v, l->diags);
+}
+
 void ht_workspace_check_linked(const struct ht_workspace *ws,
 			       const struct ht_workspace *other,
 			       int (*want)(const char *alias,
 					   enum ht_kind kind, void *payload),
 			       void *payload, struct ht_diags *diags)
 {
-	const struct ht_kind_info *info = ht_kind_info(HT_KIND_ALIASES);
-	size_t i, j;
+	struct linked l = { other, want, payload, diags };
 
-	if (!ws->manifest_valid || !other->manifest_valid)
-		return;
-	for (j = 0; j < info->nfields; j++) {
-		enum ht_kind kind = info->fields[j].ref;
-		const struct ht_ynode *sec = section_node(ws, kind);
-
-		for (i = 0; sec && sec->kind == HT_YNODE_MAP &&
-			    i < sec->npairs;
-		     i++) {
-			const struct ht_ynode *k = sec->pairs[i].key;
-			const struct ht_ynode *v = sec->pairs[i].value;
-
-			if (ht_workspace_has(ws, kind, k->str) ||
-			    !ht_workspace_has(ws, kind, v->str) ||
-			    (want && !want(k->str, kind, payload)))
-				continue; /* alias-shadows-slug, -missing */
-			link_mismatch(ws, other, kind, k, v, diags);
-		}
-	}
+	if (ws->manifest_valid && other->manifest_valid)
+		each_alias(ws, check_link, &l);
 }

@@ -7,22 +7,21 @@ test_description='git-remote-hightouch: promoting the same files to another work
 # shellcheck disable=SC1091
 . "$HT_SRC_DIR/tests/e2e/lib-remote-helper.sh"
 
-# seed NAME: a source, a HubSpot destination (id 1) and a Braze one (2)
+# seed NAME: the pair seed (a source, a HubSpot destination, id 1) and a
+# Braze destination, id 2
 seed() {
-	cat <<-EOF
-	{"workspaceId": 1,
-	 "sources": [{"id": 1, "name": "PG", "slug": "$1-pg", "type": "postgres",
-	   "configuration": {}, "createdAt": "2024-01-01T00:00:00.000Z",
-	   "updatedAt": "2024-01-01T00:00:00.000Z"}],
-	 "destinations": [{"id": 1, "name": "HubSpot", "slug": "$1-hubspot",
-	   "type": "hubspot", "configuration": {},
-	   "createdAt": "2024-01-01T00:00:00.000Z",
-	   "updatedAt": "2024-01-01T00:00:00.000Z"},
-	  {"id": 2, "name": "Braze", "slug": "$1-braze",
-	   "type": "braze", "configuration": {},
-	   "createdAt": "2024-01-01T00:00:00.000Z",
-	   "updatedAt": "2024-01-01T00:00:00.000Z"}]}
-	EOF
+	ht_seed_pair_ "$1" | jq --arg n "$1" ".destinations += [
+		.destinations[0] + {id: 2, name: \"Braze\",
+		slug: (\$n + \"-braze\"), type: \"braze\"}]"
+}
+
+# fetch_settles: a fetch of production, then another that adds nothing
+fetch_settles() {
+	git -C r fetch -q production &&
+	git -C r rev-parse production/main >before &&
+	git -C r fetch -q production &&
+	git -C r rev-parse production/main >after &&
+	test_cmp before after
 }
 
 # on_prod CMD...: CMD against the production emulator, in prod/
@@ -191,13 +190,9 @@ test_expect_success '-o paused: the sync is created paused, whatever the file sa
 '
 
 test_expect_success 'the next fetch brings the pause into the file, once' '
-	git -C r fetch -q production &&
+	fetch_settles &&
 	git -C r show production/main:syncs/users-to-crm.yaml >file &&
 	grep "^schedulePaused: true$" file &&
-	git -C r rev-parse production/main >before &&
-	git -C r fetch -q production &&
-	git -C r rev-parse production/main >after &&
-	test_cmp before after &&
 	git -C r merge -q production/main &&
 	grep "^schedulePaused: true$" r/syncs/users-to-crm.yaml
 '
@@ -238,15 +233,11 @@ test_expect_success '-o keep-schedule: the workspace keeps its schedule and paus
 '
 
 test_expect_success 'the next fetch brings the kept schedule into the file, once' '
-	git -C r fetch -q production &&
+	fetch_settles &&
 	git -C r show production/main:syncs/users-to-crm.yaml >file &&
 	grep "^      quantity: 1$" file &&
 	grep "^schedulePaused: true$" file &&
-	grep "^  object: companies$" file &&
-	git -C r rev-parse production/main >before &&
-	git -C r fetch -q production &&
-	git -C r rev-parse production/main >after &&
-	test_cmp before after
+	grep "^  object: companies$" file
 '
 
 test_expect_success '-o keep-schedule with only the schedule changed: nothing written, the next fetch says what stayed' '
@@ -261,13 +252,9 @@ test_expect_success '-o keep-schedule with only the schedule changed: nothing wr
 	on_prod prod_sync &&
 	printf "1\ttrue\tinterval\t1\tcompanies\n" >expect &&
 	test_cmp expect prod/actual &&
-	git -C r fetch -q production &&
+	fetch_settles &&
 	git -C r show production/main:syncs/users-to-crm.yaml >file &&
-	grep "^      quantity: 1$" file &&
-	git -C r rev-parse production/main >before &&
-	git -C r fetch -q production &&
-	git -C r rev-parse production/main >after &&
-	test_cmp before after
+	grep "^      quantity: 1$" file
 '
 
 test_expect_success 'an unknown push option is still refused, before any write' '
