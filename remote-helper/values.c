@@ -1,7 +1,7 @@
 /*
- * The values of a push's plan: what `git push --dry-run` (and `-v`)
- * shows under each create and update, field by field, as the file names
- * the fields.
+ * The values of a push's plan: what `git push --dry-run` (and a push,
+ * unless -q) shows under each create and update, field by field, as the
+ * file names the fields.
  *
  *     update sync 'users-to-crm': config, schedule
  *       config.mode: "upsert" -> "update"
@@ -9,8 +9,11 @@
  *
  * An update shows, for each field it sends, the old value (the last
  * fetch's) and the new; objects are followed member by member, and lists
- * of the same length item by item, down to what differs.  A create shows
- * each field it sends.  Values are one line of compact JSON, at most
+ * of the same length item by item, down to what differs; two long
+ * strings that begin alike are shown from a little before where they
+ * differ ("…where deleted_at is null" -> "…where deleted_at > now()").
+ * A create shows each field it sends.  Values are one line of compact
+ * JSON, at most
  * VALUE_MAX characters (ht_json_brief(): long SQL ends in an ellipsis, a
  * newline is \n).
  */
@@ -20,9 +23,13 @@
 
 #include "push.h"
 
-/* The widest value shown, and the most lines a resource gets. */
+/*
+ * The widest value shown, the most lines a resource gets, and how much of
+ * what two long strings share is shown before where they differ.
+ */
 #define VALUE_MAX 60
 #define LINES_MAX 20
+#define CONTEXT 16
 
 /*
  * A model this push creates has a placeholder id, -1 - its step (push.c,
@@ -81,26 +88,76 @@ static const json_t *field_value(const json_t *form, const json_t *api,
 		      ht_json_get_path(api, f->json);
 }
 
-static void add_value(struct ht_strbuf *out, const json_t *v)
+/*
+ * `v` from its byte `skip` on (0: whole), shortened: a string cut at the
+ * front starts with an ellipsis after its quote ("…updated_at\nfrom").
+ */
+static void add_value(struct ht_strbuf *out, const json_t *v, size_t skip)
 {
-	if (v)
-		ht_json_brief(out, v, VALUE_MAX);
-	else
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	json_t *tail;
+
+	if (!v) {
 		ht_strbuf_addstr(out, "(none)");
+		return;
+	}
+	if (!skip || !json_is_string(v)) {
+		ht_json_brief(out, v, VALUE_MAX);
+		return;
+	}
+	tail = json_stringn(json_string_value(v) + skip,
+			    json_string_length(v) - skip);
+	ht_json_brief(&sb, tail, VALUE_MAX - 1);
+	ht_strbuf_addstr(out, "\"\xe2\x80\xa6"); /* "… */
+	ht_strbuf_addstr(out, sb.buf + 1);
+	json_decref(tail);
+	ht_strbuf_release(&sb);
+}
+
+/*
+ * Two long strings that begin alike (two versions of a query) are shown
+ * from a little before where they differ, so that the difference is in
+ * what is shown: the bytes to skip of each, 0 when they differ early.
+ */
+static size_t common_skip(const json_t *a, const json_t *b)
+{
+	const char *x = json_string_value(a), *y = json_string_value(b);
+	size_t n = 0, m, la, lb;
+
+	if (!x || !y)
+		return 0;
+	la = json_string_length(a);
+	lb = json_string_length(b);
+	if (la < VALUE_MAX / 2 && lb < VALUE_MAX / 2)
+		return 0;
+	while (n < la && n < lb && x[n] == y[n])
+		n++;
+	if (n < VALUE_MAX / 2)
+		return 0;
+	n -= CONTEXT;
+	/* from the start of a word, when one starts a little before */
+	for (m = n; m && n - m < CONTEXT / 2; m--)
+		if (x[m - 1] == ' ' || x[m - 1] == '\n')
+			return m;
+	while (n && ((unsigned char)x[n] & 0xc0) == 0x80)
+		n--; /* a whole character */
+	return n;
 }
 
 /* One line "    label: old -> new" (or "    label: new" for a create). */
 static void add_line(struct step *st, const struct ht_strbuf *label,
 		     const json_t *old, const json_t *cur, int is_update)
 {
+	size_t skip = is_update ? common_skip(old, cur) : 0;
+
 	if (st->nvalues++ >= LINES_MAX)
 		return;
 	ht_strbuf_addf(&st->values, "    %s: ", label->buf);
 	if (is_update) {
-		add_value(&st->values, old);
+		add_value(&st->values, old, skip);
 		ht_strbuf_addstr(&st->values, " -> ");
 	}
-	add_value(&st->values, cur);
+	add_value(&st->values, cur, skip);
 	ht_strbuf_addch(&st->values, '\n');
 }
 

@@ -197,20 +197,24 @@ test_expect_success 'the next fetch brings the pause into the file, once' '
 	grep "^schedulePaused: true$" r/syncs/users-to-crm.yaml
 '
 
-test_expect_success '-o keep-schedule: the plan names what is kept, with the values of the rest' '
+test_expect_success '-o keep-schedule: the plan names what is kept, with the values of the rest (long strings from where they differ)' '
 	(
 		cd r &&
 		sed -i -e "s/^      quantity: 1$/      quantity: 2/" \
 			-e "s/^schedulePaused: true$/schedulePaused: false/" \
 			-e "s/^  object: contacts$/  object: companies/" \
 			syncs/users-to-crm.yaml &&
-		git commit -q -am "every two hours, companies" &&
+		sed -i "s/deleted_at is null$/deleted_at is null and active/" \
+			models/users.yaml &&
+		git commit -q -am "every two hours, companies, active users" &&
 		git push -q staging main
 	) &&
 	on_prod ht_requests_reset &&
 	git -C r push --dry-run -o keep-schedule production main 2>err &&
 	cat >expect <<-\EOF &&
 	Would push to workspace '"'"'production'"'"':
+	  update model '"'"'users'"'"': rawSql
+	    rawSql: "…deleted_at is null\n" -> "…deleted_at is null and active\n"
 	  update sync '"'"'users-to-crm'"'"': config
 	    config.object: "contacts" -> "companies"
 	    kept as workspace '"'"'production'"'"' has it (-o keep-schedule): schedule, schedulePaused
