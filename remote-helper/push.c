@@ -864,7 +864,8 @@ static void print_plan(struct push *p)
 				say(level, "    not sent: %s", st->note);
 			continue;
 		}
-		values_print(st, level);
+		/* a push shows its values with -v only: one line a resource */
+		values_print(st, p->o->dry_run ? 0 : 2);
 		if (st->kept.len)
 			say(level, "    kept as workspace '%s' has it "
 			    "(-o keep-schedule): %s", ws, st->kept.buf);

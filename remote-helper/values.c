@@ -1,6 +1,6 @@
 /*
- * The values of a push's plan: what `git push --dry-run` (and a push,
- * unless -q) shows under each create and update, field by field, as the
+ * The values of a push's plan: what `git push --dry-run` (and a push
+ * with -v) shows under each create and update, field by field, as the
  * file names the fields.
  *
  *     update sync 'users-to-crm': config, schedule

@@ -179,6 +179,9 @@ test_expect_success 'dry-run to production: the values of each create, shortened
 
 test_expect_success '-o paused: the sync is created paused, whatever the file says' '
 	git -C r push -o paused production main 2>err &&
+	grep "^  create sync .users-to-crm. (syncs/users-to-crm.yaml), paused (-o paused)$" err &&
+	# a push shows the values with -v only
+	! grep "^    schedulePaused" err &&
 	on_prod prod_sync &&
 	printf "1\ttrue\tinterval\t1\tcontacts\n" >expect &&
 	test_cmp expect prod/actual &&
@@ -230,7 +233,9 @@ test_expect_success '-o keep-schedule: the plan names what is kept, with the val
 '
 
 test_expect_success '-o keep-schedule: the workspace keeps its schedule and pause' '
-	git -C r push -o keep-schedule production main &&
+	git -C r push -v -o keep-schedule production main 2>err &&
+	grep "^    config.object: \"contacts\" -> \"companies\"$" err &&
+	grep "^    kept as workspace .production. has it (-o keep-schedule): schedule, schedulePaused$" err &&
 	on_prod prod_sync &&
 	printf "1\ttrue\tinterval\t1\tcompanies\n" >expect &&
 	test_cmp expect prod/actual
