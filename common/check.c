@@ -13,7 +13,8 @@
  *     resolution of sources and destinations in every workspace; uses of
  *     deleted models are noted;
  *  3. in the calling thread again: the rules that need every file
- *     (renamed models, manifest edits), then what to report.
+ *     (renamed models, manifest edits, linked types: the aliases that the
+ *     changed files name are known then), then what to report.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -106,6 +107,9 @@ static const struct ht_check_rule rules[] = {
 	{ "alias-target-missing", HT_SEV_ERROR, 0,
 	  "an alias whose target is not a slug of its section's kind in the "
 	  "manifest" },
+	{ "linked-type-mismatch", HT_SEV_ERROR, 0,
+	  "an alias that names a source or destination of one type in one "
+	  "workspace and of another type in another" },
 	/* between two states */
 	{ "manifest-edited", HT_SEV_ERROR, 0,
 	  "a read-only manifest added, edited or deleted by hand" },
@@ -149,7 +153,9 @@ static int is_breaking_rule(const char *rule)
 {
 	return !strcmp(rule, "manifest-edited") ||
 	       !strcmp(rule, "deleted-in-use") ||
-	       !strcmp(rule, "removed-in-use");
+	       !strcmp(rule, "removed-in-use") ||
+	       /* linked_types() adds only those the change is for */
+	       !strcmp(rule, "linked-type-mismatch");
 }
 
 /*
@@ -488,6 +494,7 @@ struct check {
 	signed char *changed; /* per head file: -1 unknown, 0, 1 */
 	struct ht_diags found; /* every finding, before filtering */
 	struct uses gone;
+	struct uses used; /* sources and destinations named by changed files */
 	/* workers: the files of this round (indexes in files) */
 	pthread_mutex_t lock;
 	pthread_mutex_t read_lock; /* see ht_check_tree.serial_read */
@@ -501,6 +508,7 @@ struct worker {
 	pthread_t thread;
 	struct ht_diags diags;
 	struct uses gone;
+	struct uses used;
 	/* a batch of files, read before they are checked */
 	struct ht_strbuf buf[CHUNK];
 	int read_ret[CHUNK];  /* what reading each gave */
@@ -1161,6 +1169,8 @@ static void check_refs(struct file_ctx *fc, enum ht_kind kind,
 		}
 		if (!ht_kind_in_manifest(f->ref))
 			continue;
+		if (!c->refs_only)
+			add_use(&fc->w->used, v->str, f->ref, fc->file, v);
 		for (j = 0; j < c->nws; j++)
 			resolve_in(fc, v, f->ref, &c->ws[j], &c->base_ws[j]);
 	}
@@ -1369,6 +1379,7 @@ static int run_round(struct check *c)
 			ret = ht_error_set(w[i].err, "%s", w[i].errmsg);
 		move_diags(&c->found, &w[i].diags);
 		move_uses(&c->gone, &w[i].gone);
+		move_uses(&c->used, &w[i].used);
 		for (k = 0; k < CHUNK; k++)
 			ht_strbuf_release(&w[i].buf[k]);
 		free(w[i].read_errmsg);
@@ -1584,6 +1595,74 @@ static void deleted_in_use(struct check *c)
 	}
 	ht_strbuf_release(&how);
 	ht_strbuf_release(&q);
+}
+
+/*
+ * Linked types
+ */
+
+struct link_ctx {
+	struct check *c;
+	const struct ht_workspace *ws, *other;
+	int ws_checked;
+	int files_changed; /* a file of either workspace changed */
+};
+
+/* Does the change touch the manifest or aliases file of `ws`? */
+static int ws_changed(struct check *c, const struct ht_workspace *ws)
+{
+	return path_changed(c, ws->manifest_path) ||
+	       path_changed(c, ws->aliases_path) ||
+	       (c->base && (!!ht_check_tree_find(c->base, ws->aliases_path) !=
+			    !!ht_check_tree_find(c->head, ws->aliases_path)));
+}
+
+/* Is a link of `alias` reported? (ht_workspace_check_linked()'s want) */
+static int link_wanted(const char *alias, enum ht_kind kind, void *payload)
+{
+	struct link_ctx *l = payload;
+	size_t i;
+
+	/* an alias in both: reported at the checked workspace's */
+	if (!l->ws_checked &&
+	    ht_workspace_alias_kind(l->other, alias) == kind)
+		return 0;
+	if (!l->c->base || l->c->opts->report_all || l->files_changed)
+		return 1;
+	for (i = 0; i < l->c->used.nr; i++)
+		if (l->c->used.items[i].role == kind &&
+		    !strcmp(l->c->used.items[i].name, alias))
+			return 1;
+	return 0;
+}
+
+/*
+ * linked-type-mismatch: an alias of one workspace that another resolves
+ * to a source or destination of another type, for each pair of which one
+ * is checked; with a base (and without report_all), only when the change
+ * touches either's manifest or aliases file, or a file it changes names
+ * the alias.
+ */
+static void linked_types(struct check *c)
+{
+	size_t n = c->nws + c->nothers, i, j;
+	struct link_ctx l;
+
+	l.c = c;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++) {
+			l.ws = i < c->nws ? &c->ws[i] : &c->others[i - c->nws];
+			l.other = j < c->nws ? &c->ws[j] :
+					       &c->others[j - c->nws];
+			l.ws_checked = i < c->nws;
+			if (i == j || (!l.ws_checked && j >= c->nws))
+				continue;
+			l.files_changed = c->base && !c->opts->report_all &&
+					  (ws_changed(c, l.ws) ||
+					   ws_changed(c, l.other));
+			ht_workspace_check_linked(l.ws, l.other, link_wanted,
+						  &l, &c->found);
+		}
 }
 
 /* The first line where two texts differ (1-based). */
@@ -1824,10 +1903,12 @@ int ht_check_run(struct ht_diags *out, struct ht_check_tree *head,
 		if (ret < 0)
 			goto cleanup;
 	}
+	linked_types(&c);
 	report_findings(&c, out);
 cleanup:
 	ht_diags_release(&c.found);
 	release_uses(&c.gone);
+	release_uses(&c.used);
 	for (i = 0; i < c.nws; i++) {
 		ht_workspace_release(&c.ws[i]);
 		ht_workspace_release(&c.base_ws[i]);

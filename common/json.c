@@ -154,6 +154,56 @@ int ht_json_dump(struct ht_strbuf *out, const json_t *v)
 	return 0;
 }
 
+/* The length of the escape at `s` (a backslash) in JSON text. */
+static size_t escape_len(const char *s, size_t left)
+{
+	size_t n = s[1] == 'u' ? 6 : 2;
+
+	/* a surrogate pair is one character */
+	if (n == 6 && left >= 12 && (s[2] == 'd' || s[2] == 'D') && s[3] &&
+	    strchr("89abAB", s[3]) && s[6] == '\\' && s[7] == 'u')
+		n = 12;
+	return n < left ? n : left;
+}
+
+void ht_json_brief(struct ht_strbuf *out, const json_t *v, size_t max)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	size_t i = 0, chars = 0, cut = 0, n;
+
+	if (max < 8)
+		max = 8;
+	if (!v || ht_json_dump(&sb, v) < 0) {
+		ht_error_clear();
+		ht_strbuf_addstr(out, "?");
+		goto cleanup;
+	}
+	/* the end of the first max - 1 characters, or of the text */
+	while (i < sb.len) {
+		if (sb.buf[i] == '\\')
+			n = escape_len(sb.buf + i, sb.len - i);
+		else
+			for (n = 1; i + n < sb.len &&
+				    ((unsigned char)sb.buf[i + n] & 0xc0) == 0x80;
+			     n++)
+				;
+		if (chars == max - 1)
+			cut = i;
+		chars++;
+		i += n;
+	}
+	if (chars <= max) {
+		ht_strbuf_add(out, sb.buf, sb.len);
+		goto cleanup;
+	}
+	ht_strbuf_add(out, sb.buf, cut);
+	ht_strbuf_addstr(out, "\xe2\x80\xa6"); /* … */
+	if (json_is_string(v))
+		ht_strbuf_addch(out, '"');
+cleanup:
+	ht_strbuf_release(&sb);
+}
+
 const char *ht_json_type_name(const json_t *v)
 {
 	if (!v)

@@ -345,34 +345,120 @@ static void target_missing(const struct ht_workspace *ws, enum ht_kind kind,
 	ht_strbuf_release(&hint);
 }
 
-void ht_workspace_check_aliases(const struct ht_workspace *ws,
-				struct ht_diags *diags)
+/* Call `fn` for each alias of ws's aliases file, section by section. */
+static void each_alias(const struct ht_workspace *ws,
+		       void (*fn)(const struct ht_workspace *ws,
+				  enum ht_kind kind, const struct ht_ynode *k,
+				  const struct ht_ynode *v, void *payload),
+		       void *payload)
 {
 	const struct ht_kind_info *info = ht_kind_info(HT_KIND_ALIASES);
 	size_t i, j;
 
-	if (!ws->manifest_valid)
-		return;
 	for (j = 0; j < info->nfields; j++) {
 		enum ht_kind kind = info->fields[j].ref;
 		const struct ht_ynode *sec = section_node(ws, kind);
 
 		for (i = 0; sec && sec->kind == HT_YNODE_MAP &&
 			    i < sec->npairs;
-		     i++) {
-			const struct ht_ynode *k = sec->pairs[i].key;
-			const struct ht_ynode *v = sec->pairs[i].value;
-
-			if (ht_workspace_has(ws, kind, k->str))
-				ht_diags_add(diags, HT_SEV_ERROR,
-					     ws->aliases_path, k->line, k->col,
-					     "alias-shadows-slug",
-					     "alias '%s' has the name of a %s "
-					     "of %s: use the slug itself",
-					     k->str, ht_kind_name(kind),
-					     ws->manifest_shown);
-			if (!ht_workspace_has(ws, kind, v->str))
-				target_missing(ws, kind, k, v, diags);
-		}
+		     i++)
+			fn(ws, kind, sec->pairs[i].key, sec->pairs[i].value,
+			   payload);
 	}
+}
+
+static void check_alias(const struct ht_workspace *ws, enum ht_kind kind,
+			const struct ht_ynode *k, const struct ht_ynode *v,
+			void *payload)
+{
+	struct ht_diags *diags = payload;
+
+	if (ht_workspace_has(ws, kind, k->str))
+		ht_diags_add(diags, HT_SEV_ERROR, ws->aliases_path, k->line,
+			     k->col, "alias-shadows-slug",
+			     "alias '%s' has the name of a %s of %s: use the "
+			     "slug itself",
+			     k->str, ht_kind_name(kind), ws->manifest_shown);
+	if (!ht_workspace_has(ws, kind, v->str))
+		target_missing(ws, kind, k, v, diags);
+}
+
+void ht_workspace_check_aliases(const struct ht_workspace *ws,
+				struct ht_diags *diags)
+{
+	if (ws->manifest_valid)
+		each_alias(ws, check_alias, diags);
+}
+
+/*
+ * linked-type-mismatch for alias `k` (of the section of `kind`, whose
+ * target `v` is a slug of ws of type `type`) when `other` resolves it to
+ * one of another type.
+ */
+static void link_mismatch(const struct ht_workspace *ws,
+			  const struct ht_workspace *other, enum ht_kind kind,
+			  const struct ht_ynode *k, const struct ht_ynode *v,
+			  struct ht_diags *diags)
+{
+	const char *type = ht_workspace_type(ws, kind, v->str);
+	const char *oslug = NULL, *otype, *same[HT_SUGGEST_MAX];
+	struct ht_strbuf hint = HT_STRBUF_INIT;
+	size_t n, i;
+
+	if (!type || ht_workspace_resolve(other, kind, k->str, &oslug, NULL) !=
+			     HT_RESOLVED)
+		return;
+	otype = ht_workspace_type(other, kind, oslug);
+	if (!otype || !strcmp(type, otype))
+		return;
+	n = ht_workspace_slugs_of_type(same, HT_SUGGEST_MAX, other, kind,
+				       type);
+	ht_strbuf_addf(&hint, "workspace '%s' has %s%s %s%s", other->name,
+		       n ? "" : "no ", type, ht_kind_name(kind),
+		       n > 1 ? "s" : "");
+	for (i = 0; i < n && i < HT_SUGGEST_MAX; i++)
+		ht_strbuf_addf(&hint, "%s'%s'", i ? ", " : " ", same[i]);
+	if (n > HT_SUGGEST_MAX)
+		ht_strbuf_addstr(&hint, ", ...");
+	ht_diags_add(diags, HT_SEV_ERROR, ws->aliases_path, k->line, k->col,
+		     "linked-type-mismatch",
+		     "alias '%s' links %s '%s' (%s) in workspace '%s' to '%s' "
+		     "(%s) in workspace '%s': linked %ss must be of the same "
+		     "type (%s)",
+		     k->str, ht_kind_name(kind), v->str, type, ws->name, oslug,
+		     otype, other->name, ht_kind_name(kind), hint.buf);
+	ht_strbuf_release(&hint);
+}
+
+struct linked {
+	const struct ht_workspace *other;
+	int (*want)(const char *alias, enum ht_kind kind, void *payload);
+	void *payload;
+	struct ht_diags *diags;
+};
+
+static void check_link(const struct ht_workspace *ws, enum ht_kind kind,
+		       const struct ht_ynode *k, const struct ht_ynode *v,
+		       void *payload)
+{
+	struct linked *l = payload;
+
+	/* alias-shadows-slug, alias-target-missing */
+	if (ht_workspace_has(ws, kind, k->str) ||
+	    !ht_workspace_has(ws, kind, v->str))
+		return;
+	if (!l->want || l->want(k->str, kind, l->payload))
+		link_mismatch(ws, l->other, kind, k, v, l->diags);
+}
+
+void ht_workspace_check_linked(const struct ht_workspace *ws,
+			       const struct ht_workspace *other,
+			       int (*want)(const char *alias,
+					   enum ht_kind kind, void *payload),
+			       void *payload, struct ht_diags *diags)
+{
+	struct linked l = { other, want, payload, diags };
+
+	if (ws->manifest_valid && other->manifest_valid)
+		each_alias(ws, check_link, &l);
 }

@@ -451,6 +451,21 @@ static void note_newest(struct list_state *l, int64_t id, int64_t ms,
 	}
 }
 
+/*
+ * A sync whose file says another schedule than the workspace kept
+ * (-o keep-schedule), with nothing else to write: read again by the next
+ * fetch, which brings the workspace's schedule into the file.
+ */
+static void keep_stale(struct push *p, const struct step *st)
+{
+	enum ht_kind list = st->kind;
+	enum ht_kind all = ht_ids_kind(ht_kind_ids(list));
+
+	state_set(p->s, ht_kind_ids(list), st->id, list, 0, st->slug);
+	p->s->lists[list].valid = 0;
+	p->s->lists[all].valid = 0;
+}
+
 int update_state(struct push *p, const git_oid *head)
 {
 	struct ht_resolver resolver = { state_slug_of, NULL, p->s, NULL };
@@ -465,8 +480,11 @@ int update_state(struct push *p, const git_oid *head)
 		int64_t ms;
 		int created = st->action == ACT_CREATE, same;
 
-		if (!st->done)
+		if (!st->done) {
+			if (st->kept.len)
+				keep_stale(p, st);
 			continue;
+		}
 		ms = parse_time_ms(ht_json_get_string(st->result,
 						      "updatedAt"));
 		state_set(p->s, ht_kind_ids(st->kind), st->id, st->kind, ms,

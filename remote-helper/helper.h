@@ -538,7 +538,11 @@ struct push_opts {
 	const struct remote *rm;
 	enum push_force force;
 	int dry_run;
-	int trigger; /* `-o trigger` */
+	/* the push options (`git push -o`), main.c's table */
+	int trigger;       /* `-o trigger`: run the syncs made or changed */
+	int paused;        /* `-o paused`: syncs are created paused */
+	int keep_schedule; /* `-o keep-schedule`: syncs that exist keep the
+			    * workspace's schedule and pause */
 };
 
 /*

@@ -11,6 +11,7 @@
  * code below it); 129 for bad arguments.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,12 +359,37 @@ static void push_answer(struct ht_proto *p, const char *dst, const char *why)
 	ht_strbuf_release(&sb);
 }
 
+/*
+ * The push options (`git push -o NAME`): each sets a flag of the push.
+ * Any other is refused before anything is read.
+ */
+static const struct push_option {
+	const char *name;
+	size_t flag; /* offset of its int in struct push_opts */
+} push_options[] = {
+	{ "trigger", offsetof(struct push_opts, trigger) },
+	{ "paused", offsetof(struct push_opts, paused) },
+	{ "keep-schedule", offsetof(struct push_opts, keep_schedule) },
+};
+
+#define NPUSH_OPTIONS (sizeof(push_options) / sizeof(push_options[0]))
+
+static const struct push_option *push_option(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NPUSH_OPTIONS; i++)
+		if (!strcmp(push_options[i].name, name))
+			return &push_options[i];
+	return NULL;
+}
+
 /* Why a spec cannot be pushed at all, or NULL. */
 static const char *push_refusal(struct ht_proto *p,
 				const struct ht_push_spec *specs, size_t i,
 				struct ht_strbuf *sb)
 {
-	size_t j;
+	size_t j, k;
 
 	ht_strbuf_reset(sb);
 	if (strcmp(specs[i].dst, HELPER_BRANCH)) {
@@ -382,9 +408,13 @@ static const char *push_refusal(struct ht_proto *p,
 			return sb->buf;
 		}
 	for (j = 0; j < p->opts.push_options_nr; j++)
-		if (strcmp(p->opts.push_options[j], "trigger")) {
-			ht_strbuf_addf(sb, "unknown push option '%s' (known: "
-				       "trigger)", p->opts.push_options[j]);
+		if (!push_option(p->opts.push_options[j])) {
+			ht_strbuf_addf(sb, "unknown push option '%s' (known: ",
+				       p->opts.push_options[j]);
+			for (k = 0; k < NPUSH_OPTIONS; k++)
+				ht_strbuf_addf(sb, "%s%s", k ? ", " : "",
+					       push_options[k].name);
+			ht_strbuf_addch(sb, ')');
 			return sb->buf;
 		}
 	return NULL;
@@ -419,9 +449,13 @@ static int do_push(struct helper *h, struct ht_proto *p,
 		goto cleanup;
 	o.rm = &h->rm;
 	o.dry_run = p->opts.dry_run;
-	for (i = 0; i < p->opts.push_options_nr; i++)
-		if (!strcmp(p->opts.push_options[i], "trigger"))
-			o.trigger = 1;
+	for (i = 0; i < p->opts.push_options_nr; i++) {
+		const struct push_option *po =
+			push_option(p->opts.push_options[i]);
+
+		if (po)
+			*(int *)((char *)&o + po->flag) = 1;
+	}
 	ret = push_run(&ss.r, &ss.s, &o, ss.has_base ? &ss.base : NULL,
 		       &head, why);
 	settle_credential(h, ret);

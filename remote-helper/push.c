@@ -18,7 +18,9 @@
  *     the schema);
  *  3. the plan: create, update (the fields that changed), ignored, with
  *     the names the API does not take resolved to the workspace's ids (a
- *     dbtModel, through a model of the workspace built on it: names.c);
+ *     dbtModel, through a model of the workspace built on it: names.c),
+ *     and the values of each (values.c); `-o paused` creates syncs
+ *     paused, `-o keep-schedule` leaves existing ones' schedules out;
  *     `--dry-run` prints it and stops;
  *  4. the writes, models first, then relationships, then syncs, stopping
  *     at the first failure with a report of what was applied;
@@ -61,6 +63,8 @@ static void release_push(struct push *p)
 		json_decref(st->now);
 		ht_strbuf_release(&st->fields);
 		free(st->note);
+		ht_strbuf_release(&st->kept);
+		ht_strbuf_release(&st->values);
 	}
 	free(p->steps);
 	for (i = 0; i < HT_IDS__COUNT; i++)
@@ -229,6 +233,8 @@ static struct step *add_step(struct push *p, enum ht_kind kind,
 	st->path = ht_xstrdup(path);
 	ht_strbuf_init(&st->fields, 0);
 	ht_strbuf_init(&st->content, 0);
+	ht_strbuf_init(&st->kept, 0);
+	ht_strbuf_init(&st->values, 0);
 	return st;
 }
 
@@ -629,8 +635,11 @@ const char *field_key(const struct ht_field *f)
 	return (f->flags & HT_FIELD_LOCAL) ? f->name : f->json;
 }
 
-/* A create's body: the fields the API takes; the others are noted. */
-static json_t *create_body(struct step *st, const json_t *obj)
+/*
+ * A create's body: the fields the API takes; the others are noted.  With
+ * `-o paused`, a sync is created paused whatever its file says.
+ */
+static json_t *create_body(struct push *p, struct step *st, const json_t *obj)
 {
 	const struct ht_kind_info *info = ht_kind_info(st->kind);
 	json_t *body = json_deep_copy(obj);
@@ -640,6 +649,12 @@ static json_t *create_body(struct step *st, const json_t *obj)
 		const struct ht_field *f = &info->fields[i];
 		const json_t *v = ht_json_get_path(body, field_key(f));
 
+		if ((f->flags & HT_FIELD_PAUSE) && p->o->paused) {
+			if (ht_json_set_path(body, f->json, json_true()) < 0)
+				HT_BUG("cannot pause %s '%s'",
+				       ht_kind_name(st->kind), st->slug);
+			st->paused = 1;
+		}
 		if (!(f->flags & (HT_FIELD_LOCAL | HT_FIELD_READONLY)))
 			continue;
 		if (v && !json_is_null(v))
@@ -647,6 +662,19 @@ static json_t *create_body(struct step *st, const json_t *obj)
 		json_object_del(body, field_key(f));
 	}
 	return body;
+}
+
+/*
+ * With `-o keep-schedule`, a field of when a sync runs that the file
+ * changes is left as the workspace has it: 1 (noted for the plan).
+ */
+static int keep_field(struct push *p, struct step *st,
+		      const struct ht_field *f)
+{
+	if (!p->o->keep_schedule || !(f->flags & HT_FIELD_SCHEDULE))
+		return 0;
+	ht_strbuf_addf(&st->kept, "%s%s", st->kept.len ? ", " : "", f->name);
+	return 1;
 }
 
 /*
@@ -681,7 +709,7 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 				ht_kind_name(st->kind));
 			continue;
 		}
-		if (note_unsent(st, f))
+		if (note_unsent(st, f) || keep_field(p, st, f))
 			continue;
 		top_key(&key, f);
 		b = json_object_get(cur, key.buf);
@@ -692,6 +720,7 @@ static void plan_update(struct push *p, struct step *st, const json_t *old,
 	}
 	if (json_object_size(st->body))
 		st->action = ACT_UPDATE;
+	values_plan(p, st, old, cur);
 	ht_strbuf_release(&key);
 }
 
@@ -807,10 +836,12 @@ static int plan(struct push *p)
 		if (!st->doc || has_finding(p, st->path, NULL))
 			continue;
 		cur = convert(p, st, st->doc, 0);
-		if (cur && st->action == ACT_CREATE)
-			st->body = create_body(st, cur);
-		else if (cur && st->id)
+		if (cur && st->action == ACT_CREATE) {
+			st->body = create_body(p, st, cur);
+			values_plan(p, st, NULL, st->body);
+		} else if (cur && st->id) {
 			ret = plan_step_update(p, st, cur);
+		}
 		if (!ret && st->body)
 			ret = resolve_names(p, st);
 		json_decref(cur);
@@ -823,14 +854,17 @@ static void print_plan(struct push *p)
 	struct ht_strbuf q = HT_STRBUF_INIT;
 	size_t i, n = 0;
 	int level = p->o->dry_run ? 0 : 1;
+	const char *ws = p->o->rm->url->workspace;
 
 	for (i = 0; i < p->nr; i++) {
 		struct step *st = &p->steps[i];
 
 		switch (st->action) {
 		case ACT_CREATE:
-			say(level, "  create %s '%s' (%s)", ht_kind_name(st->kind),
-			    st->slug, ht_quote_path(&q, st->path));
+			say(level, "  create %s '%s' (%s)%s",
+			    ht_kind_name(st->kind), st->slug,
+			    ht_quote_path(&q, st->path),
+			    st->paused ? ", paused (-o paused)" : "");
 			n++;
 			break;
 		case ACT_UPDATE:
@@ -839,18 +873,31 @@ static void print_plan(struct push *p)
 			n++;
 			break;
 		case ACT_NONE:
-			say(level, "  ignored %s '%s': %s%s",
-			    ht_kind_name(st->kind), st->slug,
-			    st->note ? "not sent: " : "",
-			    st->note ? st->note : "no change the API can make");
+			if (st->kept.len)
+				say(level, "  ignored %s '%s': %s kept as "
+				    "workspace '%s' has it (-o keep-schedule)",
+				    ht_kind_name(st->kind), st->slug,
+				    st->kept.buf, ws);
+			else
+				say(level, "  ignored %s '%s': %s%s",
+				    ht_kind_name(st->kind), st->slug,
+				    st->note ? "not sent: " : "",
+				    st->note ? st->note :
+					       "no change the API can make");
+			if (st->kept.len && st->note)
+				say(level, "    not sent: %s", st->note);
 			continue;
 		}
+		/* a push shows its values with -v only: one line a resource */
+		values_print(st, p->o->dry_run ? 0 : 2);
+		if (st->kept.len)
+			say(level, "    kept as workspace '%s' has it "
+			    "(-o keep-schedule): %s", ws, st->kept.buf);
 		if (st->note)
 			say(level, "    not sent: %s", st->note);
 	}
 	if (!n)
-		say(level, "  nothing to change in workspace '%s'",
-		    p->o->rm->url->workspace);
+		say(level, "  nothing to change in workspace '%s'", ws);
 	ht_strbuf_release(&q);
 }
 

@@ -7,6 +7,8 @@
  *   push.c   the run: the state, conflicts, the changed files, the shared
  *            check, the plan
  *   names.c  the plan's names that the API takes only as ids (a dbtModel)
+ *   values.c the plan's values: what a create sends, what an update
+ *            changes, old and new
  *   apply.c  the writes, guarded against someone else's writes to the
  *            same resources, and the state afterwards
  *
@@ -34,6 +36,11 @@ struct step {
 	json_t *body;            /* what is sent */
 	struct ht_strbuf fields; /* "name, rawSql": what an update changes */
 	char *note;              /* what is not sent, and why */
+	struct ht_strbuf kept;   /* "schedule": fields the workspace keeps
+				  * (-o keep-schedule) though the file differs */
+	int paused;              /* a create paused by -o paused */
+	struct ht_strbuf values; /* the plan's lines of values (values.c) */
+	size_t nvalues;          /* how many there are, shown or not */
 	int done;
 	json_t *result;          /* the server's answer */
 	json_t *now;             /* an update's resource, read just before */
@@ -73,6 +80,19 @@ void top_key(struct ht_strbuf *out, const struct ht_field *f);
  * workspace cannot be read.
  */
 int resolve_names(struct push *p, struct step *st);
+
+/*
+ * values.c
+ */
+/*
+ * The plan's lines of `st`, whose body is made: for an update, of each
+ * field it sends, `old` -> `cur` down to what differs; for a create (`old`
+ * NULL), each field its body sends, `cur` being the body.
+ */
+void values_plan(struct push *p, struct step *st, const json_t *old,
+		 const json_t *cur);
+/* Print a step's lines at `level` (say()). */
+void values_print(const struct step *st, int level);
 
 /*
  * apply.c

@@ -17,6 +17,9 @@
  *    `from:` and `to:` name a model file of any model kind;
  *  - aliases: not used both as a source and as a destination, not named
  *    like a slug, pointing at a slug of the manifest;
+ *  - linked types: an alias whose source or destination is of one type in
+ *    one workspace and of another in another workspace of the repository
+ *    (ht_workspace_check_linked(), for each pair with a checked one);
  *  - two model files of different kinds with one slug;
  *  - files under a kind's folder that push ignores (`models/x.yml`,
  *    `models/sub/x.yaml`): a warning;
@@ -29,7 +32,9 @@
  *
  * With a base and without opts->report_all, only what the change is
  * responsible for is reported: findings in files that the change adds or
- * modifies, and the breaking changes above, wherever they surface.
+ * modifies, and the breaking changes above, wherever they surface; a
+ * linked type when the change touches either workspace's manifest or
+ * aliases file, or a file it adds or modifies names the alias.
  *
  * The rule ids are stable; ht_check_rules() lists them all (those of the
  * YAML reader and the kinds table included), for SARIF and the docs.

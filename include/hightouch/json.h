@@ -34,6 +34,14 @@ int ht_json_parse(json_t **out, const char *buf, size_t len, size_t max,
 int ht_json_dump(struct ht_strbuf *out, const json_t *v);
 
 /*
+ * Append `v` for a person to read on one line: compact JSON (a string in
+ * quotes, a newline as \n), shortened to `max` characters (at least 8)
+ * with an ellipsis when longer: "SELECT id, na…", {"type":"inter….
+ * Never cuts a character or an escape in two.
+ */
+void ht_json_brief(struct ht_strbuf *out, const json_t *v, size_t max);
+
+/*
  * Read an id that may arrive as a JSON integer, an integral real, or a
  * string of decimal digits.  HT_ENOTFOUND when absent or null,
  * HT_EINVALID when of another shape.

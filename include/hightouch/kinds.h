@@ -73,6 +73,10 @@ enum ht_field_flags {
 	HT_FIELD_READONLY = (1 << 3),  /* comes from the API, never sent */
 	HT_FIELD_LOCAL = (1 << 4),     /* no API field: lives in the file */
 	HT_FIELD_QUERY = (1 << 5),     /* a model query key, chosen by type */
+	/* when a sync runs: `git push -o keep-schedule` leaves it as is */
+	HT_FIELD_SCHEDULE = (1 << 6),
+	/* the sync's pause: `git push -o paused` sets it on creates */
+	HT_FIELD_PAUSE = (1 << 7),
 };
 
 /*

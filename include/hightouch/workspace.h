@@ -104,6 +104,23 @@ void ht_workspace_check_aliases(const struct ht_workspace *ws,
 				struct ht_diags *diags);
 
 /*
+ * linked-type-mismatch, added to `diags`: an alias of ws's aliases file
+ * (at its key) whose target is a source or destination of one type in
+ * ws while `other` resolves the alias (through its own aliases file, or
+ * as a slug of its manifest) to one of another type, so that one file
+ * would sync to a HubSpot destination here and a Braze one there.  The
+ * message names the alias, both slugs with their workspaces and types,
+ * and the slugs of `other` of ws's type.  `want`, unless NULL, chooses
+ * the aliases to look at (1: look).  Needs valid manifests and aliases
+ * file; does nothing otherwise.
+ */
+void ht_workspace_check_linked(const struct ht_workspace *ws,
+			       const struct ht_workspace *other,
+			       int (*want)(const char *alias,
+					   enum ht_kind kind, void *payload),
+			       void *payload, struct ht_diags *diags);
+
+/*
  * For "did you mean": add to `s` the names a `kind` reference could take
  * in `ws`, the `kind` slugs of the manifest and, with `aliases`, the
  * aliases of the `kind` section whose target is one.

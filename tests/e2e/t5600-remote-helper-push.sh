@@ -45,12 +45,25 @@ test_expect_success 'dry-run prints the plan and writes nothing' '
 	cat >expect <<-\EOF &&
 	Would push to workspace '"'"'test'"'"':
 	  create model '"'"'leads'"'"' (models/leads.yaml)
+	    name: "Leads"
+	    source: "postgres"
+	    type: "table"
+	    tableName: "leads"
+	    isSchema: false
+	    primaryKey: "id"
 	  update model '"'"'users'"'"': rawSql
+	    rawSql: "select *\nfrom users\nwhere deleted_at is null\n" -> "select *\nfrom users u\nwhere deleted_at is null\n"
 	  create sync '"'"'leads-to-hubspot'"'"' (syncs/leads-to-hubspot.yaml)
+	    model: "leads"
+	    destination: "hubspot"
+	    config: {"mode":"upsert","object":"contacts"}
+	    schedule: {"type":"manual"}
+	    schedulePaused: true
 	    not sent: description, kept in the file only
 	  update sync '"'"'users-to-hubspot'"'"': config
+	    config.object: "contacts" -> "companies"
 	EOF
-	sed -n "/^Would push/,/^  update sync/p" err >actual &&
+	sed -n "/^Would push/,/^    config.object/p" err >actual &&
 	test_cmp expect actual &&
 	writes w &&
 	test ! -s w &&

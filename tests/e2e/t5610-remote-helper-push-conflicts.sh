@@ -116,7 +116,7 @@ test_expect_success 'another branch is refused' '
 test_expect_success 'an unknown push option is refused' '
 	git -C c commit -q --allow-empty -m empty &&
 	test_must_fail git -C c push -o frobnicate origin main 2>err &&
-	grep "unknown push option .frobnicate. (known: trigger)" err
+	grep "unknown push option .frobnicate. (known: trigger, paused, keep-schedule)" err
 '
 
 test_expect_success 'atomic pushes are accepted' '

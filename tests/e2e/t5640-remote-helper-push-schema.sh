@@ -107,12 +107,42 @@ test_expect_success 'dry-run: the plan, models, then relationships, then syncs' 
 	cat >expect <<-\EOF &&
 	Would push to workspace '"'"'test'"'"':
 	  create event-model '"'"'logins'"'"' (schema/event-models/logins.yaml)
+	    name: "Logins"
+	    source: "snowflake"
+	    type: "table"
+	    tableName: "logins"
+	    isSchema: true
+	    primaryKey: "id"
+	    timestampColumn: "logged_in_at"
 	  create parent-model '"'"'households'"'"' (schema/parent-models/households.yaml)
+	    name: "Households"
+	    source: "snowflake"
+	    type: "table"
+	    tableName: "households"
+	    isSchema: true
+	    primaryKey: "household_id"
+	    primaryLabel: "address"
 	  update parent-model '"'"'people'"'"': secondaryLabel
+	    secondaryLabel: "name" -> "full_name"
 	  create related-model '"'"'devices'"'"' (schema/related-models/devices.yaml)
+	    name: "Devices"
+	    source: "postgres"
+	    type: "raw_sql"
+	    rawSql: "select *\n  from devices\n"
+	    isSchema: true
+	    primaryKey: "device_id"
 	  create relationship '"'"'households-devices'"'"' (schema/model-relationships/households-devices.yaml)
+	    from: "households"
+	    to: "devices"
+	    cardinality: "one-to-many"
+	    joinKeys: [{"from":"household_id","to":"household_id"}]
 	  create relationship '"'"'people-logins'"'"' (schema/model-relationships/people-logins.yaml)
+	    from: "people"
+	    to: "logins"
+	    cardinality: "one-to-many"
+	    joinKeys: [{"from":"id","to":"person_id"},{"from":"org","to":"org_id"…
 	  update relationship '"'"'people-purchases'"'"': cardinality
+	    cardinality: "one-to-many" -> "one-to-one"
 	  create sync '"'"'households-to-braze'"'"' (syncs/households-to-braze.yaml)
 	EOF
 	sed -n "/^Would push/,/^  create sync/p" err >actual &&

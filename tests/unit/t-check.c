@@ -671,6 +671,122 @@ static void test_alias_hint(void **state)
 		   "[unresolved-reference]\n");
 }
 
+/*
+ * linked-type-mismatch: an alias whose source or destination is of one
+ * type in one workspace and of another in another.
+ */
+static const char manifest_v[] = "sources:\n"
+				 "  snowflake-v:\n"
+				 "    name: S\n"
+				 "    type: snowflake\n"
+				 "destinations:\n"
+				 "  braze-v:\n"
+				 "    name: B\n"
+				 "    type: braze\n"
+				 "  hubspot-v:\n"
+				 "    name: H\n"
+				 "    type: hubspot\n"
+				 "  hubspot-v2:\n"
+				 "    name: H2\n"
+				 "    type: hubspot\n";
+
+static const char linked_w[] =
+	"aliases-w.yaml:4:3: error: alias 'crm' links destination 'hubspot' "
+	"(hubspot) in workspace 'w' to 'braze-v' (braze) in workspace 'v': "
+	"linked destinations must be of the same type (workspace 'v' has "
+	"hubspot destinations 'hubspot-v', 'hubspot-v2') "
+	"[linked-type-mismatch]\n";
+static const char linked_v[] =
+	"aliases-v.yaml:4:3: error: alias 'crm' links destination 'braze-v' "
+	"(braze) in workspace 'v' to 'hubspot' (hubspot) in workspace 'w': "
+	"linked destinations must be of the same type (workspace 'w' has no "
+	"braze destination) [linked-type-mismatch]\n";
+
+static void linked_tree(struct ht_check_tree *t, const char *crm_v)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	ht_strbuf_addf(&sb, "sources:\n  warehouse: snowflake-v\n"
+		       "destinations:\n  crm: %s\n", crm_v);
+	base_tree(t);
+	tree_of(t, "manifest-v.yaml", manifest_v, "aliases-v.yaml", sb.buf,
+		NULL);
+	ht_strbuf_release(&sb);
+}
+
+static void test_linked_types(void **state)
+{
+	struct ht_check_tree head = HT_CHECK_TREE_INIT;
+	struct ht_check_tree base = HT_CHECK_TREE_INIT;
+	struct ht_check_opts opts = HT_CHECK_OPTS_INIT;
+	struct ht_strbuf want = HT_STRBUF_INIT;
+
+	(void)state;
+	/* both workspaces checked: each aliases file has the line */
+	linked_tree(&head, "braze-v");
+	ht_strbuf_addf(&want, "%s%s", linked_v, linked_w);
+	expect_run(&head, NULL, NULL, want.buf);
+	/* the same type: fine */
+	linked_tree(&head, "hubspot-v2");
+	expect_run(&head, NULL, NULL, "");
+	/* one checked (a push to v): its line only */
+	opts.workspace = "v";
+	linked_tree(&head, "braze-v");
+	expect_run(&head, NULL, &opts, linked_v);
+	opts.workspace = "w";
+	linked_tree(&head, "braze-v");
+	expect_run(&head, NULL, &opts, linked_w);
+
+	/* a slug of v, not an alias there: at w's line, for either */
+	base_tree(&head);
+	tree_of(&head, "manifest-v.yaml",
+		"sources: {}\ndestinations:\n  crm:\n    name: C\n"
+		"    type: braze\n",
+		"aliases-v.yaml", "sources: {}\ndestinations: {}\n", NULL);
+	opts.workspace = "v";
+	expect_run(&head, NULL, &opts,
+		   "aliases-w.yaml:4:3: error: alias 'crm' links destination "
+		   "'hubspot' (hubspot) in workspace 'w' to 'crm' (braze) in "
+		   "workspace 'v': linked destinations must be of the same "
+		   "type (workspace 'v' has no hubspot destination) "
+		   "[linked-type-mismatch]\n"
+		   "models/users.yaml:2:9: error: source 'warehouse' is neither "
+		   "a source of workspace 'v' (manifest-v.yaml) nor an alias "
+		   "under 'sources:' in aliases-v.yaml; in workspace 'w' it is "
+		   "an alias of 'snowflake' (snowflake): add 'warehouse: "
+		   "<slug>' under 'sources:' in aliases-v.yaml (in place of "
+		   "'{}'), <slug> a source of manifest-v.yaml "
+		   "[unresolved-reference]\n");
+
+	/* with a base: only what the change is responsible for */
+	opts.workspace = "v";
+	linked_tree(&base, "braze-v");
+	linked_tree(&head, "braze-v");
+	expect_run(&head, &base, &opts, "");
+	/* a changed file that does not name the alias */
+	linked_tree(&base, "braze-v");
+	linked_tree(&head, "braze-v");
+	tree_of(&head, "models/orders.yaml",
+		"name: Orders\nsource: warehouse\ntype: table\n"
+		"tableName: orders\nprimaryKey: id\n",
+		NULL);
+	expect_run(&head, &base, &opts, "");
+	/* a new sync by the alias */
+	linked_tree(&base, "braze-v");
+	linked_tree(&head, "braze-v");
+	tree_of(&head, "syncs/orders-to-crm.yaml", sync, NULL);
+	expect_run(&head, &base, &opts, linked_v);
+	/* the alias changed, in either workspace */
+	linked_tree(&base, "hubspot-v");
+	linked_tree(&head, "braze-v");
+	expect_run(&head, &base, &opts, linked_v);
+	opts.workspace = "w";
+	linked_tree(&base, "hubspot-v");
+	linked_tree(&head, "braze-v");
+	expect_run(&head, &base, &opts, linked_w);
+	ht_strbuf_release(&want);
+}
+
 static void test_misplaced(void **state)
 {
 	struct ht_check_tree head = HT_CHECK_TREE_INIT;
@@ -1556,6 +1672,7 @@ int main(void)
 		cmocka_unit_test(test_references),
 		cmocka_unit_test(test_near_names),
 		cmocka_unit_test(test_alias_hint),
+		cmocka_unit_test(test_linked_types),
 		cmocka_unit_test(test_misplaced),
 		cmocka_unit_test(test_workspaces),
 		cmocka_unit_test(test_paths),

@@ -874,6 +874,53 @@ static void test_json_check_random(void **state)
 	assert_true(deep > 10);
 }
 
+static void brief_is(const char *json, size_t max, const char *expected)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
+
+	assert_non_null(v);
+	ht_json_brief(&sb, v, max);
+	assert_string_equal(sb.buf, expected);
+	json_decref(v);
+	ht_strbuf_release(&sb);
+}
+
+static void test_brief(void **state)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+
+	(void)state;
+	/* short: as is, compact, keys in order */
+	brief_is("\"Users\"", 60, "\"Users\"");
+	brief_is("{\"b\": 1, \"a\": [true, null]}", 60,
+		 "{\"b\":1,\"a\":[true,null]}");
+	brief_is("12", 60, "12");
+	/* exactly max characters: as is */
+	brief_is("\"abcdefgh\"", 10, "\"abcdefgh\"");
+	/* longer: max - 1 characters, an ellipsis, the quote closed */
+	brief_is("\"abcdefghi\"", 10, "\"abcdefgh\xe2\x80\xa6\"");
+	brief_is("{\"type\":\"interval\"}", 10,
+		 "{\"type\":\"\xe2\x80\xa6");
+	/* newlines are escapes, one line, never cut in two */
+	brief_is("\"SELECT *\\nFROM users\"", 60,
+		 "\"SELECT *\\nFROM users\"");
+	brief_is("\"abcdef\\nxyz\"", 9, "\"abcdef\\n\xe2\x80\xa6\"");
+	brief_is("\"abcdefg\\nxyz\"", 9, "\"abcdefg\xe2\x80\xa6\"");
+	brief_is("\"abcdef\\u0001xyz\"", 9,
+		 "\"abcdef\\u0001\xe2\x80\xa6\"");
+	/* a character of several bytes is one, and whole */
+	brief_is("\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"",
+		 8, "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xe2\x80\xa6\"");
+	/* below 8: 8 */
+	brief_is("\"abcdefghijkl\"", 2, "\"abcdef\xe2\x80\xa6\"");
+	/* appended */
+	ht_strbuf_addstr(&sb, "x: ");
+	ht_json_brief(&sb, NULL, 60);
+	assert_string_equal(sb.buf, "x: ?");
+	ht_strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -882,6 +929,7 @@ int main(void)
 		cmocka_unit_test(test_parse_size_cap),
 		cmocka_unit_test(test_parse_depth_cap),
 		cmocka_unit_test(test_dump),
+		cmocka_unit_test(test_brief),
 		cmocka_unit_test(test_get_id),
 		cmocka_unit_test(test_get_string_and_path),
 		cmocka_unit_test(test_set_path),
