@@ -276,16 +276,37 @@ cleanup:
 	return ret;
 }
 
+/*
+ * Write an object.  While packing, it goes straight to memory when the
+ * object database does not have it yet, asked without a refresh:
+ * git_odb_write() would look for it on disk, then rescan the pack folder
+ * and try to touch a loose file of it, seven system calls for each new
+ * object.
+ */
+static int write_object(struct odb *r, git_oid *out, const void *buf,
+			size_t len, git_object_t type)
+{
+	int ret;
+
+	if (!r->mempack)
+		ret = git_odb_write(out, r->odb, buf, len, type);
+	else if (!(ret = git_odb_hash(out, buf, len, type)) &&
+		 !git_odb_exists_ext(r->odb, out, GIT_ODB_LOOKUP_NO_REFRESH))
+		ret = r->mempack->write(r->mempack, out, buf, len, type);
+	if (ret < 0)
+		return ht_git_error(ret, "cannot write an object");
+	note_written(r, out);
+	return 0;
+}
+
 int odb_write_blob(struct odb *r, git_oid *out, const void *buf,
 		    size_t len)
 {
-	int ret = git_odb_write(out, r->odb, buf, len, GIT_OBJECT_BLOB);
+	int ret = write_object(r, out, buf, len, GIT_OBJECT_BLOB);
 
-	if (ret < 0)
-		return ht_git_error(ret, "cannot write a blob");
-	note_written(r, out);
-	crash_point("after writing a blob");
-	return 0;
+	if (!ret)
+		crash_point("after writing a blob");
+	return ret;
 }
 
 int odb_hash_blob(git_oid *out, const void *buf, size_t len)
@@ -798,13 +819,9 @@ int odb_write_commit(struct odb *r, git_oid *out, const git_oid *tree,
 	add_ident(&sb, "author", author, when);
 	add_ident(&sb, "committer", committer, when);
 	ht_strbuf_addf(&sb, "\n%s", message);
-	ret = git_odb_write(out, r->odb, sb.buf, sb.len, GIT_OBJECT_COMMIT);
-	if (ret < 0) {
-		ret = ht_git_error(ret, "cannot write a commit");
-	} else {
-		note_written(r, out);
+	ret = write_object(r, out, sb.buf, sb.len, GIT_OBJECT_COMMIT);
+	if (!ret)
 		crash_point("after writing a commit");
-	}
 	ht_strbuf_release(&sb);
 	return ret;
 }
