@@ -1,6 +1,6 @@
 /*
- * A git pack (version 2, no deltas) and its .idx (version 2), written in
- * one pass.  The formats: git's Documentation/gitformat-pack.txt.
+ * A git pack (version 2, no deltas) and its .idx (version 2): the objects
+ * deflated into memory as they come, the files written at the end.  The formats: git's Documentation/gitformat-pack.txt.
  *
  * The pack: "PACK", version 2, the object count (all 32-bit big-endian),
  * then each object as a header (type and size, 7 bits a byte, the type in
@@ -13,7 +13,6 @@
  * the SHA-1 of the index itself.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,10 +26,9 @@
 #include "hightouch/pack.h"
 #include "hightouch/strbuf.h"
 
-/* Output is written in pieces of this size. */
-#define PACK_BUF_SIZE (256 * 1024)
 #define PACK_SIGNATURE "PACK"
 #define IDX_SIGNATURE "\377tOc"
+#define PACK_HEADER_SIZE 12
 /* Packs and their indexes are read-only, as git and libgit2 make them. */
 #define PACK_FILE_MODE 0444
 
@@ -48,111 +46,19 @@ static void put_be64(unsigned char *p, uint64_t v)
 	put_be32(p + 4, (uint32_t)v);
 }
 
-static int write_all(int fd, const unsigned char *buf, size_t len)
+int ht_pack_begin(struct ht_pack *p, int level)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
+	struct ht_pack init = HT_PACK_INIT;
+	z_stream *zs = ht_xcalloc(1, sizeof(*zs));
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
+	*p = init;
 
-static int io_error(const char *path)
-{
-	return ht_error_set(HT_EIO, "cannot write '%s': %s", path,
-			    errno ? strerror(errno) : "short write");
-}
-
-/* What is in the buffer, into the pack's checksum and the file. */
-static int flush(struct ht_pack *p)
-{
-	if (!p->buf_len)
-		return 0;
-	if (!EVP_DigestUpdate(p->sha, p->buf, p->buf_len))
-		return ht_error_set(HT_ERROR, "cannot compute SHA-1");
-	errno = 0;
-	if (write_all(p->fd, p->buf, p->buf_len) < 0)
-		return io_error(p->tmp_pack);
-	p->buf_len = 0;
-	return 0;
-}
-
-/* `len` bytes into the pack, through the buffer; `crc` is updated. */
-static int put(struct ht_pack *p, const void *data, size_t len, uLong *crc)
-{
-	const unsigned char *s = data;
-
-	if (crc)
-		*crc = crc32_z(*crc, s, len);
-	while (len) {
-		size_t n = PACK_BUF_SIZE - p->buf_len;
-		int ret;
-
-		if (n > len)
-			n = len;
-		memcpy(p->buf + p->buf_len, s, n);
-		p->buf_len += n;
-		p->offset += n;
-		s += n;
-		len -= n;
-		if (p->buf_len == PACK_BUF_SIZE && (ret = flush(p)) < 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* A temporary file "<dir>/<prefix>XXXXXX", its name into `*path`. */
-static int make_temp(char **path, const char *dir, const char *prefix)
-{
-	struct ht_strbuf sb = HT_STRBUF_INIT;
-	int fd;
-
-	ht_strbuf_addf(&sb, "%s/%sXXXXXX", dir, prefix);
-	fd = mkstemp(sb.buf);
-	if (fd < 0) {
-		int ret = ht_error_set(HT_EIO, "cannot create '%s': %s",
-				       sb.buf, strerror(errno));
-
-		ht_strbuf_release(&sb);
-		return ret;
-	}
-	*path = ht_strbuf_detach(&sb, NULL);
-	return fd;
-}
-
-int ht_pack_begin(struct ht_pack *p, const char *dir, size_t nr, int level)
-{
-	unsigned char hdr[12];
-	z_stream *zs;
-
-	if (nr > UINT32_MAX)
-		return ht_error_set(HT_ETOOBIG, "too many objects for a pack");
-	p->dir = ht_xstrdup(dir);
-	p->expected = nr;
-	p->entries = ht_xcalloc(nr ? nr : 1, sizeof(*p->entries));
-	p->buf = ht_xmalloc(PACK_BUF_SIZE);
-	zs = ht_xcalloc(1, sizeof(*zs));
 	if (deflateInit(zs, level) != Z_OK) {
 		free(zs);
 		return ht_error_set(HT_ERROR, "cannot start zlib's deflate");
 	}
 	p->zs = zs;
-	p->sha = EVP_MD_CTX_new();
-	if (!p->sha || !EVP_DigestInit_ex(p->sha, EVP_sha1(), NULL))
-		return ht_error_set(HT_ERROR, "cannot compute SHA-1");
-	p->fd = make_temp(&p->tmp_pack, dir, "tmp_pack_");
-	if (p->fd < 0)
-		return p->fd;
-	memcpy(hdr, PACK_SIGNATURE, 4);
-	put_be32(hdr + 4, 2);
-	put_be32(hdr + 8, (uint32_t)nr);
-	return put(p, hdr, sizeof(hdr), NULL);
+	return 0;
 }
 
 /* The object header: type and size, 7 bits a byte, low bits first. */
@@ -172,57 +78,124 @@ static size_t object_header(unsigned char *out, git_object_t type,
 	return n;
 }
 
-int ht_pack_add(struct ht_pack *p, const git_oid *id, git_object_t type,
-		const void *data, size_t len)
+/* `len` bytes of `data`, deflated onto the end of p->data. */
+static int deflate_into(struct ht_pack *p, const void *data, size_t len)
 {
-	struct ht_pack_entry *e;
-	unsigned char hdr[16];
 	z_stream *zs = p->zs;
-	uLong crc = crc32_z(0, NULL, 0);
-	int ret, z;
+	int z;
 
-	if (p->nr == p->expected)
-		return ht_error_set(HT_EINVALID, "more objects than the "
-				    "pack's %zu", p->expected);
-	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)
-		return ht_error_set(HT_EINVALID, "cannot pack an object of "
-				    "type %d", (int)type);
-	e = &p->entries[p->nr];
-	git_oid_cpy(&e->id, id);
-	e->offset = p->offset;
-	ret = put(p, hdr, object_header(hdr, type, len), &crc);
-	if (ret < 0)
-		return ret;
 	if (deflateReset(zs) != Z_OK)
 		return ht_error_set(HT_ERROR, "zlib's deflate failed");
 	zs->next_in = (Bytef *)(uintptr_t)data;
 	zs->avail_in = 0;
 	do {
-		unsigned char *out;
-		size_t room, made;
+		size_t room;
 
 		/* zlib counts in uInt: feed at most 1 GiB at a time */
 		if (!zs->avail_in && len) {
 			zs->avail_in = len > (1u << 30) ? 1u << 30 : (uInt)len;
 			len -= zs->avail_in;
 		}
-		if (p->buf_len == PACK_BUF_SIZE && (ret = flush(p)) < 0)
-			return ret;
-		out = p->buf + p->buf_len;
-		room = PACK_BUF_SIZE - p->buf_len;
-		zs->next_out = out;
+		ht_strbuf_grow(&p->data, 64 + (zs->avail_in < (1u << 20) ?
+						zs->avail_in : 1u << 20));
+		room = p->data.alloc - p->data.len - 1;
+		if (room > (1u << 30))
+			room = 1u << 30;
+		zs->next_out = (Bytef *)p->data.buf + p->data.len;
 		zs->avail_out = (uInt)room;
 		z = deflate(zs, len ? Z_NO_FLUSH : Z_FINISH);
 		if (z != Z_OK && z != Z_STREAM_END && z != Z_BUF_ERROR)
 			return ht_error_set(HT_ERROR, "zlib's deflate failed");
-		made = room - zs->avail_out;
-		crc = crc32_z(crc, out, made);
-		p->buf_len += made;
-		p->offset += made;
+		ht_strbuf_setlen(&p->data,
+				 p->data.len + (room - zs->avail_out));
 	} while (z != Z_STREAM_END);
-	e->crc = (uint32_t)crc;
-	p->nr++;
 	return 0;
+}
+
+int ht_pack_add(struct ht_pack *p, const git_oid *id, git_object_t type,
+		const void *data, size_t len)
+{
+	struct ht_pack_entry *e;
+	unsigned char hdr[16];
+	size_t start = p->data.len;
+	int ret;
+
+	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)
+		return ht_error_set(HT_EINVALID, "cannot pack an object of "
+				    "type %d", (int)type);
+	if (p->nr == UINT32_MAX)
+		return ht_error_set(HT_ETOOBIG, "too many objects for a pack");
+	ht_strbuf_add(&p->data, hdr, object_header(hdr, type, len));
+	ret = deflate_into(p, data, len);
+	if (ret < 0) {
+		ht_strbuf_setlen(&p->data, start);
+		return ret;
+	}
+	HT_ALLOC_GROW(p->entries, p->nr + 1, p->alloc);
+	e = &p->entries[p->nr++];
+	git_oid_cpy(&e->id, id);
+	e->offset = PACK_HEADER_SIZE + start;
+	e->crc = (uint32_t)crc32_z(crc32_z(0, NULL, 0),
+				   (const Bytef *)p->data.buf + start,
+				   p->data.len - start);
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *s = buf;
+
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Bytes that go into a file one after the other. */
+struct piece {
+	const void *buf;
+	size_t len;
+};
+
+/*
+ * The `nr` pieces of `bufs` into a new temporary file
+ * "<dir>/<prefix>XXXXXX", read-only, its name into `*path`.
+ */
+static int write_temp(char **path, const char *dir, const char *prefix,
+		      const struct piece *bufs, size_t nr)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	size_t i;
+	int fd, ret = 0;
+
+	ht_strbuf_addf(&sb, "%s/%sXXXXXX", dir, prefix);
+	fd = mkstemp(sb.buf);
+	if (fd < 0) {
+		ret = ht_error_set(HT_EIO, "cannot create '%s': %s", sb.buf,
+				   strerror(errno));
+		ht_strbuf_release(&sb);
+		return ret;
+	}
+	*path = ht_strbuf_detach(&sb, NULL);
+	errno = 0;
+	for (i = 0; i < nr && !ret; i++)
+		if (write_all(fd, bufs[i].buf, bufs[i].len) < 0)
+			ret = -1;
+	if (!ret && fchmod(fd, PACK_FILE_MODE) < 0)
+		ret = -1;
+	if (close(fd) < 0)
+		ret = -1;
+	if (ret < 0)
+		ret = ht_error_set(HT_EIO, "cannot write '%s': %s", *path,
+				   errno ? strerror(errno) : "short write");
+	return ret;
 }
 
 static int cmp_entry(const void *va, const void *vb)
@@ -232,13 +205,14 @@ static int cmp_entry(const void *va, const void *vb)
 	return git_oid_cmp(&a->id, &b->id);
 }
 
-/* The index of the entries (sorted), into `idx`. */
+/* The index of the entries (sorted), without its own checksum. */
 static void make_index(struct ht_pack *p, struct ht_strbuf *idx)
 {
 	unsigned char b[8];
 	uint32_t fanout[256] = { 0 };
 	size_t i, large = 0;
 
+	ht_strbuf_grow(idx, 8 + sizeof(fanout) + p->nr * 36 + 40);
 	for (i = 0; i < p->nr; i++)
 		fanout[p->entries[i].id.id[0]]++;
 	for (i = 1; i < 256; i++)
@@ -272,61 +246,58 @@ static void make_index(struct ht_pack *p, struct ht_strbuf *idx)
 	ht_strbuf_add(idx, p->checksum, sizeof(p->checksum));
 }
 
-/* `p`'s index, with its own checksum, into a temporary file. */
-static int write_index(struct ht_pack *p)
+/* The SHA-1 of the `nr` pieces of `bufs`, into `out`. */
+static int sha1_of(unsigned char *out, const struct piece *bufs, size_t nr)
 {
-	struct ht_strbuf idx = HT_STRBUF_INIT;
-	unsigned char sum[EVP_MAX_MD_SIZE];
-	int fd, ret = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t i;
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
 
-	qsort(p->entries, p->nr, sizeof(*p->entries), cmp_entry);
-	ht_strbuf_grow(&idx, 1072 + p->nr * 28 + 40);
-	make_index(p, &idx);
-	if (!EVP_Digest(idx.buf, idx.len, sum, NULL, EVP_sha1(), NULL)) {
-		ret = ht_error_set(HT_ERROR, "cannot compute SHA-1");
-		goto cleanup;
-	}
-	ht_strbuf_add(&idx, sum, GIT_OID_RAWSZ);
-	fd = make_temp(&p->tmp_idx, p->dir, "tmp_idx_");
-	if (fd < 0) {
-		ret = fd;
-		goto cleanup;
-	}
-	errno = 0;
-	if (write_all(fd, (unsigned char *)idx.buf, idx.len) < 0 ||
-	    fchmod(fd, PACK_FILE_MODE) < 0)
-		ret = io_error(p->tmp_idx);
-	if (close(fd) < 0 && !ret)
-		ret = io_error(p->tmp_idx);
-cleanup:
-	ht_strbuf_release(&idx);
-	return ret;
+	for (i = 0; ok && i < nr; i++)
+		ok = EVP_DigestUpdate(ctx, bufs[i].buf, bufs[i].len);
+	ok = ok && EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : ht_error_set(HT_ERROR, "cannot compute SHA-1");
 }
 
-int ht_pack_end(struct ht_pack *p)
+int ht_pack_write(struct ht_pack *p, const char *dir)
 {
-	unsigned int len;
+	unsigned char hdr[PACK_HEADER_SIZE], idx_sum[GIT_OID_RAWSZ];
+	struct ht_strbuf idx = HT_STRBUF_INIT;
+	/* the pack: header, objects, checksum; the index: the same */
+	struct piece pack[3] = {
+		{ hdr, sizeof(hdr) },
+		{ p->data.buf, p->data.len },
+		{ p->checksum, sizeof(p->checksum) },
+	};
+	struct piece index[2] = { { NULL, 0 }, { idx_sum, sizeof(idx_sum) } };
 	int ret;
 
-	if (p->nr != p->expected)
-		return ht_error_set(HT_EINVALID, "%zu objects for a pack of "
-				    "%zu", p->nr, p->expected);
-	ret = flush(p);
+	if (p->tmp_pack)
+		return ht_error_set(HT_EINVALID, "the pack is written already");
+	free(p->dir);
+	p->dir = ht_xstrdup(dir);
+	memcpy(hdr, PACK_SIGNATURE, 4);
+	put_be32(hdr + 4, 2);
+	put_be32(hdr + 8, (uint32_t)p->nr);
+	ret = sha1_of(p->checksum, pack, 2);
 	if (ret < 0)
 		return ret;
-	if (!EVP_DigestFinal_ex(p->sha, p->checksum, &len))
-		return ht_error_set(HT_ERROR, "cannot compute SHA-1");
-	errno = 0;
-	if (write_all(p->fd, p->checksum, sizeof(p->checksum)) < 0 ||
-	    fchmod(p->fd, PACK_FILE_MODE) < 0)
-		return io_error(p->tmp_pack);
-	ret = close(p->fd);
-	p->fd = -1;
-	if (ret < 0)
-		return io_error(p->tmp_pack);
 	git_oid_fmt(p->name, (const git_oid *)p->checksum);
 	p->name[40] = '\0';
-	return write_index(p);
+	ret = write_temp(&p->tmp_pack, dir, "tmp_pack_", pack, 3);
+	if (ret < 0)
+		return ret;
+
+	qsort(p->entries, p->nr, sizeof(*p->entries), cmp_entry);
+	make_index(p, &idx);
+	index[0].buf = idx.buf;
+	index[0].len = idx.len;
+	ret = sha1_of(idx_sum, index, 1);
+	if (!ret)
+		ret = write_temp(&p->tmp_idx, dir, "tmp_idx_", index, 2);
+	ht_strbuf_release(&idx);
+	return ret;
 }
 
 static int rename_to(const char *from, const char *dir, const char *name,
@@ -347,8 +318,8 @@ int ht_pack_install(struct ht_pack *p)
 {
 	int ret;
 
-	if (!p->tmp_idx || p->fd >= 0)
-		return ht_error_set(HT_EINVALID, "the pack is not complete");
+	if (!p->tmp_idx)
+		return ht_error_set(HT_EINVALID, "the pack is not written");
 	ret = rename_to(p->tmp_pack, p->dir, p->name, "pack");
 	if (!ret)
 		ret = rename_to(p->tmp_idx, p->dir, p->name, "idx");
@@ -359,8 +330,6 @@ int ht_pack_install(struct ht_pack *p)
 
 void ht_pack_release(struct ht_pack *p)
 {
-	if (p->fd >= 0)
-		close(p->fd);
 	if (!p->installed) {
 		if (p->tmp_pack)
 			unlink(p->tmp_pack);
@@ -370,13 +339,12 @@ void ht_pack_release(struct ht_pack *p)
 	if (p->zs)
 		deflateEnd(p->zs);
 	free(p->zs);
-	EVP_MD_CTX_free(p->sha);
-	free(p->buf);
+	ht_strbuf_release(&p->data);
 	free(p->entries);
 	free(p->tmp_pack);
 	free(p->tmp_idx);
 	free(p->dir);
 	memset(p, 0, sizeof(*p));
-	p->fd = -1;
+	ht_strbuf_init(&p->data, 0);
 	p->off32_limit = 0x7fffffff;
 }

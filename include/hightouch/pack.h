@@ -3,15 +3,17 @@
 
 /*
  * Writing a git pack (version 2, whole objects, no deltas) and its index
- * (.idx version 2) in one pass: each object is deflated into the pack as
- * it comes, and the index is made from what was written (ids, offsets,
- * CRC-32s), so nothing is read back.  SHA-1 repositories only.
+ * (.idx version 2) with nothing read back: each object is deflated into
+ * memory as it comes (so that the work happens while the caller would
+ * wait anyway, e.g. for the next page of a listing), and the files are
+ * written at the end, the index made from what was deflated (ids,
+ * offsets, CRC-32s).  SHA-1 repositories only.
  *
  *	struct ht_pack p = HT_PACK_INIT;
  *
- *	ret = ht_pack_begin(&p, "<objects>/pack", nr, level);
+ *	ht_pack_begin(&p, level);
  *	for each object: ret = ht_pack_add(&p, &id, type, data, len);
- *	ret = ht_pack_end(&p);      (both files complete, still temporary)
+ *	ret = ht_pack_write(&p, "<objects>/pack");  (both files, temporary)
  *	ret = ht_pack_install(&p);  (renamed: the .pack, then the .idx)
  *	ht_pack_release(&p);        (removes what was not installed)
  *
@@ -26,6 +28,8 @@
 
 #include <git2.h>
 
+#include "hightouch/strbuf.h"
+
 /* What was written of one object: its index entry. */
 struct ht_pack_entry {
 	git_oid id;
@@ -34,17 +38,13 @@ struct ht_pack_entry {
 };
 
 struct ht_pack {
-	char *dir;             /* the pack folder */
-	char *tmp_pack, *tmp_idx;
-	int fd;                /* of tmp_pack while writing, else -1 */
-	void *sha;             /* the pack's running SHA-1 (EVP_MD_CTX) */
 	void *zs;              /* deflate's state (z_stream) */
-	unsigned char *buf;    /* output not yet written to fd */
-	size_t buf_len;
-	uint64_t offset;       /* bytes of the pack so far, buf included */
+	struct ht_strbuf data; /* the objects, as they go after the header */
 	struct ht_pack_entry *entries;
-	size_t nr, expected;
-	unsigned char checksum[20]; /* the pack's, after ht_pack_end() */
+	size_t nr, alloc;
+	char *dir;             /* the pack folder, from ht_pack_write() */
+	char *tmp_pack, *tmp_idx;
+	unsigned char checksum[20]; /* the pack's, after ht_pack_write() */
 	char name[41];         /* its hex: pack-<name>.pack */
 	/*
 	 * Offsets above this go to the index's table of 64-bit offsets
@@ -55,14 +55,14 @@ struct ht_pack {
 	int installed;
 };
 
-#define HT_PACK_INIT { NULL, NULL, NULL, -1, NULL, NULL, NULL, 0, 0, NULL, \
-		       0, 0, { 0 }, { 0 }, 0x7fffffff, 0 }
+#define HT_PACK_INIT { NULL, HT_STRBUF_INIT, NULL, 0, 0, NULL, NULL, NULL, \
+		       { 0 }, { 0 }, 0x7fffffff, 0 }
 
 /*
- * Start the pack of `nr` objects in the folder `dir` (which must exist),
- * deflated at zlib `level` (-1: zlib's default).
+ * Start the pack `p` (whatever it held is forgotten), its objects deflated
+ * at zlib `level` (-1: zlib's default).
  */
-int ht_pack_begin(struct ht_pack *p, const char *dir, size_t nr, int level);
+int ht_pack_begin(struct ht_pack *p, int level);
 
 /*
  * Add the object `id` of `type` (blob, tree, commit or tag) and content
@@ -72,10 +72,10 @@ int ht_pack_add(struct ht_pack *p, const git_oid *id, git_object_t type,
 		const void *data, size_t len);
 
 /*
- * The pack's checksum, then its index: both files complete, not yet in
- * place.  HT_EINVALID when fewer objects came than ht_pack_begin() said.
+ * Write the pack and its index into temporary files in the folder `dir`
+ * (which must exist): complete, not yet in place.
  */
-int ht_pack_end(struct ht_pack *p);
+int ht_pack_write(struct ht_pack *p, const char *dir);
 
 /* Rename the pack, then its index, into place. */
 int ht_pack_install(struct ht_pack *p);

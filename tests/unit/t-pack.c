@@ -151,14 +151,14 @@ static void write_pack(struct repo *r, struct object *o, uint64_t limit,
 	struct ht_pack p = HT_PACK_INIT;
 	size_t i;
 
+	assert_int_equal(ht_pack_begin(&p, level), 0);
 	p.off32_limit = limit;
-	assert_int_equal(ht_pack_begin(&p, r->packdir.buf, NR_OBJECTS, level),
-			 0);
 	for (i = 0; i < NR_OBJECTS; i++)
 		assert_int_equal(ht_pack_add(&p, &o[i].id, o[i].type,
 					     o[i].data.buf, o[i].data.len), 0);
+	assert_int_equal(count_files(r, "tmp_"), 0);
+	assert_int_equal(ht_pack_write(&p, r->packdir.buf), 0);
 	assert_int_equal(count_files(r, "tmp_pack_"), 1);
-	assert_int_equal(ht_pack_end(&p), 0);
 	assert_int_equal(count_files(r, "tmp_idx_"), 1);
 	assert_int_equal(count_files(r, "pack-"), 0);
 	assert_int_equal(ht_pack_install(&p), 0);
@@ -241,41 +241,55 @@ static void test_pack_large_offsets(void **state)
 	repo_release(&r);
 }
 
-/* Too few or too many objects; nothing left behind when not installed. */
-static void test_pack_count(void **state)
+/* Bad input and failures; nothing left behind when not installed. */
+static void test_pack_errors(void **state)
 {
 	struct ht_pack p = HT_PACK_INIT;
 	struct object o[NR_OBJECTS];
+	struct ht_strbuf missing = HT_STRBUF_INIT;
 	struct repo r;
 
 	(void)state;
 	repo_init(&r);
 	make_objects(o);
-	assert_int_equal(ht_pack_begin(&p, r.packdir.buf, 1, 1), 0);
+	assert_int_equal(ht_pack_begin(&p, 1), 0);
+	assert_int_equal(ht_pack_add(&p, &o[0].id, GIT_OBJECT_OFS_DELTA,
+				     o[0].data.buf, o[0].data.len),
+			 HT_EINVALID);
+	assert_string_equal(ht_error_message(),
+			    "cannot pack an object of type 6");
 	assert_int_equal(ht_pack_add(&p, &o[0].id, o[0].type, o[0].data.buf,
 				     o[0].data.len), 0);
-	assert_int_equal(ht_pack_add(&p, &o[1].id, o[1].type, o[1].data.buf,
-				     o[1].data.len), HT_EINVALID);
-	assert_string_equal(ht_error_message(),
-			    "more objects than the pack's 1");
+	assert_int_equal(ht_pack_install(&p), HT_EINVALID);
+	assert_string_equal(ht_error_message(), "the pack is not written");
+
+	/* a pack folder that is not there */
+	ht_strbuf_addf(&missing, "%s/missing", r.packdir.buf);
+	assert_int_equal(ht_pack_write(&p, missing.buf), HT_EIO);
+	assert_non_null(strstr(ht_error_message(), "cannot create '"));
 	ht_pack_release(&p);
 
-	assert_int_equal(ht_pack_begin(&p, r.packdir.buf, 2, 1), 0);
+	/* written, not installed: released without a trace */
+	assert_int_equal(ht_pack_begin(&p, 1), 0);
 	assert_int_equal(ht_pack_add(&p, &o[0].id, o[0].type, o[0].data.buf,
 				     o[0].data.len), 0);
-	assert_int_equal(ht_pack_end(&p), HT_EINVALID);
-	assert_string_equal(ht_error_message(), "1 objects for a pack of 2");
-	assert_int_equal(ht_pack_install(&p), HT_EINVALID);
-	assert_int_equal(count_files(&r, "tmp_pack_"), 1);
+	assert_int_equal(ht_pack_write(&p, r.packdir.buf), 0);
+	assert_int_equal(ht_pack_write(&p, r.packdir.buf), HT_EINVALID);
+	assert_int_equal(count_files(&r, "tmp_"), 2);
 	ht_pack_release(&p);
 	assert_int_equal(count_files(&r, "tmp_"), 0);
 	assert_int_equal(count_files(&r, "pack-"), 0);
 
-	/* a pack folder that is not there */
-	ht_strbuf_addstr(&r.packdir, "/missing");
-	assert_int_equal(ht_pack_begin(&p, r.packdir.buf, 1, 1), HT_EIO);
-	assert_non_null(strstr(ht_error_message(), "cannot create '"));
+	/* no object at all: still a pack git reads */
+	assert_int_equal(ht_pack_begin(&p, 1), 0);
+	assert_int_equal(ht_pack_write(&p, r.packdir.buf), 0);
+	assert_int_equal(ht_pack_install(&p), 0);
+	ht_strbuf_reset(&missing);
+	ht_strbuf_addf(&missing, "%s/pack-%s.idx", r.packdir.buf, p.name);
+	git_in(&r, NULL, "verify-pack", missing.buf, (char *)NULL);
 	ht_pack_release(&p);
+
+	ht_strbuf_release(&missing);
 	free_objects(o);
 	repo_release(&r);
 }
@@ -299,7 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test(test_pack_large_offsets),
-		cmocka_unit_test(test_pack_count),
+		cmocka_unit_test(test_pack_errors),
 	};
 
 	return cmocka_run_group_tests_name("pack", tests, setup, teardown);
