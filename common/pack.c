@@ -23,6 +23,7 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
+#include "hightouch/fs.h"
 #include "hightouch/pack.h"
 #include "hightouch/strbuf.h"
 
@@ -141,23 +142,6 @@ int ht_pack_add(struct ht_pack *p, const git_oid *id, git_object_t type,
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *s = buf;
-
-	while (len) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Bytes that go into a file one after the other. */
 struct piece {
 	const void *buf;
@@ -186,7 +170,7 @@ static int write_temp(char **path, const char *dir, const char *prefix,
 	*path = ht_strbuf_detach(&sb, NULL);
 	errno = 0;
 	for (i = 0; i < nr && !ret; i++)
-		if (write_all(fd, bufs[i].buf, bufs[i].len) < 0)
+		if (ht_write_all(fd, bufs[i].buf, bufs[i].len) < 0)
 			ret = -1;
 	if (!ret && fchmod(fd, PACK_FILE_MODE) < 0)
 		ret = -1;

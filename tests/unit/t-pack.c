@@ -207,38 +207,39 @@ static void check_pack(struct repo *r, struct object *o, const char *name,
 	ht_strbuf_release(&path);
 }
 
-static void test_pack(void **state)
+/*
+ * Pack the objects at zlib `level`, offsets above `limit` in the 64-bit
+ * table, and check the pack as git index-pack `index_version` would make
+ * its index.
+ */
+static void pack_and_check(uint64_t limit, int level,
+			   const char *index_version)
 {
 	struct object o[NR_OBJECTS];
 	struct repo r;
 	struct ht_strbuf name = HT_STRBUF_INIT;
 
-	(void)state;
 	repo_init(&r);
 	make_objects(o);
-	write_pack(&r, o, 0x7fffffff, 1, &name);
-	check_pack(&r, o, name.buf, "--index-version=2");
+	write_pack(&r, o, limit, level, &name);
+	check_pack(&r, o, name.buf, index_version);
 	free_objects(o);
 	ht_strbuf_release(&name);
 	repo_release(&r);
 }
 
+static void test_pack(void **state)
+{
+	(void)state;
+	pack_and_check(0x7fffffff, 1, "--index-version=2");
+}
+
 /* Offsets past 31 bits, without a 2 GiB pack: the limit lowered. */
 static void test_pack_large_offsets(void **state)
 {
-	struct object o[NR_OBJECTS];
-	struct repo r;
-	struct ht_strbuf name = HT_STRBUF_INIT;
-
 	(void)state;
-	repo_init(&r);
-	make_objects(o);
 	/* every object but the first (at 12) in the 64-bit table */
-	write_pack(&r, o, 12, -1, &name);
-	check_pack(&r, o, name.buf, "--index-version=2,12");
-	free_objects(o);
-	ht_strbuf_release(&name);
-	repo_release(&r);
+	pack_and_check(12, -1, "--index-version=2,12");
 }
 
 /* Bad input and failures; nothing left behind when not installed. */
