@@ -13,6 +13,8 @@
  * the SHA-1 of the index itself.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,6 +34,34 @@
 #define PACK_HEADER_SIZE 12
 /* Packs and their indexes are read-only, as git and libgit2 make them. */
 #define PACK_FILE_MODE 0444
+/* Objects waiting for the deflating thread: at most this many bytes. */
+#define QUEUE_MAX (32u << 20)
+
+/* An object waiting to be deflated. */
+struct pack_job {
+	struct pack_job *next;
+	git_oid id;
+	git_object_t type;
+	size_t len;
+	unsigned char data[];
+};
+
+/*
+ * The thread that deflates the objects ht_pack_add() queues, in their
+ * order, while the caller goes on (it alone touches p->data, p->entries
+ * and p->nr until it is stopped).
+ */
+struct pack_worker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* a job came, or the end */
+	pthread_cond_t room; /* the queue shrank */
+	struct pack_job *head, *tail;
+	size_t queued;       /* bytes waiting */
+	int closing;
+	int err;             /* the first failure, its message in msg */
+	char msg[HT_ERROR_MAX];
+};
 
 static void put_be32(unsigned char *p, uint32_t v)
 {
@@ -47,18 +77,122 @@ static void put_be64(unsigned char *p, uint64_t v)
 	put_be32(p + 4, (uint32_t)v);
 }
 
+static int pack_object(struct ht_pack *p, const git_oid *id,
+		       git_object_t type, const void *data, size_t len);
+
+static void *deflate_jobs(void *arg)
+{
+	struct ht_pack *p = arg;
+	struct pack_worker *w = p->worker;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct pack_job *job = w->head;
+		int ret = 0;
+
+		if (!job) {
+			if (w->closing)
+				break;
+			pthread_cond_wait(&w->wake, &w->lock);
+			continue;
+		}
+		w->head = job->next;
+		if (!w->head)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+		if (!w->err)
+			ret = pack_object(p, &job->id, job->type, job->data,
+					  job->len);
+		pthread_mutex_lock(&w->lock);
+		if (ret < 0 && !w->err) {
+			w->err = ret;
+			snprintf(w->msg, sizeof(w->msg), "%s",
+				 ht_error_message());
+		}
+		w->queued -= job->len;
+		free(job);
+		pthread_cond_signal(&w->room);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* A thread to deflate the objects; none (deflated inline) if it fails. */
+static void start_worker(struct ht_pack *p)
+{
+	struct pack_worker *w = ht_xcalloc(1, sizeof(*w));
+
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->room, NULL);
+	p->worker = w;
+	if (pthread_create(&w->thread, NULL, deflate_jobs, p)) {
+		pthread_cond_destroy(&w->room);
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		p->worker = NULL;
+	}
+}
+
+/* Let the thread finish the queue, and end it; its failure, if any. */
+static int stop_worker(struct ht_pack *p)
+{
+	struct pack_worker *w = p->worker;
+	int ret;
+
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	w->closing = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	ret = w->err ? ht_error_set(w->err, "%s", w->msg) : 0;
+	pthread_cond_destroy(&w->room);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	p->worker = NULL;
+	return ret;
+}
+
+/* Give the object to the thread (a copy), waiting while the queue is full. */
+static void queue_object(struct pack_worker *w, const git_oid *id,
+			 git_object_t type, const void *data, size_t len)
+{
+	struct pack_job *job = ht_xmalloc(ht_st_add(sizeof(*job), len));
+
+	job->next = NULL;
+	git_oid_cpy(&job->id, id);
+	job->type = type;
+	job->len = len;
+	memcpy(job->data, data, len);
+	pthread_mutex_lock(&w->lock);
+	while (w->queued && w->queued + len > QUEUE_MAX)
+		pthread_cond_wait(&w->room, &w->lock);
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	w->queued += len;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
 int ht_pack_begin(struct ht_pack *p, int level)
 {
 	struct ht_pack init = HT_PACK_INIT;
 	z_stream *zs = ht_xcalloc(1, sizeof(*zs));
 
 	*p = init;
-
 	if (deflateInit(zs, level) != Z_OK) {
 		free(zs);
 		return ht_error_set(HT_ERROR, "cannot start zlib's deflate");
 	}
 	p->zs = zs;
+	start_worker(p);
 	return 0;
 }
 
@@ -113,19 +247,15 @@ static int deflate_into(struct ht_pack *p, const void *data, size_t len)
 	return 0;
 }
 
-int ht_pack_add(struct ht_pack *p, const git_oid *id, git_object_t type,
-		const void *data, size_t len)
+/* The object, deflated onto the end of p->data, and its index entry. */
+static int pack_object(struct ht_pack *p, const git_oid *id,
+		       git_object_t type, const void *data, size_t len)
 {
 	struct ht_pack_entry *e;
 	unsigned char hdr[16];
 	size_t start = p->data.len;
 	int ret;
 
-	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)
-		return ht_error_set(HT_EINVALID, "cannot pack an object of "
-				    "type %d", (int)type);
-	if (p->nr == UINT32_MAX)
-		return ht_error_set(HT_ETOOBIG, "too many objects for a pack");
 	ht_strbuf_add(&p->data, hdr, object_header(hdr, type, len));
 	ret = deflate_into(p, data, len);
 	if (ret < 0) {
@@ -140,6 +270,24 @@ int ht_pack_add(struct ht_pack *p, const git_oid *id, git_object_t type,
 				   (const Bytef *)p->data.buf + start,
 				   p->data.len - start);
 	return 0;
+}
+
+int ht_pack_add(struct ht_pack *p, const git_oid *id, git_object_t type,
+		const void *data, size_t len)
+{
+	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)
+		return ht_error_set(HT_EINVALID, "cannot pack an object of "
+				    "type %d", (int)type);
+	if (p->added == UINT32_MAX)
+		return ht_error_set(HT_ETOOBIG, "too many objects for a pack");
+	if (p->tmp_pack)
+		return ht_error_set(HT_EINVALID, "the pack is written already");
+	p->added++;
+	if (p->worker) {
+		queue_object(p->worker, id, type, data, len);
+		return 0;
+	}
+	return pack_object(p, id, type, data, len);
 }
 
 /* Bytes that go into a file one after the other. */
@@ -251,7 +399,7 @@ int ht_pack_write(struct ht_pack *p, const char *dir)
 	/* the pack: header, objects, checksum; the index: the same */
 	struct piece pack[3] = {
 		{ hdr, sizeof(hdr) },
-		{ p->data.buf, p->data.len },
+		{ NULL, 0 }, /* p->data, once the thread is done */
 		{ p->checksum, sizeof(p->checksum) },
 	};
 	struct piece index[2] = { { NULL, 0 }, { idx_sum, sizeof(idx_sum) } };
@@ -259,6 +407,11 @@ int ht_pack_write(struct ht_pack *p, const char *dir)
 
 	if (p->tmp_pack)
 		return ht_error_set(HT_EINVALID, "the pack is written already");
+	ret = stop_worker(p);
+	if (ret < 0)
+		return ret;
+	pack[1].buf = p->data.buf;
+	pack[1].len = p->data.len;
 	free(p->dir);
 	p->dir = ht_xstrdup(dir);
 	memcpy(hdr, PACK_SIGNATURE, 4);
@@ -314,6 +467,7 @@ int ht_pack_install(struct ht_pack *p)
 
 void ht_pack_release(struct ht_pack *p)
 {
+	stop_worker(p);
 	if (!p->installed) {
 		if (p->tmp_pack)
 			unlink(p->tmp_pack);

@@ -241,7 +241,7 @@ int odb_pack_finish(struct odb *r)
 	if (!r->packing)
 		return 0;
 	ret = pack_trees(r);
-	if (ret < 0 || !r->pack.nr)
+	if (ret < 0 || !r->pack.added)
 		goto cleanup;
 	dir = join(r->objects, "pack");
 	crash_point("before writing a pack");
@@ -253,7 +253,7 @@ int odb_pack_finish(struct odb *r)
 	if (ret < 0)
 		goto cleanup;
 	trace("repo", "wrote pack-%s.pack, %zu objects", r->pack.name,
-	      r->pack.nr);
+	      r->pack.added);
 	crash_point("after writing a pack");
 	ret = git_odb_refresh(r->odb);
 	if (ret < 0)

@@ -4,10 +4,10 @@
 /*
  * Writing a git pack (version 2, whole objects, no deltas) and its index
  * (.idx version 2) with nothing read back: each object is deflated into
- * memory as it comes (so that the work happens while the caller would
- * wait anyway, e.g. for the next page of a listing), and the files are
- * written at the end, the index made from what was deflated (ids,
- * offsets, CRC-32s).  SHA-1 repositories only.
+ * memory as it comes, by a thread of the pack's own while the caller goes
+ * on (inline when no thread can be started), and the files are written
+ * at the end, the index made from what was deflated (ids, offsets,
+ * CRC-32s).  SHA-1 repositories only.
  *
  *	struct ht_pack p = HT_PACK_INIT;
  *
@@ -38,6 +38,8 @@ struct ht_pack_entry {
 };
 
 struct ht_pack {
+	size_t added;          /* objects given to ht_pack_add() */
+	void *worker;          /* the thread that deflates them, or NULL */
 	void *zs;              /* deflate's state (z_stream) */
 	struct ht_strbuf data; /* the objects, as they go after the header */
 	struct ht_pack_entry *entries;
@@ -55,7 +57,7 @@ struct ht_pack {
 	int installed;
 };
 
-#define HT_PACK_INIT { NULL, HT_STRBUF_INIT, NULL, 0, 0, NULL, NULL, NULL, \
+#define HT_PACK_INIT { 0, NULL, NULL, HT_STRBUF_INIT, NULL, 0, 0, NULL, NULL, NULL, \
 		       { 0 }, { 0 }, 0x7fffffff, 0 }
 
 /*
@@ -66,7 +68,9 @@ int ht_pack_begin(struct ht_pack *p, int level);
 
 /*
  * Add the object `id` of `type` (blob, tree, commit or tag) and content
- * `data`.  The id is the caller's, not checked; each id once.
+ * `data` (copied: the caller may free it at once).  The id is the
+ * caller's, not checked; each id once.  A failure to deflate shows at
+ * ht_pack_write().
  */
 int ht_pack_add(struct ht_pack *p, const git_oid *id, git_object_t type,
 		const void *data, size_t len);
