@@ -167,7 +167,8 @@ static void queue_object(struct pack_worker *w, const git_oid *id,
 	git_oid_cpy(&job->id, id);
 	job->type = type;
 	job->len = len;
-	memcpy(job->data, data, len);
+	if (len)
+		memcpy(job->data, data, len);
 	pthread_mutex_lock(&w->lock);
 	while (w->queued && w->queued + len > QUEUE_MAX)
 		pthread_cond_wait(&w->room, &w->lock);
@@ -426,7 +427,8 @@ int ht_pack_write(struct ht_pack *p, const char *dir)
 	if (ret < 0)
 		return ret;
 
-	qsort(p->entries, p->nr, sizeof(*p->entries), cmp_entry);
+	if (p->nr)
+		qsort(p->entries, p->nr, sizeof(*p->entries), cmp_entry);
 	make_index(p, &idx);
 	index[0].buf = idx.buf;
 	index[0].len = idx.len;
