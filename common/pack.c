@@ -36,6 +36,8 @@
 #define PACK_FILE_MODE 0444
 /* Objects waiting for the deflating thread: at most this many bytes. */
 #define QUEUE_MAX (32u << 20)
+/* They go to it in batches of this many bytes (or the end). */
+#define BATCH_SIZE (256u << 10)
 
 /* An object waiting to be deflated. */
 struct pack_job {
@@ -58,7 +60,10 @@ struct pack_worker {
 	pthread_cond_t room; /* the queue shrank */
 	struct pack_job *head, *tail;
 	size_t queued;       /* bytes waiting */
+	struct pack_job *batch, *batch_tail; /* not handed over yet */
+	size_t batch_len;    /* (the caller's, no lock) */
 	int closing;
+	int discard;         /* closing without deflating what is left */
 	int err;             /* the first failure, its message in msg */
 	char msg[HT_ERROR_MAX];
 };
@@ -80,6 +85,12 @@ static void put_be64(unsigned char *p, uint64_t v)
 static int pack_object(struct ht_pack *p, const git_oid *id,
 		       git_object_t type, const void *data, size_t len);
 
+/* What a job counts for in the queue: many tiny ones are a batch too. */
+static size_t job_weight(size_t len)
+{
+	return len > 1024 ? len : 1024;
+}
+
 static void *deflate_jobs(void *arg)
 {
 	struct ht_pack *p = arg;
@@ -88,7 +99,7 @@ static void *deflate_jobs(void *arg)
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		struct pack_job *job = w->head;
-		int ret = 0;
+		int ret = 0, skip;
 
 		if (!job) {
 			if (w->closing)
@@ -99,8 +110,9 @@ static void *deflate_jobs(void *arg)
 		w->head = job->next;
 		if (!w->head)
 			w->tail = NULL;
+		skip = w->err || w->discard;
 		pthread_mutex_unlock(&w->lock);
-		if (!w->err)
+		if (!skip)
 			ret = pack_object(p, &job->id, job->type, job->data,
 					  job->len);
 		pthread_mutex_lock(&w->lock);
@@ -109,7 +121,7 @@ static void *deflate_jobs(void *arg)
 			snprintf(w->msg, sizeof(w->msg), "%s",
 				 ht_error_message());
 		}
-		w->queued -= job->len;
+		w->queued -= job_weight(job->len);
 		free(job);
 		pthread_cond_signal(&w->room);
 	}
@@ -135,16 +147,41 @@ static void start_worker(struct ht_pack *p)
 	}
 }
 
-/* Let the thread finish the queue, and end it; its failure, if any. */
-static int stop_worker(struct ht_pack *p)
+/* Hand the batch to the thread, waiting while its queue is full. */
+static void hand_over(struct pack_worker *w)
+{
+	if (!w->batch)
+		return;
+	pthread_mutex_lock(&w->lock);
+	while (w->queued && w->queued + w->batch_len > QUEUE_MAX)
+		pthread_cond_wait(&w->room, &w->lock);
+	if (w->tail)
+		w->tail->next = w->batch;
+	else
+		w->head = w->batch;
+	w->tail = w->batch_tail;
+	w->queued += w->batch_len;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	w->batch = w->batch_tail = NULL;
+	w->batch_len = 0;
+}
+
+/*
+ * Let the thread finish the queue (or drop it: `discard`), and end it;
+ * its failure, if any.
+ */
+static int stop_worker(struct ht_pack *p, int discard)
 {
 	struct pack_worker *w = p->worker;
 	int ret;
 
 	if (!w)
 		return 0;
+	hand_over(w);
 	pthread_mutex_lock(&w->lock);
 	w->closing = 1;
+	w->discard = discard;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
@@ -157,7 +194,7 @@ static int stop_worker(struct ht_pack *p)
 	return ret;
 }
 
-/* Give the object to the thread (a copy), waiting while the queue is full. */
+/* A copy of the object for the thread, handed over by the batch. */
 static void queue_object(struct pack_worker *w, const git_oid *id,
 			 git_object_t type, const void *data, size_t len)
 {
@@ -169,17 +206,14 @@ static void queue_object(struct pack_worker *w, const git_oid *id,
 	job->len = len;
 	if (len)
 		memcpy(job->data, data, len);
-	pthread_mutex_lock(&w->lock);
-	while (w->queued && w->queued + len > QUEUE_MAX)
-		pthread_cond_wait(&w->room, &w->lock);
-	if (w->tail)
-		w->tail->next = job;
+	if (w->batch_tail)
+		w->batch_tail->next = job;
 	else
-		w->head = job;
-	w->tail = job;
-	w->queued += len;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
+		w->batch = job;
+	w->batch_tail = job;
+	w->batch_len += job_weight(len);
+	if (w->batch_len >= BATCH_SIZE)
+		hand_over(w);
 }
 
 int ht_pack_begin(struct ht_pack *p, int level)
@@ -408,7 +442,7 @@ int ht_pack_write(struct ht_pack *p, const char *dir)
 
 	if (p->tmp_pack)
 		return ht_error_set(HT_EINVALID, "the pack is written already");
-	ret = stop_worker(p);
+	ret = stop_worker(p, 0);
 	if (ret < 0)
 		return ret;
 	pack[1].buf = p->data.buf;
@@ -469,7 +503,7 @@ int ht_pack_install(struct ht_pack *p)
 
 void ht_pack_release(struct ht_pack *p)
 {
-	stop_worker(p);
+	stop_worker(p, 1);
 	if (!p->installed) {
 		if (p->tmp_pack)
 			unlink(p->tmp_pack);

@@ -129,13 +129,14 @@ struct odb {
 	 * wrote to memory, packed at the end.
 	 */
 	int packing;
+	int objects_empty; /* no object on disk when packing began */
 	struct ht_pack pack;
 	git_oid *packed;
 	size_t packed_nr, packed_alloc;
 	size_t written;  /* objects written by this process */
 };
 
-#define ODB_INIT { NULL, NULL, NULL, NULL, NULL, NULL, 0, HT_PACK_INIT, \
+#define ODB_INIT { NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, HT_PACK_INIT, \
 		   NULL, 0, 0, 0 }
 
 /* The libgit2 error of `ret`, as an ht error: "<what>: <libgit2's>". */

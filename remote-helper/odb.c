@@ -9,11 +9,14 @@
  * and git itself after a push's `ok`).  Every libgit2 error stops in
  * ht_git_error().
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
@@ -167,12 +170,58 @@ static void note_written(struct odb *r, const git_oid *id)
  */
 #define PACK_COMPRESSION 1
 
+/* A name in the object directory that holds objects. */
+static int holds_objects(const char *name, int in_pack)
+{
+	size_t len = strlen(name);
+
+	if (in_pack) /* not fast-import's tmp_pack_* */
+		return len > 5 && !strcmp(name + len - 5, ".pack");
+	return len == 2 && isxdigit((unsigned char)name[0]) &&
+	       isxdigit((unsigned char)name[1]);
+}
+
+/*
+ * Whether the object directory holds no object at all (a new clone's):
+ * no loose object folder, no pack, no alternates.  Then a new object
+ * needs looking for in memory only, not with a system call on disk.
+ */
+static int objects_empty(struct odb *r)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	int in_pack, empty = 1;
+
+	for (in_pack = 0; empty && in_pack < 2; in_pack++) {
+		DIR *d;
+		struct dirent *de;
+
+		ht_strbuf_reset(&path);
+		ht_strbuf_addf(&path, "%s%s", r->objects,
+			       in_pack ? "/pack" : "");
+		d = opendir(path.buf);
+		if (!d) {
+			empty = 0;
+			break;
+		}
+		while (empty && (de = readdir(d)))
+			empty = !holds_objects(de->d_name, in_pack);
+		closedir(d);
+	}
+	ht_strbuf_reset(&path);
+	ht_strbuf_addf(&path, "%s/info/alternates", r->objects);
+	if (empty && !access(path.buf, F_OK))
+		empty = 0;
+	ht_strbuf_release(&path);
+	return empty;
+}
+
 int odb_pack_begin(struct odb *r)
 {
 	int ret;
 
 	if (r->packing)
 		return 0;
+	r->objects_empty = objects_empty(r);
 	if (!r->mempack) {
 		ret = git_mempack_new(&r->mempack);
 		if (ret < 0)
@@ -287,8 +336,10 @@ static int write_object(struct odb *r, git_oid *out, const void *buf,
 				 0;
 	}
 	ret = git_odb_hash(out, buf, len, type);
-	if (!ret &&
-	    git_odb_exists_ext(r->odb, out, GIT_ODB_LOOKUP_NO_REFRESH))
+	if (!ret && (r->objects_empty ?
+		     r->mempack->exists(r->mempack, out) :
+		     git_odb_exists_ext(r->odb, out,
+					GIT_ODB_LOOKUP_NO_REFRESH)))
 		return 0;
 	if (!ret)
 		ret = r->mempack->write(r->mempack, out, buf, len, type);
