@@ -1,6 +1,8 @@
 /*
  * A git pack (version 2, no deltas) and its .idx (version 2): the objects
- * deflated into memory as they come, the files written at the end.  The formats: git's Documentation/gitformat-pack.txt.
+ * deflated into memory as they come (by a thread of the pack's own), the
+ * files written at the end.  The formats: git's
+ * Documentation/gitformat-pack.txt.
  *
  * The pack: "PACK", version 2, the object count (all 32-bit big-endian),
  * then each object as a header (type and size, 7 bits a byte, the type in
