@@ -57,8 +57,9 @@ struct ht_pack {
 	int installed;
 };
 
-#define HT_PACK_INIT { 0, NULL, NULL, HT_STRBUF_INIT, NULL, 0, 0, NULL, NULL, NULL, \
-		       { 0 }, { 0 }, 0x7fffffff, 0 }
+#define HT_PACK_INIT                                                   \
+	{ 0, NULL, NULL, HT_STRBUF_INIT, NULL, 0, 0, NULL, NULL, NULL,   \
+	  { 0 }, { 0 }, 0x7fffffff, 0 }
 
 /*
  * Start the pack `p` (whatever it held is forgotten), its objects deflated
