@@ -46,8 +46,6 @@
 #define DEFAULT_USER_AGENT "git-remote-hightouch/" HT_VERSION
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_TIMEOUT_MS 60000
-#define DEFAULT_RATE_LIMIT 180
-#define DEFAULT_RATE_WINDOW_MS 10000
 
 /* The API's own limit, which the client's must stay under. */
 #define API_RATE_LIMIT 200
@@ -436,9 +434,9 @@ int ht_client_new(struct ht_client **out, const struct ht_client_options *opts)
 	if (!ua)
 		ua = DEFAULT_USER_AGENT;
 	if (!rate)
-		rate = DEFAULT_RATE_LIMIT;
+		rate = HT_CLIENT_RATE_LIMIT;
 	if (!window)
-		window = DEFAULT_RATE_WINDOW_MS;
+		window = HT_CLIENT_RATE_WINDOW_MS;
 	ht_strbuf_init(&c->url, 0);
 	if (!opts->api_key || !*opts->api_key) {
 		err = ht_error_set(HT_EINVALID, "no API key given");

@@ -1,9 +1,10 @@
 /*
- * Folders on disk, and relative paths (see fs.h).
+ * Folders and files on disk, and relative paths (see fs.h).
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hightouch/error.h"
 #include "hightouch/fs.h"
@@ -69,6 +70,26 @@ int ht_path_normalize(struct ht_strbuf *out, const char *path)
 		p += len;
 		if (*p == '/')
 			p++;
+	}
+	return 0;
+}
+
+int ht_write_all(int fd, const void *buf, size_t len)
+{
+	const char *s = buf;
+
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!n)
+				errno = 0;
+			return -1;
+		}
+		s += n;
+		len -= (size_t)n;
 	}
 	return 0;
 }

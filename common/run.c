@@ -11,24 +11,10 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
+#include "hightouch/fs.h"
 #include "hightouch/run.h"
 
 extern char **environ;
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
 
 /* Read the child's output to its end, keeping HT_RUN_OUTPUT_MAX bytes. */
 static int read_all(int fd, struct ht_strbuf *out)
@@ -120,7 +106,7 @@ int ht_run_git(struct ht_strbuf *out, const char *in, size_t in_len,
 
 	/* inputs are small (a credential): no need to interleave */
 	if (in && in_len)
-		write_all(in_pipe[1], in, in_len);
+		ht_write_all(in_pipe[1], in, in_len);
 	close(in_pipe[1]);
 	in_pipe[1] = -1;
 

@@ -33,6 +33,7 @@
 #include "hightouch/client.h"
 #include "hightouch/credential.h"
 #include "hightouch/kinds.h"
+#include "hightouch/pack.h"
 #include "hightouch/protocol.h"
 #include "hightouch/repository.h"
 #include "hightouch/run.h"
@@ -122,12 +123,21 @@ struct odb {
 	git_repository *repo; /* wraps `odb`: objects only */
 	char *objects;   /* the object directory */
 	git_odb_backend *mempack;
-	git_oid *packed; /* objects written since odb_pack_begin() */
+	/*
+	 * Between odb_pack_begin() and odb_pack_finish(): the blobs and
+	 * commits, deflated as they are written, and the trees libgit2
+	 * wrote to memory, packed at the end.
+	 */
+	int packing;
+	int objects_empty; /* no object on disk when packing began */
+	struct ht_pack pack;
+	git_oid *packed;
 	size_t packed_nr, packed_alloc;
 	size_t written;  /* objects written by this process */
 };
 
-#define ODB_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
+#define ODB_INIT { NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, HT_PACK_INIT, \
+		   NULL, 0, 0, 0 }
 
 /* The libgit2 error of `ret`, as an ht error: "<what>: <libgit2's>". */
 int git2_error(int ret, const char *what);

@@ -9,11 +9,14 @@
  * and git itself after a push's `ok`).  Every libgit2 error stops in
  * ht_git_error().
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
@@ -145,97 +148,214 @@ void odb_close(struct odb *r)
 	free(r->commondir);
 	free(r->objects);
 	free(r->packed);
+	ht_pack_release(&r->pack);
 	memset(r, 0, sizeof(*r));
 }
 
-/* Remember an object written while packing. */
+/* Remember an object libgit2 wrote (to memory, while packing). */
 static void note_written(struct odb *r, const git_oid *id)
 {
 	r->written++;
-	if (!r->mempack)
+	if (!r->packing)
 		return;
 	HT_ALLOC_GROW(r->packed, r->packed_nr + 1, r->packed_alloc);
 	git_oid_cpy(&r->packed[r->packed_nr++], id);
+}
+
+/*
+ * How hard the pack's objects are deflated: zlib's level 1.  The helper's
+ * objects are small YAML files, trees and commits; on a clone of 20,000
+ * resources, level 1 takes 20% less time than zlib's default and makes
+ * the pack 3% larger (7.3 MB against 7.1 MB).
+ */
+#define PACK_COMPRESSION 1
+
+/* A name in the object directory that holds objects. */
+static int holds_objects(const char *name, int in_pack)
+{
+	size_t len = strlen(name);
+
+	if (in_pack) /* not fast-import's tmp_pack_* */
+		return len > 5 && !strcmp(name + len - 5, ".pack");
+	return len == 2 && isxdigit((unsigned char)name[0]) &&
+	       isxdigit((unsigned char)name[1]);
+}
+
+/*
+ * Whether the object directory holds no object at all (a new clone's):
+ * no loose object folder, no pack, no alternates.  Then a new object
+ * needs looking for in memory only, not with a system call on disk.
+ */
+static int objects_empty(struct odb *r)
+{
+	struct ht_strbuf path = HT_STRBUF_INIT;
+	int in_pack, empty = 1;
+
+	for (in_pack = 0; empty && in_pack < 2; in_pack++) {
+		DIR *d;
+		struct dirent *de;
+
+		ht_strbuf_reset(&path);
+		ht_strbuf_addf(&path, "%s%s", r->objects,
+			       in_pack ? "/pack" : "");
+		d = opendir(path.buf);
+		if (!d) {
+			empty = 0;
+			break;
+		}
+		while (empty && (de = readdir(d)))
+			empty = !holds_objects(de->d_name, in_pack);
+		closedir(d);
+	}
+	ht_strbuf_reset(&path);
+	ht_strbuf_addf(&path, "%s/info/alternates", r->objects);
+	if (empty && !access(path.buf, F_OK))
+		empty = 0;
+	ht_strbuf_release(&path);
+	return empty;
 }
 
 int odb_pack_begin(struct odb *r)
 {
 	int ret;
 
-	if (r->mempack)
+	if (r->packing)
 		return 0;
-	ret = git_mempack_new(&r->mempack);
-	if (ret < 0)
-		return ht_git_error(ret, "cannot keep objects in memory");
-	ret = git_odb_add_backend(r->odb, r->mempack, MEMPACK_PRIORITY);
-	if (ret < 0) {
-		r->mempack->free(r->mempack);
-		r->mempack = NULL;
-		return ht_git_error(ret, "cannot keep objects in memory");
+	r->objects_empty = objects_empty(r);
+	if (!r->mempack) {
+		ret = git_mempack_new(&r->mempack);
+		if (ret < 0)
+			return ht_git_error(ret, "cannot keep objects in "
+					    "memory");
+		ret = git_odb_add_backend(r->odb, r->mempack,
+					  MEMPACK_PRIORITY);
+		if (ret < 0) {
+			r->mempack->free(r->mempack);
+			r->mempack = NULL;
+			return ht_git_error(ret, "cannot keep objects in "
+					    "memory");
+		}
 	}
-	return 0;
+	ret = ht_pack_begin(&r->pack, PACK_COMPRESSION);
+	if (!ret)
+		r->packing = 1;
+	return ret;
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
 }
 
 /*
- * The objects written to memory since odb_pack_begin() go into one pack,
- * written and indexed in the object directory by libgit2's packbuilder
- * (with as many threads as there are processors for the delta search).
+ * The trees libgit2 wrote to memory, each once, into the pack (those that
+ * were on disk already did not go to memory).
+ */
+static int pack_trees(struct odb *r)
+{
+	size_t i;
+	int ret = 0;
+
+	qsort(r->packed, r->packed_nr, sizeof(*r->packed), cmp_oid);
+	for (i = 0; i < r->packed_nr && !ret; i++) {
+		void *data;
+		size_t len;
+		git_object_t type;
+
+		if (i && !git_oid_cmp(&r->packed[i - 1], &r->packed[i]))
+			continue;
+		if (!r->mempack->exists(r->mempack, &r->packed[i]))
+			continue;
+		ret = r->mempack->read(&data, &len, &type, r->mempack,
+				       &r->packed[i]);
+		if (ret < 0)
+			return ht_git_error(ret, "cannot read an object "
+					    "from memory");
+		ret = ht_pack_add(&r->pack, &r->packed[i], type, data, len);
+		git_odb_backend_data_free(r->mempack, data);
+	}
+	return ret;
+}
+
+/*
+ * The objects written since odb_pack_begin() go into one pack and its
+ * index (common/pack.c: nothing read back), which the object database
+ * then reads them from.
  */
 int odb_pack_finish(struct odb *r)
 {
-	git_packbuilder *pb = NULL;
 	char *dir = NULL;
-	size_t i;
 	int ret;
 
-	if (!r->mempack)
+	if (!r->packing)
 		return 0;
-	ret = git_packbuilder_new(&pb, r->repo);
-	if (ret < 0) {
-		ret = ht_git_error(ret, "cannot make a pack");
-		goto cleanup;
-	}
-	git_packbuilder_set_threads(pb, 0);
-	for (i = 0; i < r->packed_nr; i++) {
-		/* only what is new: the rest is on disk already */
-		if (!r->mempack->exists(r->mempack, &r->packed[i]))
-			continue;
-		ret = git_packbuilder_insert(pb, &r->packed[i], NULL);
-		if (ret < 0) {
-			ret = ht_git_error(ret, "cannot make a pack");
-			goto cleanup;
-		}
-	}
-	if (!git_packbuilder_object_count(pb))
+	ret = pack_trees(r);
+	if (ret < 0 || !r->pack.added)
 		goto cleanup;
 	dir = join(r->objects, "pack");
 	crash_point("before writing a pack");
-	ret = git_packbuilder_write(pb, dir, 0, NULL, NULL);
-	if (ret < 0) {
-		ret = ht_git_error(ret, "cannot write a pack");
+	ret = ht_pack_write(&r->pack, dir);
+	if (ret < 0)
 		goto cleanup;
-	}
-	trace("repo", "wrote a pack of %zu objects",
-	      git_packbuilder_object_count(pb));
+	crash_point("before a pack is in place");
+	ret = ht_pack_install(&r->pack);
+	if (ret < 0)
+		goto cleanup;
+	trace("repo", "wrote pack-%s.pack, %zu objects", r->pack.name,
+	      r->pack.added);
 	crash_point("after writing a pack");
+	ret = git_odb_refresh(r->odb);
+	if (ret < 0)
+		ret = ht_git_error(ret, "cannot read the new pack");
 cleanup:
-	git_packbuilder_free(pb);
+	ht_pack_release(&r->pack);
 	free(dir);
 	git_mempack_reset(r->mempack);
 	r->packed_nr = 0;
+	r->packing = 0;
 	return ret;
+}
+
+/*
+ * Write an object.  While packing, it is deflated into the pack at once
+ * (while the next page of a listing would be awaited) and kept in memory
+ * for libgit2 to read, if the object database does not have it yet,
+ * asked without a refresh: git_odb_write() would look for it on disk,
+ * then rescan the pack folder and try to touch a loose file of it, seven
+ * system calls for each new object.
+ */
+static int write_object(struct odb *r, git_oid *out, const void *buf,
+			size_t len, git_object_t type)
+{
+	int ret;
+
+	r->written++;
+	if (!r->packing) {
+		ret = git_odb_write(out, r->odb, buf, len, type);
+		return ret < 0 ? ht_git_error(ret, "cannot write an object") :
+				 0;
+	}
+	ret = git_odb_hash(out, buf, len, type);
+	if (!ret && (r->objects_empty ?
+		     r->mempack->exists(r->mempack, out) :
+		     git_odb_exists_ext(r->odb, out,
+					GIT_ODB_LOOKUP_NO_REFRESH)))
+		return 0;
+	if (!ret)
+		ret = r->mempack->write(r->mempack, out, buf, len, type);
+	if (ret < 0)
+		return ht_git_error(ret, "cannot write an object");
+	return ht_pack_add(&r->pack, out, type, buf, len);
 }
 
 int odb_write_blob(struct odb *r, git_oid *out, const void *buf,
 		    size_t len)
 {
-	int ret = git_odb_write(out, r->odb, buf, len, GIT_OBJECT_BLOB);
+	int ret = write_object(r, out, buf, len, GIT_OBJECT_BLOB);
 
-	if (ret < 0)
-		return ht_git_error(ret, "cannot write a blob");
-	note_written(r, out);
-	crash_point("after writing a blob");
-	return 0;
+	if (!ret)
+		crash_point("after writing a blob");
+	return ret;
 }
 
 int odb_hash_blob(git_oid *out, const void *buf, size_t len)
@@ -748,13 +868,9 @@ int odb_write_commit(struct odb *r, git_oid *out, const git_oid *tree,
 	add_ident(&sb, "author", author, when);
 	add_ident(&sb, "committer", committer, when);
 	ht_strbuf_addf(&sb, "\n%s", message);
-	ret = git_odb_write(out, r->odb, sb.buf, sb.len, GIT_OBJECT_COMMIT);
-	if (ret < 0) {
-		ret = ht_git_error(ret, "cannot write a commit");
-	} else {
-		note_written(r, out);
+	ret = write_object(r, out, sb.buf, sb.len, GIT_OBJECT_COMMIT);
+	if (!ret)
 		crash_point("after writing a commit");
-	}
 	ht_strbuf_release(&sb);
 	return ret;
 }

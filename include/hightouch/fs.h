@@ -2,10 +2,18 @@
 #define HIGHTOUCH_FS_H
 
 /*
- * Folders on disk, and relative paths.
+ * Folders and files on disk, and relative paths.
  */
 
+#include <stddef.h>
+
 #include "hightouch/strbuf.h"
+
+/*
+ * Write all `len` bytes of `buf` to `fd`, again after a short write or
+ * EINTR.  0, or -1 with errno set (0 when nothing could be written).
+ */
+int ht_write_all(int fd, const void *buf, size_t len);
 
 /*
  * Create the folder `path` and those of its parents that are missing, as
