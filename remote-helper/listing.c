@@ -18,6 +18,8 @@
  * detected on each whole listing (the updatedAt of its items must be
  * monotonic); a list in no order is always read whole.
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +153,76 @@ int listing_first_request(struct list_ctx *ctx, struct first_request *fr)
 	return ret;
 }
 
+/*
+ * The next page of a whole listing, asked for by a thread of its own
+ * while this page is converted and written (the first import's files, in
+ * page_cb): the request the loop makes next anyway, so none is added
+ * (but one, when what this page's items are turned into fails).  Until
+ * the join the client is the thread's alone; nothing else in the loop
+ * uses it.  Errors are per thread: the thread's is set again at the
+ * join.  When no thread can be made, the request is made at the join.
+ */
+struct next_page {
+	struct list_ctx *ctx;
+	struct ht_page page;
+	enum ht_kind list;
+	size_t offset, limit;
+	pthread_t thread;
+	int started, ret;
+	char message[HT_ERROR_MAX];
+};
+
+static void *next_page_run(void *payload)
+{
+	struct next_page *np = payload;
+
+	np->ret = request_page(np->ctx, &np->page, np->list, np->offset,
+			       np->limit);
+	if (np->ret < 0)
+		snprintf(np->message, sizeof(np->message), "%s",
+			 ht_error_message());
+	return NULL;
+}
+
+static void next_page_start(struct next_page *np, struct list_ctx *ctx,
+			    enum ht_kind list, size_t offset, size_t limit)
+{
+	np->ctx = ctx;
+	np->list = list;
+	np->offset = offset;
+	np->limit = limit;
+	np->page = (struct ht_page)HT_PAGE_INIT;
+	np->started = !pthread_create(&np->thread, NULL, next_page_run, np);
+}
+
+static void next_page_wait(struct next_page *np)
+{
+	if (!np->started)
+		next_page_run(np);
+	else if (pthread_join(np->thread, NULL))
+		HT_BUG("cannot join the thread of the next page");
+	np->started = 0;
+}
+
+/* Its answer into `page` (released first); 0 or the request's error. */
+static int next_page_take(struct next_page *np, struct ht_page *page)
+{
+	next_page_wait(np);
+	ht_page_release(page);
+	*page = np->page;
+	np->page = (struct ht_page)HT_PAGE_INIT;
+	if (np->ret < 0)
+		return ht_error_set(np->ret, "%s", np->message);
+	return 0;
+}
+
+/* Waited for and dropped: the error being returned is another. */
+static void next_page_drop(struct next_page *np)
+{
+	next_page_wait(np);
+	ht_page_release(&np->page);
+}
+
 /* The page ends the list. */
 static int page_is_last(const struct ht_page *p, size_t limit)
 {
@@ -227,21 +299,49 @@ static void note_progress(struct list_ctx *ctx, size_t n)
 	progress_update(ctx->progress, ctx->seen);
 }
 
-/* Read the whole list into l->items (sorted by id). */
+/*
+ * Read the whole list into l->items (sorted by id), each page asked for
+ * while the one before is taken in (struct next_page).
+ */
 static int read_full(struct list_ctx *ctx, struct listing *l)
 {
 	struct ht_page page = HT_PAGE_INIT;
 	size_t offset = 0, i, limit = ctx->page_size;
-	int asc = 1, desc = 1, distinct = 0, ret = 0;
+	int asc = 1, desc = 1, distinct = 0, pending = 0, ret = 0;
+	struct next_page np;
 	int64_t prev = 0;
 
+	ret = get_page(ctx, &page, l->list, offset, limit);
 	for (;;) {
 		size_t n;
+		int last;
 
-		ret = get_page(ctx, &page, l->list, offset, limit);
+		if (pending) {
+			pending = 0;
+			ret = next_page_take(&np, &page);
+		}
 		if (ret < 0)
 			goto cleanup;
 		n = json_array_size(page.items);
+		last = page_is_last(&page, limit);
+		if (!last && !n) {
+			ret = ht_error_set(HT_EHTTP, "unexpected response to "
+					   "'GET %s': an empty page says it "
+					   "has more",
+					   ht_kind_info(l->list)->api_path);
+			goto cleanup;
+		}
+		if (!last && offset + n > HT_CLIENT_MAX_LIST_ITEMS) {
+			ret = ht_error_set(HT_EHTTP, "'GET %s' lists more "
+					   "than %d items",
+					   ht_kind_info(l->list)->api_path,
+					   HT_CLIENT_MAX_LIST_ITEMS);
+			goto cleanup;
+		}
+		if (!last) {
+			next_page_start(&np, ctx, l->list, offset + n, limit);
+			pending = 1;
+		}
 		for (i = 0; i < n; i++) {
 			ret = add_item(ctx, l, json_array_get(page.items, i));
 			if (ret < 0)
@@ -254,22 +354,8 @@ static int read_full(struct list_ctx *ctx, struct listing *l)
 				goto cleanup;
 		}
 		offset += n;
-		if (page_is_last(&page, limit))
+		if (last)
 			break;
-		if (!n) {
-			ret = ht_error_set(HT_EHTTP, "unexpected response to "
-					   "'GET %s': an empty page says it "
-					   "has more",
-					   ht_kind_info(l->list)->api_path);
-			goto cleanup;
-		}
-		if (offset > HT_CLIENT_MAX_LIST_ITEMS) {
-			ret = ht_error_set(HT_EHTTP, "'GET %s' lists more "
-					   "than %d items",
-					   ht_kind_info(l->list)->api_path,
-					   HT_CLIENT_MAX_LIST_ITEMS);
-			goto cleanup;
-		}
 	}
 
 	/* the direction, from the order the items came in */
@@ -306,6 +392,8 @@ static int read_full(struct list_ctx *ctx, struct listing *l)
 	      l->next.dir == DIR_DESC ? "descending" :
 	      l->next.dir == DIR_NONE ? "none" : "unknown");
 cleanup:
+	if (pending)
+		next_page_drop(&np);
 	ht_page_release(&page);
 	return ret;
 }
