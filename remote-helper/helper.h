@@ -143,6 +143,12 @@ struct odb {
 int git2_error(int ret, const char *what);
 
 /*
+ * The common directory of the repository at `gitdir` (itself, or where
+ * $GIT_COMMON_DIR or its `commondir` file points, for a linked worktree),
+ * found without running git.
+ */
+int odb_common_dir(const char *gitdir, char **out);
+/*
  * Open the object database of the repository at `gitdir`, following
  * `commondir` for linked worktrees.  A repository that is not SHA-1 is
  * refused (HT_EUNSUPPORTED) before anything is written.
@@ -237,8 +243,6 @@ int odb_write_commit(struct odb *r, git_oid *out, const git_oid *tree,
  * revision that may not be there, as `@{upstream}`).
  */
 int refs_commit(const char *rev, unsigned flags, git_oid *out, int *found);
-/* Where the repository's objects, refs and state live: git's commondir. */
-int refs_common_dir(struct ht_strbuf *out);
 /*
  * The commits of the branches and remote-tracking branches that contain
  * `commit` (`git for-each-ref --contains`), as a new array of `*nr`.

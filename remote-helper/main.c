@@ -185,7 +185,7 @@ static void settle_credential(struct helper *h, int ret)
  */
 static int first_request(struct helper *h)
 {
-	struct ht_strbuf dir = HT_STRBUF_INIT;
+	char *dir = NULL;
 	struct list_ctx ctx;
 	struct state s;
 	git_oid id;
@@ -195,9 +195,9 @@ static int first_request(struct helper *h)
 	s.lock_fd = -1;
 	ret = read_private_ref(h, &id, &found);
 	if (!ret)
-		ret = refs_common_dir(&dir);
+		ret = odb_common_dir(h->gitdir, &dir);
 	if (!ret) {
-		state_peek(&s, dir.buf, h->name);
+		state_peek(&s, dir, h->name);
 		ret = state_load(&s);
 	}
 	if (!ret)
@@ -214,7 +214,7 @@ static int first_request(struct helper *h)
 		settle_credential(h, ret);
 cleanup:
 	state_release(&s);
-	ht_strbuf_release(&dir);
+	free(dir);
 	return ret;
 }
 

@@ -41,7 +41,7 @@ static char *join(const char *dir, const char *path)
 	return ht_strbuf_detach(&sb, NULL);
 }
 
-static int find_commondir(struct odb *r)
+int odb_common_dir(const char *gitdir, char **out)
 {
 	struct ht_strbuf sb = HT_STRBUF_INIT;
 	const char *env = getenv("GIT_COMMON_DIR");
@@ -49,15 +49,16 @@ static int find_commondir(struct odb *r)
 	int ret;
 
 	if (env && *env) {
-		r->commondir = ht_xstrdup(env);
+		*out = ht_xstrdup(env);
 		return 0;
 	}
-	path = join(r->gitdir, "commondir");
+	*out = NULL;
+	path = join(gitdir, "commondir");
 	ret = ht_strbuf_read_file(&sb, path, 4096);
 	free(path);
 	if (ret == HT_ENOTFOUND) {
 		ht_error_clear();
-		r->commondir = ht_xstrdup(r->gitdir);
+		*out = ht_xstrdup(gitdir);
 		ret = 0;
 		goto cleanup;
 	}
@@ -68,10 +69,10 @@ static int find_commondir(struct odb *r)
 		ht_strbuf_setlen(&sb, sb.len - 1);
 	if (!sb.len) {
 		ret = ht_error_set(HT_EINVALID, "'%s/commondir' is empty",
-				   r->gitdir);
+				   gitdir);
 		goto cleanup;
 	}
-	r->commondir = join(r->gitdir, sb.buf);
+	*out = join(gitdir, sb.buf);
 cleanup:
 	ht_strbuf_release(&sb);
 	return ret;
@@ -120,7 +121,7 @@ int odb_open(struct odb *r, const char *gitdir)
 
 	memset(r, 0, sizeof(*r));
 	r->gitdir = ht_xstrdup(gitdir);
-	ret = find_commondir(r);
+	ret = odb_common_dir(r->gitdir, &r->commondir);
 	if (ret < 0)
 		goto cleanup;
 	ret = check_object_format(r);

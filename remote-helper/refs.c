@@ -33,17 +33,6 @@ int refs_commit(const char *rev, unsigned flags, git_oid *out, int *found)
 	return ret;
 }
 
-int refs_common_dir(struct ht_strbuf *out)
-{
-	const char *argv[] = { "rev-parse", "--git-common-dir", NULL };
-	int ret = ht_run_git_line(out, argv, 0);
-
-	if (ret > 0 || (!ret && !out->len))
-		ret = ht_error_set(HT_ERROR, "'git rev-parse --git-common-dir' "
-				   "failed");
-	return ret;
-}
-
 int refs_containing(git_oid **out, size_t *nr, const git_oid *commit)
 {
 	const char *argv[] = { "for-each-ref", "--format=%(objectname)", NULL,
