@@ -1,7 +1,9 @@
 /*
  * Check trees from git objects and the index (see gitfiles.h).
  */
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hightouch/error.h"
 #include "hightouch/gitfiles.h"
@@ -196,10 +198,38 @@ cleanup:
 }
 
 /*
+ * The `size` bytes of the work-tree file `path` into `out`, if it has
+ * that size: one read(2) of a byte more, which a regular file of that
+ * size fills but for that byte.  O_NONBLOCK: a FIFO there neither blocks
+ * nor has the bytes.
+ */
+static int read_sized(struct ht_strbuf *out, const char *path, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	if (ht_strbuf_grow(out, size + 1) < 0) {
+		close(fd);
+		return 0;
+	}
+	n = read(fd, out->buf, size + 1);
+	close(fd);
+	if (n < 0 || (size_t)n != size)
+		return 0;
+	ht_strbuf_setlen(out, size);
+	return 1;
+}
+
+/*
  * The work-tree file of an index entry, if it is the staged blob: its
  * bytes hash to the entry's id (so a file changed since `git add`, or one
  * a filter such as core.autocrlf would change, is read from the object
- * database instead).  Files are read in parallel; objects are not.
+ * database instead).  Files are read in parallel; objects are not.  The
+ * index gives the staged size (0 for an empty file, and for one git found
+ * "racily clean", whose size it zeroes): a file of another size is not
+ * the blob, and is not read.
  */
 static int read_worktree(struct ht_strbuf *out, const struct ht_check_file *f,
 			 size_t max, void *payload)
@@ -207,12 +237,18 @@ static int read_worktree(struct ht_strbuf *out, const struct ht_check_file *f,
 	const char *workdir = git_repository_workdir(payload);
 	struct ht_strbuf path = HT_STRBUF_INIT;
 	git_oid want, got;
-	int same = 0;
+	int same = 0, got_bytes;
 
-	if (!workdir || git_oid_fromstrn(&want, f->id, strlen(f->id)) < 0)
+	if (!workdir || (max && f->len > max) ||
+	    git_oid_fromstrn(&want, f->id, strlen(f->id)) < 0)
 		return 0;
-	ht_strbuf_addf(&path, "%s%s", workdir, f->path);
-	if (!ht_strbuf_read_file(out, path.buf, max) &&
+	ht_strbuf_addstr(&path, workdir);
+	ht_strbuf_addstr(&path, f->path);
+	if (f->len)
+		got_bytes = read_sized(out, path.buf, f->len);
+	else
+		got_bytes = !ht_strbuf_read_file(out, path.buf, max);
+	if (got_bytes &&
 	    !git_odb_hash(&got, out->buf, out->len, GIT_OBJECT_BLOB))
 		same = git_oid_equal(&got, &want);
 	ht_error_clear();

@@ -38,6 +38,44 @@ test_expect_success '--staged reads the index, not the work tree' '
 	)
 '
 
+test_expect_success '--staged: a work-tree file of the staged size is not the staged file' '
+	(
+		cd repo &&
+		sed -i "s/quantity: 24/quantity: -4/" $SYNC &&
+		git add $SYNC &&
+		sed -i "s/quantity: -4/quantity: 24/" $SYNC &&
+		git hightouch check &&
+		test_expect_code 1 git hightouch check --staged >../out &&
+		grep "^$SYNC:35:17: error: interval quantity" ../out &&
+		git add $SYNC &&
+		sed -i "s/quantity: 24/quantity: -4/" $SYNC &&
+		git hightouch check --staged &&
+		test_expect_code 1 git hightouch check &&
+		git checkout -- $SYNC
+	)
+'
+
+test_expect_success '--staged: an empty staged file, a FIFO in the work tree' '
+	(
+		cd repo &&
+		: >models/empty.yaml &&
+		git add models/empty.yaml &&
+		test_expect_code 1 git hightouch check --staged >../out &&
+		grep "^models/empty.yaml:1:1: error: .*\[not-a-mapping\]" \
+			../out &&
+		git show :$SYNC >../staged &&
+		rm $SYNC &&
+		mkfifo $SYNC &&
+		test_expect_code 1 git hightouch check --staged >../out2 &&
+		test_cmp ../out ../out2 &&
+		rm $SYNC &&
+		git rm -q --cached models/empty.yaml &&
+		rm models/empty.yaml &&
+		git checkout -- $SYNC &&
+		git hightouch check --staged
+	)
+'
+
 test_expect_success '--staged: a file staged in part is checked as staged' '
 	(
 		cd repo &&
