@@ -184,11 +184,22 @@ static int cmp_file(const void *va, const void *vb)
 	return strcmp(a->path, b->path);
 }
 
+/* 1 if the files are in order already (as an index or a tree lists them) */
+static int in_order(const struct ht_check_tree *t)
+{
+	size_t i;
+
+	for (i = 1; i < t->nr; i++)
+		if (cmp_file(&t->files[i - 1], &t->files[i]) > 0)
+			return 0;
+	return 1;
+}
+
 void ht_check_tree_sort(struct ht_check_tree *t)
 {
 	if (t->sorted)
 		return;
-	if (t->nr)
+	if (t->nr && !in_order(t))
 		qsort(t->files, t->nr, sizeof(*t->files), cmp_file);
 	t->sorted = 1;
 }
@@ -250,6 +261,11 @@ void ht_check_tree_release(struct ht_check_tree *t)
 	t->files = NULL;
 	t->nr = t->alloc = 0;
 	t->sorted = 0;
+	if (t->release) {
+		t->release(t->payload);
+		t->release = NULL;
+		t->payload = NULL;
+	}
 }
 
 /*
