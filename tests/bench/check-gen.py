@@ -39,6 +39,16 @@ def manifest(sources, destinations):
     return ''.join(out)
 
 
+def other_query(kind, i):
+    """A model's query other than raw SQL, by `kind` (0.6 to 1)."""
+    if kind < 0.8:
+        return 'type: table\ntableName: ANALYTICS.PUBLIC.T%d\n' % (i % 113)
+    if kind < 0.9:
+        return 'type: dbt_model\ndbtModel: model.shop.m%d\n' % i
+    return ('type: custom\ncustomQuery:\n  collection: c%d\n'
+            '  filter:\n    active: true\n' % (i % 7))
+
+
 def model(rnd, i, sources):
     src = rnd.choice(sources + ['warehouse'])
     kind = rnd.random()
@@ -58,15 +68,41 @@ def model(rnd, i, sources):
                      'analytics.public.plans p on p.id = u.plan_id\n   '
                      'where u.updated_at > current_date - %d\n'
                      % (cols, i % 97, rnd.randint(1, 90)))
-    elif kind < 0.8:
-        lines.append('type: table\ntableName: ANALYTICS.PUBLIC.T%d\n'
-                     % (i % 113))
-    elif kind < 0.9:
-        lines.append('type: dbt_model\ndbtModel: model.shop.m%d\n' % i)
     else:
-        lines.append('type: custom\ncustomQuery:\n  collection: c%d\n'
-                     '  filter:\n    active: true\n' % (i % 7))
+        lines.append(other_query(kind, i))
     lines.append('isSchema: false\nprimaryKey: id\n')
+    return ''.join(lines)
+
+
+def mapping(rnd, m, unit, seq, note):
+    """One entry of config.mappings: `unit` a level, `seq` before the `-`
+    under the key (the key is at `unit`), `note` after a variable's name."""
+    dash = unit + seq + '- '
+    pad = ' ' * len(dash)
+    r = rnd.random()
+    if r < 0.7:
+        return ('%sfrom: col_%d\n%sto: field_%d\n%stype: standard\n'
+                % (dash, m, pad, m, pad))
+    if r < 0.85:
+        return ("%sto: label_%d\n%stype: template\n"
+                "%stemplate: \"{{ row['A'] }} {{ row['B'] }}\"\n"
+                % (dash, m, pad, pad))
+    if r < 0.95:
+        return ('%sto: run_%d%s\n%stype: variable\n%svariable: sync-run-id\n'
+                % (dash, m, note, pad, pad))
+    sub = pad + unit
+    return ('%sto: company\n%stype: reference\n%slookup:\n%sby: domain\n'
+            '%sfrom: company_domain\n%sobject: companies\n'
+            % (dash, pad, pad, sub, sub, sub))
+
+
+def sync_end(rnd, lines, unit, schedules):
+    """externalIdMapping, the schedule and schedulePaused: the file."""
+    lines.append('%sexternalIdMapping:\n%sfrom: id\n%sto: external_id\n'
+                 '%stype: standard\n' % (unit, unit * 2, unit * 2, unit * 2))
+    s = rnd.choice(schedules)
+    lines.append(s % rnd.randint(1, 59) if '%' in s else s)
+    lines.append('schedulePaused: %s\n' % rnd.choice(['false', 'true']))
     return ''.join(lines)
 
 
@@ -94,42 +130,24 @@ def sync(rnd, i, nmodels, destinations):
                  % (rnd.choice(['upsert', 'update', 'insert']),
                     rnd.choice(['contacts', 'companies', 'Account'])))
     for m in range(rnd.randint(5, 30)):
-        r = rnd.random()
-        if r < 0.7:
-            lines.append('    - from: col_%d\n      to: field_%d\n'
-                         '      type: standard\n' % (m, m))
-        elif r < 0.85:
-            lines.append("    - to: label_%d\n      type: template\n"
-                         "      template: \"{{ row['A'] }} {{ row['B'] }}\"\n"
-                         % m)
-        elif r < 0.95:
-            lines.append('    - to: run_%d\n      type: variable\n'
-                         '      variable: sync-run-id\n' % m)
-        else:
-            lines.append('    - to: company\n      type: reference\n'
-                         '      lookup:\n        by: domain\n'
-                         '        from: company_domain\n'
-                         '        object: companies\n')
-    lines.append('  externalIdMapping:\n    from: id\n    to: external_id\n'
-                 '    type: standard\n')
-    s = rnd.choice(SCHEDULES)
-    lines.append(s % rnd.randint(1, 59) if '%' in s else s)
-    lines.append('schedulePaused: %s\n' % rnd.choice(['false', 'true']))
-    return ''.join(lines)
+        lines.append(mapping(rnd, m, '  ', '  ', ''))
+    return sync_end(rnd, lines, '  ', SCHEDULES)
 
 
 # --style gitsync: Git Sync's own shape, one space a level.
 
+def one_space(text):
+    """The text written one space a level, sequences not indented."""
+    out = []
+    for line in text.split('\n'):
+        body = line.lstrip(' ')
+        n = (len(line) - len(body)) // 2
+        out.append(' ' * (n - body.startswith('- ')) + body)
+    return '\n'.join(out)
+
+
 def manifest_gitsync(sources, destinations):
-    out = [MANIFEST_BANNER, 'sources:\n']
-    for s, t in sources:
-        out.append(' %s:\n  name: %s\n  type: %s\n'
-                   % (s, s.replace('-', ' ').title(), t))
-    out.append('destinations:\n')
-    for d, t in destinations:
-        out.append(' %s:\n  name: %s\n  type: %s\n'
-                   % (d, d.replace('-', ' ').title(), t))
-    return ''.join(out)
+    return one_space(manifest(sources, destinations))
 
 
 def description_gitsync(rnd, what):
@@ -165,31 +183,14 @@ def model_gitsync(rnd, i, sources):
                      'u.plan_id\n   from analytics.public.%s u\n'
                      '  where u.updated_at > current_date - %d\n'
                      % (rnd.choice(['|', '|-']), what, rnd.randint(1, 90)))
-    elif kind < 0.8:
-        lines.append('type: table\ntableName: ANALYTICS.PUBLIC.T%d\n'
-                     % (i % 113))
-    elif kind < 0.9:
-        lines.append('type: dbt_model\ndbtModel: model.shop.m%d\n' % i)
     else:
-        lines.append('type: custom\ncustomQuery:\n collection: c%d\n'
-                     ' filter:\n  active: true\n' % (i % 7))
+        lines.append(one_space(other_query(kind, i)))
     lines.append('primaryKey: id%s\n'
                  % rnd.choice(['', '', ' # the key of %s' % what]))
     return ''.join(lines)
 
 
-SCHEDULES_GITSYNC = [
-    'schedule:\n type: manual\n',
-    ('schedule:\n type: interval\n schedule:\n  interval:\n'
-     '   unit: hour\n   quantity: %d\n'),
-    ('schedule:\n type: interval\n schedule:\n  interval:\n'
-     '   unit: day\n   quantity: 1\n'
-     " startDate: '2023-06-24T02:00:00.000Z'\n"),
-    "schedule:\n type: cron\n schedule:\n  expression: '%d */4 * * 1-5'\n",
-    ('schedule:\n type: visual\n schedule:\n  expressions:\n'
-     '  - days:\n     monday: true\n     friday: true\n'
-     "    time: '09:%02d'\n"),
-]
+SCHEDULES_GITSYNC = [one_space(s) for s in SCHEDULES]
 
 
 def sync_gitsync(rnd, i, nmodels, destinations):
@@ -207,28 +208,8 @@ def sync_gitsync(rnd, i, nmodels, destinations):
         lines.append(' # the fields of the object\n')
     lines.append(' mappings:\n')
     for m in range(rnd.randint(1, 6)):
-        r = rnd.random()
-        if r < 0.7:
-            lines.append(' - from: col_%d\n   to: field_%d\n'
-                         '   type: standard\n' % (m, m))
-        elif r < 0.85:
-            lines.append(" - to: label_%d\n   type: template\n"
-                         "   template: \"{{ row['A'] }} {{ row['B'] }}\"\n"
-                         % m)
-        elif r < 0.95:
-            lines.append(' - to: run_%d # for the audit\n   type: variable\n'
-                         '   variable: sync-run-id\n' % m)
-        else:
-            lines.append(' - to: company\n   type: reference\n'
-                         '   lookup:\n    by: domain\n'
-                         '    from: company_domain\n'
-                         '    object: companies\n')
-    lines.append(' externalIdMapping:\n  from: id\n  to: external_id\n'
-                 '  type: standard\n')
-    s = rnd.choice(SCHEDULES_GITSYNC)
-    lines.append(s % rnd.randint(1, 59) if '%' in s else s)
-    lines.append('schedulePaused: %s\n' % rnd.choice(['false', 'true']))
-    return ''.join(lines)
+        lines.append(mapping(rnd, m, ' ', '', ' # for the audit'))
+    return sync_end(rnd, lines, ' ', SCHEDULES_GITSYNC)
 
 
 STYLES = {
