@@ -1,8 +1,12 @@
 /*
  * Check trees from git objects and the index (see gitfiles.h).
  */
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/gitfiles.h"
 #include "hightouch/kinds.h"
@@ -196,23 +200,86 @@ cleanup:
 }
 
 /*
+ * The `size` bytes of the work-tree file `path` (under `dir`) into `out`,
+ * if it has that size: one read(2) of a byte more, which a regular file of
+ * that size fills but for that byte.  O_NONBLOCK: a FIFO there neither
+ * blocks nor has the bytes.
+ */
+static int read_sized(struct ht_strbuf *out, int dir, const char *path,
+		      size_t size)
+{
+	int fd = openat(dir, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	if (ht_strbuf_grow(out, size + 1) < 0) {
+		close(fd);
+		return 0;
+	}
+	n = read(fd, out->buf, size + 1);
+	close(fd);
+	if (n < 0 || (size_t)n != size)
+		return 0;
+	ht_strbuf_setlen(out, size);
+	return 1;
+}
+
+/*
+ * What an index's tree reads from: the repository, and its work tree
+ * opened once (-1 when there is none), for paths the kernel resolves from
+ * there rather than from the root for each file.
+ */
+struct index_source {
+	git_repository *repo;
+	int workdir;
+};
+
+static void release_index_source(void *payload)
+{
+	struct index_source *src = payload;
+
+	if (src->workdir >= 0)
+		close(src->workdir);
+	free(src);
+}
+
+static int read_index_blob(struct ht_strbuf *out,
+			   const struct ht_check_file *f, size_t max,
+			   void *payload)
+{
+	return read_blob(out, f, max, ((struct index_source *)payload)->repo);
+}
+
+/*
  * The work-tree file of an index entry, if it is the staged blob: its
  * bytes hash to the entry's id (so a file changed since `git add`, or one
  * a filter such as core.autocrlf would change, is read from the object
- * database instead).  Files are read in parallel; objects are not.
+ * database instead).  Files are read in parallel; objects are not.  The
+ * index gives the staged size (0 for an empty file, and for one git found
+ * "racily clean", whose size it zeroes): a file of another size is not
+ * the blob, and is not read.
  */
 static int read_worktree(struct ht_strbuf *out, const struct ht_check_file *f,
 			 size_t max, void *payload)
 {
-	const char *workdir = git_repository_workdir(payload);
+	const struct index_source *src = payload;
+	const char *workdir = git_repository_workdir(src->repo);
 	struct ht_strbuf path = HT_STRBUF_INIT;
 	git_oid want, got;
-	int same = 0;
+	int same = 0, got_bytes;
 
-	if (!workdir || git_oid_fromstrn(&want, f->id, strlen(f->id)) < 0)
+	if (!workdir || src->workdir < 0 || (max && f->len > max) ||
+	    git_oid_fromstr(&want, f->id) < 0)
 		return 0;
-	ht_strbuf_addf(&path, "%s%s", workdir, f->path);
-	if (!ht_strbuf_read_file(out, path.buf, max) &&
+	if (f->len) {
+		got_bytes = read_sized(out, src->workdir, f->path, f->len);
+	} else {
+		ht_strbuf_addstr(&path, workdir);
+		ht_strbuf_addstr(&path, f->path);
+		got_bytes = !ht_strbuf_read_file(out, path.buf, max);
+	}
+	if (got_bytes &&
 	    !git_odb_hash(&got, out->buf, out->len, GIT_OBJECT_BLOB))
 		same = git_oid_equal(&got, &want);
 	ht_error_clear();
@@ -225,9 +292,16 @@ int ht_check_tree_from_index(struct ht_check_tree *t, git_repository *repo,
 			     git_index *index, const char *prefix)
 {
 	size_t i, n = git_index_entrycount(index);
+	const char *workdir = git_repository_workdir(repo);
+	struct index_source *src = ht_xcalloc(1, sizeof(*src));
 
-	t->read = read_blob;
-	t->payload = repo;
+	src->repo = repo;
+	src->workdir = workdir ? open(workdir, O_RDONLY | O_DIRECTORY |
+						      O_CLOEXEC)
+			       : -1;
+	t->read = read_index_blob;
+	t->payload = src;
+	t->release = release_index_source;
 	t->serial_read = 1;
 	t->try_read = read_worktree;
 	for (i = 0; i < n; i++) {

@@ -2,10 +2,13 @@
  * Growable byte buffers with an optional size cap (see strbuf.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/protocol.h"
@@ -155,18 +158,49 @@ int ht_strbuf_addf(struct ht_strbuf *sb, const char *fmt, ...)
 	return err;
 }
 
+/* read(2), again when a signal interrupts it. */
+static ssize_t read_retry(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/*
+ * How much the next read may add: `want`, at most what `max` and the
+ * buffer's cap leave.
+ */
+static size_t read_room(const struct ht_strbuf *sb, size_t want, size_t max,
+			size_t total)
+{
+	if (max && want > max - total)
+		want = max - total;
+	if (sb->cap && want > sb->cap - sb->len)
+		want = sb->cap - sb->len;
+	return want;
+}
+
+/*
+ * A regular file is read with one read(2) of its size and one more byte,
+ * into a buffer allocated once: a short read of a regular file is its
+ * end.  Anything else is read until read(2) returns 0.
+ */
 int ht_strbuf_read_file(struct ht_strbuf *sb, const char *path, size_t max)
 {
 	struct ht_strbuf q = HT_STRBUF_INIT;
-	FILE *fp;
-	char chunk[8192];
-	size_t n, total = 0;
-	int err = 0;
+	struct stat st;
+	size_t want = 8192, total = 0, room;
+	ssize_t n;
+	int fd, regular, err = 0;
+	char probe;
 
 	if (!max)
 		max = sb->cap;
-	fp = fopen(path, "rb");
-	if (!fp) {
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		int e = errno;
 
 		err = ht_error_set(e == ENOENT ? HT_ENOTFOUND : HT_EIO,
@@ -175,26 +209,45 @@ int ht_strbuf_read_file(struct ht_strbuf *sb, const char *path, size_t max)
 		ht_strbuf_release(&q);
 		return err;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		total += n;
-		if (max && total > max) {
-			err = ht_error_set(HT_ETOOBIG,
-					   "'%s' is larger than %zu bytes",
-					   ht_quote_path(&q, path), max);
-			goto cleanup;
+	regular = !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+		  (uintmax_t)st.st_size < SIZE_MAX / 2;
+	if (regular)
+		want = (size_t)st.st_size + 1;
+	for (;;) {
+		room = read_room(sb, want, max, total);
+		if (!room) {
+			/* at the limit: is there more? */
+			n = read_retry(fd, &probe, 1);
+			if (n > 0 && max && total >= max)
+				err = ht_error_set(HT_ETOOBIG,
+						   "'%s' is larger than %zu "
+						   "bytes",
+						   ht_quote_path(&q, path),
+						   max);
+			else if (n > 0)
+				err = ht_strbuf_add(sb, &probe, 1);
+		} else {
+			err = ht_strbuf_grow(sb, room);
+			if (err < 0)
+				break;
+			n = read_retry(fd, sb->buf + sb->len, room);
 		}
-		err = ht_strbuf_add(sb, chunk, n);
-		if (err < 0)
-			goto cleanup;
-	}
-	if (ferror(fp)) {
-		int e = errno;
+		if (n < 0) {
+			int e = errno;
 
-		err = ht_error_set(HT_EIO, "cannot read '%s': %s",
-				   ht_quote_path(&q, path), strerror(e));
+			err = ht_error_set(HT_EIO, "cannot read '%s': %s",
+					   ht_quote_path(&q, path),
+					   strerror(e));
+		}
+		if (err < 0 || n <= 0 || !room)
+			break;
+		ht_strbuf_setlen(sb, sb->len + (size_t)n);
+		total += (size_t)n;
+		if (regular && (size_t)n < room)
+			break;
+		want = 8192;
 	}
-cleanup:
-	fclose(fp);
+	close(fd);
 	ht_strbuf_release(&q);
 	return err;
 }

@@ -279,6 +279,9 @@ void ht_yaml_resolve_plain(struct ht_ynode *n)
 	char *end;
 
 	n->type = HT_YTYPE_STR;
+	/* what else starts with one of these: most scalars stop here */
+	if (len && !strchr("~nNtTfF0123456789+-.", s[0]))
+		return;
 	if (memchr(s, '\0', len))
 		return;
 	if (is_one_of(s, len, nulls)) {

@@ -583,12 +583,11 @@ static int open_index(struct check_cmd *cmd)
 		return ht_error_set(HT_EINVALID,
 				    "a bare repository has no index: use "
 				    "--head or --base");
+	/* both read the file (a second git_index_read() would again) */
 	if (file && *file)
 		ret = git_index_open(&cmd->index, file);
 	else
 		ret = git_repository_index(&cmd->index, cmd->repo);
-	if (!ret)
-		ret = git_index_read(cmd->index, 1);
 	if (ret < 0)
 		return ht_git_error(ret, "cannot read the index");
 	return 0;

@@ -99,9 +99,11 @@ struct ht_check_tree {
 	 */
 	int (*try_read)(struct ht_strbuf *out, const struct ht_check_file *f,
 			size_t max, void *payload);
+	/* Optional: frees `payload`, from ht_check_tree_release(). */
+	void (*release)(void *payload);
 };
 
-#define HT_CHECK_TREE_INIT { NULL, 0, 0, 0, NULL, NULL, 0, NULL }
+#define HT_CHECK_TREE_INIT { NULL, 0, 0, 0, NULL, NULL, 0, NULL, NULL }
 
 /*
  * Add a file (the path is copied; `id` may be NULL), of type

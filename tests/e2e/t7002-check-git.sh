@@ -20,21 +20,53 @@ test_expect_success 'setup' '
 	new_repo repo
 '
 
+# staged_not_worktree FROM TO LINE:COL: in $SYNC, stage FROM changed to
+# TO (an error at LINE:COL), put FROM back in the work tree; only --staged
+# finds the error.
+staged_not_worktree() {
+	sed -i "s/$1/$2/" $SYNC &&
+	git add $SYNC &&
+	sed -i "s/$2/$1/" $SYNC &&
+	git hightouch check &&
+	test_expect_code 1 git hightouch check --staged >../out &&
+	grep "^$SYNC:$3: error: interval" ../out
+}
+
 test_expect_success '--staged reads the index, not the work tree' '
 	(
 		cd repo &&
-		sed -i "s/unit: hour/unit: month/" $SYNC &&
-		git add $SYNC &&
-		sed -i "s/unit: month/unit: hour/" $SYNC &&
-		git hightouch check &&
-		test_expect_code 1 git hightouch check --staged >../out &&
-		grep "^$SYNC:34:13: error: interval unit" ../out &&
+		staged_not_worktree "unit: hour" "unit: month" 34:13 &&
 		git add $SYNC &&
 		git hightouch check --staged &&
 		sed -i "s/unit: hour/unit: month/" $SYNC &&
 		git hightouch check --staged &&
 		test_expect_code 1 git hightouch check &&
+		git checkout -- $SYNC &&
+		: a work-tree file of the staged size, with other bytes &&
+		staged_not_worktree "quantity: 24" "quantity: -4" 35:17 &&
+		git reset -q &&
 		git checkout -- $SYNC
+	)
+'
+
+test_expect_success '--staged: an empty staged file, a FIFO in the work tree' '
+	(
+		cd repo &&
+		: >models/empty.yaml &&
+		git add models/empty.yaml &&
+		test_expect_code 1 git hightouch check --staged >../out &&
+		grep "^models/empty.yaml:1:1: error: .*\[not-a-mapping\]" \
+			../out &&
+		git show :$SYNC >../staged &&
+		rm $SYNC &&
+		mkfifo $SYNC &&
+		test_expect_code 1 git hightouch check --staged >../out2 &&
+		test_cmp ../out ../out2 &&
+		rm $SYNC &&
+		git rm -q --cached models/empty.yaml &&
+		rm models/empty.yaml &&
+		git checkout -- $SYNC &&
+		git hightouch check --staged
 	)
 '
 

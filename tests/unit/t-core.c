@@ -94,6 +94,29 @@ static void test_strbuf_read_file(void **state)
 	assert_string_equal(sb.buf, "hello\n");
 	ht_strbuf_reset(&sb);
 	assert_int_equal(ht_strbuf_read_file(&sb, path, 5), HT_ETOOBIG);
+	ht_strbuf_reset(&sb);
+	assert_int_equal(ht_strbuf_read_file(&sb, path, 6), 0); /* exactly */
+	assert_string_equal(sb.buf, "hello\n");
+	assert_int_equal(ht_strbuf_read_file(&sb, path, 0), 0); /* appends */
+	assert_string_equal(sb.buf, "hello\nhello\n");
+	ht_strbuf_release(&sb);
+	ht_strbuf_init_capped(&sb, 5); /* the buffer's cap as the limit */
+	assert_int_equal(ht_strbuf_read_file(&sb, path, 0), HT_ETOOBIG);
+	ht_strbuf_release(&sb);
+	ht_strbuf_init_capped(&sb, 8); /* a limit above the cap */
+	ht_strbuf_addstr(&sb, "abc");
+	assert_int_equal(ht_strbuf_read_file(&sb, path, 100), HT_ETOOBIG);
+	ht_strbuf_release(&sb);
+	ht_strbuf_init_capped(&sb, 8);
+	ht_strbuf_addstr(&sb, "a");
+	assert_int_equal(ht_strbuf_read_file(&sb, path, 100), 0);
+	assert_string_equal(sb.buf, "ahello\n");
+	ht_strbuf_release(&sb);
+	/* not a regular file: read to its end */
+	assert_int_equal(ht_strbuf_read_file(&sb, "/dev/null", 0), 0);
+	assert_int_equal(sb.len, 0);
+	assert_int_equal(ht_strbuf_read_file(&sb, "/tmp", 0), HT_EIO);
+	assert_non_null(strstr(ht_error_message(), "cannot read '"));
 	unlink(path);
 	assert_int_equal(ht_strbuf_read_file(&sb, path, 0), HT_ENOTFOUND);
 	assert_non_null(strstr(ht_error_message(), "cannot open '"));

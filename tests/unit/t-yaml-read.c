@@ -158,6 +158,12 @@ static void test_core_schema(void **state)
 		{ "1:20", HT_YTYPE_STR },    { "2023-06-24", HT_YTYPE_STR },
 		{ "99999999999999999999", HT_YTYPE_FLOAT },
 		{ "0x", HT_YTYPE_STR },      { "-x", HT_YTYPE_STR },
+		/* decided at the first byte */
+		{ "nan", HT_YTYPE_STR },     { "inf", HT_YTYPE_STR },
+		{ "Yes", HT_YTYPE_STR },     { "e3", HT_YTYPE_STR },
+		{ "~x", HT_YTYPE_STR },      { "nul", HT_YTYPE_STR },
+		{ "f", HT_YTYPE_STR },       { "T", HT_YTYPE_STR },
+		{ "+.inf", HT_YTYPE_FLOAT }, { "+", HT_YTYPE_STR },
 	};
 	size_t i;
 
@@ -671,6 +677,46 @@ static void test_fast_path_takes(void **state)
 	fast_same("a: 1\nb: two words  \nc: a, b [c] {d}\nd: http://x:8/y\n");
 }
 
+/*
+ * The shapes of real Git Sync repositories, which the fast path takes too:
+ * one space a level, sequences not indented under their key, comments
+ * anywhere between lines and after values, folded and literal strings.
+ * check-bench's second corpus is made of these.
+ */
+static void test_fast_path_git_sync_shapes(void **state)
+{
+	(void)state;
+	/* one-space indentation, several levels closed at once */
+	fast_same("schedule:\n type: interval\n schedule:\n  interval:\n"
+		  "   unit: hour\n   quantity: 4\nschedulePaused: false\n");
+	/* a sequence not indented under its key, one space in */
+	fast_same("config:\n mode: upsert\n mappings:\n - from: a\n   to: b\n"
+		  "   type: standard\n - to: c\n   lookup:\n    by: d\n"
+		  " externalIdMapping:\n  from: id\n");
+	/* the same at column 0, and in a sequence entry */
+	fast_same("a:\n- x\n- y:\n  - 1\n  - 2\n  z: 3\nb: 4\n");
+	fast_same("s:\n  expressions:\n  - days:\n     monday: true\n"
+		  "    time: '09:05'\n");
+	/* comments: a banner, between keys at any column, after values */
+	fast_same("# READ ONLY\n# line 2\nname: x # the name\n  # deeper\n"
+		  "# at 0\nconfig:\n # one in\n mode: a # m\n mappings:\n"
+		  " # before an entry\n - to: r # t\n   # in the entry\n"
+		  "   type: variable\n#\n - to: s\nprimaryKey: id # k\n");
+	/* folded and literal strings, one space in, then a comment */
+	fast_same("description: >-\n Rows of the users table,\n refreshed"
+		  "\n\n daily.\n# after\ntype: raw_sql\nrawSql: |\n select id"
+		  "\n   from t\n  where x > 1\nprimaryKey: id\n");
+	fast_same("d: >\n Owned by ops.\n\n See the runbook.\ne: |-\n x\n"
+		  "  y\nf: |\n a\n b\n");
+	/* a folded string in a sequence entry, not indented */
+	fast_same("m:\n- to: x\n  template: >-\n   {{ row }} and\n   more\n"
+		  "- to: y\n");
+	/* a manifest and an aliases file in this style */
+	fast_same("# READ ONLY\nsources:\n pg:\n  name: Pg\n  type: postgres\n"
+		  "destinations:\n hs:\n  name: Hs\n  type: hubspot\n");
+	fast_same("sources:\n warehouse: pg\ndestinations:\n crm: hs\n");
+}
+
 /* What the fast path leaves to libyaml (which reads each of them). */
 static void test_fast_path_declines(void **state)
 {
@@ -720,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_equal_and_dup),
 		cmocka_unit_test(test_same_data),
 		cmocka_unit_test(test_fast_path_takes),
+		cmocka_unit_test(test_fast_path_git_sync_shapes),
 		cmocka_unit_test(test_fast_path_declines),
 	};
 
