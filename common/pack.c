@@ -169,9 +169,23 @@ static void hand_over(struct pack_worker *w)
 	w->batch_len = 0;
 }
 
+/* The batch not handed over, dropped. */
+static void drop_batch(struct pack_worker *w)
+{
+	while (w->batch) {
+		struct pack_job *job = w->batch;
+
+		w->batch = job->next;
+		free(job);
+	}
+	w->batch_tail = NULL;
+	w->batch_len = 0;
+}
+
 /*
- * Let the thread finish the queue (or drop it: `discard`), and end it;
- * its failure, if any.
+ * Let the thread finish the queue and end it: its failure, if any.  Or,
+ * with `discard`, drop what is left without waiting for it: no failure
+ * then, since the caller's error (if any) is the one to tell.
  */
 static int stop_worker(struct ht_pack *p, int discard)
 {
@@ -180,14 +194,17 @@ static int stop_worker(struct ht_pack *p, int discard)
 
 	if (!w)
 		return 0;
-	hand_over(w);
+	if (discard)
+		drop_batch(w);
+	else
+		hand_over(w);
 	pthread_mutex_lock(&w->lock);
 	w->closing = 1;
 	w->discard = discard;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
-	ret = w->err ? ht_error_set(w->err, "%s", w->msg) : 0;
+	ret = w->err && !discard ? ht_error_set(w->err, "%s", w->msg) : 0;
 	pthread_cond_destroy(&w->room);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
@@ -447,6 +464,12 @@ int ht_pack_write(struct ht_pack *p, const char *dir)
 	ret = stop_worker(p, 0);
 	if (ret < 0)
 		return ret;
+	/* after a failure told before: never a pack without some objects */
+	if (p->nr != p->added)
+		return ht_error_set(HT_ERROR, "cannot write a pack: %u of its "
+				    "%u objects failed to compress",
+				    (unsigned)(p->added - p->nr),
+				    (unsigned)p->added);
 	pack[1].buf = p->data.buf;
 	pack[1].len = p->data.len;
 	free(p->dir);
@@ -496,11 +519,22 @@ int ht_pack_install(struct ht_pack *p)
 	if (!p->tmp_idx)
 		return ht_error_set(HT_EINVALID, "the pack is not written");
 	ret = rename_to(p->tmp_pack, p->dir, p->name, "pack");
-	if (!ret)
-		ret = rename_to(p->tmp_idx, p->dir, p->name, "idx");
-	if (!ret)
-		p->installed = 1;
-	return ret;
+	if (ret < 0)
+		return ret;
+	ret = rename_to(p->tmp_idx, p->dir, p->name, "idx");
+	if (ret < 0) {
+		/* no pack without its index: it would only take room */
+		struct ht_strbuf path = HT_STRBUF_INIT;
+
+		ht_strbuf_addf(&path, "%s/pack-%s.pack", p->dir, p->name);
+		unlink(path.buf);
+		ht_strbuf_release(&path);
+		free(p->tmp_pack);
+		p->tmp_pack = NULL;
+		return ret;
+	}
+	p->installed = 1;
+	return 0;
 }
 
 void ht_pack_release(struct ht_pack *p)

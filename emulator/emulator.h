@@ -80,6 +80,7 @@ struct emu_fault {
 	char method[16];  /* "" for any */
 	char *prefix;     /* path prefix */
 	long remaining;   /* requests left to affect */
+	long skip;        /* matching requests to let through first */
 	int status;       /* 0: keep the handler's status */
 	char *body;       /* JSON text for `status`, or NULL for a default */
 	int latency_ms;

@@ -270,14 +270,14 @@ int emu_fault_add(struct emu *e, const json_t *spec, json_t *details,
 		  int64_t *id)
 {
 	static const char *const keys[] = {
-		"method", "path", "count", "status", "body", "latencyMs",
-		"close", "apply", NULL
+		"method", "path", "count", "after", "status", "body",
+		"latencyMs", "close", "apply", NULL
 	};
 	const char *method = ht_json_get_string(spec, "method");
 	const char *path = ht_json_get_string(spec, "path");
 	struct ht_strbuf body = HT_STRBUF_INIT;
 	struct emu_fault f;
-	int64_t count, status, latency;
+	int64_t count, after, status, latency;
 	const char *k;
 	json_t *v;
 	size_t i;
@@ -303,6 +303,7 @@ int emu_fault_add(struct emu *e, const json_t *spec, json_t *details,
 		emu_detail(details, "path", "'path' must be a string "
 			   "starting with '/'");
 	fault_int(spec, "count", 1, 1000000000, 1, &count, details);
+	fault_int(spec, "after", 0, 1000000000, 0, &after, details);
 	fault_int(spec, "status", 100, 599, 0, &status, details);
 	fault_int(spec, "latencyMs", 0, 600000, 0, &latency, details);
 	fault_bool(spec, "close", &f.close, details);
@@ -325,6 +326,7 @@ int emu_fault_add(struct emu *e, const json_t *spec, json_t *details,
 	snprintf(f.method, sizeof(f.method), "%s", method ? method : "");
 	f.prefix = ht_xstrdup(path ? path : "/");
 	f.remaining = (long)count;
+	f.skip = (long)after;
 	f.status = (int)status;
 	f.latency_ms = (int)latency;
 	f.id = ++e->next_fault_id;
@@ -341,10 +343,11 @@ json_t *emu_faults_json(struct emu *e)
 
 	for (i = 0; i < e->nfaults; i++) {
 		const struct emu_fault *f = &e->faults[i];
-		json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:i, s:i, s:b, "
-				      "s:b}", "id", (json_int_t)f->id,
+		json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:i, s:i, "
+				      "s:b, s:b}", "id", (json_int_t)f->id,
 				      "method", f->method, "path", f->prefix,
 				      "count", (json_int_t)f->remaining,
+				      "after", (json_int_t)f->skip,
 				      "status", f->status, "latencyMs",
 				      f->latency_ms, "close", f->close,
 				      "apply", f->apply);
@@ -369,6 +372,10 @@ static void fault_match(struct emu *e, const struct emu_request *req,
 			continue;
 		if (strncmp(req->path, f->prefix, strlen(f->prefix)))
 			continue;
+		if (f->skip > 0) {
+			f->skip--;
+			continue;
+		}
 		hit->matched = 1;
 		hit->status = f->status;
 		hit->body = f->body ? ht_xstrdup(f->body) : NULL;

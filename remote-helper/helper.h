@@ -407,7 +407,9 @@ struct list_ctx {
 	/*
 	 * Optional, for whole listings: called with each page's items
 	 * (l->items[from..from+n)), which it may consume (json_decref()
-	 * and NULL their `json`) while the next pages are read.
+	 * and NULL their `json`) while the next pages are read.  It runs
+	 * while the next page is asked for on another thread, with this
+	 * client: it must not use `client`.
 	 */
 	int (*page_cb)(struct listing *l, size_t from, size_t n,
 		       void *payload);

@@ -110,8 +110,7 @@ static int get_page(struct list_ctx *ctx, struct ht_page *page,
 		trace("listing", "%s: the page read at 'list'",
 		      ht_kind_info(list)->name);
 		*page = fr->page;
-		fr->page.items = NULL;
-		fr->page.has_more = -1;
+		fr->page = (struct ht_page)HT_PAGE_INIT;
 		fr->have = 0;
 		return 0;
 	}
@@ -161,6 +160,9 @@ int listing_first_request(struct list_ctx *ctx, struct first_request *fr)
  * the join the client is the thread's alone; nothing else in the loop
  * uses it.  Errors are per thread: the thread's is set again at the
  * join.  When no thread can be made, the request is made at the join.
+ * A request cannot be cancelled: when taking in a page fails, the join
+ * waits for the next one, its retries included, before the error is
+ * told.
  */
 struct next_page {
 	struct list_ctx *ctx;

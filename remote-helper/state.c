@@ -60,11 +60,7 @@ int64_t state_newest_ms(const struct state *s)
 	return newest;
 }
 
-/*
- * Time
- */
-
-/* updatedAt as milliseconds since the epoch, or -1 if it is not a time. */
+/* The workspace of a listed item (helper.h says more). */
 int state_check_workspace(struct state *s, const json_t *item)
 {
 	int64_t id;
@@ -86,6 +82,11 @@ int state_check_workspace(struct state *s, const json_t *item)
 			    s->workspace_id, s->name);
 }
 
+/*
+ * Time
+ */
+
+/* updatedAt as milliseconds since the epoch, or -1 if it is not a time. */
 int64_t parse_time_ms(const char *s)
 {
 	int64_t ms;

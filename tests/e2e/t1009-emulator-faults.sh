@@ -33,7 +33,7 @@ test_expect_success 'a status for the next N matching requests' '
 	expect_status 200 &&
 	json_eq .id 1 &&
 	admin GET /faults &&
-	json_eq .faults "[{\"id\":1,\"method\":\"GET\",\"path\":\"/api/v1/models\",\"count\":2,\"status\":503,\"latencyMs\":0,\"close\":false,\"apply\":false}]" &&
+	json_eq .faults "[{\"id\":1,\"method\":\"GET\",\"path\":\"/api/v1/models\",\"count\":2,\"after\":0,\"status\":503,\"latencyMs\":0,\"close\":false,\"apply\":false}]" &&
 	api GET /sources &&
 	expect_status 200 &&
 	api POST /models "{}" &&

@@ -68,6 +68,21 @@ test_expect_success 'a server that keeps failing fails the clone cleanly' '
 	ht_faults_clear
 '
 
+test_expect_success 'a later page, asked for while one is written, is retried' '
+	ht_fault "{\"path\": \"/api/v1/models\", \"after\": 1, \"status\": 500, \"count\": 2}" &&
+	git clone -q "$HT_URL" cnext &&
+	check_clone cnext &&
+	ht_faults_clear
+'
+
+test_expect_success 'a later page that keeps failing fails the clone with its own line' '
+	ht_fault "{\"path\": \"/api/v1/models\", \"after\": 1, \"status\": 500, \"count\": 100}" &&
+	test_must_fail git clone -c hightouch.retries=1 "$HT_URL" cnextfail 2>err &&
+	grep "^fatal: .GET /models?offset=100&limit=100&orderBy=updatedAt. failed with HTTP 500" err &&
+	test ! -e cnextfail &&
+	ht_faults_clear
+'
+
 test_expect_success 'a failed fetch leaves everything as it was' '
 	git clone -q "$HT_URL" cf &&
 	git -C cf rev-parse origin/main >before &&
