@@ -886,8 +886,8 @@ static int transport_error(struct ht_client *c, const char *what,
 				   c->host, words.buf);
 		break;
 	case CURLE_COULDNT_CONNECT:
-		err = ht_error_set(HT_ENET, "cannot connect to '%s'%s: %s",
-				   c->host, retried, words.buf);
+		err = ht_error_set(HT_ENET, "cannot connect to '%s': %s",
+				   c->host, words.buf);
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		err = ht_error_set(HT_ENET, "%s to '%s' timed out%s: %s", what,
