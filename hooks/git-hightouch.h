@@ -181,8 +181,6 @@ int runs_get(struct wsremote *w, struct ht_run *out, int64_t sync_id,
  * changed and removed rows).
  */
 void runs_rows_text(struct ht_strbuf *out, const struct ht_run *r);
-/* The time, in milliseconds since the epoch. */
-int64_t runs_now_ms(void);
 /* --format's value: 1 for json, 0 for text (or none), or HT_EINVALID. */
 int format_is_json(const char *format);
 

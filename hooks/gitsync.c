@@ -223,7 +223,9 @@ cleanup:
  */
 static int take_lock(struct gitsync *gs)
 {
-	const char *argv[] = { "rev-parse", "--absolute-git-dir", NULL };
+	/* the common dir: the refs a round moves are every worktree's */
+	const char *argv[] = { "rev-parse", "--path-format=absolute",
+			       "--git-common-dir", NULL };
 	struct ht_strbuf sb = HT_STRBUF_INIT;
 	int ret, fd, tries;
 	long pid;
@@ -412,6 +414,20 @@ static int merge_identity(const struct gitsync *gs, const struct round *r)
 	return ret;
 }
 
+/* merge_identity() undone: later rounds' fetches and pushes are git's own. */
+static void clear_identity(void)
+{
+	static const char *const vars[] = {
+		"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
+		"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+		"GIT_COMMITTER_DATE",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(*vars); i++)
+		unsetenv(vars[i]);
+}
+
 /* The branch and the workspace have a commit in common. */
 static int shares_history(const struct gitsync *gs, const struct round *r)
 {
@@ -482,6 +498,7 @@ static int merge(const struct gitsync *gs, struct round *r)
 	ret = merge_identity(gs, r);
 	if (!ret)
 		ret = git(&sb, 0, ct);
+	clear_identity();
 	if (ret > 0 || (!ret && sb.len < GIT_OID_HEXSZ))
 		ret = ht_error_set(HT_ERROR, "cannot write the merge commit");
 	if (!ret) {
@@ -819,14 +836,11 @@ int cmd_gitsync(int argc, char **argv)
 
 	ret = ht_options_parse(&argc, (const char **)argv, options,
 			       HT_OPTIONS_NO_ARGS);
-	if (!ret && gs.format && strcmp(gs.format, "text") &&
-	    strcmp(gs.format, "json"))
-		ret = ht_error_set(HT_EINVALID, "unknown format '%s' (text "
-				   "or json)", gs.format);
+	if (!ret && (gs.json = format_is_json(gs.format)) < 0)
+		ret = gs.json;
 	if (ret)
 		return ht_options_status(ret, gitsync_usage, options,
 					 EXIT_TROUBLE);
-	gs.json = gs.format && !strcmp(gs.format, "json");
 	ret = setup(&gs);
 	if (!ret)
 		ret = take_lock(&gs);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/config.h"
@@ -85,6 +86,19 @@ static int remote_prefix(struct wsremote *w)
 	return ret;
 }
 
+/*
+ * The client's notices (a wait for the rate limit, a retry), on a
+ * terminal, over a progress line drawn with "\r".
+ */
+static void notice(const char *line, void *payload)
+{
+	int len = (int)strlen(line);
+
+	(void)payload;
+	fprintf(stderr, "\r%s%*s\n", line, len < 79 ? 79 - len : 0, "");
+	fflush(stderr);
+}
+
 static int make_client(struct wsremote *w)
 {
 	struct ht_client_options opts = HT_CLIENT_OPTIONS_INIT;
@@ -100,6 +114,8 @@ static int make_client(struct wsremote *w)
 	w->have_cred = 1;
 	opts.url = &w->url;
 	opts.api_key = w->cred.password;
+	if (isatty(STDERR_FILENO))
+		opts.notice = notice;
 	if (ht_env_bool("HT_TRACE")) {
 		opts.trace = ht_client_trace_to_file;
 		opts.trace_payload = stderr;
@@ -131,8 +147,6 @@ int wsremote_open(struct wsremote *w, const char *name)
 	if (!ret)
 		ret = ht_credential_config_read(&w->key, &w->cfg, w->name);
 	if (!ret)
-		ret = ht_client_global_init();
-	if (!ret)
 		ret = make_client(w);
 	return ret;
 }
@@ -141,7 +155,7 @@ void wsremote_settle(struct wsremote *w, int ret)
 {
 	if (!w->have_cred)
 		return;
-	if (!ret)
+	if (ret >= 0) /* a run that failed, or a wait cut short: the key worked */
 		ht_credential_approve(&w->cred);
 	else if (ret == HT_EAUTH && w->client &&
 		 ht_client_last_status(w->client) == 401)

@@ -266,7 +266,7 @@ void runs_rows_text(struct ht_strbuf *out, const struct ht_run *r)
 		       ht_run_rows_total(&r->failed));
 }
 
-int64_t runs_now_ms(void)
+static int64_t runs_now_ms(void)
 {
 	struct timeval tv;
 
@@ -407,7 +407,7 @@ int cmd_runs(int argc, char **argv)
 	struct wsremote w;
 	const char *remote = NULL, *format = NULL;
 	unsigned count = 10;
-	int json = 0, opened = 0, ret;
+	int json = 0, ret;
 	const struct ht_option options[] = {
 		HT_OPT_STRING(0, "remote", &remote, "<name>",
 			      "the workspace remote (default: the only one)"),
@@ -430,7 +430,6 @@ int cmd_runs(int argc, char **argv)
 		return ht_options_status(ret, runs_usage, options,
 					 EXIT_TROUBLE);
 	ret = wsremote_open(&w, remote);
-	opened = 1;
 	if (!ret)
 		ret = resolve_syncs(&w, (const char *const *)argv, 1, &name);
 	if (!ret)
@@ -439,8 +438,7 @@ int cmd_runs(int argc, char **argv)
 		ret = print_json(&rl);
 	else if (!ret)
 		print_table(&rl);
-	if (opened)
-		wsremote_settle(&w, ret);
+	wsremote_settle(&w, ret);
 	sync_names_release(&name, 1);
 	runlist_release(&rl);
 	wsremote_close(&w);

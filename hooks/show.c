@@ -113,7 +113,8 @@ static enum ht_kind model_kind(const struct show *s, const json_t *api,
 
 	if (!json_is_true(json_object_get(api, "isSchema")))
 		return kind;
-	for (i = 0; i < 3 && kind == HT_KIND_MODEL; i++) {
+	for (i = 0; i < sizeof(schema) / sizeof(*schema) &&
+		    kind == HT_KIND_MODEL; i++) {
 		ht_strbuf_reset(&path);
 		if (!ht_kind_path(&path, schema[i], s->w.prefix,
 				  s->w.url.workspace, slug) &&

@@ -147,6 +147,8 @@ void ht_sequence_run_release(struct ht_sequence_run *r);
 #define HT_POLL_FIRST_MS 500
 #define HT_POLL_MAX_MS 15000
 #define HT_POLL_PER_SECOND 4
+_Static_assert(HT_POLL_PER_SECOND * 10 <= 100,
+	       "polling keeps to half the API's 200 requests a 10 s");
 
 struct ht_poll {
 	uint64_t delay_ms; /* the backoff's next pause */

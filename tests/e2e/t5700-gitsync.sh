@@ -216,6 +216,19 @@ test_expect_success 'a run that finds the lock taken says so and exits 0' '
 	test -f srv/.git/hightouch-gitsync.lock
 '
 
+test_expect_success 'a run in a linked worktree finds the same lock' '
+	sleep 60 &
+	pid=$! &&
+	echo $pid >srv/.git/hightouch-gitsync.lock &&
+	git -C srv worktree add -q --detach ../srv-wt &&
+	git -C srv-wt hightouch gitsync >out 2>err &&
+	kill $pid &&
+	grep "another gitsync is running (pid $pid" err &&
+	test ! -s out &&
+	test ! -e srv/.git/worktrees/srv-wt/hightouch-gitsync.lock &&
+	git -C srv worktree remove --force ../srv-wt
+'
+
 test_expect_success 'a lock whose process is gone is taken over' '
 	sleep 0 &
 	pid=$! &&
