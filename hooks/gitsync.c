@@ -311,6 +311,31 @@ cleanup:
 	return ret;
 }
 
+/*
+ * After a failed fetch of the branch: 1 when the upstream has no such
+ * branch (a new one, which the round pushes), its stale copy then gone.
+ */
+static int branch_is_new(const struct gitsync *gs)
+{
+	struct ht_strbuf ref = HT_STRBUF_INIT;
+	const char *ls[] = { "ls-remote", "--exit-code", gs->upstream, NULL,
+			     NULL };
+	const char *del[] = { "update-ref", "-d", gs->up_ref.buf, NULL };
+	int is_new;
+
+	ht_strbuf_addf(&ref, "refs/heads/%s", gs->branch);
+	ls[3] = ref.buf;
+	is_new = git(NULL, HT_RUN_QUIET, ls) == 2 &&
+		 git(NULL, HT_RUN_QUIET, del) == 0;
+	ht_strbuf_release(&ref);
+	return is_new;
+}
+
+/*
+ * The branch from the upstream, then the workspace.  A fetch of the
+ * branch that fails is made again aloud, for git's own words, unless
+ * the branch is new.
+ */
 static int fetch_all(const struct gitsync *gs)
 {
 	struct ht_strbuf spec = HT_STRBUF_INIT;
@@ -320,10 +345,14 @@ static int fetch_all(const struct gitsync *gs)
 	ht_strbuf_addf(&spec, "+refs/heads/%s:%s", gs->branch,
 		       gs->up_ref.buf);
 	up[3] = spec.buf;
-	ret = git(NULL, 0, up);
-	if (ret > 0)
+	ret = git(NULL, HT_RUN_QUIET, up);
+	if (ret > 0 && branch_is_new(gs))
+		ret = 0;
+	else if (ret > 0 && git(NULL, 0, up) != 0)
 		ret = ht_error_set(HT_ENET, "cannot fetch '%s' from '%s'",
 				   gs->branch, gs->upstream);
+	else if (ret > 0)
+		ret = 0; /* it failed once, not twice: carry on */
 	if (!ret)
 		ret = fetch_workspace(gs);
 	ht_strbuf_release(&spec);

@@ -266,4 +266,22 @@ test_expect_success 'usage errors' '
 	grep "fatal: remote .origin. is not a Hightouch workspace" err
 '
 
+test_expect_success 'a branch the git host does not have yet is made by the round' '
+	git -C srv hightouch gitsync --branch fresh >out 2>err &&
+	test_must_fail grep -i "fatal\|error" err &&
+	git -C host.git rev-parse fresh >up &&
+	git -C srv rev-parse hightouch/main >ws &&
+	test_cmp ws up &&
+	git -C srv hightouch gitsync --branch fresh >out 2>err &&
+	echo "outbound 0 commits, inbound 0 changes, in step" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'a fetch of the branch that fails for another reason says so' '
+	git -C srv remote add gone ../no-such-host.git &&
+	test_expect_code 2 git -C srv hightouch gitsync --upstream gone 2>err &&
+	grep "^error: cannot fetch .main. from .gone." err &&
+	grep "does not appear to be a git repository" err
+'
+
 test_done
