@@ -91,18 +91,6 @@ static int path_safe(const char *s)
 	return 1;
 }
 
-/* A run id, digits only, into `*out`: 0, or -1. */
-static int parse_run_id(int64_t *out, const char *s)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno || *end ? -1 : 0;
-}
-
 /* The run id of a trigger's answer {"id": "<run>"}: a string or number. */
 static int answer_id(struct ht_strbuf *out, const json_t *res,
 		     const char *what)
@@ -195,7 +183,7 @@ static void progress_runs(struct trigger *t)
 
 static int trigger_one(struct trigger *t, const struct sync_name *n)
 {
-	struct ht_strbuf id = HT_STRBUF_INIT, what = HT_STRBUF_INIT;
+	struct ht_strbuf what = HT_STRBUF_INIT;
 	json_t *body, *res = NULL;
 	struct waited *r;
 	int64_t run_id = 0;
@@ -212,23 +200,22 @@ static int trigger_one(struct trigger *t, const struct sync_name *n)
 	if (ret)
 		ret = ht_error_wrap(ret, "cannot trigger sync '%s'", n->slug);
 	ht_strbuf_addf(&what, "the trigger of sync '%s'", n->slug);
-	if (!ret)
-		ret = answer_id(&id, res, what.buf);
-	if (!ret && parse_run_id(&run_id, id.buf) < 0)
-		ret = ht_error_set(HT_EHTTP, "unexpected answer to %s: run "
-				   "id '%s' is not a number", what.buf,
-				   id.buf);
+	if (!ret && ht_json_get_id(&run_id, res, "id") < 0) {
+		ht_error_clear();
+		ret = ht_error_set(HT_EHTTP, "unexpected answer to %s: no "
+				   "run id", what.buf);
+	}
 	if (!ret) {
 		r = &t->runs[t->nruns++];
 		r->slug = n->slug;
 		r->sync_id = n->id;
 		r->run_id = run_id;
-		printf("Triggered sync '%s': run %s\n", n->slug, id.buf);
+		printf("Triggered sync '%s': run %" PRId64 "\n", n->slug,
+		       run_id);
 		fflush(stdout);
 	}
 	json_decref(body);
 	json_decref(res);
-	ht_strbuf_release(&id);
 	ht_strbuf_release(&what);
 	return ret;
 }
