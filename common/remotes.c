@@ -97,6 +97,18 @@ static int remote_name(struct ht_strbuf *name, const char *key)
 	return 0;
 }
 
+int ht_remotes_path_config(const struct ht_config *cfg, const char *name,
+			   char **out)
+{
+	struct ht_strbuf key = HT_STRBUF_INIT;
+	int ret;
+
+	ht_strbuf_addf(&key, "remote.%s.hightouchpath", name);
+	ret = ht_config_path(cfg, key.buf, out);
+	ht_strbuf_release(&key);
+	return ret;
+}
+
 /* Add remote `name` from `cfg` if it is a workspace remote. */
 static int read_remote(struct ht_remotes *r, const struct ht_config *cfg,
 		       const char *name)
@@ -110,9 +122,7 @@ static int read_remote(struct ht_remotes *r, const struct ht_config *cfg,
 	url = ht_config_find(cfg, key.buf);
 	if (url && url->value)
 		hightouch = url_workspace(&ws, url->value);
-	ht_strbuf_reset(&key);
-	ht_strbuf_addf(&key, "remote.%s.hightouchpath", name);
-	ret = ht_config_path(cfg, key.buf, &path);
+	ret = ht_remotes_path_config(cfg, name, &path);
 	if (!ret && (path || hightouch))
 		ht_remotes_add(r, name, path ? path : "", ws);
 	if (!ret && hightouch)

@@ -622,15 +622,14 @@ static int outbound(const struct gitsync *gs, struct round *r)
  */
 static int count_inbound(const struct gitsync *gs, struct round *r)
 {
-	struct ht_strbuf key = HT_STRBUF_INIT, out = HT_STRBUF_INIT;
+	struct ht_strbuf out = HT_STRBUF_INIT;
 	const char *argv[] = { "diff", "--name-only", "-z", r->ws, r->tip,
 			       NULL };
 	char *prefix = NULL;
 	const char *p;
 	int ret;
 
-	ht_strbuf_addf(&key, "remote.%s.hightouchpath", gs->remote);
-	ret = ht_config_path(&gs->cfg, key.buf, &prefix);
+	ret = ht_remotes_path_config(&gs->cfg, gs->remote, &prefix);
 	if (!ret)
 		ret = git(&out, 0, argv);
 	if (ret > 0)
@@ -641,7 +640,6 @@ static int count_inbound(const struct gitsync *gs, struct round *r)
 		r->inbound += ht_kind_for_path(p, prefix, NULL, NULL) !=
 			      HT_KIND__COUNT;
 	free(prefix);
-	ht_strbuf_release(&key);
 	ht_strbuf_release(&out);
 	return ret;
 }

@@ -76,14 +76,8 @@ int wsremote_url(const struct ht_config *cfg, const char *name,
 /* remote.<name>.hightouchPath, normalised ("" for none). */
 static int remote_prefix(struct wsremote *w)
 {
-	struct ht_strbuf key = HT_STRBUF_INIT;
-	int ret;
-
 	w->prefix = ht_xstrdup("");
-	ht_strbuf_addf(&key, "remote.%s.hightouchpath", w->name);
-	ret = ht_config_path(&w->cfg, key.buf, &w->prefix);
-	ht_strbuf_release(&key);
-	return ret;
+	return ht_remotes_path_config(&w->cfg, w->name, &w->prefix);
 }
 
 /*

@@ -22,6 +22,7 @@
 #include "hightouch/config.h"
 #include "hightouch/credential.h"
 #include "hightouch/error.h"
+#include "hightouch/remotes.h"
 
 #include "helper.h"
 
@@ -38,18 +39,6 @@ static int set_string(char **out, const struct ht_config *git,
 	free(*out);
 	*out = ht_xstrdup(e->value);
 	return 0;
-}
-
-static int set_prefix(char **out, const struct ht_config *git,
-		      const char *remote)
-{
-	struct ht_strbuf key = HT_STRBUF_INIT;
-	int ret;
-
-	ht_strbuf_addf(&key, "remote.%s.hightouchpath", remote);
-	ret = ht_config_path(git, key.buf, out);
-	ht_strbuf_release(&key);
-	return ret;
 }
 
 /*
@@ -112,7 +101,7 @@ int config_read(struct helper_config *cfg, const char *remote)
 		ret = ht_config_number(&git, "hightouch.retries", 0, 20,
 				       &cfg->retries);
 	if (!ret && remote)
-		ret = set_prefix(&cfg->prefix, &git, remote);
+		ret = ht_remotes_path_config(&git, remote, &cfg->prefix);
 	if (!ret && remote)
 		ret = set_base(&cfg->base, &git, remote);
 	if (!ret)

@@ -49,6 +49,13 @@ struct ht_remotes {
  */
 int ht_remotes_read(struct ht_remotes *r, const struct ht_config *cfg);
 
+/*
+ * remote.<name>.hightouchPath of `cfg` into `*out`, as ht_config_path()
+ * gives it (left alone when the key is not set).
+ */
+int ht_remotes_path_config(const struct ht_config *cfg, const char *name,
+			   char **out);
+
 /* Add a remote (the strings are copied; `workspace` may be NULL). */
 void ht_remotes_add(struct ht_remotes *r, const char *name, const char *path,
 		    const char *workspace);
