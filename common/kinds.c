@@ -1070,7 +1070,8 @@ static int alias_section_to_yaml(struct ht_ynode **out,
 		}
 		/* unique across the sections: once, in the first */
 		for (i = 0; (g = &kinds[HT_KIND_ALIASES].fields[i]) != f; i++)
-			if (json_object_get(json_object_get(api, g->name),
+			if (json_object_get(json_object_get(api,
+							    json_key(g, NULL)),
 					    alias)) {
 				ret = ht_error_set(HT_EINVALID,
 						   "aliases: alias '%s' is in "
@@ -1103,7 +1104,7 @@ static int sections_to_yaml(struct ht_ynode **out, enum ht_kind kind,
 	for (i = 0; i < info->nfields; i++) {
 		const struct ht_field *f = &info->fields[i];
 		const json_t *sec =
-			json_object_get(api, f->json ? f->json : f->name);
+			json_object_get(api, json_key(f, NULL));
 
 		if (f->type == HT_FTYPE_ENTRIES)
 			ret = entries_to_yaml(&n, f, sec);

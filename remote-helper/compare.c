@@ -16,17 +16,17 @@
 
 #include "import.h"
 
-/* `path` in the trees `a` and `b`: 1 when its data differs. */
+/*
+ * `path`, a file of `kind`, in the trees `a` and `b`: 1 when its data
+ * differs.
+ */
 static int data_differs(struct import *im, const git_oid *a,
-			const git_oid *b, const char *path)
+			const git_oid *b, const char *path, enum ht_kind kind)
 {
 	struct ht_strbuf ta = HT_STRBUF_INIT, tb = HT_STRBUF_INIT;
 	struct ht_ynode *da = NULL, *db = NULL;
-	enum ht_kind kind;
 	int same;
 
-	kind = ht_kind_for_path(path, im->o->cfg->prefix,
-				im->o->url->workspace, NULL);
 	same = render_read_file(&im->render, &ta, &da, a, path) &&
 	       render_read_file(&im->render, &tb, &db, b, path) &&
 	       ht_kind_same_data(kind, da, db);
@@ -68,6 +68,7 @@ static int compare_folder(struct import *im, const git_oid *a,
 	struct ht_strbuf full = HT_STRBUF_INIT;
 	git_tree *ta = NULL, *tb = NULL;
 	git_diff *diff = NULL;
+	enum ht_kind kind;
 	size_t i, n;
 	int ret;
 
@@ -88,11 +89,11 @@ static int compare_folder(struct import *im, const git_oid *a,
 
 		ht_strbuf_reset(&full);
 		ht_strbuf_addf(&full, "%s/%s", path, d->new_file.path);
-		if (ht_kind_for_path(full.buf, im->o->cfg->prefix,
-				     im->o->url->workspace, NULL) ==
-			    HT_KIND__COUNT ||
+		kind = ht_kind_for_path(full.buf, im->o->cfg->prefix,
+					im->o->url->workspace, NULL);
+		if (kind == HT_KIND__COUNT ||
 		    (d->status == GIT_DELTA_MODIFIED &&
-		     !data_differs(im, a, b, full.buf)))
+		     !data_differs(im, a, b, full.buf, kind)))
 			continue;
 		ret = fn(im, full.buf, payload);
 	}
@@ -126,7 +127,7 @@ static int compare_root_file(struct import *im, const git_oid *a,
 	else
 		differs = !git_oid_equal(&ia, &ib) &&
 			  kind != HT_KIND_ALIASES &&
-			  data_differs(im, a, b, path.buf);
+			  data_differs(im, a, b, path.buf, kind);
 	if (differs)
 		ret = fn(im, path.buf, payload);
 cleanup:

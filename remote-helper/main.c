@@ -218,6 +218,13 @@ cleanup:
 	return ret;
 }
 
+/* The verbosity and progress git asked for, for what is said next. */
+static void take_output_options(const struct ht_proto *p)
+{
+	helper_out.verbosity = p->opts.verbosity;
+	helper_out.progress = p->opts.progress;
+}
+
 /*
  * `list` answers "?" for the branch, whatever the repository has: git's
  * fetch skips the import when every listed commit is in the repository
@@ -238,8 +245,7 @@ static int handle_list(struct ht_proto *p, int for_push, void *payload)
 	git_oid id;
 	int found = 0, ret;
 
-	helper_out.verbosity = p->opts.verbosity;
-	helper_out.progress = p->opts.progress;
+	take_output_options(p);
 	if (!for_push && h->gitdir) {
 		ret = first_request(h);
 		if (ret < 0)
@@ -302,8 +308,7 @@ static int handle_import(struct ht_proto *p, const char *const *refs,
 			return ht_error_set(HT_EINVALID, "a hightouch remote "
 					    "has no ref '%s' (only '%s')",
 					    refs[i], HELPER_BRANCH);
-	helper_out.verbosity = p->opts.verbosity;
-	helper_out.progress = p->opts.progress;
+	take_output_options(p);
 
 	ret = do_import(h, &id);
 	if (ret < 0)
@@ -478,8 +483,7 @@ static int handle_push(struct ht_proto *p, const struct ht_push_spec *specs,
 	size_t i;
 	int ret;
 
-	helper_out.verbosity = p->opts.verbosity;
-	helper_out.progress = p->opts.progress;
+	take_output_options(p);
 	if (p->opts.atomic)
 		for (i = 0; i < nr && !refused; i++)
 			refused = push_refusal(p, specs, i, &sb);
