@@ -501,10 +501,9 @@ static int merge(const struct gitsync *gs, struct round *r)
 	if (ret < 0)
 		goto cleanup;
 	nl = strchr(sb.buf, '\n');
-	if (ret < 0 || ret > 1 || !nl) {
-		ret = ret < 0 ? ret : ht_error_set(HT_ERROR, "cannot merge "
-						   "'%.12s' and '%.12s'",
-						   r->up, r->ws);
+	if (ret > 1 || !nl) {
+		ret = ht_error_set(HT_ERROR, "cannot merge '%.12s' and "
+				   "'%.12s'", r->up, r->ws);
 		goto cleanup;
 	}
 	if (ret == 1) {
