@@ -153,8 +153,11 @@ int odb_common_dir(const char *gitdir, char **out);
  * `commondir` for linked worktrees.  A repository that is not SHA-1 is
  * refused (HT_EUNSUPPORTED) before anything is written.
  */
+/* Initialises libgit2 when first called (odb_hash_blob() too). */
 int odb_open(struct odb *r, const char *gitdir);
 void odb_close(struct odb *r);
+/* Before exit: libgit2's shutdown, if it was initialised. */
+void odb_global_cleanup(void);
 /* From now on, write objects to memory; odb_pack_finish() packs them. */
 int odb_pack_begin(struct odb *r);
 /* Write the objects gathered since odb_pack_begin() as one pack. */
@@ -375,6 +378,7 @@ struct listing {
 	int same;        /* nothing changed since the state */
 	int full;        /* `items` is the whole list, else what changed */
 	int unavailable; /* 404: the server has no such list */
+	int probed;      /* listing_probe() ran: `same` is its answer */
 	struct item *items;
 	size_t nr, alloc;
 	struct list_state next; /* the list's state after this fetch */
@@ -383,10 +387,14 @@ struct listing {
 };
 
 /*
- * The import's first request (the first page of the first list it reads),
- * made when git sends `list` (main.c), so that what can fail before
- * objects flow fails before git starts fast-import; the import takes its
- * answer instead of asking again (listing.c).
+ * The import's first requests, made when git sends `list` (main.c), so
+ * that what can fail before objects flow fails before git starts
+ * fast-import; the import takes their answers instead of asking again.
+ * An incremental fetch (`probe`) probes every list there, in the order
+ * of its import (`order`, the schema's lists only with `schema`): when
+ * none changed, `list` can tell git the commit it has (import.c).  Any
+ * other import makes one request there: the first page of the first list
+ * it reads (listing.c).
  */
 struct first_request {
 	enum ht_kind list;
@@ -394,6 +402,12 @@ struct first_request {
 	git_oid state;       /* the state's commit it was made for */
 	int have;            /* `page` is its answer, not taken yet */
 	struct ht_page page;
+	int probe;           /* probe every list, into `lists` */
+	int schema;
+	enum ht_kind order[HT_KIND__COUNT];
+	size_t nlists;
+	int changed;         /* after the probes: a list changed */
+	struct listing lists[HT_KIND__COUNT]; /* those probed, not taken */
 };
 
 struct list_ctx {
@@ -443,10 +457,20 @@ int listing_fetch(struct list_ctx *ctx, struct listing *l, enum ht_kind list,
  */
 size_t listing_order(enum ht_kind out[HT_KIND__COUNT], int referring_first);
 /*
- * Make the request `fr` names and keep its answer (fr->have), after
- * checking its items' workspace against ctx->state (may be NULL).  A list
- * of the schema extension that the server lacks (404) is no error: the
- * import finds it out again.
+ * Probe the lists of `order` (n of them; the schema's only while
+ * `*schema`) into lists[list], each not probed yet; `*changed` when one
+ * changed.  A list of the schema that the server lacks (404) marks its
+ * listing unavailable and clears `*schema`: the lists of the schema after
+ * it are not probed.
+ */
+int listing_probe_lists(struct list_ctx *ctx, struct listing *lists,
+			const enum ht_kind *order, size_t n, int *schema,
+			int *changed);
+/*
+ * Make the requests `fr` names and keep their answers (fr->have, or the
+ * probes in fr->lists), after checking the items' workspace against
+ * ctx->state (may be NULL).  A list of the schema extension that the
+ * server lacks (404) is no error: the import finds it out again.
  */
 int listing_first_request(struct list_ctx *ctx, struct first_request *fr);
 void first_request_release(struct first_request *fr);
@@ -534,12 +558,23 @@ struct remote {
 int import_run(struct odb *r, struct state *s, const struct remote *o,
 	       const git_oid *private_ref, git_oid *out);
 /*
- * The first request import_run() will make, from the state's header
+ * The first requests import_run() will make, from the state's header
  * (`s` may be unlocked: see state_peek()) and the private ref (NULL if
- * none): into out->list, out->offset and out->limit.
+ * none): into `out` (struct first_request says which).
  */
 void import_first_request(struct first_request *out, const struct state *s,
 			  const struct remote *o, const git_oid *private_ref);
+/*
+ * At `list`, after the requests of `fr` (listing_first_request()), with
+ * the state as import_first_request() had it: 1 when import_run() would
+ * make no commit (an incremental fetch whose probes found nothing
+ * changed, on a base whose manifest it can read), so that `list` can give
+ * git the private ref's commit, and git skips the import; else 0, also
+ * when the base cannot be read (the import then says why).
+ */
+int import_unchanged(const struct first_request *fr, const char *gitdir,
+		     struct state *s, const struct remote *o,
+		     const git_oid *private_ref);
 
 /*
  * push.c

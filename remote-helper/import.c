@@ -442,33 +442,65 @@ static int save_state(struct import *im, struct ht_strbuf *source)
 
 /*
  * A first import or a full resync reads the first list of its order
- * whole; an incremental fetch probes the lists, referring first (no
- * request for a list whose state is unusable: it is read whole after the
- * probes), and reads the first whole when none was probed.  An
- * incremental fetch whose base has no usable manifest is a full resync
+ * whole: its first page is the first request.  An incremental fetch
+ * probes the lists, referring first (no request for a list whose state is
+ * unusable: it is read whole after the probes): all of them, when one
+ * makes a request; else it reads the first list whole.  An incremental
+ * fetch whose base has no usable manifest is a full resync
  * (choose_mode()): its first request is then another, made again.
  */
 void import_first_request(struct first_request *out, const struct state *s,
 			  const struct remote *o, const git_oid *private_ref)
 {
 	enum mode mode = import_mode(s, o, private_ref);
-	enum ht_kind order[HT_KIND__COUNT];
-	size_t i, n = listing_order(order, mode != MODE_FIRST);
+	size_t i, n = listing_order(out->order, mode != MODE_FIRST);
+	size_t offset, limit;
 
 	git_oid_cpy(&out->state, &s->commit);
-	out->list = order[0];
+	out->list = out->order[0];
 	out->offset = 0;
 	out->limit = o->cfg->page_size;
+	out->schema = s->schema != 0;
+	out->nlists = n;
+	out->probe = 0;
 	for (i = 0; mode == MODE_INCREMENTAL && i < n; i++) {
-		if (ht_kind_info(order[i])->extension && !s->schema)
+		if (ht_kind_info(out->order[i])->extension && !out->schema)
 			continue;
-		if (listing_probe_request(&s->lists[order[i]],
-					  o->cfg->page_size, &out->offset,
-					  &out->limit)) {
-			out->list = order[i];
+		if (listing_probe_request(&s->lists[out->order[i]],
+					  o->cfg->page_size, &offset, &limit)) {
+			out->probe = 1;
 			return;
 		}
 	}
+}
+
+int import_unchanged(const struct first_request *fr, const char *gitdir,
+		     struct state *s, const struct remote *o,
+		     const git_oid *private_ref)
+{
+	struct import im;
+	struct odb r;
+	int ret;
+
+	if (!fr->probe || fr->changed || !private_ref ||
+	    import_mode(s, o, private_ref) != MODE_INCREMENTAL)
+		return 0;
+	ret = odb_open(&r, gitdir);
+	if (!ret) {
+		import_init(&im, &r, s, o);
+		ret = open_base(&im, private_ref);
+		if (!ret)
+			ret = load_manifest(&im);
+		release_import(&im);
+	}
+	odb_close(&r);
+	if (ret < 0) {
+		trace("import", "at 'list': %s", ht_error_message());
+		ht_error_clear();
+		return 0;
+	}
+	trace("import", "at 'list': nothing changed");
+	return 1;
 }
 
 int import_run(struct odb *r, struct state *s, const struct remote *o,
@@ -487,8 +519,7 @@ int import_run(struct odb *r, struct state *s, const struct remote *o,
 	if (ret < 0)
 		goto cleanup;
 	/* the state changed since `list` (another fetch): ask again */
-	if (o->first && o->first->have &&
-	    !git_oid_equal(&o->first->state, &s->commit))
+	if (o->first && !git_oid_equal(&o->first->state, &s->commit))
 		first_request_release(o->first);
 	choose_mode(&im, private_ref, &old_prefix);
 	if (old_prefix) {

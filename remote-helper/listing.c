@@ -124,27 +124,77 @@ static int get_page(struct list_ctx *ctx, struct ht_page *page,
 
 void first_request_release(struct first_request *fr)
 {
+	size_t i;
+
 	ht_page_release(&fr->page);
 	fr->have = 0;
+	for (i = 0; i < HT_KIND__COUNT; i++)
+		listing_release(&fr->lists[i]);
+	fr->changed = 0;
 }
 
-int listing_first_request(struct list_ctx *ctx, struct first_request *fr)
+/* The workspace of a page's items, against the state's (parse_item()). */
+static int check_workspace(struct list_ctx *ctx, const struct ht_page *page)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < json_array_size(page->items); i++) {
+		json_t *item = json_array_get(page->items, i);
+
+		if (json_is_object(item))
+			ret = state_check_workspace(ctx->state, item);
+	}
+	return ret;
+}
+
+int listing_probe_lists(struct list_ctx *ctx, struct listing *lists,
+			const enum ht_kind *order, size_t n, int *schema,
+			int *changed)
 {
 	size_t i;
 	int ret;
 
+	*changed = 0;
+	for (i = 0; i < n; i++) {
+		struct listing *l = &lists[order[i]];
+
+		if (ht_kind_info(order[i])->extension && !*schema)
+			continue;
+		if (!l->probed) {
+			ret = listing_probe(ctx, l, order[i]);
+			if (!ret)
+				ret = check_workspace(ctx, &l->probe);
+			if (ret < 0)
+				return ret;
+		}
+		if (l->unavailable)
+			*schema = 0;
+		if (l->unavailable || !l->same)
+			*changed = 1;
+	}
+	return 0;
+}
+
+int listing_first_request(struct list_ctx *ctx, struct first_request *fr)
+{
+	int ret, schema = fr->schema;
+
 	first_request_release(fr);
+	if (fr->probe) {
+		ret = listing_probe_lists(ctx, fr->lists, fr->order,
+					  fr->nlists, &schema, &fr->changed);
+		if (ret < 0)
+			first_request_release(fr);
+		return ret;
+	}
 	ret = request_page(ctx, &fr->page, fr->list, fr->offset, fr->limit);
 	if (ret == HT_ENOTFOUND && ht_kind_info(fr->list)->extension) {
 		ht_error_clear();
 		return 0;
 	}
-	for (i = 0; !ret && i < json_array_size(fr->page.items); i++) {
-		json_t *item = json_array_get(fr->page.items, i);
-
-		if (json_is_object(item))
-			ret = state_check_workspace(ctx->state, item);
-	}
+	if (!ret)
+		ret = check_workspace(ctx, &fr->page);
 	if (ret < 0)
 		first_request_release(fr);
 	else
@@ -663,6 +713,7 @@ int listing_probe(struct list_ctx *ctx, struct listing *l, enum ht_kind list)
 
 	l->list = list;
 	l->same = 0;
+	l->probed = 1;
 	if (!listing_probe_request(old, ctx->page_size, &l->probe_offset,
 				   &limit))
 		return 0;

@@ -42,30 +42,34 @@ void schema_unavailable(struct import *im)
 			listing_release(&im->lists[i]);
 }
 
+/* The probes made at `list` (first_request), taken for the import. */
+static void take_probes(struct import *im)
+{
+	struct first_request *fr = im->o->first;
+	size_t i;
+
+	for (i = 0; fr && fr->probe && i < HT_KIND__COUNT; i++) {
+		if (!fr->lists[i].probed)
+			continue;
+		trace("listing", "%s: probed at 'list'",
+		      ht_kind_info((enum ht_kind)i)->name);
+		listing_release(&im->lists[i]);
+		im->lists[i] = fr->lists[i];
+		memset(&fr->lists[i], 0, sizeof(fr->lists[i]));
+		fr->lists[i].probe.has_more = -1;
+	}
+}
+
 int probe_all(struct import *im, int *changed)
 {
-	size_t i;
-	int ret;
+	int schema = im->schema, ret;
 
-	*changed = 0;
-	for (i = 0; i < im->nlists; i++) {
-		enum ht_kind list = im->order[i];
-		struct listing *l = &im->lists[list];
-
-		if (!list_wanted(im, list))
-			continue;
-		ret = listing_probe(&im->lctx, l, list);
-		if (ret < 0)
-			return ret;
-		if (l->unavailable) {
-			schema_unavailable(im);
-			*changed = 1;
-			continue;
-		}
-		if (!l->same)
-			*changed = 1;
-	}
-	return 0;
+	take_probes(im);
+	ret = listing_probe_lists(&im->lctx, im->lists, im->order, im->nlists,
+				  &schema, changed);
+	if (!schema && im->schema)
+		schema_unavailable(im);
+	return ret;
 }
 
 int fetch_all(struct import *im)

@@ -42,7 +42,6 @@ struct helper {
 	struct ht_client *client;
 	struct remote rm; /* the above, for import and push (make_client()) */
 	struct first_request first; /* made at `list`, for the import */
-	int libgit2;
 };
 
 /*
@@ -183,17 +182,17 @@ static void settle_credential(struct helper *h, int ret)
  * state's header is only read (state_peek()), and the object database not
  * opened (a clone into a sha256 repository becomes SHA-1 after `list`).
  */
-static int first_request(struct helper *h)
+static int first_request(struct helper *h, git_oid *id, int *unchanged)
 {
 	char *dir = NULL;
 	struct list_ctx ctx;
 	struct state s;
-	git_oid id;
 	int found = 0, ret;
 
+	*unchanged = 0;
 	memset(&s, 0, sizeof(s));
 	s.lock_fd = -1;
-	ret = read_private_ref(h, &id, &found);
+	ret = read_private_ref(h, id, &found);
 	if (!ret)
 		ret = odb_common_dir(h->gitdir, &dir);
 	if (!ret) {
@@ -204,13 +203,16 @@ static int first_request(struct helper *h)
 		ret = make_client(h);
 	if (ret < 0)
 		goto cleanup;
-	import_first_request(&h->first, &s, &h->rm, found ? &id : NULL);
+	import_first_request(&h->first, &s, &h->rm, found ? id : NULL);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.client = h->client;
 	ctx.state = &s;
 	ctx.page_size = h->cfg.page_size;
 	ret = listing_first_request(&ctx, &h->first);
-	if (ret < 0)
+	if (!ret && found)
+		*unchanged = import_unchanged(&h->first, h->gitdir, &s,
+					      &h->rm, id);
+	if (ret < 0 || *unchanged)
 		settle_credential(h, ret);
 cleanup:
 	state_release(&s);
@@ -226,17 +228,19 @@ static void take_output_options(const struct ht_proto *p)
 }
 
 /*
- * `list` answers "?" for the branch, whatever the repository has: git's
- * fetch skips the import when every listed commit is in the repository
- * (builtin/fetch.c, check_exist_and_connected()), so the private ref's
- * commit here would make every fetch after the first a no-op.  So `git
- * ls-remote` shows zeros and `git remote show` "(create)" for the push
- * (docs/git-remote-hightouch.1 says so).  git sends the same `list` for
- * a fetch, a clone, `git ls-remote` and `git remote show`: in a
- * repository, each makes the import's first request (first_request()).
- * `list for-push` asks nothing of the workspace: it gives the private
- * ref, the last fetch; git's own checks then run, and a push without one
- * is refused with "fetch first" (push.c).
+ * `list` answers "?" for the branch unless the import would make no
+ * commit: git's fetch skips the import when every listed commit is in
+ * the repository (builtin/fetch.c, check_exist_and_connected()).  So, in
+ * a repository, `list` makes the import's first requests
+ * (first_request()): an incremental fetch probes every list there, and
+ * when none changed (import_unchanged()) gives the private ref's commit,
+ * and git neither runs the import nor starts fast-import.  git sends the
+ * same `list` for a fetch, a clone, `git ls-remote` and `git remote
+ * show`: they show that commit, or zeros and "(create)" when the
+ * workspace changed (docs/git-remote-hightouch.1 says so).  `list
+ * for-push` asks nothing of the workspace: it gives the private ref, the
+ * last fetch; git's own checks then run, and a push without one is
+ * refused with "fetch first" (push.c).
  */
 static int handle_list(struct ht_proto *p, int for_push, void *payload)
 {
@@ -247,7 +251,7 @@ static int handle_list(struct ht_proto *p, int for_push, void *payload)
 
 	take_output_options(p);
 	if (!for_push && h->gitdir) {
-		ret = first_request(h);
+		ret = first_request(h, &id, &found);
 		if (ret < 0)
 			return ret;
 	}
@@ -596,13 +600,6 @@ int main(int argc, const char **argv)
 	memset(&h, 0, sizeof(h));
 	h.remote = argv[0];
 	h.url_text = argc == 2 ? argv[1] : argv[0];
-	if (git_libgit2_init() < 0) {
-		fprintf(stderr, "fatal: cannot initialise libgit2\n");
-		return 128;
-	}
-	h.libgit2 = 1;
-	/* we only link objects we have just written */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 	ret = ht_client_global_init();
 	if (ret < 0)
 		goto cleanup;
@@ -629,7 +626,6 @@ cleanup:
 		ht_proto_release(&p);
 	helper_release(&h);
 	ht_client_global_cleanup();
-	if (h.libgit2)
-		git_libgit2_shutdown();
+	odb_global_cleanup();
 	return ret < 0 ? 128 : 0;
 }

@@ -372,19 +372,39 @@ test_expect_success 'list for-push gives the private ref' '
 	test_cmp expect out
 '
 
-test_expect_success 'list gives no commit, even with a private ref' '
+# list gives the private ref only when the import would make no commit:
+# git then skips the import (and fast-import); after a change, "?" makes
+# git run it.
+test_expect_success 'list gives the commit when nothing changed, else none' '
+	git -C c1 rev-parse refs/hightouch/origin/heads/main >id &&
+	(cd c1 && GIT_DIR=.git &&
+	 export GIT_DIR &&
+	 printf "list\n\n" |
+		git-remote-hightouch origin "$EMU_URL/test" >../out) &&
+	printf "%s refs/heads/main\n@refs/heads/main HEAD\n\n" \
+		"$(cat id)" >expect &&
+	test_cmp expect out &&
+	rm -f trace2.json &&
+	GIT_TRACE2_EVENT="$(pwd)/trace2.json" git -C c1 fetch -q &&
+	grep "\"child_start\".*remote-hightouch" trace2.json &&
+	! grep "\"child_start\".*fast-import" trace2.json &&
+	ui PATCH /models/4 "{\"name\": \"Sheet (listed)\"}" &&
 	(cd c1 && GIT_DIR=.git &&
 	 export GIT_DIR &&
 	 printf "list\n\n" |
 		git-remote-hightouch origin "$EMU_URL/test" >../out) &&
 	printf "? refs/heads/main\n@refs/heads/main HEAD\n\n" >expect &&
 	test_cmp expect out &&
-	ui PATCH /models/4 "{\"name\": \"Sheet (listed)\"}" &&
 	git -C c1 fetch -q &&
 	git -C c1 log -1 --format=%s origin/main >actual &&
 	echo "Update model sheet (OUTBOUND)" >expect &&
 	test_cmp expect actual &&
-	git -C c1 merge -q --ff-only origin/main
+	git -C c1 merge -q --ff-only origin/main &&
+	git -C c1 ls-remote origin >actual &&
+	git -C c1 rev-parse origin/main >id &&
+	printf "%s\trefs/heads/main\n%s\tHEAD\n" "$(cat id)" "$(cat id)" \
+		>expect &&
+	test_cmp expect actual
 '
 
 # "(create)" is how git shows the "?" of list (git-remote-hightouch(1)).

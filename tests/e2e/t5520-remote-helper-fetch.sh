@@ -190,6 +190,31 @@ test_expect_success 'a damaged state is rebuilt' '
 	test_cmp before after
 '
 
+# A fetch that finds nothing changed skips the import at list (git then
+# runs no fast-import) only when the import would make no commit: a base
+# without a usable manifest is read whole, and the manifest comes back.
+test_expect_success 'a base without its manifest is read whole, with no change' '
+	state=$(cd c1 && ht_state origin) &&
+	git -C c1 rev-parse origin/main >before &&
+	tree=$(git -C c1 ls-tree origin/main | grep -v "	manifest-test.yaml$" |
+	       git -C c1 mktree) &&
+	bare=$(git -C c1 commit-tree -p origin/main -m "No manifest" $tree) &&
+	git -C c1 update-ref refs/hightouch/origin/heads/main $bare &&
+	sed "s/^commit .*/commit $bare/" "$state/state" >state.new &&
+	mv state.new "$state/state" &&
+	rm -f trace2.json &&
+	GIT_TRACE2_EVENT="$(pwd)/trace2.json" git -C c1 fetch -v 2>err &&
+	grep "manifest of remote .origin. is missing: reading the whole workspace again" err &&
+	grep "\"child_start\".*fast-import" trace2.json &&
+	git -C c1 diff --stat origin/main $(cat before) -- >diff &&
+	test ! -s diff &&
+	git -C c1 merge-base --is-ancestor $bare origin/main &&
+	git -C c1 update-ref refs/hightouch/origin/heads/main $(cat before) &&
+	git -C c1 update-ref refs/remotes/origin/main $(cat before) &&
+	sed "s/^commit .*/commit $(cat before)/" "$state/state" >state.new &&
+	mv state.new "$state/state"
+'
+
 test_expect_success 'hightouch.fullResync reads everything and changes nothing' '
 	git -C c1 rev-parse origin/main >before &&
 	ht_requests_reset &&
