@@ -1,10 +1,12 @@
 /*
  * Allocation wrappers: out of memory is fatal (see alloc.h).
  */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hightouch/alloc.h"
@@ -76,4 +78,36 @@ size_t ht_st_mult(size_t a, size_t b)
 	if (a && b > SIZE_MAX / a)
 		ht_die_oom();
 	return a * b;
+}
+
+/*
+ * How ht_heap_tune() grows the heap: in steps of 64 MB of address space
+ * (untouched pages cost nothing), with every block in the heap rather
+ * than mapped alone (a mapping of its own faults page by page), and none
+ * given back while the program runs.  Only the main heap is advised:
+ * making the other threads share it (M_ARENA_MAX) made a clone 70% slower
+ * from the contention.
+ */
+#define HEAP_STEP (64u << 20)
+
+void ht_heap_tune(void)
+{
+	char *before, *after;
+	uintptr_t from;
+	void *p;
+
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+	mallopt(M_TOP_PAD, HEAP_STEP);
+	before = sbrk(0);
+	p = malloc(1u << 20); /* grows the heap by a step */
+	if (!p)
+		return;
+	*(volatile char *)p = 0; /* not optimised away */
+	free(p);
+	after = sbrk(0);
+	from = ((uintptr_t)before + 4095) & ~(uintptr_t)4095;
+	if (before != (char *)-1 && (char *)from < after)
+		madvise((void *)from, (size_t)(after - (char *)from),
+			MADV_HUGEPAGE); /* a hint: failure changes nothing */
 }

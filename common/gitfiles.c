@@ -10,6 +10,7 @@
 #include "hightouch/error.h"
 #include "hightouch/gitfiles.h"
 #include "hightouch/kinds.h"
+#include "hightouch/pack.h"
 #include "hightouch/protocol.h"
 #include "hightouch/repository.h"
 #include "hightouch/strbuf.h"
@@ -279,8 +280,8 @@ static int read_worktree(struct ht_strbuf *out, const struct ht_check_file *f,
 		ht_strbuf_addstr(&path, f->path);
 		got_bytes = !ht_strbuf_read_file(out, path.buf, max);
 	}
-	if (got_bytes &&
-	    !git_odb_hash(&got, out->buf, out->len, GIT_OBJECT_BLOB))
+	if (got_bytes && !ht_pack_object_id(&got, GIT_OBJECT_BLOB, out->buf,
+					    out->len))
 		same = git_oid_equal(&got, &want);
 	ht_error_clear();
 	git_error_clear();

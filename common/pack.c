@@ -446,6 +446,20 @@ static int sha1_of(unsigned char *out, const struct piece *bufs, size_t nr)
 	return ok ? 0 : ht_error_set(HT_ERROR, "cannot compute SHA-1");
 }
 
+int ht_pack_object_id(git_oid *out, git_object_t type, const void *data,
+		      size_t len)
+{
+	char hdr[64];
+	int n = snprintf(hdr, sizeof(hdr), "%s %zu",
+			 git_object_type2string(type), len);
+	struct piece bufs[2] = { { hdr, (size_t)n + 1 }, { data, len } };
+
+	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)
+		return ht_error_set(HT_EINVALID, "cannot hash an object of "
+				    "type %d", (int)type);
+	return sha1_of(out->id, bufs, 2);
+}
+
 int ht_pack_write(struct ht_pack *p, const char *dir)
 {
 	unsigned char hdr[PACK_HEADER_SIZE], idx_sum[GIT_OID_RAWSZ];

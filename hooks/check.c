@@ -30,6 +30,7 @@
 #include "hightouch/fs.h"
 #include "hightouch/gitfiles.h"
 #include "hightouch/options.h"
+#include "hightouch/pack.h"
 #include "hightouch/protocol.h"
 #include "hightouch/remotes.h"
 #include "hightouch/report.h"
@@ -374,8 +375,8 @@ static int head_blob(git_oid *out, struct check_cmd *cmd,
 			       ht_git_error(-1, "invalid object id") :
 			       0;
 	ret = ht_check_tree_read(&cmd->head, f, &buf, 0);
-	if (!ret && git_odb_hash(out, buf.buf, buf.len, GIT_OBJECT_BLOB) < 0)
-		ret = ht_git_error(-1, "cannot hash a file");
+	if (!ret)
+		ret = ht_pack_object_id(out, GIT_OBJECT_BLOB, buf.buf, buf.len);
 	ht_strbuf_release(&buf);
 	return ret;
 }

@@ -15,6 +15,7 @@
 
 #include <git2.h>
 
+#include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/options.h"
 
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
 {
 	int ret, write_failed;
 
+	ht_heap_tune();
 	git_libgit2_init();
 	ret = run(argc, argv);
 	/* what went to stdout before the fatal line, as in one stream */

@@ -595,6 +595,7 @@ int main(int argc, const char **argv)
 						 HT_EXIT_USAGE);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	ht_heap_tune();
 	helper_out.trace = ht_env_bool("HT_TRACE");
 
 	memset(&h, 0, sizeof(h));

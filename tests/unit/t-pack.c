@@ -295,6 +295,48 @@ static void test_pack_errors(void **state)
 	repo_release(&r);
 }
 
+/* ht_pack_object_id() gives git's ids: libgit2's, on each type. */
+static void test_object_id(void **state)
+{
+	static const char *const contents[] = {
+		"", "a", "name: Users\n", "tree 0\0\xff binary",
+	};
+	const git_object_t types[] = { GIT_OBJECT_BLOB, GIT_OBJECT_TREE,
+				       GIT_OBJECT_COMMIT, GIT_OBJECT_TAG };
+	char big[70000];
+	git_oid got, want;
+	size_t i, j;
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i < 4; i++) {
+		for (j = 0; j < 4; j++) {
+			size_t len = strlen(contents[j]) +
+				     (j == 3 ? 9 : 0);
+
+			assert_int_equal(ht_pack_object_id(&got, types[i],
+							   contents[j], len),
+					 0);
+			assert_int_equal(git_odb_hash(&want, contents[j], len,
+						      types[i]),
+					 0);
+			assert_true(git_oid_equal(&got, &want));
+		}
+	}
+	assert_int_equal(ht_pack_object_id(&got, GIT_OBJECT_BLOB, big,
+					   sizeof(big)), 0);
+	assert_int_equal(git_odb_hash(&want, big, sizeof(big),
+				      GIT_OBJECT_BLOB), 0);
+	assert_true(git_oid_equal(&got, &want));
+	/* the empty blob, as git names it */
+	assert_int_equal(ht_pack_object_id(&got, GIT_OBJECT_BLOB, "", 0), 0);
+	assert_string_equal(git_oid_tostr_s(&got),
+			    "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+	assert_int_equal(ht_pack_object_id(&got, GIT_OBJECT_OFS_DELTA, "", 0),
+			 HT_EINVALID);
+	ht_error_clear();
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -315,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test(test_pack_large_offsets),
 		cmocka_unit_test(test_pack_errors),
+		cmocka_unit_test(test_object_id),
 	};
 
 	return cmocka_run_group_tests_name("pack", tests, setup, teardown);
