@@ -277,6 +277,11 @@ static int do_import(struct helper *h, git_oid *out)
 	struct session ss;
 	int ret;
 
+	/*
+	 * Before the import's threads; not at start: a fetch that finds
+	 * nothing changed never imports, and is quicker without.
+	 */
+	ht_heap_tune();
 	ret = session_open(h, &ss, "import");
 	if (!ret)
 		ret = make_client(h);
@@ -595,7 +600,6 @@ int main(int argc, const char **argv)
 						 HT_EXIT_USAGE);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	ht_heap_tune();
 	helper_out.trace = ht_env_bool("HT_TRACE");
 
 	memset(&h, 0, sizeof(h));

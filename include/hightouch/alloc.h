@@ -55,9 +55,10 @@ size_t ht_st_mult(size_t a, size_t b);
  * system allows them (its "madvise" mode, the default of many), so that
  * a page fault brings in 2 MB rather than 4 KB.  On the virtual machines
  * the project is measured on, a fault costs about 10 microseconds, and
- * a check of 20,000 files or a clone made thousands of them.  Call it
- * first thing in main(), before any thread starts; it does nothing when
- * the system says no or malloc is not glibc's own heap (sanitizers,
+ * a check of 20,000 files or a clone made thousands of them (and each
+ * huge page costs a millisecond or so to clear: not for what ends
+ * quickly).  Call it once, before any thread starts; it does nothing
+ * when the system says no or malloc is not glibc's own heap (sanitizers,
  * valgrind).
  */
 void ht_heap_tune(void);
