@@ -432,12 +432,28 @@ static void make_index(struct ht_pack *p, struct ht_strbuf *idx)
 	ht_strbuf_add(idx, p->checksum, sizeof(p->checksum));
 }
 
+/*
+ * libcrypto's SHA-1, looked up once: EVP_sha1() makes each use look it up
+ * again, under a lock all threads share.
+ */
+static EVP_MD *sha1_md;
+static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha1(void)
+{
+	sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
 /* The SHA-1 of the `nr` pieces of `bufs`, into `out`. */
 static int sha1_of(unsigned char *out, const struct piece *bufs, size_t nr)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx;
 	size_t i;
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
+	int ok;
+
+	pthread_once(&sha1_once, fetch_sha1);
+	ctx = sha1_md ? EVP_MD_CTX_new() : NULL;
+	ok = ctx && EVP_DigestInit_ex(ctx, sha1_md, NULL);
 
 	for (i = 0; ok && i < nr; i++)
 		ok = EVP_DigestUpdate(ctx, bufs[i].buf, bufs[i].len);
