@@ -8,6 +8,7 @@
 
 #include "hightouch/error.h"
 #include "hightouch/fs.h"
+#include "hightouch/protocol.h"
 #include "hightouch/strbuf.h"
 
 /* 0 when `dir` is a folder (made now, or there already), else errno. */
@@ -72,6 +73,31 @@ int ht_path_normalize(struct ht_strbuf *out, const char *path)
 			p++;
 	}
 	return 0;
+}
+
+int ht_path_from_top(struct ht_strbuf *out, const char *top,
+		     const char *cwd_rel, const char *arg)
+{
+	struct ht_strbuf joined = HT_STRBUF_INIT, q = HT_STRBUF_INIT;
+	size_t n = strlen(top);
+	int ret = 0;
+
+	if (arg[0] != '/')
+		ht_strbuf_addf(&joined, "%s/%s", cwd_rel, arg);
+	else if (!strncmp(arg, top, n) && (arg[n] == '/' || !arg[n]))
+		ht_strbuf_addstr(&joined, arg + n);
+	else
+		ret = -1;
+	if (!ret && ht_path_normalize(out, joined.buf) < 0) {
+		ht_error_clear();
+		ret = -1;
+	}
+	if (ret)
+		ret = ht_error_set(HT_EINVALID, "'%s' is outside the "
+				   "repository", ht_quote_path(&q, arg));
+	ht_strbuf_release(&joined);
+	ht_strbuf_release(&q);
+	return ret;
 }
 
 int ht_write_all(int fd, const void *buf, size_t len)

@@ -130,29 +130,6 @@ static int list_rules(void)
  * Where we are
  */
 
-/* HT_EINVALID: `arg`, as the user gave it, leaves the top. */
-static int outside(const char *arg)
-{
-	struct ht_strbuf q = HT_STRBUF_INIT;
-	int ret = ht_error_set(HT_EINVALID, "'%s' is outside the repository",
-			       ht_quote_path(&q, arg));
-
-	ht_strbuf_release(&q);
-	return ret;
-}
-
-/*
- * `path` with "." and ".." resolved; HT_EINVALID if it leaves the top
- * (`arg`, as the user gave it, names it in the message).
- */
-static int normalize(struct ht_strbuf *out, const char *path,
-		     const char *arg)
-{
-	if (ht_path_normalize(out, path) < 0)
-		return outside(arg);
-	return 0;
-}
-
 /* The work tree's root, and the current directory relative to it. */
 static int find_root(struct check_cmd *cmd)
 {
@@ -199,7 +176,7 @@ static int find_root(struct check_cmd *cmd)
  */
 static int resolve_paths(struct check_cmd *cmd)
 {
-	struct ht_strbuf joined = HT_STRBUF_INIT, norm = HT_STRBUF_INIT;
+	struct ht_strbuf norm = HT_STRBUF_INIT;
 	struct stat st;
 	size_t i;
 	int ret = 0;
@@ -208,28 +185,14 @@ static int resolve_paths(struct check_cmd *cmd)
 			       sizeof(*cmd->norm));
 	cmd->matched = ht_xcalloc(cmd->npaths ? cmd->npaths : 1, 1);
 	for (i = 0; i < cmd->npaths; i++) {
-		ht_strbuf_reset(&joined);
-		if (cmd->paths[i][0] == '/') {
-			size_t n = strlen(cmd->root);
-
-			if (strncmp(cmd->paths[i], cmd->root, n) ||
-			    (cmd->paths[i][n] && cmd->paths[i][n] != '/')) {
-				ret = outside(cmd->paths[i]);
-				goto cleanup;
-			}
-			ht_strbuf_addstr(&joined, cmd->paths[i] + n);
-		} else {
-			ht_strbuf_addf(&joined, "%s/%s", cmd->cwd_rel,
+		ret = ht_path_from_top(&norm, cmd->root, cmd->cwd_rel,
 				       cmd->paths[i]);
-		}
-		ret = normalize(&norm, joined.buf, cmd->paths[i]);
 		if (ret < 0)
 			goto cleanup;
 		cmd->matched[i] = !norm.len || !stat(cmd->paths[i], &st);
 		cmd->norm[i] = ht_strbuf_detach(&norm, NULL);
 	}
 cleanup:
-	ht_strbuf_release(&joined);
 	ht_strbuf_release(&norm);
 	return ret;
 }

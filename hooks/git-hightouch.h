@@ -67,6 +67,8 @@ struct wsremote {
 	struct ht_client *client;
 	/* whole lists, read once when needed (wsremote_list()) */
 	json_t *lists[HT_KIND__COUNT];
+	/* the work tree's root and the current folder in it, once asked */
+	char *top, *cwd_rel;
 };
 
 /*
@@ -94,9 +96,13 @@ void wsremote_close(struct wsremote *w);
 int wsremote_list(struct wsremote *w, json_t **out, enum ht_kind kind);
 /*
  * `arg`, a path relative to the current directory (or absolute, inside
- * the work tree), as a path from the top of the work tree, into `out`.
+ * the work tree), as a path from the top of the work tree, into `out`
+ * (ht_path_from_top(); git is asked where the work tree is once).
  */
-int wsremote_repo_path(struct ht_strbuf *out, const char *arg);
+int wsremote_repo_path(struct wsremote *w, struct ht_strbuf *out,
+		       const char *arg);
+/* The root of the work tree (asked of git once), or NULL without one. */
+const char *wsremote_top(struct wsremote *w);
 /* 1 if `arg` names a file rather than a slug: it has a '/' or ".yaml". */
 int wsremote_is_path(const char *arg);
 

@@ -170,6 +170,8 @@ void wsremote_close(struct wsremote *w)
 	ht_config_release(&w->cfg);
 	free(w->name);
 	free(w->prefix);
+	free(w->top);
+	free(w->cwd_rel);
 	memset(w, 0, sizeof(*w));
 	ht_client_global_cleanup();
 }
@@ -194,39 +196,50 @@ int wsremote_is_path(const char *arg)
 	       (len > 5 && !strcmp(arg + len - 5, ".yaml"));
 }
 
-int wsremote_repo_path(struct ht_strbuf *out, const char *arg)
+/* The work tree's root and the current folder in it, asked of git once. */
+static int find_top(struct wsremote *w)
 {
 	const char *argv[] = { "rev-parse", "--show-toplevel",
 			       "--show-prefix", NULL };
-	struct ht_strbuf sb = HT_STRBUF_INIT, joined = HT_STRBUF_INIT;
+	struct ht_strbuf sb = HT_STRBUF_INIT;
 	char *nl;
-	size_t n;
 	int ret;
 
+	if (w->top)
+		return 0;
 	ret = ht_run_git(&sb, NULL, 0, argv, HT_RUN_QUIET);
 	nl = ret ? NULL : strchr(sb.buf, '\n');
 	if (ret > 0 || (!ret && !nl))
-		ret = ht_error_set(HT_ENOTFOUND, "cannot find '%s': not in "
-				   "a work tree", arg);
-	if (ret)
-		goto cleanup;
-	*nl = '\0';
-	n = strlen(sb.buf);
-	if (arg[0] != '/') {
-		ht_strbuf_addf(&joined, "%.*s%s", (int)strcspn(nl + 1, "\n"),
-			       nl + 1, arg);
-	} else if (!strncmp(arg, sb.buf, n) && (arg[n] == '/' || !arg[n])) {
-		ht_strbuf_addstr(&joined, arg + n);
-	} else {
-		ret = ht_error_set(HT_EINVALID, "'%s' is outside the "
-				   "repository", arg);
-		goto cleanup;
+		ret = ht_error_set(HT_ENOTFOUND, "not in a work tree");
+	if (!ret) {
+		*nl = '\0';
+		w->top = ht_xstrdup(sb.buf);
+		w->cwd_rel = ht_xmemdupz(nl + 1, strcspn(nl + 1, "\n"));
 	}
-	if (ht_path_normalize(out, joined.buf) < 0)
-		ret = ht_error_set(HT_EINVALID, "'%s' is outside the "
-				   "repository", arg);
-cleanup:
 	ht_strbuf_release(&sb);
-	ht_strbuf_release(&joined);
+	return ret;
+}
+
+const char *wsremote_top(struct wsremote *w)
+{
+	if (find_top(w) < 0) {
+		ht_error_clear();
+		return NULL;
+	}
+	return w->top;
+}
+
+int wsremote_repo_path(struct wsremote *w, struct ht_strbuf *out,
+		       const char *arg)
+{
+	int ret = find_top(w);
+
+	if (ret == HT_ENOTFOUND) {
+		ht_error_clear();
+		return ht_error_set(HT_ENOTFOUND, "cannot find '%s': not in "
+				    "a work tree", arg);
+	}
+	if (!ret)
+		ret = ht_path_from_top(out, w->top, w->cwd_rel, arg);
 	return ret;
 }

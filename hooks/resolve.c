@@ -120,7 +120,7 @@ int resolve_arg(struct wsremote *w, const char *arg, struct ht_strbuf *slug,
 			ht_strbuf_addstr(slug, arg);
 		return ret;
 	}
-	ret = wsremote_repo_path(&path, arg);
+	ret = wsremote_repo_path(w, &path, arg);
 	if (!ret)
 		*kind = ht_kind_for_path(path.buf, w->prefix,
 					 w->url.workspace, slug);

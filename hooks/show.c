@@ -51,7 +51,7 @@ struct show {
 	size_t nr;
 	struct lookup *l;
 	size_t nl;
-	struct ht_strbuf top; /* the work tree, "" when none */
+	const char *top; /* the work tree, NULL when none */
 	json_t *out;          /* the resources shown */
 };
 
@@ -90,8 +90,8 @@ static int in_tree(const struct show *s, const char *path)
 	struct stat st;
 	int ret;
 
-	ht_strbuf_addf(&full, "%s/%s", s->top.buf, path);
-	ret = s->top.len && !stat(full.buf, &st);
+	ht_strbuf_addf(&full, "%s/%s", s->top, path);
+	ret = !stat(full.buf, &st);
 	ht_strbuf_release(&full);
 	return ret;
 }
@@ -148,7 +148,7 @@ static json_t *describe(struct show *s, const struct shown *n,
 			 n->slug.buf) < 0)
 		ht_error_clear();
 	/* a sync of an audience has none, nor has a file deleted in git */
-	if (s->top.len && !in_tree(s, file.buf))
+	if (s->top && !in_tree(s, file.buf))
 		ht_strbuf_reset(&file);
 	/* the app's sections are the API's lists, schema models aside */
 	if (!info->extension && list_of(kind) == kind)
@@ -249,14 +249,11 @@ static void print_text(const json_t *all)
 
 static int run_show(struct show *s, int json)
 {
-	const char *argv[] = { "rev-parse", "--show-toplevel", NULL };
 	struct ht_strbuf sb = HT_STRBUF_INIT;
 	size_t i;
 	int ret = 0;
 
-	if (ht_run_git_line(&s->top, argv, HT_RUN_QUIET))
-		ht_strbuf_reset(&s->top); /* no work tree: no files */
-	ht_error_clear();
+	s->top = wsremote_top(&s->w); /* no work tree: no files */
 	s->l = ht_xcalloc(s->nr * NLISTS + 1, sizeof(*s->l));
 	for (i = 0; !ret && i < s->nr; i++) {
 		ret = resolve_arg(&s->w, s->names[i].arg, &s->names[i].slug,
@@ -319,7 +316,6 @@ int cmd_show(int argc, char **argv)
 	for (i = 0; i < s.nr; i++)
 		ht_strbuf_release(&s.names[i].slug);
 	free(s.names);
-	ht_strbuf_release(&s.top);
 	json_decref(s.out);
 	wsremote_close(&s.w);
 	return ret;

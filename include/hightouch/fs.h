@@ -32,4 +32,15 @@ int ht_mkdir_p(const char *path);
  */
 int ht_path_normalize(struct ht_strbuf *out, const char *path);
 
+/*
+ * `arg`, a path as the user gave it on the command line (relative to the
+ * folder `cwd_rel` of the work tree, or absolute), as a path from the
+ * work tree's root `top` (a real path, as realpath() or `git rev-parse
+ * --show-toplevel` give it), normalised (ht_path_normalize()), into
+ * `out`.  HT_EINVALID "'<arg>' is outside the repository" when it is not
+ * under the root.
+ */
+int ht_path_from_top(struct ht_strbuf *out, const char *top,
+		     const char *cwd_rel, const char *arg);
+
 #endif

@@ -255,6 +255,43 @@ static void test_path_normalize(void **state)
 	ht_strbuf_release(&sb);
 }
 
+/* Command-line paths, from the work tree's root. */
+static void test_path_from_top(void **state)
+{
+	static const char *const cases[][3] = {
+		/* cwd_rel, arg, from the root */
+		{ "", "models/a.yaml", "models/a.yaml" },
+		{ "models", "a.yaml", "models/a.yaml" },
+		{ "models", "../syncs/b.yaml", "syncs/b.yaml" },
+		{ "models", "..", "" },
+		{ "", "/repo/syncs/b.yaml", "syncs/b.yaml" },
+		{ "models", "/repo", "" },
+		{ "", "/repo/", "" },
+	};
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(ht_path_from_top(&sb, "/repo", cases[i][0],
+						  cases[i][1]),
+				 0);
+		assert_string_equal(sb.buf, cases[i][2]);
+	}
+	assert_int_equal(ht_path_from_top(&sb, "/repo", "models", "../../x"),
+			 HT_EINVALID);
+	assert_string_equal(ht_error_message(),
+			    "'../../x' is outside the repository");
+	assert_int_equal(ht_path_from_top(&sb, "/repo", "", "/repository/x"),
+			 HT_EINVALID);
+	assert_int_equal(ht_path_from_top(&sb, "/repo", "", "/elsewhere"),
+			 HT_EINVALID);
+	assert_string_equal(ht_error_message(),
+			    "'/elsewhere' is outside the repository");
+	ht_error_clear();
+	ht_strbuf_release(&sb);
+}
+
 static void test_alloc_grow(void **state)
 {
 	int *v = NULL;
@@ -401,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_wrap),
 		cmocka_unit_test(test_path_normalize),
+		cmocka_unit_test(test_path_from_top),
 		cmocka_unit_test(test_alloc_grow),
 		cmocka_unit_test(test_diags),
 		cmocka_unit_test(test_diags_uniq),
