@@ -34,6 +34,7 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/client.h"
+#include "hightouch/config.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
 #include "hightouch/ratelimit.h"
@@ -1294,4 +1295,19 @@ int ht_client_list_all(struct ht_client *c, json_t **out, const char *path,
 	}
 	*out = all;
 	return 0;
+}
+
+int ht_client_config_read(struct ht_client_config *out,
+			  const struct ht_config *cfg)
+{
+	int allow_http = 0, ret;
+
+	out->retries = HT_CLIENT_RETRIES_DEFAULT;
+	out->url_flags = 0;
+	ret = ht_config_number(cfg, "hightouch.retries", 0, 20, &out->retries);
+	if (!ret)
+		ret = ht_config_bool(cfg, "hightouch.allowhttp", &allow_http);
+	if (!ret && allow_http)
+		out->url_flags |= HT_URL_ALLOW_HTTP;
+	return ret;
 }

@@ -98,11 +98,8 @@ static int make_client(struct wsremote *w)
 	struct ht_client_options opts = HT_CLIENT_OPTIONS_INIT;
 	int ret;
 
-	opts.max_retries = HT_CLIENT_RETRIES_DEFAULT;
-	ret = ht_config_number(&w->cfg, "hightouch.retries", 0, 20,
-			       &opts.max_retries);
-	if (!ret)
-		ret = ht_credential_fill(&w->cred, &w->url, &w->key, w->name);
+	opts.max_retries = w->client_cfg.retries;
+	ret = ht_credential_fill(&w->cred, &w->url, &w->key, w->name);
 	if (ret)
 		return ret;
 	w->have_cred = 1;
@@ -120,7 +117,7 @@ static int make_client(struct wsremote *w)
 int wsremote_open(struct wsremote *w, const char *name)
 {
 	const char *url;
-	int allow_http = 0, ret;
+	int ret;
 
 	memset(w, 0, sizeof(*w));
 	ret = ht_config_read(&w->cfg, "^(remote\\.|hightouch\\.)");
@@ -133,11 +130,9 @@ int wsremote_open(struct wsremote *w, const char *name)
 	if (!ret)
 		ret = remote_prefix(w);
 	if (!ret)
-		ret = ht_config_bool(&w->cfg, "hightouch.allowhttp",
-				     &allow_http);
+		ret = ht_client_config_read(&w->client_cfg, &w->cfg);
 	if (!ret)
-		ret = ht_url_parse(&w->url, url,
-				   allow_http ? HT_URL_ALLOW_HTTP : 0);
+		ret = ht_url_parse(&w->url, url, w->client_cfg.url_flags);
 	if (!ret)
 		ret = ht_credential_config_read(&w->key, &w->cfg, w->name);
 	if (!ret)

@@ -75,7 +75,6 @@ int config_read(struct helper_config *cfg, const char *remote)
 	cfg->author_email = ht_xstrdup(HELPER_DEFAULT_EMAIL);
 	cfg->prefix = ht_xstrdup("");
 	cfg->page_size = HT_CLIENT_PAGE_LIMIT;
-	cfg->retries = HT_CLIENT_RETRIES_DEFAULT;
 	cfg->quote_path = 1;
 
 	ret = ht_config_read(&git,
@@ -83,8 +82,7 @@ int config_read(struct helper_config *cfg, const char *remote)
 	if (!ret)
 		ret = ht_config_bool(&git, "core.quotepath", &cfg->quote_path);
 	if (!ret)
-		ret = ht_config_bool(&git, "hightouch.allowhttp",
-				     &cfg->allow_http);
+		ret = ht_client_config_read(&cfg->client, &git);
 	if (!ret)
 		ret = ht_config_bool(&git, "hightouch.fullresync",
 				     &cfg->full_resync);
@@ -97,9 +95,6 @@ int config_read(struct helper_config *cfg, const char *remote)
 	if (!ret)
 		ret = ht_config_number(&git, "hightouch.pagesize", 1, 1000,
 				       &cfg->page_size);
-	if (!ret)
-		ret = ht_config_number(&git, "hightouch.retries", 0, 20,
-				       &cfg->retries);
 	if (!ret && remote)
 		ret = ht_remotes_path_config(&git, remote, &cfg->prefix);
 	if (!ret && remote)

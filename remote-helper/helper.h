@@ -96,7 +96,7 @@ int run_git(struct ht_strbuf *out, const char *in, size_t in_len,
  * config.c
  */
 struct helper_config {
-	int allow_http;
+	struct ht_client_config client; /* hightouch.retries, allowHttp */
 	int full_resync;
 	char *author_name;  /* hightouch.authorName, or the default */
 	char *author_email; /* hightouch.authorEmail, or the default */
@@ -104,7 +104,6 @@ struct helper_config {
 	char *base;         /* remote.<name>.hightouchBase, or NULL */
 	struct ht_credential_config key; /* where its API key comes from */
 	unsigned page_size; /* hightouch.pageSize, 1..1000, default 100 */
-	unsigned retries;   /* hightouch.retries, 0..20, default 6 */
 	int quote_path;     /* core.quotePath, default 1 */
 };
 

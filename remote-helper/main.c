@@ -111,7 +111,7 @@ static int make_client(struct helper *h)
 	 * The API's 200 requests per 10 s are per workspace, shared with
 	 * every other client: by default, retry for about one window.
 	 */
-	opts.max_retries = h->cfg.retries;
+	opts.max_retries = h->cfg.client.retries;
 	opts.notice = progress_notice;
 	if (helper_out.trace) {
 		opts.trace = ht_client_trace_to_file;
@@ -550,7 +550,7 @@ static int setup(struct helper *h)
 		return ret;
 	ht_quote_path_fully = h->cfg.quote_path;
 	ret = ht_url_parse(&h->url, h->url_text,
-			   h->cfg.allow_http ? HT_URL_ALLOW_HTTP : 0);
+			   h->cfg.client.url_flags);
 	if (ret < 0)
 		return ret;
 	ht_strbuf_addf(&sb, "refs/hightouch/%s/heads/main", h->name);

@@ -85,6 +85,22 @@
  * rate limit (its 200 requests per 10 s are shared with every client).
  */
 #define HT_CLIENT_RETRIES_DEFAULT 6
+/*
+ * What git's config says of the client, for every program that talks to
+ * a workspace: hightouch.retries (0 to 20, default
+ * HT_CLIENT_RETRIES_DEFAULT) and hightouch.allowHttp (plain http to
+ * other hosts than loopback: HT_URL_ALLOW_HTTP for ht_url_parse()).
+ */
+struct ht_config;
+struct ht_client_config {
+	unsigned retries;
+	unsigned url_flags;
+};
+
+/* Read it from `cfg` (config.h); a bad value is an error. */
+int ht_client_config_read(struct ht_client_config *out,
+			  const struct ht_config *cfg);
+
 /* Server text quoted in a message is cut to this many bytes. */
 #define HT_CLIENT_MAX_SERVER_TEXT 200
 

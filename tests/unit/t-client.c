@@ -38,6 +38,7 @@
 
 #include "hightouch/alloc.h"
 #include "hightouch/client.h"
+#include "hightouch/config.h"
 #include "hightouch/url.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
@@ -1820,6 +1821,30 @@ static void test_rate_limit_counts_retries(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* hightouch.retries and hightouch.allowHttp, for every program. */
+static void test_client_config(void **state)
+{
+	struct ht_config_entry items[] = {
+		{ (char *)"hightouch.retries", (char *)"3" },
+		{ (char *)"hightouch.allowhttp", NULL },
+	};
+	struct ht_config cfg = { items, 0, 2 };
+	struct ht_client_config cc;
+
+	(void)state;
+	assert_int_equal(ht_client_config_read(&cc, &cfg), 0);
+	assert_int_equal(cc.retries, HT_CLIENT_RETRIES_DEFAULT);
+	assert_int_equal(cc.url_flags, 0);
+	cfg.nr = 2;
+	assert_int_equal(ht_client_config_read(&cc, &cfg), 0);
+	assert_int_equal(cc.retries, 3);
+	assert_int_equal(cc.url_flags, HT_URL_ALLOW_HTTP);
+	items[0].value = (char *)"21";
+	assert_true(ht_client_config_read(&cc, &cfg) < 0);
+	assert_non_null(strstr(ht_error_message(), "hightouch.retries"));
+	ht_error_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
@@ -1831,6 +1856,7 @@ int main(void)
 		cmocka_unit_test(test_parse_page),
 		cmocka_unit_test(test_trace_to_file),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_client_config),
 	};
 	const struct CMUnitTest http[] = {
 		T(test_get),
