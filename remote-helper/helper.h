@@ -246,6 +246,15 @@ int odb_write_commit(struct odb *r, git_oid *out, const git_oid *tree,
  */
 int refs_commit(const char *rev, unsigned flags, git_oid *out, int *found);
 /*
+ * The private ref `ref`, as refs_commit() gives it, read from the files
+ * of git's ref store in `commondir` when they hold it plainly (a loose
+ * ref, or a line of packed-refs), which saves running git; else (a ref
+ * in neither, a symbolic ref, anything unexpected) from refs_commit().
+ * The object is not looked at: the caller checks that it is a commit.
+ */
+int refs_private(const char *commondir, const char *ref, git_oid *out,
+		 int *found);
+/*
  * The commits of the branches and remote-tracking branches that contain
  * `commit` (`git for-each-ref --contains`), as a new array of `*nr`.
  */

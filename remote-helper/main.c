@@ -192,9 +192,9 @@ static int first_request(struct helper *h, git_oid *id, int *unchanged)
 	*unchanged = 0;
 	memset(&s, 0, sizeof(s));
 	s.lock_fd = -1;
-	ret = read_private_ref(h, id, &found);
+	ret = odb_common_dir(h->gitdir, &dir);
 	if (!ret)
-		ret = odb_common_dir(h->gitdir, &dir);
+		ret = refs_private(dir, h->private_ref, id, &found);
 	if (!ret) {
 		state_peek(&s, dir, h->name);
 		ret = state_load(&s);

@@ -1,6 +1,8 @@
 /*
  * What the helper asks git about refs.  libgit2 does not read them here
- * (odb.c says why): `git rev-parse` and `git for-each-ref` do.
+ * (odb.c says why): `git rev-parse` and `git for-each-ref` do, but for
+ * the private ref at `list` (refs_private()), read from git's files when
+ * they hold it plainly.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,86 @@ int refs_commit(const char *rev, unsigned flags, git_oid *out, int *found)
 	ht_strbuf_release(&sb);
 	ht_strbuf_release(&arg);
 	return ret;
+}
+
+/* "<40 hex>" then `end` ('\n' or ' '): 0 and `*out`, else -1. */
+static int parse_hex(git_oid *out, const char *p, char end)
+{
+	size_t i;
+
+	for (i = 0; i < GIT_OID_HEXSZ; i++)
+		if (!strchr("0123456789abcdef", p[i]) || !p[i])
+			return -1;
+	if (p[GIT_OID_HEXSZ] != end)
+		return -1;
+	return git_oid_fromstrn(out, p, GIT_OID_HEXSZ) < 0 ? -1 : 0;
+}
+
+/* `ref` in packed-refs: 1 and `*out`, 0 when it is not there, -1. */
+static int packed_ref(const char *commondir, const char *ref, git_oid *out)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT, path = HT_STRBUF_INIT;
+	const char *line, *nl;
+	size_t n = strlen(ref);
+	int ret = 0;
+
+	ht_strbuf_addf(&path, "%s/packed-refs", commondir);
+	ret = ht_strbuf_read_file(&sb, path.buf, 64u << 20);
+	if (ret < 0) {
+		ret = ret == HT_ENOTFOUND ? 0 : -1;
+		ht_error_clear();
+		goto cleanup;
+	}
+	for (line = sb.buf; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl) {
+			ret = -1; /* a line without its end: ask git */
+			break;
+		}
+		if ((size_t)(nl - line) == GIT_OID_HEXSZ + 1 + n &&
+		    !memcmp(line + GIT_OID_HEXSZ + 1, ref, n)) {
+			ret = parse_hex(out, line, ' ') < 0 ? -1 : 1;
+			break;
+		}
+	}
+cleanup:
+	ht_strbuf_release(&sb);
+	ht_strbuf_release(&path);
+	return ret;
+}
+
+int refs_private(const char *commondir, const char *ref, git_oid *out,
+		 int *found)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT, path = HT_STRBUF_INIT;
+	int ret;
+
+	*found = 0;
+	ht_strbuf_addf(&path, "%s/%s", commondir, ref);
+	ret = ht_strbuf_read_file(&sb, path.buf, 4096);
+	if (!ret) {
+		ret = sb.len == GIT_OID_HEXSZ + 1 ? parse_hex(out, sb.buf,
+							       '\n') : -1;
+		if (!ret)
+			*found = 1;
+	} else if (ret == HT_ENOTFOUND) {
+		ht_error_clear();
+		ret = packed_ref(commondir, ref, out);
+		*found = ret > 0;
+		if (ret > 0)
+			ret = 0;
+		else if (!ret)
+			ret = -1; /* in neither: another ref store? ask git */
+	}
+	ht_error_clear();
+	ht_strbuf_release(&sb);
+	ht_strbuf_release(&path);
+	if (ret < 0) {
+		trace("refs", "'%s' is not plainly in git's files: asking git",
+		      ref);
+		return refs_commit(ref, 0, out, found);
+	}
+	return 0;
 }
 
 int refs_containing(git_oid **out, size_t *nr, const git_oid *commit)

@@ -407,6 +407,40 @@ test_expect_success 'list gives the commit when nothing changed, else none' '
 	test_cmp expect actual
 '
 
+# list reads the private ref from git files: loose, packed, and (as
+# anything it does not expect) through git when it is a symbolic ref.
+test_expect_success 'list finds the private ref loose, packed or symbolic' '
+	git -C c1 rev-parse refs/hightouch/origin/heads/main >id &&
+	printf "%s refs/heads/main\n@refs/heads/main HEAD\n\n" \
+		"$(cat id)" >expect &&
+	list_c1() {
+		(cd c1 && GIT_DIR=.git HT_TRACE=1 &&
+		 export GIT_DIR HT_TRACE &&
+		 printf "list\n\n" |
+			git-remote-hightouch origin "$EMU_URL/test" \
+			>../out 2>../err)
+	} &&
+	list_c1 &&
+	test_cmp expect out &&
+	! grep "asking git" err &&
+	git -C c1 pack-refs --all &&
+	test ! -e c1/.git/refs/hightouch/origin/heads/main &&
+	list_c1 &&
+	test_cmp expect out &&
+	! grep "asking git" err &&
+	git -C c1 update-ref refs/hightouch/origin/keep "$(cat id)" &&
+	git -C c1 symbolic-ref refs/hightouch/origin/heads/main \
+		refs/hightouch/origin/keep &&
+	list_c1 &&
+	test_cmp expect out &&
+	grep "is not plainly in git.s files: asking git" err &&
+	git -C c1 update-ref --no-deref refs/hightouch/origin/heads/main \
+		"$(cat id)" &&
+	git -C c1 update-ref -d refs/hightouch/origin/keep &&
+	list_c1 &&
+	test_cmp expect out
+'
+
 # "(create)" is how git shows the "?" of list (git-remote-hightouch(1)).
 # git sends remote show the same list as a fetch: the helper makes the
 # import.s first request, one GET, and writes nothing.
