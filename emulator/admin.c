@@ -31,6 +31,9 @@
 
 #include "emulator.h"
 
+/* orderDirection, by enum emu_order. */
+static const char *const order_names[] = { "asc", "desc", "none", NULL };
+
 static const char *const run_statuses[] = {
 	"success", "warning", "failed", "cancelled", "interrupted", NULL
 };
@@ -86,8 +89,8 @@ static json_t *settings_json(struct emu *e)
 		snprintf(rate, sizeof(rate), "off");
 	return json_pack("{s:s, s:i, s:s, s:i, s:s}", "rateLimit", rate,
 			 "latencyMs", e->settings.latency_ms,
-			 "orderDirection", e->settings.order_desc ? "desc" :
-			 "asc", "runDurationMs", e->settings.run_duration_ms,
+			 "orderDirection", order_names[e->settings.order],
+			 "runDurationMs", e->settings.run_duration_ms,
 			 "runStatus", e->settings.run_status);
 }
 
@@ -137,13 +140,14 @@ static void change_settings(struct emu *e, const json_t *body,
 		    details);
 	if ((v = json_object_get(body, "orderDirection"))) {
 		dir = json_string_value(v);
-		if (dir && !strcmp(dir, "asc"))
-			s.order_desc = 0;
-		else if (dir && !strcmp(dir, "desc"))
-			s.order_desc = 1;
-		else
+		for (i = 0; dir && order_names[i]; i++)
+			if (!strcmp(dir, order_names[i]))
+				break;
+		if (!dir || !order_names[i])
 			emu_detail(details, "orderDirection", "'orderDirection'"
-				   " must be 'asc' or 'desc'");
+				   " must be 'asc', 'desc' or 'none'");
+		else
+			s.order = (enum emu_order)i;
 	}
 	if ((v = json_object_get(body, "runStatus"))) {
 		status = json_string_value(v);

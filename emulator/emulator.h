@@ -67,11 +67,18 @@ enum emu_op {
 	EMU_OP_SEED,      /* one resource of a seed */
 };
 
+/* The direction of every list (orderDirection): none is a fixed shuffle. */
+enum emu_order {
+	EMU_ORDER_ASC,
+	EMU_ORDER_DESC,
+	EMU_ORDER_NONE,
+};
+
 struct emu_settings {
 	int rate_limit;      /* requests per window; 0: no limit */
 	int rate_window_ms;
 	int latency_ms;      /* added to every /api/v1 request */
-	int order_desc;      /* lists sorted descending */
+	enum emu_order order; /* of every list */
 	int run_duration_ms; /* from queued to the terminal status */
 	char run_status[16]; /* terminal status of new runs */
 };
@@ -120,7 +127,7 @@ struct emu_list_cache {
 	int in_use;
 	enum ht_kind kind;
 	const char *column;
-	int desc;
+	enum emu_order order;
 	int64_t generation;
 	int64_t last_used;
 	int64_t *rowids;
@@ -384,6 +391,13 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 		       const struct emu_request *req,
 		       struct emu_response *resp);
 void emu_list_cache_release(struct emu *e);
+/*
+ * " ORDER BY <col> ASC, id ASC" (or DESC) for the settings' direction,
+ * appended to `sql`; with EMU_ORDER_NONE, an order by a hash of the id
+ * that no column follows.
+ */
+void emu_order_by(struct ht_strbuf *sql, const char *col,
+		  enum emu_order order);
 /* `offset` and `limit` of a list: 0, or -1 with a 400 answered. */
 int emu_list_paging(const struct emu_request *req, int64_t *offset,
 		    int64_t *limit, struct emu_response *resp);

@@ -826,6 +826,17 @@ static int last_run_filter(const struct emu_request *req, const char *key,
 	return 0;
 }
 
+void emu_order_by(struct ht_strbuf *sql, const char *col,
+		  enum emu_order order)
+{
+	const char *dir = order == EMU_ORDER_DESC ? "DESC" : "ASC";
+
+	if (order == EMU_ORDER_NONE)
+		ht_strbuf_addstr(sql, " ORDER BY (id * 7919) % 10007, id");
+	else
+		ht_strbuf_addf(sql, " ORDER BY %s %s, id %s", col, dir, dir);
+}
+
 int emu_list_paging(const struct emu_request *req, int64_t *offset,
 		    int64_t *limit, struct emu_response *resp)
 {
@@ -861,7 +872,7 @@ void emu_list_cache_release(struct emu *e)
 
 /* The cached order of kind's list by `col`, rebuilt if stale. */
 static struct emu_list_cache *list_order(struct emu *e, enum ht_kind kind,
-					 const char *col, int desc)
+					 const char *col, enum emu_order order)
 {
 	struct emu_list_cache *c = NULL, *oldest = &e->lists[0];
 	struct ht_strbuf sql = HT_STRBUF_INIT;
@@ -873,7 +884,7 @@ static struct emu_list_cache *list_order(struct emu *e, enum ht_kind kind,
 		struct emu_list_cache *l = &e->lists[i];
 
 		if (l->in_use && l->kind == kind && l->column == col &&
-		    l->desc == desc) {
+		    l->order == order) {
 			c = l;
 			break;
 		}
@@ -893,11 +904,10 @@ static struct emu_list_cache *list_order(struct emu *e, enum ht_kind kind,
 	c->rowids = NULL;
 	c->nr = 0;
 	c->in_use = 0;
-	ht_strbuf_addf(&sql, "SELECT rowid FROM resources WHERE tbl = ?1%s "
-		       "ORDER BY %s %s, id %s",
+	ht_strbuf_addf(&sql, "SELECT rowid FROM resources WHERE tbl = ?1%s",
 		       kind != HT_KIND_MODEL && ht_kind_is_model(kind) ?
-		       " AND kind = ?2" : "", col, desc ? "DESC" : "ASC",
-		       desc ? "DESC" : "ASC");
+		       " AND kind = ?2" : "");
+	emu_order_by(&sql, col, order);
 	if (!(st = emu_store_prepare(e, sql.buf)))
 		goto cleanup;
 	sqlite3_bind_int(st, 1, ht_kind_ids(kind));
@@ -914,7 +924,7 @@ static struct emu_list_cache *list_order(struct emu *e, enum ht_kind kind,
 	c->in_use = 1;
 	c->kind = kind;
 	c->column = col;
-	c->desc = desc;
+	c->order = order;
 	c->generation = e->generation;
 cleanup:
 	sqlite3_finalize(st);
@@ -928,7 +938,7 @@ static int list_page(struct emu *e, enum ht_kind kind, const char *col,
 		     struct emu_response *resp)
 {
 	struct emu_list_cache *c = list_order(e, kind, col,
-					      e->settings.order_desc);
+					      e->settings.order);
 	sqlite3_stmt *st = emu_store_doc_by_rowid(e);
 	size_t i, end;
 
@@ -958,7 +968,7 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 	struct param_rules r = { 0, 0, 0 };
 	struct ht_strbuf sql = HT_STRBUF_INIT, out = HT_STRBUF_INIT;
 	char after[HT_TIME_LEN], before[HT_TIME_LEN];
-	const char *col = "id", *v, *dir;
+	const char *col = "id", *v;
 	int64_t offset, limit, n;
 	sqlite3_stmt *st = NULL;
 	struct binds b;
@@ -978,7 +988,6 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 				  "got '%s'", r.name ? " name," : "", v);
 		goto cleanup;
 	}
-	dir = e->settings.order_desc ? "DESC" : "ASC";
 
 	if (!emu_arg(req, "slug") && !emu_arg(req, "name") &&
 	    !emu_arg(req, "modelId") && !emu_arg(req, "after") &&
@@ -1034,8 +1043,8 @@ void emu_resource_list(struct emu *e, enum ht_kind kind,
 		bind_str(&b, t);
 		bind_int(&b, colon - t + 2);
 	}
-	ht_strbuf_addf(&sql, " ORDER BY %s %s, id %s LIMIT ? OFFSET ?", col,
-		       dir, dir);
+	emu_order_by(&sql, col, e->settings.order);
+	ht_strbuf_addstr(&sql, " LIMIT ? OFFSET ?");
 	bind_int(&b, limit + 1);
 	bind_int(&b, offset);
 

@@ -508,7 +508,7 @@ void emu_runs_list(struct emu *e, int64_t sync_id,
 	struct ht_strbuf sql = HT_STRBUF_INIT;
 	int64_t offset, limit, run_id = 0, after = 0, before = 0, within = 0;
 	int has_after, has_before;
-	const char *col = "id", *v, *dir;
+	const char *col = "id", *v;
 	sqlite3_stmt *st = NULL;
 	char buf[32];
 	size_t i;
@@ -557,7 +557,6 @@ void emu_runs_list(struct emu *e, int64_t sync_id,
 		not_found(resp, buf);
 		goto cleanup;
 	}
-	dir = e->settings.order_desc ? "DESC" : "ASC";
 	ht_strbuf_addstr(&sql, "SELECT id, created_ms, due_ms, status, error, "
 			 "added, changed, removed, failed FROM runs WHERE "
 			 "sync_id = ?1");
@@ -569,8 +568,8 @@ void emu_runs_list(struct emu *e, int64_t sync_id,
 		ht_strbuf_addstr(&sql, " AND created_ms < ?4");
 	if (within)
 		ht_strbuf_addstr(&sql, " AND created_ms >= ?5");
-	ht_strbuf_addf(&sql, " ORDER BY %s %s, id %s LIMIT ?6 OFFSET ?7", col,
-		       dir, dir);
+	emu_order_by(&sql, col, e->settings.order);
+	ht_strbuf_addstr(&sql, " LIMIT ?6 OFFSET ?7");
 	if (!(st = emu_store_prepare(e, sql.buf)))
 		goto fail;
 	sqlite3_bind_int64(st, 1, sync_id);

@@ -13,6 +13,10 @@
  *    and reads the last <count> runs;
  *  - neither: every page.
  *
+ * A first page can look ordered when the server follows no order (two
+ * runs always do): the pages read after it must keep its order, else
+ * every page is read.
+ *
  * Pages hold hightouch.pageSize runs (default 100), as the helper's.
  */
 #include <inttypes.h>
@@ -93,39 +97,66 @@ static int read_page(struct reader *rd, struct ht_page *out, size_t offset,
 	return ret;
 }
 
-/* 1 when `items` go oldest first, -1 newest first, 0 neither. */
-static int direction(const json_t *items)
+/*
+ * 1 when rl->runs go oldest first, -1 newest first, 0 neither (a time
+ * missing, or all the same).
+ */
+static int direction(const struct runlist *rl)
 {
-	int64_t prev = 0, t;
 	int up = 0, down = 0;
-	json_t *it;
 	size_t i;
 
-	json_array_foreach(items, i, it) {
-		const char *s = ht_json_get_string(it, "createdAt");
+	for (i = 1; i < rl->nr; i++) {
+		int64_t a = rl->runs[i - 1].created_ms;
+		int64_t b = rl->runs[i].created_ms;
 
-		if (!s || ht_time_parse(&t, s, strlen(s)) < 0)
+		if (a < 0 || b < 0)
 			return 0;
-		if (i) {
-			up += t > prev;
-			down += t < prev;
-		}
-		prev = t;
+		up += b > a;
+		down += b < a;
 	}
 	return up && !down ? 1 : down && !up ? -1 : 0;
 }
 
-/* Every page after the first (at `offset`), or until `want` runs. */
+/*
+ * 1 when the runs from `from` on still go in direction `dir` (1 oldest
+ * first, -1 newest first), after the run before them if any: a server
+ * that follows no order can make a first page look ordered.
+ */
+static int still_in_order(const struct runlist *rl, size_t from, int dir)
+{
+	size_t i;
+
+	for (i = from ? from : 1; i < rl->nr; i++) {
+		int64_t a = rl->runs[i - 1].created_ms;
+		int64_t b = rl->runs[i].created_ms;
+
+		if (a < 0 || b < 0 || (dir > 0 ? b < a : b > a))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The pages after the first (from `offset`): newest first (`dir` -1),
+ * until `want` runs as long as they keep that order; else every page.
+ */
 static int read_on(struct reader *rd, struct runlist *rl, size_t offset,
-		   size_t want)
+		   size_t want, int dir)
 {
 	struct ht_page page = HT_PAGE_INIT;
 	int full = 1, ret = 0;
+	size_t before;
 
+	if (dir >= 0)
+		want = SIZE_MAX;
 	while (!ret && full && rl->nr < want) {
 		ret = read_page(rd, &page, offset, rd->page, &full);
+		before = rl->nr;
 		if (!ret)
 			ret = runlist_add(rl, page.items);
+		if (!ret && !still_in_order(rl, before, dir))
+			want = SIZE_MAX;
 		offset += json_array_size(page.items);
 	}
 	ht_page_release(&page);
@@ -164,28 +195,47 @@ static int find_end(struct reader *rd, struct ht_page *last, size_t *end)
 	return ret;
 }
 
-/* Oldest first: the last `want` runs. */
-static int read_tail(struct reader *rd, struct runlist *rl, size_t want)
+/*
+ * Oldest first: the last `want` runs, in place of the first page's in
+ * `rl` when they keep that order after them; else `rl` stays as it was
+ * and `*ordered` is cleared.
+ */
+static int read_tail(struct reader *rd, struct runlist *rl, size_t want,
+		     int *ordered)
 {
 	struct ht_page last = HT_PAGE_INIT, page = HT_PAGE_INIT;
-	size_t end, total, from, n;
+	struct runlist tail = { NULL, 0, 0 };
+	int64_t first_last = rl->runs[rl->nr - 1].created_ms;
+	size_t end, total, from, start, n, first_nr = rl->nr;
 	int ret;
 
+	*ordered = 1;
 	ret = find_end(rd, &last, &end);
 	if (ret)
 		goto cleanup;
 	total = end + json_array_size(last.items);
-	from = total > want ? total - want : 0;
-	runlist_release(rl);
+	from = start = total > want ? total - want : 0;
 	for (; !ret && from < end; from += n) {
 		n = end - from < rd->page ? end - from : rd->page;
 		ret = read_page(rd, &page, from, n, NULL);
 		if (!ret)
-			ret = runlist_add(rl, page.items);
+			ret = runlist_add(&tail, page.items);
 	}
 	if (!ret)
-		ret = runlist_add(rl, last.items);
+		ret = runlist_add(&tail, last.items);
+	/* direction() saw every time of the first page */
+	if (!ret && start >= first_nr && tail.nr &&
+	    tail.runs[0].created_ms < first_last)
+		*ordered = 0;
+	if (!ret && !still_in_order(&tail, 0, 1))
+		*ordered = 0;
+	if (!ret && *ordered) {
+		runlist_release(rl);
+		*rl = tail;
+		memset(&tail, 0, sizeof(tail));
+	}
 cleanup:
+	runlist_release(&tail);
 	ht_page_release(&last);
 	ht_page_release(&page);
 	return ret;
@@ -198,7 +248,7 @@ static int read_newest(struct wsremote *w, struct runlist *rl,
 	struct reader rd = { w, HT_STRBUF_INIT, HT_CLIENT_PAGE_LIMIT };
 	struct ht_page first = HT_PAGE_INIT;
 	unsigned page = HT_CLIENT_PAGE_LIMIT;
-	int full = 0, dir, ret;
+	int full = 0, ordered, dir, ret;
 
 	ret = ht_config_number(&w->cfg, "hightouch.pagesize", 1, 1000, &page);
 	rd.page = page;
@@ -209,11 +259,14 @@ static int read_newest(struct wsremote *w, struct runlist *rl,
 		ret = runlist_add(rl, first.items);
 	if (ret || !full)
 		goto cleanup;
-	dir = direction(first.items);
-	if (dir > 0)
-		ret = read_tail(&rd, rl, want);
-	else
-		ret = read_on(&rd, rl, rl->nr, dir < 0 ? want : SIZE_MAX);
+	dir = direction(rl);
+	if (dir > 0) {
+		ret = read_tail(&rd, rl, want, &ordered);
+		if (!ret && !ordered)
+			ret = read_on(&rd, rl, rl->nr, SIZE_MAX, 0);
+	} else {
+		ret = read_on(&rd, rl, rl->nr, want, dir);
+	}
 cleanup:
 	if (!ret) {
 		ht_runs_sort_newest(rl->runs, rl->nr);

@@ -101,6 +101,29 @@ test_expect_success 'orderDirection desc reverses every list' '
 	json_eq "[.data[].id]" "[1,2]"
 '
 
+test_expect_success 'orderDirection none follows no field' '
+	admin POST /settings "{\"orderDirection\":\"none\"}" &&
+	expect_status 200 &&
+	api GET "/models?limit=1000" &&
+	jq ".data[].id" body >ids &&
+	sort -n ids >by-id &&
+	sort -un ids >unique &&
+	test_cmp by-id unique &&
+	! test_cmp by-id ids &&
+	api GET "/models?orderBy=updatedAt&limit=1000" &&
+	jq ".data[].id" body >again &&
+	test_cmp ids again &&
+	api GET "/models?limit=5&offset=5" &&
+	jq ".data[].id" body >page &&
+	sed -n 6,10p ids >expect &&
+	test_cmp expect page &&
+	admin GET /settings &&
+	json_eq .orderDirection "\"none\"" &&
+	admin POST /settings "{\"orderDirection\":\"asc\"}" &&
+	api GET "/models?limit=2" &&
+	json_eq "[.data[].id]" "[1,2]"
+'
+
 test_expect_success 'the clock never goes back, across restarts' '
 	emulator_stop &&
 	cat >future.json <<-\EOF &&

@@ -317,6 +317,31 @@ test_expect_success 'descending lists are detected' '
 	test_cmp expect actual
 '
 
+# A server whose lists follow no order (the emulator shuffles them by
+# id): each list is read whole on each fetch, and the history is still
+# that of a fresh clone.
+test_expect_success 'lists in no order are read whole, and right' '
+	admin POST /settings "{\"orderDirection\": \"none\"}" &&
+	expect_status 200 &&
+	git -C big fetch &&
+	ui PATCH /models/21 "{\"name\": \"twenty-one\"}" &&
+	ht_requests_reset &&
+	git -C big fetch &&
+	git -C big log --format=%s -1 origin/main >actual &&
+	grep "^Update model " actual &&
+	ht_requests requests &&
+	grep "/models?offset=0&limit=100&" requests &&
+	grep "/syncs?offset=0&limit=100&" requests &&
+	rm -rf fresh && git clone -q "$HT_URL" fresh &&
+	git -C fresh rev-parse HEAD^{tree} >expect &&
+	git -C big rev-parse origin/main^{tree} >actual &&
+	test_cmp expect actual &&
+	admin POST /settings "{\"orderDirection\": \"desc\"}" &&
+	git -C big fetch &&
+	git -C big rev-parse origin/main^{tree} >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'deletions are confirmed by a whole listing' '
 	ui DELETE "/syncs/7" &&
 	ui DELETE "/models/30?cascade=true" &&

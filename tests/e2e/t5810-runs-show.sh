@@ -115,6 +115,27 @@ test_expect_success 'the server order does not matter: newest first either way' 
 	admin POST /settings "{\"orderDirection\":\"asc\"}"
 '
 
+# The order is not documented: a server that follows none has every
+# page read, and the newest still come first.
+test_expect_success 'runs in no order: every page read, newest first' '
+	admin POST /settings "{\"orderDirection\":\"none\"}" &&
+	ids_newest 2 4 >expect &&
+	api GET "/syncs/2/runs?limit=1000" &&
+	total=$(jq ".data | length" body) &&
+	for size in 2 3 4
+	do
+		ht_requests_reset &&
+		git -C c -c hightouch.pageSize=$size hightouch runs \
+			--format json -n 4 accounts-to-braze >out &&
+		ht_requests log &&
+		jq -c "[.[].id]" out >actual &&
+		test_cmp expect actual &&
+		test "$(grep -c "/runs?" log)" -ge $(( (total + size - 1) / size )) ||
+		return 1
+	done &&
+	admin POST /settings "{\"orderDirection\":\"asc\"}"
+'
+
 test_expect_success 'oldest first: the last page found in a few requests' '
 	runs_of 3 40 &&
 	wait_settled 3 &&
