@@ -14,6 +14,7 @@
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/json.h"
+#include "hightouch/protocol.h"
 #include "hightouch/repository.h"
 
 #include "import.h"
@@ -135,6 +136,7 @@ static void skip_change(struct import *im, const struct change *c)
 		free(slug);
 	}
 	skip_dangling(im, r, ht_kind_ids(im->miss.kind), im->miss.id);
+	im->dangling_kinds[c->kind]++;
 }
 
 /*
@@ -224,6 +226,29 @@ static int file_owned(struct import *im, const struct change *c,
 	return 0;
 }
 
+/*
+ * A full resync deletes the files no resource claims (plan.c), by their
+ * paths (`c->id` 0).  A resource skipped in this import, and renamed in
+ * the workspace since the last fetch, has no file the resync knows of:
+ * the file of its old name looks unclaimed.  Nothing tells which file is
+ * whose, so no file of a kind with a skipped change is deleted (1), with
+ * a warning; the resync after the skip is mended deletes it.
+ */
+static int kept_for_skipped(struct import *im, const struct change *c,
+			    const char *path)
+{
+	struct ht_strbuf q = HT_STRBUF_INIT;
+
+	if (!im->full || c->id || c->old_kind == HT_KIND__COUNT ||
+	    !im->dangling_kinds[c->old_kind])
+		return 0;
+	say(0, "warning: kept '%s': no %s of the workspace has it, but it "
+	    "may be that of a skipped one, renamed", ht_quote_path(&q, path),
+	    ht_kind_name(c->old_kind));
+	ht_strbuf_release(&q);
+	return 1;
+}
+
 int change_files(struct import *im, struct change *c, struct tree_change **tc,
 		 size_t *nr, size_t *alloc, int *existed)
 {
@@ -249,7 +274,8 @@ int change_files(struct import *im, struct change *c, struct tree_change **tc,
 		const char *gone = old.len ? old.buf : path.buf;
 
 		if (*gone && path_exists(im, gone) &&
-		    !file_owned(im, c, c->old_kind, c->old_slug)) {
+		    !file_owned(im, c, c->old_kind, c->old_slug) &&
+		    !kept_for_skipped(im, c, gone)) {
 			*existed = 1;
 			add_tree_change(tc, nr, alloc, gone, NULL);
 		}

@@ -96,6 +96,8 @@ struct import {
 	size_t too_big_nr;
 	/* resources whose file would name what the workspace lacks */
 	size_t dangling;
+	/* changes skipped so, by kind: their old files may not be known */
+	size_t dangling_kinds[HT_KIND__COUNT];
 	size_t files[HT_KIND__COUNT];
 
 	/* the history (commit.c) */

@@ -91,6 +91,28 @@ test_expect_success 'a fetch where the sync loses its model keeps its file' '
 	test ! -s err
 '
 
+# A full resync finds deletions by the files no resource claims; a
+# skipped resource renamed since the last fetch has no file it knows of,
+# so its old file must not be taken for an orphan.
+test_expect_success 'a full resync keeps the file of a skipped, renamed sync' '
+	ht_faults_clear &&
+	git clone -q "$HT_URL" c4 &&
+	git -C c4 rev-parse origin/main^{tree} >before &&
+	api GET "/syncs?offset=0&limit=100&orderBy=updatedAt" &&
+	expect_status 200 &&
+	jq -c "{data: [.data[] | if .slug == \"orphan\" then .slug = \"orphan-renamed\" | .modelId = 47 else . end], hasMore: false}" body >page &&
+	ht_fault "{\"method\": \"GET\", \"path\": \"/api/v1/syncs\", \"status\": 200, \"count\": 1000, \"body\": $(cat page)}" &&
+	git -C c4 -c hightouch.fullResync=true fetch 2>err &&
+	grep "^warning: skipped sync .orphan-renamed. (id $ORPHAN): its model 47 is not in the workspace$" err &&
+	grep "^warning: kept .syncs/orphan.yaml.: no sync of the workspace has it, but it may be that of a skipped one, renamed$" err &&
+	git -C c4 show origin/main:syncs/orphan.yaml >file &&
+	grep "^model: sheet$" file &&
+	git -C c4 rev-parse origin/main^{tree} >after &&
+	test_cmp before after &&
+	ht_faults_clear &&
+	dangling_syncs 2030-01-01T00:00:00.000Z
+'
+
 test_expect_success 'a push of the skipped sync file says why, and writes nothing' '
 	git -C c2 merge -q --ff-only origin/main &&
 	sed -i "s/^schedulePaused: false$/schedulePaused: true/" \
