@@ -516,6 +516,8 @@ int update_state(struct push *p, const git_oid *head)
 			    "during the push: the next 'git fetch' brings "
 			    "them", ht_ids_name((enum ht_ids)i));
 	git_oid_cpy(&p->s->commit, head);
+	p->s->manifest_ok = manifest_readable(p->r, &p->head_tree,
+					      p->ws.manifest_path);
 	return state_save(p->s);
 }
 

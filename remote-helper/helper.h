@@ -311,6 +311,8 @@ struct state {
 	git_oid commit;
 	int schema;     /* 1 the server has the schema extension, 0 not, -1 ? */
 	int64_t workspace_id; /* the workspaceId of its resources; 0 ? */
+	/* the commit's manifest reads (manifest_readable()): when saved */
+	int manifest_ok;
 	struct list_state lists[HT_KIND__COUNT];
 	char *map_id;   /* hash of the resources file */
 	/* resources, sorted by (table, id), loaded by state_load_map() */
@@ -583,6 +585,13 @@ void import_first_request(struct first_request *out, const struct state *s,
 int import_unchanged(const struct first_request *fr, const char *gitdir,
 		     struct state *s, const struct remote *o,
 		     const git_oid *private_ref);
+/*
+ * 1 when the manifest at `path` in `tree` reads as the import reads a
+ * base's (else it reads the whole workspace again); what a state says of
+ * its commit (state->manifest_ok), so that `list` need not open the
+ * object database to tell.
+ */
+int manifest_readable(struct odb *r, const git_oid *tree, const char *path);
 
 /*
  * push.c

@@ -107,23 +107,48 @@ static void index_manifest(struct import *im, const json_t *api)
 	}
 }
 
+/* The manifest at `path` in `tree`, as API objects, into `*api`. */
+static int read_manifest(json_t **api, struct odb *r, const git_oid *tree,
+			 const char *path)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT;
+	struct ht_diags diags = HT_DIAGS_INIT;
+	struct ht_ynode *doc = NULL;
+	int ret;
+
+	*api = NULL;
+	ret = odb_read_path(r, &sb, tree, path, NULL);
+	if (!ret)
+		ret = ht_yaml_parse(&doc, sb.buf, sb.len, path, NULL);
+	if (!ret)
+		ret = ht_kind_from_yaml(api, HT_KIND_MANIFEST, NULL, doc, NULL,
+					path, &diags);
+	ht_diags_release(&diags);
+	ht_ynode_free(doc);
+	ht_strbuf_release(&sb);
+	return ret;
+}
+
+int manifest_readable(struct odb *r, const git_oid *tree, const char *path)
+{
+	json_t *api;
+	int ret = read_manifest(&api, r, tree, path);
+
+	json_decref(api);
+	ht_error_clear();
+	return !ret;
+}
+
 /* The manifest of the base commit, into im->sources/destinations. */
 static int load_manifest(struct import *im)
 {
-	struct ht_strbuf path = HT_STRBUF_INIT, sb = HT_STRBUF_INIT;
-	struct ht_diags diags = HT_DIAGS_INIT;
-	struct ht_ynode *doc = NULL;
+	struct ht_strbuf path = HT_STRBUF_INIT;
 	json_t *api = NULL;
 	int ret;
 
 	ret = root_path(im, &path, HT_KIND_MANIFEST);
 	if (!ret)
-		ret = odb_read_path(im->r, &sb, &im->tree, path.buf, NULL);
-	if (!ret)
-		ret = ht_yaml_parse(&doc, sb.buf, sb.len, path.buf, NULL);
-	if (!ret)
-		ret = ht_kind_from_yaml(&api, HT_KIND_MANIFEST, NULL, doc,
-					NULL, path.buf, &diags);
+		ret = read_manifest(&api, im->r, &im->tree, path.buf);
 	if (!ret)
 		index_manifest(im, api);
 	if (ret < 0) {
@@ -133,9 +158,6 @@ static int load_manifest(struct import *im)
 		ret = HT_ENOTFOUND;
 	}
 	json_decref(api);
-	ht_diags_release(&diags);
-	ht_ynode_free(doc);
-	ht_strbuf_release(&sb);
 	ht_strbuf_release(&path);
 	return ret;
 }
@@ -420,8 +442,10 @@ static int write_history(struct import *im)
 /* The objects are written: now the state, about `source`. */
 static int save_state(struct import *im, struct ht_strbuf *source)
 {
+	struct ht_strbuf path = HT_STRBUF_INIT;
 	struct state *s = im->s;
 	size_t i;
+	int ret;
 
 	for (i = 0; i < HT_KIND__COUNT; i++) {
 		struct listing *l = &im->lists[i];
@@ -433,6 +457,10 @@ static int save_state(struct import *im, struct ht_strbuf *source)
 	}
 	s->schema = im->schema;
 	git_oid_cpy(&s->commit, &im->commit);
+	ret = root_path(im, &path, HT_KIND_MANIFEST);
+	s->manifest_ok = !ret && manifest_readable(im->r, &im->tree,
+						    path.buf);
+	ht_strbuf_release(&path);
 	free(s->source);
 	s->source = ht_strbuf_detach(source, NULL);
 	free(s->prefix);
@@ -485,6 +513,11 @@ int import_unchanged(const struct first_request *fr, const char *gitdir,
 	if (!fr->probe || fr->changed || !private_ref ||
 	    import_mode(s, o, private_ref) != MODE_INCREMENTAL)
 		return 0;
+	if (s->manifest_ok) {
+		trace("import", "at 'list': nothing changed");
+		return 1;
+	}
+	/* a state from before it said so: look */
 	ret = odb_open(&r, gitdir);
 	if (!ret) {
 		import_init(&im, &r, s, o);

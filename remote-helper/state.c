@@ -3,8 +3,9 @@
  *
  *   lock       flock()ed while a helper works on the remote
  *   state      the header: what the state is about (API, workspace,
- *              prefix), the commit it describes, and per list of the API
- *              its count, order and oldest and newest items
+ *              prefix), the commit it describes (and whether its manifest
+ *              reads), and per list of the API its count, order and
+ *              oldest and newest items
  *   resources  every resource seen: table, id, kind, updatedAt, slug;
  *              then `skip` lines: those the last fetch skipped, and the
  *              missing resource their file would name
@@ -384,6 +385,7 @@ int state_load(struct state *s)
 	int ret, ok = 0;
 
 	s->loaded = 0;
+	s->manifest_ok = 0;
 	ret = ht_strbuf_read_file(&sb, path, 1024 * 1024);
 	if (ret < 0) {
 		if (ret != HT_ENOTFOUND)
@@ -421,6 +423,8 @@ int state_load(struct state *s)
 		} else if (!strncmp(line, "resources ", 10)) {
 			free(s->map_id);
 			s->map_id = ht_xstrdup(line + 10);
+		} else if (!strcmp(line, "manifest ok")) {
+			s->manifest_ok = 1;
 		} else if (!strncmp(line, "list ", 5)) {
 			if (parse_list_line(s, line + 5) < 0)
 				goto cleanup;
@@ -637,6 +641,8 @@ int state_save(struct state *s)
 		       s->schema, s->map_id);
 	if (s->workspace_id)
 		ht_strbuf_addf(&sb, "workspace %" PRId64 "\n", s->workspace_id);
+	if (s->manifest_ok)
+		ht_strbuf_addstr(&sb, "manifest ok\n");
 	for (i = 0; i < HT_KIND__COUNT; i++) {
 		const struct list_state *l = &s->lists[i];
 

@@ -193,8 +193,16 @@ test_expect_success 'a damaged state is rebuilt' '
 # A fetch that finds nothing changed skips the import at list (git then
 # runs no fast-import) only when the import would make no commit: a base
 # without a usable manifest is read whole, and the manifest comes back.
+# The state says whether its commit's manifest reads ("manifest ok"); a
+# state without the line (an older one) has list look for itself.
 test_expect_success 'a base without its manifest is read whole, with no change' '
 	state=$(cd c1 && ht_state origin) &&
+	grep "^manifest ok$" "$state/state" &&
+	grep -v "^manifest ok$" "$state/state" >state.new &&
+	mv state.new "$state/state" &&
+	rm -f trace2.json &&
+	GIT_TRACE2_EVENT="$(pwd)/trace2.json" git -C c1 fetch -q &&
+	! grep "\"child_start\".*fast-import" trace2.json &&
 	git -C c1 rev-parse origin/main >before &&
 	tree=$(git -C c1 ls-tree origin/main | grep -v "	manifest-test.yaml$" |
 	       git -C c1 mktree) &&
@@ -209,6 +217,7 @@ test_expect_success 'a base without its manifest is read whole, with no change' 
 	git -C c1 diff --stat origin/main $(cat before) -- >diff &&
 	test ! -s diff &&
 	git -C c1 merge-base --is-ancestor $bare origin/main &&
+	grep "^manifest ok$" "$state/state" &&
 	git -C c1 update-ref refs/hightouch/origin/heads/main $(cat before) &&
 	git -C c1 update-ref refs/remotes/origin/main $(cat before) &&
 	sed "s/^commit .*/commit $(cat before)/" "$state/state" >state.new &&
