@@ -79,7 +79,7 @@ int ht_path_from_top(struct ht_strbuf *out, const char *top,
 		     const char *cwd_rel, const char *arg)
 {
 	struct ht_strbuf joined = HT_STRBUF_INIT, q = HT_STRBUF_INIT;
-	size_t n = strlen(top);
+	size_t n = strcmp(top, "/") ? strlen(top) : 0; /* "/": all of it */
 	int ret = 0;
 
 	if (arg[0] != '/')

@@ -466,13 +466,13 @@ int ht_pack_object_id(git_oid *out, git_object_t type, const void *data,
 		      size_t len)
 {
 	char hdr[64];
-	int n = snprintf(hdr, sizeof(hdr), "%s %zu",
-			 git_object_type2string(type), len);
-	struct piece bufs[2] = { { hdr, (size_t)n + 1 }, { data, len } };
+	struct piece bufs[2] = { { hdr, 0 }, { data, len } };
 
 	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)
 		return ht_error_set(HT_EINVALID, "cannot hash an object of "
 				    "type %d", (int)type);
+	bufs[0].len = (size_t)snprintf(hdr, sizeof(hdr), "%s %zu",
+				       git_object_type2string(type), len) + 1;
 	return sha1_of(out->id, bufs, 2);
 }
 

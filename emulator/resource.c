@@ -832,7 +832,8 @@ void emu_order_by(struct ht_strbuf *sql, const char *col,
 	const char *dir = order == EMU_ORDER_DESC ? "DESC" : "ASC";
 
 	if (order == EMU_ORDER_NONE)
-		ht_strbuf_addstr(sql, " ORDER BY (id * 7919) % 10007, id");
+		ht_strbuf_addstr(sql, " ORDER BY (id * id * 7919 + id) % 10007, "
+				 "id");
 	else
 		ht_strbuf_addf(sql, " ORDER BY %s %s, id %s", col, dir, dir);
 }

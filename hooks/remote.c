@@ -19,6 +19,7 @@
 #include "hightouch/config.h"
 #include "hightouch/error.h"
 #include "hightouch/fs.h"
+#include "hightouch/protocol.h"
 #include "hightouch/remotes.h"
 #include "hightouch/run.h"
 #include "hightouch/strbuf.h"
@@ -230,9 +231,13 @@ int wsremote_repo_path(struct wsremote *w, struct ht_strbuf *out,
 	int ret = find_top(w);
 
 	if (ret == HT_ENOTFOUND) {
+		struct ht_strbuf q = HT_STRBUF_INIT;
+
 		ht_error_clear();
-		return ht_error_set(HT_ENOTFOUND, "cannot find '%s': not in "
-				    "a work tree", arg);
+		ret = ht_error_set(HT_ENOTFOUND, "cannot find '%s': not in a "
+				   "work tree", ht_quote_path(&q, arg));
+		ht_strbuf_release(&q);
+		return ret;
 	}
 	if (!ret)
 		ret = ht_path_from_top(out, w->top, w->cwd_rel, arg);

@@ -14,8 +14,9 @@
  *  - neither: every page.
  *
  * A first page can look ordered when the server follows no order (two
- * runs always do): the pages read after it must keep its order, else
- * every page is read.
+ * runs always do): the pages read after it must keep its order (newest
+ * first, one page more is read to see it, even when the first has
+ * <count> runs), else every page is read.
  *
  * Pages hold hightouch.pageSize runs (default 100), as the helper's.
  */
@@ -155,7 +156,7 @@ static int read_on(struct reader *rd, struct runlist *rl, size_t offset,
 		before = rl->nr;
 		if (!ret)
 			ret = runlist_add(rl, page.items);
-		if (!ret && !still_in_order(rl, before, dir))
+		if (!ret && dir < 0 && !still_in_order(rl, before, dir))
 			want = SIZE_MAX;
 		offset += json_array_size(page.items);
 	}
@@ -265,7 +266,9 @@ static int read_newest(struct wsremote *w, struct runlist *rl,
 		if (!ret && !ordered)
 			ret = read_on(&rd, rl, rl->nr, SIZE_MAX, 0);
 	} else {
-		ret = read_on(&rd, rl, rl->nr, want, dir);
+		/* newest first: one page more, at least, to confirm it */
+		ret = read_on(&rd, rl, rl->nr, want > rl->nr ? want :
+				rl->nr + 1, dir);
 	}
 cleanup:
 	if (!ret) {

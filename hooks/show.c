@@ -90,6 +90,8 @@ static int in_tree(const struct show *s, const char *path)
 	struct stat st;
 	int ret;
 
+	if (!s->top)
+		return 0; /* no work tree: no files */
 	ht_strbuf_addf(&full, "%s/%s", s->top, path);
 	ret = !stat(full.buf, &st);
 	ht_strbuf_release(&full);

@@ -226,13 +226,26 @@ static int file_owned(struct import *im, const struct change *c,
 	return 0;
 }
 
+/* 1 when a change of id space `t` was skipped (dangling, too large). */
+static int skipped_in(const struct import *im, enum ht_ids t)
+{
+	size_t k;
+
+	for (k = 0; k < HT_KIND__COUNT; k++)
+		if (ht_kind_ids((enum ht_kind)k) == t &&
+		    (im->dangling_kinds[k] || im->too_big[k]))
+			return 1;
+	return 0;
+}
+
 /*
  * A full resync deletes the files no resource claims (plan.c), by their
- * paths (`c->id` 0).  A resource skipped in this import, and renamed in
- * the workspace since the last fetch, has no file the resync knows of:
- * the file of its old name looks unclaimed.  Nothing tells which file is
- * whose, so no file of a kind with a skipped change is deleted (1), with
- * a warning; the resync after the skip is mended deletes it.
+ * paths (`c->id` 0).  A resource skipped in this import (it names what
+ * the workspace lacks, or is too large), and renamed in the workspace
+ * since the last fetch, has no file the resync knows of: the file of its
+ * old name looks unclaimed.  Nothing tells which file is whose, so no
+ * file of an id space with a skipped change is deleted (1), with a
+ * warning; a later full resync, once nothing is skipped, deletes it.
  */
 static int kept_for_skipped(struct import *im, const struct change *c,
 			    const char *path)
@@ -240,7 +253,7 @@ static int kept_for_skipped(struct import *im, const struct change *c,
 	struct ht_strbuf q = HT_STRBUF_INIT;
 
 	if (!im->full || c->id || c->old_kind == HT_KIND__COUNT ||
-	    !im->dangling_kinds[c->old_kind])
+	    !skipped_in(im, ht_kind_ids(c->old_kind)))
 		return 0;
 	say(0, "warning: kept '%s': no %s of the workspace has it, but it "
 	    "may be that of a skipped one, renamed", ht_quote_path(&q, path),

@@ -150,9 +150,9 @@ int odb_common_dir(const char *gitdir, char **out);
 /*
  * Open the object database of the repository at `gitdir`, following
  * `commondir` for linked worktrees.  A repository that is not SHA-1 is
- * refused (HT_EUNSUPPORTED) before anything is written.
+ * refused (HT_EUNSUPPORTED) before anything is written.  libgit2 is
+ * started here, the first time: nothing before needs it.
  */
-/* Initialises libgit2 when first called (odb_hash_blob() too). */
 int odb_open(struct odb *r, const char *gitdir);
 void odb_close(struct odb *r);
 /* Before exit: libgit2's shutdown, if it was initialised. */
@@ -164,7 +164,7 @@ int odb_pack_finish(struct odb *r);
 
 int odb_write_blob(struct odb *r, git_oid *out, const void *buf,
 		    size_t len);
-/* The id `buf` would have as a blob, without writing it. */
+/* The id `buf` would have as a blob, without writing it (nor libgit2). */
 int odb_hash_blob(git_oid *out, const void *buf, size_t len);
 /* HT_ENOTFOUND when there is no such blob at `path` in `tree`. */
 int odb_read_path(struct odb *r, struct ht_strbuf *out,
@@ -245,6 +245,11 @@ int odb_write_commit(struct odb *r, git_oid *out, const git_oid *tree,
  * revision that may not be there, as `@{upstream}`).
  */
 int refs_commit(const char *rev, unsigned flags, git_oid *out, int *found);
+/*
+ * 40 lower-case hex digits at `p`, then `end`: 0 and the id in `*out`,
+ * else -1 (and nothing said).  Safe before libgit2 is started.
+ */
+int refs_parse_oid(git_oid *out, const char *p, char end);
 /*
  * The private ref `ref`, as refs_commit() gives it, read from the files
  * of git's ref store in `commondir` when they hold it plainly (a loose
@@ -414,6 +419,9 @@ struct first_request {
 	struct ht_page page;
 	int probe;           /* probe every list, into `lists` */
 	int schema;
+	/* the state's lists it was made for (with `state`) */
+	struct list_state seen[HT_KIND__COUNT];
+	int seen_schema;
 	enum ht_kind order[HT_KIND__COUNT];
 	size_t nlists;
 	int changed;         /* after the probes: a list changed */

@@ -261,6 +261,26 @@ static void summary(struct import *im)
  * The private ref's commit is the base; none: a first import, on the
  * local history if there is one (team.c).
  */
+/* 1 when `fr` was made for the state as `s` has it now. */
+static int first_request_fits(const struct first_request *fr,
+			      const struct state *s)
+{
+	size_t i;
+
+	if (!git_oid_equal(&fr->state, &s->commit) ||
+	    fr->seen_schema != s->schema)
+		return 0;
+	for (i = 0; i < HT_KIND__COUNT; i++) {
+		const struct list_state *a = &fr->seen[i], *b = &s->lists[i];
+
+		if (a->valid != b->valid || a->count != b->count ||
+		    a->dir != b->dir || a->newest_id != b->newest_id ||
+		    a->newest_ms != b->newest_ms)
+			return 0;
+	}
+	return 1;
+}
+
 static int open_base(struct import *im, const git_oid *private_ref)
 {
 	int ret;
@@ -485,6 +505,8 @@ void import_first_request(struct first_request *out, const struct state *s,
 	size_t offset, limit;
 
 	git_oid_cpy(&out->state, &s->commit);
+	memcpy(out->seen, s->lists, sizeof(out->seen));
+	out->seen_schema = s->schema;
 	out->list = out->order[0];
 	out->offset = 0;
 	out->limit = o->cfg->page_size;
@@ -552,7 +574,7 @@ int import_run(struct odb *r, struct state *s, const struct remote *o,
 	if (ret < 0)
 		goto cleanup;
 	/* the state changed since `list` (another fetch): ask again */
-	if (o->first && !git_oid_equal(&o->first->state, &s->commit))
+	if (o->first && !first_request_fits(o->first, s))
 		first_request_release(o->first);
 	choose_mode(&im, private_ref, &old_prefix);
 	if (old_prefix) {

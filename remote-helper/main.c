@@ -174,13 +174,17 @@ static void settle_credential(struct helper *h, int ret)
 }
 
 /*
- * The import's first request, made at `list` and its answer kept for the
- * import (listing.c): what can fail before objects flow (no key, a key
- * refused, no server, a server error, a key that serves another workspace)
- * then fails here, before git starts fast-import, which would print its
- * own lines and leave a crash report in .git.  Nothing is written: the
- * state's header is only read (state_peek()), and the object database not
- * opened (a clone into a sha256 repository becomes SHA-1 after `list`).
+ * The import's first requests, made at `list` and their answers kept for
+ * the import (struct first_request): what can fail before objects flow
+ * (no key, a key refused, no server, a server error, a key that serves
+ * another workspace) then fails here, before git starts fast-import,
+ * which would print its own lines and leave a crash report in .git.
+ * Nothing is written: the state's header is only read (state_peek()).
+ * The object database is opened only when the probes found nothing
+ * changed and an older state does not say whether its commit's manifest
+ * reads (import_unchanged()); never for a clone (into a sha256
+ * repository, it becomes SHA-1 after `list`).  `*unchanged`: `list` may
+ * give `*id`, the private ref's commit.
  */
 static int first_request(struct helper *h, git_oid *id, int *unchanged)
 {

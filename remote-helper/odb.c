@@ -390,14 +390,8 @@ int odb_write_blob(struct odb *r, git_oid *out, const void *buf,
 
 int odb_hash_blob(git_oid *out, const void *buf, size_t len)
 {
-	int ret = libgit2_init();
-
-	if (ret < 0)
-		return ret;
-	ret = git_odb_hash(out, buf, len, GIT_OBJECT_BLOB);
-	if (ret < 0)
-		return ht_git_error(ret, "cannot hash a blob");
-	return 0;
+	/* no object is written with it: libcrypto's, libgit2 not needed */
+	return ht_pack_object_id(out, GIT_OBJECT_BLOB, buf, len);
 }
 
 static int entry_bypath(git_tree_entry **out, struct odb *r,

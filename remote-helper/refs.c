@@ -2,7 +2,9 @@
  * What the helper asks git about refs.  libgit2 does not read them here
  * (odb.c says why): `git rev-parse` and `git for-each-ref` do, but for
  * the private ref at `list` (refs_private()), read from git's files when
- * they hold it plainly.
+ * they hold it plainly.  Object ids are checked before libgit2 parses
+ * them (refs_parse_oid()): at `list` it is not started, and its error
+ * path needs it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,7 @@ int refs_commit(const char *rev, unsigned flags, git_oid *out, int *found)
 	if (ret > 0)
 		ret = 0; /* no such commit */
 	else if (!ret && sb.len == GIT_OID_HEXSZ &&
-		 !git_oid_fromstr(out, sb.buf))
+		 !refs_parse_oid(out, sb.buf, '\0'))
 		*found = 1;
 	else if (!ret)
 		ret = ht_error_set(HT_EINVALID, "'git rev-parse %s' printed "
@@ -35,16 +37,16 @@ int refs_commit(const char *rev, unsigned flags, git_oid *out, int *found)
 	return ret;
 }
 
-/* "<40 hex>" then `end` ('\n' or ' '): 0 and `*out`, else -1. */
-static int parse_hex(git_oid *out, const char *p, char end)
+int refs_parse_oid(git_oid *out, const char *p, char end)
 {
 	size_t i;
 
 	for (i = 0; i < GIT_OID_HEXSZ; i++)
-		if (!strchr("0123456789abcdef", p[i]) || !p[i])
+		if (!p[i] || !strchr("0123456789abcdef", p[i]))
 			return -1;
 	if (p[GIT_OID_HEXSZ] != end)
 		return -1;
+	/* valid: libgit2, which may not be started, sets no error */
 	return git_oid_fromstrn(out, p, GIT_OID_HEXSZ) < 0 ? -1 : 0;
 }
 
@@ -71,7 +73,7 @@ static int packed_ref(const char *commondir, const char *ref, git_oid *out)
 		}
 		if ((size_t)(nl - line) == GIT_OID_HEXSZ + 1 + n &&
 		    !memcmp(line + GIT_OID_HEXSZ + 1, ref, n)) {
-			ret = parse_hex(out, line, ' ') < 0 ? -1 : 1;
+			ret = refs_parse_oid(out, line, ' ') < 0 ? -1 : 1;
 			break;
 		}
 	}
@@ -91,7 +93,7 @@ int refs_private(const char *commondir, const char *ref, git_oid *out,
 	ht_strbuf_addf(&path, "%s/%s", commondir, ref);
 	ret = ht_strbuf_read_file(&sb, path.buf, 4096);
 	if (!ret) {
-		ret = sb.len == GIT_OID_HEXSZ + 1 ? parse_hex(out, sb.buf,
+		ret = sb.len == GIT_OID_HEXSZ + 1 ? refs_parse_oid(out, sb.buf,
 							       '\n') : -1;
 		if (!ret)
 			*found = 1;

@@ -411,7 +411,7 @@ int state_load(struct state *s)
 			free(s->prefix);
 			s->prefix = ht_xstrdup(line + 7);
 		} else if (!strncmp(line, "commit ", 7)) {
-			if (git_oid_fromstr(&s->commit, line + 7) < 0)
+			if (refs_parse_oid(&s->commit, line + 7, '\0') < 0)
 				goto cleanup;
 		} else if (!strncmp(line, "schema ", 7)) {
 			if (parse_i64(line + 7, &schema))

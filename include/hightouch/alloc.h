@@ -59,7 +59,7 @@ size_t ht_st_mult(size_t a, size_t b);
  * huge page costs a millisecond or so to clear: not for what ends
  * quickly).  Call it once, before any thread starts; it does nothing
  * when the system says no or malloc is not glibc's own heap (sanitizers,
- * valgrind).
+ * valgrind).  glibc only (mallopt(), sbrk()), as the project is.
  */
 void ht_heap_tune(void);
 

@@ -187,6 +187,12 @@ test_expect_success 'a damaged state is rebuilt' '
 	git -C c1 fetch -v 2>err &&
 	grep "reading the whole workspace again" err &&
 	git -C c1 rev-parse origin/main >after &&
+	test_cmp before after &&
+	sed "s/^commit .*/commit not-an-object-id/" "$state/state" >state.new &&
+	mv state.new "$state/state" &&
+	git -C c1 fetch -v 2>err &&
+	grep "state of remote .origin. is missing: reading the whole workspace again" err &&
+	git -C c1 rev-parse origin/main >after &&
 	test_cmp before after
 '
 
@@ -339,8 +345,14 @@ test_expect_success 'lists in no order are read whole, and right' '
 	git -C big log --format=%s -1 origin/main >actual &&
 	grep "^Update model " actual &&
 	ht_requests requests &&
-	grep "/models?offset=0&limit=100&" requests &&
-	grep "/syncs?offset=0&limit=100&" requests &&
+	for list in models syncs
+	do
+		for at in 0 100 200
+		do
+			grep "/$list?offset=$at&limit=100&" requests ||
+			return 1
+		done || return 1
+	done &&
 	rm -rf fresh && git clone -q "$HT_URL" fresh &&
 	git -C fresh rev-parse HEAD^{tree} >expect &&
 	git -C big rev-parse origin/main^{tree} >actual &&

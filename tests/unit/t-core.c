@@ -262,6 +262,8 @@ static void test_path_from_top(void **state)
 		/* cwd_rel, arg, from the root */
 		{ "", "models/a.yaml", "models/a.yaml" },
 		{ "models", "a.yaml", "models/a.yaml" },
+		/* as git rev-parse --show-prefix gives it */
+		{ "models/", "a.yaml", "models/a.yaml" },
 		{ "models", "../syncs/b.yaml", "syncs/b.yaml" },
 		{ "models", "..", "" },
 		{ "", "/repo/syncs/b.yaml", "syncs/b.yaml" },
@@ -288,6 +290,14 @@ static void test_path_from_top(void **state)
 			 HT_EINVALID);
 	assert_string_equal(ht_error_message(),
 			    "'/elsewhere' is outside the repository");
+	/* quoted as git quotes paths */
+	assert_int_equal(ht_path_from_top(&sb, "/repo", "", "../a\tb"),
+			 HT_EINVALID);
+	assert_string_equal(ht_error_message(),
+			    "'\"../a\\tb\"' is outside the repository");
+	/* a work tree at the root holds every absolute path */
+	assert_int_equal(ht_path_from_top(&sb, "/", "", "/repo/x"), 0);
+	assert_string_equal(sb.buf, "repo/x");
 	ht_error_clear();
 	ht_strbuf_release(&sb);
 }
