@@ -92,10 +92,13 @@ size_t ht_st_mult(size_t a, size_t b)
 
 void ht_heap_tune(void)
 {
+	static int tuned;
 	char *before, *after;
 	uintptr_t from;
 	void *p;
 
+	if (tuned++)
+		return;
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	mallopt(M_TOP_PAD, HEAP_STEP);

@@ -406,10 +406,10 @@ struct listing {
  * that what can fail before objects flow fails before git starts
  * fast-import; the import takes their answers instead of asking again.
  * An incremental fetch (`probe`) probes every list there, in the order
- * of its import (`order`, the schema's lists only with `schema`): when
- * none changed, `list` can tell git the commit it has (import.c).  Any
- * other import makes one request there: the first page of the first list
- * it reads (listing.c).
+ * of its import (`order`; the schema's lists unless `seen_schema` is 0,
+ * as the import does): when none changed, `list` can tell git the commit
+ * it has (import.c).  Any other import makes one request there: the
+ * first page of the first list it reads (listing.c).
  */
 struct first_request {
 	enum ht_kind list;
@@ -418,8 +418,7 @@ struct first_request {
 	int have;            /* `page` is its answer, not taken yet */
 	struct ht_page page;
 	int probe;           /* probe every list, into `lists` */
-	int schema;
-	/* the state's lists it was made for (with `state`) */
+	/* the state's lists and schema it was made for (with `state`) */
 	struct list_state seen[HT_KIND__COUNT];
 	int seen_schema;
 	enum ht_kind order[HT_KIND__COUNT];

@@ -257,10 +257,6 @@ static void summary(struct import *im)
 	ht_strbuf_release(&sb);
 }
 
-/*
- * The private ref's commit is the base; none: a first import, on the
- * local history if there is one (team.c).
- */
 /* 1 when `fr` was made for the state as `s` has it now. */
 static int first_request_fits(const struct first_request *fr,
 			      const struct state *s)
@@ -281,6 +277,10 @@ static int first_request_fits(const struct first_request *fr,
 	return 1;
 }
 
+/*
+ * The private ref's commit is the base; none: a first import, on the
+ * local history if there is one (team.c).
+ */
 static int open_base(struct import *im, const git_oid *private_ref)
 {
 	int ret;
@@ -510,11 +510,10 @@ void import_first_request(struct first_request *out, const struct state *s,
 	out->list = out->order[0];
 	out->offset = 0;
 	out->limit = o->cfg->page_size;
-	out->schema = s->schema != 0;
 	out->nlists = n;
 	out->probe = 0;
 	for (i = 0; mode == MODE_INCREMENTAL && i < n; i++) {
-		if (ht_kind_info(out->order[i])->extension && !out->schema)
+		if (ht_kind_info(out->order[i])->extension && !s->schema)
 			continue;
 		if (listing_probe_request(&s->lists[out->order[i]],
 					  o->cfg->page_size, &offset, &limit)) {

@@ -178,7 +178,7 @@ int listing_probe_lists(struct list_ctx *ctx, struct listing *lists,
 
 int listing_first_request(struct list_ctx *ctx, struct first_request *fr)
 {
-	int ret, schema = fr->schema;
+	int ret, schema = fr->seen_schema != 0;
 
 	first_request_release(fr);
 	if (fr->probe) {

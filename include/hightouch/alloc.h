@@ -57,9 +57,10 @@ size_t ht_st_mult(size_t a, size_t b);
  * the project is measured on, a fault costs about 10 microseconds, and
  * a check of 20,000 files or a clone made thousands of them (and each
  * huge page costs a millisecond or so to clear: not for what ends
- * quickly).  Call it once, before any thread starts; it does nothing
- * when the system says no or malloc is not glibc's own heap (sanitizers,
- * valgrind).  glibc only (mallopt(), sbrk()), as the project is.
+ * quickly).  Call it before any thread starts (a second call does
+ * nothing); it does nothing when the system says no or malloc is not
+ * glibc's own heap (sanitizers, valgrind).  glibc only (mallopt(),
+ * sbrk()), as the project is.
  */
 void ht_heap_tune(void);
 
