@@ -86,7 +86,11 @@ size_t ht_st_mult(size_t a, size_t b)
  * than mapped alone (a mapping of its own faults page by page), and none
  * given back while the program runs.  Only the main heap is advised:
  * making the other threads share it (M_ARENA_MAX) made a clone 70% slower
- * from the contention.
+ * from the contention.  No "fast bins" (M_MXFAST 0): the clone frees on
+ * its main thread what its page thread parsed, and each large block the
+ * page thread then asked for sorted those bins again (malloc_consolidate,
+ * 7% of the clone's processor time); without them the clone took 7% less
+ * time, and a check no more.
  */
 #define HEAP_STEP (64u << 20)
 
@@ -99,6 +103,7 @@ void ht_heap_tune(void)
 
 	if (tuned++)
 		return;
+	mallopt(M_MXFAST, 0);
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	mallopt(M_TOP_PAD, HEAP_STEP);

@@ -51,14 +51,20 @@ static void add_entry(struct ht_config *cfg, const char *key, size_t klen,
 	e->value = value ? ht_xstrdup(value) : NULL;
 }
 
-int ht_config_read(struct ht_config *cfg, const char *regex)
+int ht_config_read_start(struct ht_config *cfg, const char *regex)
 {
 	const char *argv[] = { "config", "-z", "--get-regexp", regex, NULL };
+
+	return ht_run_git_start(&cfg->reading, NULL, 0, argv, 0);
+}
+
+int ht_config_read_finish(struct ht_config *cfg)
+{
 	struct ht_strbuf out = HT_STRBUF_INIT;
 	const char *p, *end;
 	int ret;
 
-	ret = ht_run_git(&out, NULL, 0, argv, 0);
+	ret = ht_run_git_finish(&cfg->reading, &out);
 	if (ret < 0)
 		goto cleanup;
 	/* 1: nothing matched */
@@ -87,10 +93,19 @@ cleanup:
 	return ret;
 }
 
+int ht_config_read(struct ht_config *cfg, const char *regex)
+{
+	int ret = ht_config_read_start(cfg, regex);
+
+	return ret < 0 ? ret : ht_config_read_finish(cfg);
+}
+
 void ht_config_release(struct ht_config *cfg)
 {
 	size_t i;
 
+	if (cfg->reading.pid > 0)
+		ht_run_git_finish(&cfg->reading, NULL); /* a read not finished */
 	for (i = 0; i < cfg->nr; i++) {
 		free(cfg->items[i].key);
 		free(cfg->items[i].value);

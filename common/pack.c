@@ -6,7 +6,8 @@
  *
  * The pack: "PACK", version 2, the object count (all 32-bit big-endian),
  * then each object as a header (type and size, 7 bits a byte, the type in
- * the first) and its zlib stream, then the SHA-1 of all that.
+ * the first) and its zlib stream (made by libdeflate), then the SHA-1 of
+ * all that.
  *
  * The index: "\377tOc", version 2, 256 cumulative counts by first byte
  * of the id (the fanout), the sorted ids, the CRC-32 of each object's
@@ -23,7 +24,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
@@ -238,14 +239,15 @@ static void queue_object(struct pack_worker *w, const git_oid *id,
 int ht_pack_begin(struct ht_pack *p, int level)
 {
 	struct ht_pack init = HT_PACK_INIT;
-	z_stream *zs = ht_xcalloc(1, sizeof(*zs));
+	struct libdeflate_compressor *c;
 
 	*p = init;
-	if (deflateInit(zs, level) != Z_OK) {
-		free(zs);
-		return ht_error_set(HT_ERROR, "cannot start zlib's deflate");
-	}
-	p->zs = zs;
+	/* zlib's levels; -1, its default, is 6 */
+	c = libdeflate_alloc_compressor(level < 0 ? 6 : level);
+	if (!c)
+		return ht_error_set(HT_ERROR, "cannot start libdeflate's "
+				    "compressor at level %d", level);
+	p->compressor = c;
 	start_worker(p);
 	return 0;
 }
@@ -267,37 +269,23 @@ static size_t object_header(unsigned char *out, git_object_t type,
 	return n;
 }
 
-/* `len` bytes of `data`, deflated onto the end of p->data. */
+/*
+ * `len` bytes of `data`, deflated onto the end of p->data: one zlib
+ * stream, which libdeflate makes in one call, about twice as fast as
+ * zlib at level 1 on the helper's small files.
+ */
 static int deflate_into(struct ht_pack *p, const void *data, size_t len)
 {
-	z_stream *zs = p->zs;
-	int z;
+	struct libdeflate_compressor *c = p->compressor;
+	size_t bound = libdeflate_zlib_compress_bound(c, len), n;
 
-	if (deflateReset(zs) != Z_OK)
-		return ht_error_set(HT_ERROR, "zlib's deflate failed");
-	zs->next_in = (Bytef *)(uintptr_t)data;
-	zs->avail_in = 0;
-	do {
-		size_t room;
-
-		/* zlib counts in uInt: feed at most 1 GiB at a time */
-		if (!zs->avail_in && len) {
-			zs->avail_in = len > (1u << 30) ? 1u << 30 : (uInt)len;
-			len -= zs->avail_in;
-		}
-		ht_strbuf_grow(&p->data, 64 + (zs->avail_in < (1u << 20) ?
-						zs->avail_in : 1u << 20));
-		room = p->data.alloc - p->data.len - 1;
-		if (room > (1u << 30))
-			room = 1u << 30;
-		zs->next_out = (Bytef *)p->data.buf + p->data.len;
-		zs->avail_out = (uInt)room;
-		z = deflate(zs, len ? Z_NO_FLUSH : Z_FINISH);
-		if (z != Z_OK && z != Z_STREAM_END && z != Z_BUF_ERROR)
-			return ht_error_set(HT_ERROR, "zlib's deflate failed");
-		ht_strbuf_setlen(&p->data,
-				 p->data.len + (room - zs->avail_out));
-	} while (z != Z_STREAM_END);
+	ht_strbuf_grow(&p->data, bound);
+	n = libdeflate_zlib_compress(c, data, len, p->data.buf + p->data.len,
+				     bound);
+	if (!n)
+		return ht_error_set(HT_ERROR, "cannot deflate an object of "
+				    "%zu bytes", len);
+	ht_strbuf_setlen(&p->data, p->data.len + n);
 	return 0;
 }
 
@@ -320,9 +308,7 @@ static int pack_object(struct ht_pack *p, const git_oid *id,
 	e = &p->entries[p->nr++];
 	git_oid_cpy(&e->id, id);
 	e->offset = PACK_HEADER_SIZE + start;
-	e->crc = (uint32_t)crc32_z(crc32_z(0, NULL, 0),
-				   (const Bytef *)p->data.buf + start,
-				   p->data.len - start);
+	e->crc = libdeflate_crc32(0, p->data.buf + start, p->data.len - start);
 	return 0;
 }
 
@@ -576,9 +562,8 @@ void ht_pack_release(struct ht_pack *p)
 		if (p->tmp_idx)
 			unlink(p->tmp_idx);
 	}
-	if (p->zs)
-		deflateEnd(p->zs);
-	free(p->zs);
+	if (p->compressor)
+		libdeflate_free_compressor(p->compressor);
 	ht_strbuf_release(&p->data);
 	free(p->entries);
 	free(p->tmp_pack);

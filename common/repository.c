@@ -20,6 +20,25 @@ int ht_git_error(int ret, const char *what)
 			    "%s: %s", what, msg);
 }
 
+static int git_started;
+
+int ht_git_start(void)
+{
+	if (git_started)
+		return 0;
+	if (git_libgit2_init() < 0)
+		return ht_error_set(HT_ERROR, "cannot initialise libgit2");
+	git_started = 1;
+	return 0;
+}
+
+void ht_git_stop(void)
+{
+	if (git_started)
+		git_libgit2_shutdown();
+	git_started = 0;
+}
+
 static void set_options(void)
 {
 	static const char *extensions[] = { "worktreeconfig" };
@@ -99,6 +118,9 @@ int ht_repository_open(git_repository **out)
 	int ret;
 
 	*out = NULL;
+	ret = ht_git_start();
+	if (ret < 0)
+		return ret;
 	set_options();
 	if (gitdir && *gitdir && ((worktree && *worktree) ||
 				  (common && *common)))

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -56,16 +57,18 @@ static int wait_child(pid_t pid, const char *cmd, int too_big)
 			    WTERMSIG(status));
 }
 
-int ht_run_git(struct ht_strbuf *out, const char *in, size_t in_len,
-	       const char *const *argv, unsigned flags)
+int ht_run_git_start(struct ht_child *c, const char *in, size_t in_len,
+		     const char *const *argv, unsigned flags)
 {
 	posix_spawn_file_actions_t fa;
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 };
 	const char **args = NULL;
 	size_t n, i;
 	pid_t pid = -1;
-	int ret = 0, fa_ready = 0, too_big;
+	int ret = 0, fa_ready = 0;
 
+	c->pid = 0;
+	c->out_fd = -1;
 	for (n = 0; argv[n]; n++)
 		;
 	args = ht_xcalloc(n + 2, sizeof(*args));
@@ -97,7 +100,6 @@ int ht_run_git(struct ht_strbuf *out, const char *in, size_t in_len,
 	if (errno) {
 		ret = ht_error_set(HT_ERROR, "cannot run 'git %s': %s",
 				   argv[0], strerror(errno));
-		pid = -1;
 		goto cleanup;
 	}
 	close(in_pipe[0]);
@@ -107,12 +109,10 @@ int ht_run_git(struct ht_strbuf *out, const char *in, size_t in_len,
 	/* inputs are small (a credential): no need to interleave */
 	if (in && in_len)
 		ht_write_all(in_pipe[1], in, in_len);
-	close(in_pipe[1]);
-	in_pipe[1] = -1;
-
-	too_big = read_all(out_pipe[0], out);
-	ret = wait_child(pid, argv[0], too_big);
-	pid = -1;
+	c->pid = pid;
+	c->out_fd = out_pipe[0];
+	out_pipe[0] = -1;
+	snprintf(c->cmd, sizeof(c->cmd), "%s", argv[0]);
 cleanup:
 	if (fa_ready)
 		posix_spawn_file_actions_destroy(&fa);
@@ -122,10 +122,31 @@ cleanup:
 		if (out_pipe[i] >= 0)
 			close(out_pipe[i]);
 	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
 	free(args);
 	return ret;
+}
+
+int ht_run_git_finish(struct ht_child *c, struct ht_strbuf *out)
+{
+	int too_big, ret;
+
+	if (c->pid <= 0)
+		return ht_error_set(HT_ERROR, "no git to wait for");
+	too_big = read_all(c->out_fd, out);
+	close(c->out_fd);
+	ret = wait_child(c->pid, c->cmd, too_big);
+	c->pid = 0;
+	c->out_fd = -1;
+	return ret;
+}
+
+int ht_run_git(struct ht_strbuf *out, const char *in, size_t in_len,
+	       const char *const *argv, unsigned flags)
+{
+	struct ht_child c;
+	int ret = ht_run_git_start(&c, in, in_len, argv, flags);
+
+	return ret < 0 ? ret : ht_run_git_finish(&c, out);
 }
 
 int ht_run_git_line(struct ht_strbuf *out, const char *const *argv,

@@ -233,16 +233,18 @@ static int unmatched_path(struct check_cmd *cmd)
 /*
  * The settings check reads: the workspace remotes (their URL and
  * hightouchPath), hightouch.allowManifestEdits, color.ui and
- * core.quotePath.
+ * core.quotePath.  git reads them while libgit2 starts and reads the
+ * index (cmd_check()); read_config() takes them.
  */
+#define CHECK_CONFIG "^(remote\\..*\\.(hightouchpath|url)|" \
+		     "core\\.quotepath|" \
+		     "hightouch\\.allowmanifestedits|color\\.ui)$"
+
 static int read_config(struct check_cmd *cmd)
 {
 	int ret;
 
-	ret = ht_config_read(&cmd->config,
-			     "^(remote\\..*\\.(hightouchpath|url)|"
-			     "core\\.quotepath|"
-			     "hightouch\\.allowmanifestedits|color\\.ui)$");
+	ret = ht_config_read_finish(&cmd->config);
 	/* paths in messages, as git quotes them */
 	if (!ret)
 		ret = ht_config_bool(&cmd->config, "core.quotepath",
@@ -765,7 +767,9 @@ int cmd_check(int argc, char **argv)
 	cmd.paths = argv;
 	cmd.npaths = (size_t)argc;
 
-	ret = ht_repository_open(&cmd.repo);
+	ret = ht_config_read_start(&cmd.config, CHECK_CONFIG);
+	if (!ret)
+		ret = ht_repository_open(&cmd.repo);
 	if (ret == HT_ENOTFOUND && cmd.mode == MODE_WORKTREE) {
 		ht_error_clear(); /* a plain directory of files */
 		ret = 0;
@@ -773,13 +777,13 @@ int cmd_check(int argc, char **argv)
 	if (ret < 0)
 		goto cleanup;
 	ret = find_root(&cmd);
-	if (!ret)
-		ret = read_config(&cmd);
 	if (ret < 0)
 		goto cleanup;
 	if (cmd.repo)
 		find_in_progress(&cmd);
 	ret = open_sources(&cmd);
+	if (!ret)
+		ret = read_config(&cmd);
 	if (!ret)
 		ret = resolve_paths(&cmd);
 	if (ret < 0)

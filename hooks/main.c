@@ -13,11 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <git2.h>
-
 #include "hightouch/alloc.h"
 #include "hightouch/error.h"
 #include "hightouch/options.h"
+#include "hightouch/repository.h"
 
 #include "git-hightouch.h"
 
@@ -105,7 +104,6 @@ int main(int argc, char **argv)
 	int ret, write_failed;
 
 	ht_heap_tune();
-	git_libgit2_init();
 	ret = run(argc, argv);
 	/* what went to stdout before the fatal line, as in one stream */
 	write_failed = fflush(stdout) || ferror(stdout);
@@ -117,6 +115,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fatal: cannot write to the standard output\n");
 		ret = EXIT_TROUBLE;
 	}
-	git_libgit2_shutdown();
+	ht_git_stop(); /* if a command started it */
 	return ret;
 }

@@ -155,8 +155,6 @@ int odb_common_dir(const char *gitdir, char **out);
  */
 int odb_open(struct odb *r, const char *gitdir);
 void odb_close(struct odb *r);
-/* Before exit: libgit2's shutdown, if it was initialised. */
-void odb_global_cleanup(void);
 /* From now on, write objects to memory; odb_pack_finish() packs them. */
 int odb_pack_begin(struct odb *r);
 /* Write the objects gathered since odb_pack_begin() as one pack. */

@@ -635,6 +635,6 @@ cleanup:
 		ht_proto_release(&p);
 	helper_release(&h);
 	ht_client_global_cleanup();
-	odb_global_cleanup();
+	ht_git_stop();
 	return ret < 0 ? 128 : 0;
 }

@@ -119,25 +119,14 @@ cleanup:
  * system's certificates (about 8 ms), and a fetch that finds nothing
  * changed needs none of it.
  */
-static int libgit2_ready;
-
 static int libgit2_init(void)
 {
-	if (libgit2_ready)
-		return 0;
-	if (git_libgit2_init() < 0)
-		return ht_error_set(HT_ERROR, "cannot initialise libgit2");
-	/* we only link objects we have just written */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
-	libgit2_ready = 1;
-	return 0;
-}
+	int ret = ht_git_start();
 
-void odb_global_cleanup(void)
-{
-	if (libgit2_ready)
-		git_libgit2_shutdown();
-	libgit2_ready = 0;
+	/* we only link objects we have just written */
+	if (!ret)
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	return ret;
 }
 
 int odb_open(struct odb *r, const char *gitdir)
@@ -193,10 +182,12 @@ static void note_written(struct odb *r, const git_oid *id)
 }
 
 /*
- * How hard the pack's objects are deflated: zlib's level 1.  The helper's
- * objects are small YAML files, trees and commits; on a clone of 20,000
- * resources, level 1 takes 20% less time than zlib's default and makes
- * the pack 3% larger (7.3 MB against 7.1 MB).
+ * How hard the pack's objects are deflated: level 1 (of zlib's scale).
+ * The helper's objects are small YAML files, trees and commits; on a
+ * clone of 20,000 resources, zlib's level 1 took 20% less time than its
+ * default and made the pack 3% larger (7.3 MB against 7.1 MB).
+ * libdeflate's level 1, which makes them now, is faster again and makes
+ * a pack 1.4% smaller than zlib's level 1.
  */
 #define PACK_COMPRESSION 1
 

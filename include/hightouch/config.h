@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "hightouch/run.h"
+
 struct ht_config_entry {
 	char *key;
 	char *value; /* NULL for a key with no value ("[x] y"): true */
@@ -22,9 +24,10 @@ struct ht_config_entry {
 struct ht_config {
 	struct ht_config_entry *items; /* in the order git gives them */
 	size_t nr, alloc;
+	struct ht_child reading; /* ht_config_read_start()'s git */
 };
 
-#define HT_CONFIG_INIT { NULL, 0, 0 }
+#define HT_CONFIG_INIT { NULL, 0, 0, { 0, -1, "" } }
 
 /*
  * Read every key that matches the extended regular expression `regex`
@@ -32,6 +35,14 @@ struct ht_config {
  * and system files count; no matching key is not an error.
  */
 int ht_config_read(struct ht_config *cfg, const char *regex);
+
+/*
+ * The same in two steps, to do other work while git reads: start, then
+ * finish (which waits for git).  ht_config_release() waits for a read
+ * started and not finished.
+ */
+int ht_config_read_start(struct ht_config *cfg, const char *regex);
+int ht_config_read_finish(struct ht_config *cfg);
 void ht_config_release(struct ht_config *cfg);
 
 /*

@@ -40,7 +40,7 @@ struct ht_pack_entry {
 struct ht_pack {
 	size_t added;          /* objects given to ht_pack_add() */
 	void *worker;          /* the thread that deflates them, or NULL */
-	void *zs;              /* deflate's state (z_stream) */
+	void *compressor;      /* libdeflate's, for the worker */
 	struct ht_strbuf data; /* the objects, as they go after the header */
 	struct ht_pack_entry *entries;
 	size_t nr, alloc;
@@ -63,7 +63,7 @@ struct ht_pack {
 
 /*
  * Start the pack `p` (whatever it held is forgotten), its objects deflated
- * at zlib `level` (-1: zlib's default).
+ * at zlib's `level`, 0 to 9 (-1: zlib's default, 6).
  */
 int ht_pack_begin(struct ht_pack *p, int level);
 

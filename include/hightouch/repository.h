@@ -16,6 +16,17 @@
 #include <git2.h>
 
 /*
+ * Start libgit2 (git_libgit2_init()), once: everything else here does it
+ * when it needs it.  Starting costs milliseconds (libgit2 reads the
+ * system's certificates, which we never use), so a program that may not
+ * need libgit2 starts it late, and can do other work first (a `git`
+ * child running, ht_config_read_start()).  ht_git_stop() undoes it, if
+ * it was done.
+ */
+int ht_git_start(void);
+void ht_git_stop(void);
+
+/*
  * Turn a libgit2 failure `ret` into an ht error with the message
  * "<what>: <libgit2's message>" (libgit2 may have none), and return it:
  * HT_ENOTFOUND for GIT_ENOTFOUND, else HT_ERROR.

@@ -15,6 +15,7 @@
  */
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "hightouch/strbuf.h"
 
@@ -35,6 +36,22 @@ enum ht_run_flags {
  */
 int ht_run_git(struct ht_strbuf *out, const char *in, size_t in_len,
 	       const char *const *argv, unsigned flags);
+
+/*
+ * The same in two steps, for a caller with work to do while git runs:
+ * start it, then finish: read what it prints (appended to `out`; NULL
+ * discards it) and wait for it.  After a successful start, finish must be
+ * called once, on every path.  Both return as ht_run_git().
+ */
+struct ht_child {
+	pid_t pid;  /* 0 or less: none */
+	int out_fd; /* its standard output */
+	char cmd[32]; /* argv[0], for messages */
+};
+
+int ht_run_git_start(struct ht_child *c, const char *in, size_t in_len,
+		     const char *const *argv, unsigned flags);
+int ht_run_git_finish(struct ht_child *c, struct ht_strbuf *out);
 
 /*
  * The first line git prints (`git rev-parse --git-path hooks`), without

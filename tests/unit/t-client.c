@@ -1828,10 +1828,12 @@ static void test_client_config(void **state)
 		{ (char *)"hightouch.retries", (char *)"3" },
 		{ (char *)"hightouch.allowhttp", NULL },
 	};
-	struct ht_config cfg = { items, 0, 2 };
+	struct ht_config cfg = HT_CONFIG_INIT;
 	struct ht_client_config cc;
 
 	(void)state;
+	cfg.items = items;
+	cfg.alloc = 2;
 	assert_int_equal(ht_client_config_read(&cc, &cfg), 0);
 	assert_int_equal(cc.retries, HT_CLIENT_RETRIES_DEFAULT);
 	assert_int_equal(cc.url_flags, 0);

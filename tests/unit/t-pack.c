@@ -208,7 +208,7 @@ static void check_pack(struct repo *r, struct object *o, const char *name,
 }
 
 /*
- * Pack the objects at zlib `level`, offsets above `limit` in the 64-bit
+ * Pack the objects at zlib's `level`, offsets above `limit` in the 64-bit
  * table, and check the pack as git index-pack `index_version` would make
  * its index.
  */
