@@ -106,7 +106,7 @@ ALL_LDFLAGS = $(CFLAGS) $(LDFLAGS) $(SAN_LDFLAGS)
 # Libraries, from pkg-config.  Queried lazily (only when a recipe needs them)
 # and once, so that `make deps`, `make clean` or `make help` work without the
 # -dev packages, and so that `make check` can install them first.
-CORE_PKGS = yaml-0.1 jansson libgit2 libcurl libdeflate libcrypto
+CORE_PKGS = yaml-0.1 jansson libgit2 libcurl libdeflate liburing libcrypto
 EMU_PKGS = libmicrohttpd sqlite3
 UNIT_PKGS = cmocka
 

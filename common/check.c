@@ -526,6 +526,7 @@ struct worker {
 	struct uses gone;
 	struct uses used;
 	/* a batch of files, read before they are checked */
+	struct ht_batch_read reader;
 	struct ht_strbuf buf[CHUNK];
 	int read_ret[CHUNK];  /* what reading each gave */
 	char *read_errmsg;    /* the message of a failed read */
@@ -1201,22 +1202,32 @@ static const struct ht_check_file *head_file(const struct check *c,
 	return &c->head->files[c->files[i].index];
 }
 
-/* The tree's try_read for file `i` into buffer `k`: 1 when it had it. */
-static int try_read(struct worker *w, size_t k, size_t i)
+/*
+ * The tree's try_read for the `n` files from c->queue[from] into the
+ * worker's buffers: how many it had (read_ret 0; the others 1, not read).
+ */
+static size_t try_read(struct worker *w, size_t from, size_t n)
 {
 	const struct ht_check_tree *t = w->c->head;
-	struct ht_strbuf *buf = &w->buf[k];
+	const struct ht_check_file *f[CHUNK];
+	int ok[CHUNK];
+	size_t k, got = 0;
 
+	for (k = 0; k < n; k++) {
+		w->read_ret[k] = 1; /* not read yet */
+		ht_strbuf_reset(&w->buf[k]);
+		f[k] = head_file(w->c, w->c->queue[from + k]);
+	}
 	if (!t->try_read)
 		return 0;
-	ht_strbuf_reset(buf);
-	if (t->try_read(buf, head_file(w->c, i), HT_YAML_MAX_SIZE,
-			t->payload) != 1) {
-		ht_strbuf_reset(buf);
-		return 0;
-	}
-	w->read_ret[k] = 0;
-	return 1;
+	t->try_read(f, w->buf, ok, n, HT_YAML_MAX_SIZE, &w->reader,
+		    t->payload);
+	for (k = 0; k < n; k++)
+		if (ok[k]) {
+			w->read_ret[k] = 0;
+			got++;
+		}
+	return got;
 }
 
 /*
@@ -1326,12 +1337,7 @@ static void *work(void *arg)
 		if (!n)
 			break;
 		/* read the batch, then check it (see serial_read) */
-		got = 0;
-		for (k = 0; k < n; k++) {
-			w->read_ret[k] = 1; /* not read yet */
-			if (try_read(w, k, c->queue[i + k]))
-				got++;
-		}
+		got = try_read(w, i, n);
 		if (c->head->serial_read && got < n)
 			pthread_mutex_lock(&c->read_lock);
 		for (k = 0; k < n; k++)
@@ -1404,6 +1410,7 @@ static int run_round(struct check *c)
 		move_uses(&c->used, &w[i].used);
 		for (k = 0; k < CHUNK; k++)
 			ht_strbuf_release(&w[i].buf[k]);
+		ht_batch_read_release(&w[i].reader);
 		free(w[i].read_errmsg);
 		free(w[i].errmsg);
 	}

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/batchread.h"
 #include "hightouch/error.h"
 #include "hightouch/gitfiles.h"
 #include "hightouch/kinds.h"
@@ -201,32 +202,6 @@ cleanup:
 }
 
 /*
- * The `size` bytes of the work-tree file `path` (under `dir`) into `out`,
- * if it has that size: one read(2) of a byte more, which a regular file of
- * that size fills but for that byte.  O_NONBLOCK: a FIFO there neither
- * blocks nor has the bytes.
- */
-static int read_sized(struct ht_strbuf *out, int dir, const char *path,
-		      size_t size)
-{
-	int fd = openat(dir, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	if (ht_strbuf_grow(out, size + 1) < 0) {
-		close(fd);
-		return 0;
-	}
-	n = read(fd, out->buf, size + 1);
-	close(fd);
-	if (n < 0 || (size_t)n != size)
-		return 0;
-	ht_strbuf_setlen(out, size);
-	return 1;
-}
-
-/*
  * What an index's tree reads from: the repository, and its work tree
  * opened once (-1 when there is none), for paths the kernel resolves from
  * there rather than from the root for each file.
@@ -252,41 +227,67 @@ static int read_index_blob(struct ht_strbuf *out,
 	return read_blob(out, f, max, ((struct index_source *)payload)->repo);
 }
 
+/* 1 when the `out` holds the bytes of blob `f`. */
+static int is_blob(const struct ht_strbuf *out, const struct ht_check_file *f)
+{
+	git_oid want, got;
+
+	return !git_oid_fromstr(&want, f->id) &&
+	       !ht_pack_object_id(&got, GIT_OBJECT_BLOB, out->buf, out->len) &&
+	       git_oid_equal(&got, &want);
+}
+
 /*
- * The work-tree file of an index entry, if it is the staged blob: its
- * bytes hash to the entry's id (so a file changed since `git add`, or one
- * a filter such as core.autocrlf would change, is read from the object
- * database instead).  Files are read in parallel; objects are not.  The
- * index gives the staged size (0 for an empty file, and for one git found
- * "racily clean", whose size it zeroes): a file of another size is not
- * the blob, and is not read.
+ * The work-tree files of index entries, those that are the staged blob:
+ * their bytes hash to the entry's id (so a file changed since `git add`,
+ * or one a filter such as core.autocrlf would change, is read from the
+ * object database instead).  Files are read in parallel, and in batches
+ * (batchread.h); objects are not.  The index gives the staged size (0 for
+ * an empty file, and for one git found "racily clean", whose size it
+ * zeroes): a file of another size is not the blob, and is not read.
  */
-static int read_worktree(struct ht_strbuf *out, const struct ht_check_file *f,
-			 size_t max, void *payload)
+static void read_worktree(const struct ht_check_file *const *f,
+			  struct ht_strbuf *out, int *ok, size_t n, size_t max,
+			  struct ht_batch_read *br, void *payload)
 {
 	const struct index_source *src = payload;
 	const char *workdir = git_repository_workdir(src->repo);
+	struct ht_batch_file *bf = ht_xcalloc(n ? n : 1, sizeof(*bf));
+	size_t *at = ht_xcalloc(n ? n : 1, sizeof(*at));
 	struct ht_strbuf path = HT_STRBUF_INIT;
-	git_oid want, got;
-	int same = 0, got_bytes;
+	size_t k, m = 0;
 
-	if (!workdir || src->workdir < 0 || (max && f->len > max) ||
-	    git_oid_fromstr(&want, f->id) < 0)
-		return 0;
-	if (f->len) {
-		got_bytes = read_sized(out, src->workdir, f->path, f->len);
-	} else {
+	for (k = 0; k < n; k++) {
+		ok[k] = 0;
+		if (!workdir || src->workdir < 0 || (max && f[k]->len > max) ||
+		    strlen(f[k]->id) != GIT_OID_HEXSZ)
+			continue;
+		if (f[k]->len) {
+			bf[m].path = f[k]->path;
+			bf[m].size = f[k]->len;
+			bf[m].out = &out[k];
+			at[m++] = k;
+			continue;
+		}
+		ht_strbuf_reset(&path);
 		ht_strbuf_addstr(&path, workdir);
-		ht_strbuf_addstr(&path, f->path);
-		got_bytes = !ht_strbuf_read_file(out, path.buf, max);
+		ht_strbuf_addstr(&path, f[k]->path);
+		ok[k] = !ht_strbuf_read_file(&out[k], path.buf, max) &&
+			is_blob(&out[k], f[k]);
+		if (!ok[k])
+			ht_strbuf_reset(&out[k]);
 	}
-	if (got_bytes && !ht_pack_object_id(&got, GIT_OBJECT_BLOB, out->buf,
-					    out->len))
-		same = git_oid_equal(&got, &want);
+	ht_batch_read_sized(br, src->workdir, bf, m);
+	for (k = 0; k < m; k++) {
+		ok[at[k]] = bf[k].ok && is_blob(bf[k].out, f[at[k]]);
+		if (!ok[at[k]])
+			ht_strbuf_reset(bf[k].out);
+	}
 	ht_error_clear();
 	git_error_clear();
 	ht_strbuf_release(&path);
-	return same;
+	free(bf);
+	free(at);
 }
 
 int ht_check_tree_from_index(struct ht_check_tree *t, git_repository *repo,

@@ -42,6 +42,7 @@
 
 #include <stddef.h>
 
+#include "hightouch/batchread.h"
 #include "hightouch/diag.h"
 #include "hightouch/kinds.h"
 #include "hightouch/strbuf.h"
@@ -92,13 +93,16 @@ struct ht_check_tree {
 	 */
 	int serial_read;
 	/*
-	 * Optional: a cheaper way to a file's bytes that may not have them
-	 * (for the index: the work-tree file, when it hashes to the staged
-	 * blob).  Called from any thread, outside that lock; returns 1 with
-	 * `out` filled, 0 (`out` empty, no error set) to use `read`.
+	 * Optional: a cheaper way to the bytes of a batch of `n` files, that
+	 * may not have them (for the index: the work-tree files that hash to
+	 * the staged blobs).  Called from any thread, outside that lock,
+	 * with the thread's own batch reader `br` and out[] empty; sets
+	 * ok[k] to 1 with out[k] filled, or to 0 (out[k] empty, no error
+	 * set) to use `read`.
 	 */
-	int (*try_read)(struct ht_strbuf *out, const struct ht_check_file *f,
-			size_t max, void *payload);
+	void (*try_read)(const struct ht_check_file *const *f,
+			 struct ht_strbuf *out, int *ok, size_t n, size_t max,
+			 struct ht_batch_read *br, void *payload);
 	/* Optional: frees `payload`, from ht_check_tree_release(). */
 	void (*release)(void *payload);
 };

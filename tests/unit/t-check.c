@@ -1398,20 +1398,30 @@ static void test_read_batches(void **state)
 	ht_strbuf_release(&path);
 }
 
-/* A try_read that has the files whose name ends in 0, with model 'other'. */
-static int try_tens(struct ht_strbuf *out, const struct ht_check_file *f,
-		    size_t max, void *payload)
+/*
+ * A try_read that has the files whose name ends in 0, with model 'other';
+ * it is given the thread's batch reader.
+ */
+static void try_tens(const struct ht_check_file *const *f,
+		     struct ht_strbuf *out, int *ok, size_t n, size_t max,
+		     struct ht_batch_read *br, void *payload)
 {
-	size_t len = strlen(f->path);
+	size_t k, len;
 
 	(void)max;
 	(void)payload;
-	if (len < 6 || strcmp(f->path + len - 6, "0.yaml"))
-		return 0;
-	ht_strbuf_addstr(out, "model: other\ndestination: crm\n"
-			 "config: {}\nschedule:\n  type: manual\n"
-			 "schedulePaused: false\n");
-	return 1;
+	assert_non_null(br);
+	assert_true(n > 0);
+	for (k = 0; k < n; k++) {
+		len = strlen(f[k]->path);
+		assert_int_equal(out[k].len, 0);
+		ok[k] = len >= 6 && !strcmp(f[k]->path + len - 6, "0.yaml");
+		if (ok[k])
+			ht_strbuf_addstr(&out[k],
+					 "model: other\ndestination: crm\n"
+					 "config: {}\nschedule:\n  type: manual\n"
+					 "schedulePaused: false\n");
+	}
 }
 
 /* try_read first, outside the lock; `read` for what it does not have. */

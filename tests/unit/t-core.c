@@ -1,6 +1,8 @@
 /*
- * Unit tests for the core: strbuf (with its cap), errors, diagnostics.
+ * Unit tests for the core: strbuf (with its cap), files read in batches,
+ * errors, diagnostics.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "hightouch/alloc.h"
+#include "hightouch/batchread.h"
 #include "hightouch/diag.h"
 #include "hightouch/error.h"
 #include "hightouch/fs.h"
@@ -121,6 +124,107 @@ static void test_strbuf_read_file(void **state)
 	assert_int_equal(ht_strbuf_read_file(&sb, path, 0), HT_ENOTFOUND);
 	assert_non_null(strstr(ht_error_message(), "cannot open '"));
 	ht_strbuf_release(&sb);
+}
+
+#define NBATCH 70 /* more than one batch of the ring (32) */
+
+/* Where each kind of file a batch may meet is, among NBATCH. */
+enum { SHORTER = 3, LONGER, MISSING, FIFO, FOLDER, EMPTY };
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ht_write_all(fd, data, len), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+static void batch_files(const char *base, char names[][16], size_t *size)
+{
+	struct ht_strbuf sb = HT_STRBUF_INIT, path = HT_STRBUF_INIT;
+	int i, r;
+
+	for (i = 0; i < NBATCH; i++) {
+		snprintf(names[i], 16, "f%d", i);
+		ht_strbuf_reset(&sb);
+		for (r = 0; r <= i % 5 && i != EMPTY; r++)
+			ht_strbuf_addf(&sb, "file %d\n", i);
+		size[i] = sb.len;
+		ht_strbuf_reset(&path);
+		ht_strbuf_addf(&path, "%s/%s", base, names[i]);
+		if (i == FIFO)
+			assert_int_equal(mkfifo(path.buf, 0600), 0);
+		else if (i == FOLDER)
+			assert_int_equal(mkdir(path.buf, 0700), 0);
+		else if (i != MISSING)
+			write_file(path.buf, sb.buf, sb.len);
+	}
+	size[SHORTER]++; /* the file is a byte short of it */
+	size[LONGER]--;
+	size[FIFO] = size[FOLDER] = 10;
+	ht_strbuf_release(&sb);
+	ht_strbuf_release(&path);
+}
+
+static void batch_read(int no_ring)
+{
+	char base[] = "/tmp/t-core-XXXXXX", names[NBATCH][16];
+	struct ht_batch_read b = HT_BATCH_READ_INIT;
+	struct ht_batch_file f[NBATCH];
+	struct ht_strbuf out[NBATCH], path = HT_STRBUF_INIT;
+	size_t size[NBATCH];
+	int dir, i, round;
+
+	assert_non_null(mkdtemp(base));
+	batch_files(base, names, size);
+	dir = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dir >= 0);
+	b.no_ring = no_ring;
+	for (i = 0; i < NBATCH; i++) {
+		ht_strbuf_init(&out[i], 0);
+		ht_strbuf_addstr(&out[i], "stale");
+		f[i].path = names[i];
+		f[i].size = size[i];
+		f[i].out = &out[i];
+	}
+	/* twice: the ring's slots are used again */
+	for (round = 0; round < 2; round++) {
+		ht_batch_read_sized(&b, dir, f, NBATCH);
+		for (i = 0; i < NBATCH; i++) {
+			int bad = i == SHORTER || i == LONGER ||
+				  i == MISSING || i == FIFO || i == FOLDER;
+
+			assert_int_equal(f[i].ok, !bad);
+			assert_int_equal(out[i].len, bad ? 0 : size[i]);
+			if (!bad && i != EMPTY)
+				assert_true(!strncmp(out[i].buf, "file ", 5));
+		}
+	}
+	if (!no_ring && !b.ring)
+		print_message("io_uring is not available here: only the "
+			      "plain reads were tested\n");
+	ht_batch_read_release(&b);
+	assert_null(b.ring);
+	close(dir);
+	for (i = 0; i < NBATCH; i++) {
+		ht_strbuf_release(&out[i]);
+		ht_strbuf_reset(&path);
+		ht_strbuf_addf(&path, "%s/%s", base, names[i]);
+		if (i == FOLDER)
+			assert_int_equal(rmdir(path.buf), 0);
+		else if (i != MISSING)
+			assert_int_equal(unlink(path.buf), 0);
+	}
+	assert_int_equal(rmdir(base), 0);
+	ht_strbuf_release(&path);
+}
+
+static void test_batch_read(void **state)
+{
+	(void)state;
+	batch_read(0); /* through io_uring where there is one */
+	batch_read(1); /* one by one */
 }
 
 static int is_dir(const char *path)
@@ -444,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf_add),
 		cmocka_unit_test(test_strbuf_cap),
 		cmocka_unit_test(test_strbuf_read_file),
+		cmocka_unit_test(test_batch_read),
 		cmocka_unit_test(test_mkdir_p),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_wrap),

@@ -1,0 +1,204 @@
+/*
+ * Small files of known sizes read in batches, through io_uring where the
+ * kernel allows it (see batchread.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+/*
+ * What io_uring writes, valgrind does not see written: tell it, when its
+ * header is there (it is wherever `make valgrind-check` can run).
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#endif
+#endif
+#ifndef VALGRIND_MAKE_MEM_DEFINED
+#define VALGRIND_MAKE_MEM_DEFINED(addr, len) ((void)(addr), (void)(len))
+#endif
+
+#include "hightouch/alloc.h"
+#include "hightouch/batchread.h"
+#include "hightouch/error.h"
+
+/* Files a batch of the ring holds: three entries each. */
+#define DEPTH 32
+
+enum step { STEP_OPEN, STEP_READ, STEP_CLOSE };
+
+/*
+ * The plain way: open, one read(2) of a byte more (which a regular file
+ * of the size fills but for that byte), close.  O_NONBLOCK: a FIFO
+ * neither blocks nor has the bytes.
+ */
+static void read_plain(int dir, struct ht_batch_file *f)
+{
+	int fd = openat(dir, f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	if (ht_strbuf_grow(f->out, f->size + 1) < 0) { /* past its cap */
+		ht_error_clear();
+		close(fd);
+		return;
+	}
+	n = read(fd, f->out->buf, f->size + 1);
+	close(fd);
+	if (n >= 0 && (size_t)n == f->size) {
+		ht_strbuf_setlen(f->out, f->size);
+		f->ok = 1;
+	}
+}
+
+static void ring_stop(struct ht_batch_read *b)
+{
+	if (b->ring) {
+		io_uring_queue_exit(b->ring);
+		free(b->ring);
+	}
+	b->ring = NULL;
+	b->no_ring = 1;
+}
+
+/* The ring, started on first use: NULL when the kernel says no. */
+static struct io_uring *ring_start(struct ht_batch_read *b)
+{
+	struct io_uring *ring;
+	struct io_uring_probe *probe;
+	int ok;
+
+	if (b->ring || b->no_ring)
+		return b->ring;
+	ring = ht_xcalloc(1, sizeof(*ring));
+	if (io_uring_queue_init(3 * DEPTH, ring, 0) < 0) {
+		free(ring);
+		b->no_ring = 1;
+		return NULL;
+	}
+	b->ring = ring;
+	probe = io_uring_get_probe_ring(ring);
+	ok = probe && io_uring_opcode_supported(probe, IORING_OP_OPENAT) &&
+	     io_uring_opcode_supported(probe, IORING_OP_READ) &&
+	     io_uring_opcode_supported(probe, IORING_OP_CLOSE);
+	if (probe)
+		io_uring_free_probe(probe);
+	/* direct descriptors: slot k is file k's for its open, read, close */
+	if (!ok || io_uring_register_files_sparse(ring, DEPTH) < 0)
+		ring_stop(b);
+	return b->ring;
+}
+
+static void queue(struct io_uring *ring, int dir, struct ht_batch_file *f,
+		  unsigned k)
+{
+	struct io_uring_sqe *sqe;
+
+	/* the ring has room for DEPTH files: none of these is NULL */
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_openat_direct(sqe, dir, f->path, O_RDONLY | O_NONBLOCK,
+				    0, k);
+	sqe->flags |= IOSQE_IO_LINK; /* no file, no read */
+	io_uring_sqe_set_data64(sqe, (uint64_t)k << 2 | STEP_OPEN);
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_read(sqe, (int)k, f->out->buf, (unsigned)f->size + 1, 0);
+	/* a hard link: the file is closed whatever the read gave */
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+	io_uring_sqe_set_data64(sqe, (uint64_t)k << 2 | STEP_READ);
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_close_direct(sqe, k);
+	io_uring_sqe_set_data64(sqe, (uint64_t)k << 2 | STEP_CLOSE);
+}
+
+/*
+ * At most DEPTH files through the ring; got[k] is what the read of file
+ * k gave (a negative errno when it did not happen).  -1 when the ring
+ * failed: it is stopped, and the files not done are read plainly.
+ */
+static int read_ring(struct ht_batch_read *b, int dir,
+		     struct ht_batch_file *files, unsigned n, int *got)
+{
+	struct io_uring *ring = b->ring;
+	struct io_uring_cqe *cqe;
+	int submitted, seen = 0, ret = 0;
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		got[k] = -ECANCELED;
+		queue(ring, dir, &files[k], k);
+	}
+	submitted = io_uring_submit(ring);
+	if (submitted != (int)(3 * n))
+		ret = -1; /* what was not taken stays: the ring goes */
+	while (seen < submitted) {
+		int w = io_uring_wait_cqe(ring, &cqe);
+
+		if (w == -EINTR)
+			continue;
+		if (w < 0) {
+			ret = -1;
+			break;
+		}
+		if ((io_uring_cqe_get_data64(cqe) & 3) == STEP_READ)
+			got[io_uring_cqe_get_data64(cqe) >> 2] = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+		seen++;
+	}
+	if (ret < 0)
+		ring_stop(b);
+	return ret;
+}
+
+void ht_batch_read_sized(struct ht_batch_read *b, int dir,
+			 struct ht_batch_file *files, size_t n)
+{
+	int got[DEPTH];
+	size_t i, k, m;
+
+	for (i = 0; i < n; i++) {
+		ht_strbuf_reset(files[i].out);
+		files[i].ok = 0;
+	}
+	for (i = 0; i < n; i += m) {
+		m = n - i < DEPTH ? n - i : DEPTH;
+		/* room for each (and a byte more); else the plain way */
+		for (k = 0; k < m; k++) {
+			struct ht_batch_file *f = &files[i + k];
+
+			if (f->size >= UINT32_MAX ||
+			    ht_strbuf_grow(f->out, f->size + 1) < 0) {
+				ht_error_clear();
+				break;
+			}
+		}
+		if (k < m || !ring_start(b) ||
+		    read_ring(b, dir, files + i, (unsigned)m, got) < 0) {
+			for (k = 0; k < m; k++)
+				read_plain(dir, &files[i + k]);
+			continue;
+		}
+		for (k = 0; k < m; k++) {
+			struct ht_batch_file *f = &files[i + k];
+
+			if (got[k] >= 0 && (size_t)got[k] == f->size) {
+				VALGRIND_MAKE_MEM_DEFINED(f->out->buf, f->size);
+				ht_strbuf_setlen(f->out, f->size);
+				f->ok = 1;
+			} else if (got[k] < 0) {
+				read_plain(dir, f); /* the ring could not */
+			}
+		}
+	}
+}
+
+void ht_batch_read_release(struct ht_batch_read *b)
+{
+	ring_stop(b);
+	b->no_ring = 0;
+}

@@ -1,0 +1,50 @@
+#ifndef HIGHTOUCH_BATCHREAD_H
+#define HIGHTOUCH_BATCHREAD_H
+
+/*
+ * Many small files of known sizes read at once: `git hightouch check
+ * --staged` reads every staged file from the work tree when it is the
+ * staged blob.  Opening, reading and closing a file is three system
+ * calls, and on the virtual machines the project is measured on their
+ * entry and exit cost more than the work.  Where the kernel allows it,
+ * a batch goes to io_uring instead: for each file an open, a read and a
+ * close linked together, the whole batch in one system call (Linux 5.19
+ * or later, and io_uring not disabled, as container runtimes often do).
+ * Elsewhere, and for any file io_uring could not read, the same three
+ * calls are made one by one; the results are the same either way.
+ *
+ * A reader belongs to one thread.  It starts io_uring at its first
+ * batch, and not again after io_uring failed it once.
+ */
+
+#include <stddef.h>
+
+#include "hightouch/strbuf.h"
+
+struct ht_batch_file {
+	const char *path; /* relative to the batch's folder */
+	size_t size;      /* the size it must have */
+	struct ht_strbuf *out; /* its bytes (reset first), when `ok` */
+	int ok;           /* set: read, and of that size */
+};
+
+struct ht_batch_read {
+	void *ring;   /* io_uring's, once started */
+	unsigned depth; /* the files a batch may hold */
+	int no_ring;  /* set: never io_uring (tests; set once it fails) */
+};
+
+#define HT_BATCH_READ_INIT { NULL, 0, 0 }
+
+/*
+ * Read the `n` files, each from folder `dir` (a descriptor), into its
+ * `out`, setting `ok` when the file has `size` bytes: a regular file that
+ * is longer, shorter, missing, unreadable, or a FIFO (never waited for)
+ * is not ok, and its `out` is empty.  Never fails.
+ */
+void ht_batch_read_sized(struct ht_batch_read *b, int dir,
+			 struct ht_batch_file *files, size_t n);
+
+void ht_batch_read_release(struct ht_batch_read *b);
+
+#endif
