@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <liburing.h>
@@ -55,6 +56,16 @@ static void read_plain(int dir, struct ht_batch_file *f)
 		ht_strbuf_setlen(f->out, f->size);
 		f->ok = 1;
 	}
+}
+
+/*
+ * A read that would have waited (RWF_NOWAIT) ends early, where the part
+ * of the file in memory ends: at a multiple of 4 KB.  A read of the
+ * size's bytes that ends there may be such a read of a longer file.
+ */
+static int maybe_cut(size_t size)
+{
+	return size && !(size % 4096);
 }
 
 static void ring_stop(struct ht_batch_read *b)
@@ -108,6 +119,12 @@ static void queue(struct io_uring *ring, int dir, struct ht_batch_file *f,
 	io_uring_sqe_set_data64(sqe, (uint64_t)k << 2 | STEP_OPEN);
 	sqe = io_uring_get_sqe(ring);
 	io_uring_prep_read(sqe, (int)k, f->out->buf, (unsigned)f->size + 1, 0);
+	/*
+	 * Never waited for: O_NONBLOCK alone lets io_uring poll a FIFO or a
+	 * terminal until it has bytes; with RWF_NOWAIT it answers EAGAIN
+	 * (or a short read, from a file partly in memory) at once.
+	 */
+	sqe->rw_flags = RWF_NOWAIT;
 	/* a hard link: the file is closed whatever the read gave */
 	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
 	io_uring_sqe_set_data64(sqe, (uint64_t)k << 2 | STEP_READ);
@@ -119,7 +136,9 @@ static void queue(struct io_uring *ring, int dir, struct ht_batch_file *f,
 /*
  * At most DEPTH files through the ring; got[k] is what the read of file
  * k gave (a negative errno when it did not happen).  -1 when the ring
- * failed: it is stopped, and the files not done are read plainly.
+ * failed: it is stopped, and the files are read plainly.  Most
+ * operations end within the submitting call; those the kernel hands to
+ * its workers (a name not in its cache) are waited for.
  */
 static int read_ring(struct ht_batch_read *b, int dir,
 		     struct ht_batch_file *files, unsigned n, int *got)
@@ -142,6 +161,13 @@ static int read_ring(struct ht_batch_read *b, int dir,
 		if (w == -EINTR)
 			continue;
 		if (w < 0) {
+			/*
+			 * Never seen (the completion queue holds twice the
+			 * batch): reads may still land in the buffers, so
+			 * they are left to the kernel, not used again.
+			 */
+			for (k = 0; k < n; k++)
+				ht_strbuf_init(files[k].out, 0);
 			ret = -1;
 			break;
 		}
@@ -186,12 +212,14 @@ void ht_batch_read_sized(struct ht_batch_read *b, int dir,
 		for (k = 0; k < m; k++) {
 			struct ht_batch_file *f = &files[i + k];
 
-			if (got[k] >= 0 && (size_t)got[k] == f->size) {
+			if (got[k] >= 0 && (size_t)got[k] == f->size &&
+			    !maybe_cut(f->size)) {
 				VALGRIND_MAKE_MEM_DEFINED(f->out->buf, f->size);
 				ht_strbuf_setlen(f->out, f->size);
 				f->ok = 1;
-			} else if (got[k] < 0) {
-				read_plain(dir, f); /* the ring could not */
+			} else if (got[k] < 0 || (size_t)got[k] <= f->size) {
+				/* the ring could not, or not without waiting */
+				read_plain(dir, f);
 			}
 		}
 	}

@@ -8,8 +8,9 @@
  * calls, and on the virtual machines the project is measured on their
  * entry and exit cost more than the work.  Where the kernel allows it,
  * a batch goes to io_uring instead: for each file an open, a read and a
- * close linked together, the whole batch in one system call (Linux 5.19
- * or later, and io_uring not disabled, as container runtimes often do).
+ * close linked together, the whole batch in one system call, or a few
+ * (Linux 5.19 or later, and io_uring not disabled, as container runtimes
+ * often do).
  * Elsewhere, and for any file io_uring could not read, the same three
  * calls are made one by one; the results are the same either way.
  *
@@ -29,12 +30,11 @@ struct ht_batch_file {
 };
 
 struct ht_batch_read {
-	void *ring;   /* io_uring's, once started */
-	unsigned depth; /* the files a batch may hold */
-	int no_ring;  /* set: never io_uring (tests; set once it fails) */
+	void *ring;  /* io_uring's, once started */
+	int no_ring; /* set: never io_uring (tests; set once it fails) */
 };
 
-#define HT_BATCH_READ_INIT { NULL, 0, 0 }
+#define HT_BATCH_READ_INIT { NULL, 0 }
 
 /*
  * Read the `n` files, each from folder `dir` (a descriptor), into its
