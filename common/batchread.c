@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -34,38 +35,65 @@
 enum step { STEP_OPEN, STEP_READ, STEP_CLOSE };
 
 /*
- * The plain way: open, one read(2) of a byte more (which a regular file
- * of the size fills but for that byte), close.  O_NONBLOCK: a FIFO
- * neither blocks nor has the bytes.
+ * How much of a file a read asks for: with a `cap`, that (the file is
+ * whole when it is shorter); else its size and a byte more, which a
+ * regular file of that size fills but for that byte.
  */
-static void read_plain(int dir, struct ht_batch_file *f)
+static size_t read_len(const struct ht_batch_file *f, size_t cap)
+{
+	return cap ? cap : f->size + 1;
+}
+
+/*
+ * The plain way: open, one read(2), close.  O_NONBLOCK: a FIFO neither
+ * blocks nor has the bytes (and with a `cap`, where the size is not
+ * known, only a regular file is taken).
+ */
+static void read_plain(int dir, struct ht_batch_file *f, size_t cap)
 {
 	int fd = openat(dir, f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	size_t len = read_len(f, cap);
+	struct stat st;
 	ssize_t n;
+	int whole;
 
 	if (fd < 0)
 		return;
-	if (ht_strbuf_grow(f->out, f->size + 1) < 0) { /* past its cap */
+	if (ht_strbuf_grow(f->out, len) < 0) { /* past its cap */
 		ht_error_clear();
 		close(fd);
 		return;
 	}
-	n = read(fd, f->out->buf, f->size + 1);
+	n = read(fd, f->out->buf, len);
+	if (cap)
+		whole = n >= 0 && (size_t)n < cap && !fstat(fd, &st) &&
+			S_ISREG(st.st_mode);
+	else
+		whole = n >= 0 && (size_t)n == f->size;
 	close(fd);
-	if (n >= 0 && (size_t)n == f->size) {
-		ht_strbuf_setlen(f->out, f->size);
+	if (whole) {
+		ht_strbuf_setlen(f->out, (size_t)n);
+		f->size = (size_t)n;
 		f->ok = 1;
 	}
 }
 
 /*
- * A read that would have waited (RWF_NOWAIT) ends early, where the part
- * of the file in memory ends: at a multiple of 4 KB.  A read of the
- * size's bytes that ends there may be such a read of a longer file.
+ * What a read through the ring of `got` bytes (or a negative errno) says
+ * of file `f`: 1 it is read, 0 it is not the file wanted, -1 the plain
+ * way must say.  A read that would have waited (RWF_NOWAIT) ends early,
+ * where the part of the file in memory ends: at a multiple of 4 KB; a
+ * read that ends there may be such a read of a longer file.
  */
-static int maybe_cut(size_t size)
+static int judge(const struct ht_batch_file *f, size_t cap, int got)
 {
-	return size && !(size % 4096);
+	size_t n = (size_t)got;
+
+	if (got < 0 || !(n % 4096))
+		return n == f->size && !cap && !n ? 1 : -1;
+	if (cap)
+		return n < cap ? 1 : 0;
+	return n == f->size ? 1 : n < f->size ? -1 : 0;
 }
 
 static void ring_stop(struct ht_batch_read *b)
@@ -107,7 +135,7 @@ static struct io_uring *ring_start(struct ht_batch_read *b)
 }
 
 static void queue(struct io_uring *ring, int dir, struct ht_batch_file *f,
-		  unsigned k)
+		  size_t cap, unsigned k)
 {
 	struct io_uring_sqe *sqe;
 
@@ -118,7 +146,8 @@ static void queue(struct io_uring *ring, int dir, struct ht_batch_file *f,
 	sqe->flags |= IOSQE_IO_LINK; /* no file, no read */
 	io_uring_sqe_set_data64(sqe, (uint64_t)k << 2 | STEP_OPEN);
 	sqe = io_uring_get_sqe(ring);
-	io_uring_prep_read(sqe, (int)k, f->out->buf, (unsigned)f->size + 1, 0);
+	io_uring_prep_read(sqe, (int)k, f->out->buf, (unsigned)read_len(f, cap),
+			   0);
 	/*
 	 * Never waited for: O_NONBLOCK alone lets io_uring poll a FIFO or a
 	 * terminal until it has bytes; with RWF_NOWAIT it answers EAGAIN
@@ -141,7 +170,8 @@ static void queue(struct io_uring *ring, int dir, struct ht_batch_file *f,
  * its workers (a name not in its cache) are waited for.
  */
 static int read_ring(struct ht_batch_read *b, int dir,
-		     struct ht_batch_file *files, unsigned n, int *got)
+		     struct ht_batch_file *files, unsigned n, size_t cap,
+		     int *got)
 {
 	struct io_uring *ring = b->ring;
 	struct io_uring_cqe *cqe;
@@ -150,7 +180,7 @@ static int read_ring(struct ht_batch_read *b, int dir,
 
 	for (k = 0; k < n; k++) {
 		got[k] = -ECANCELED;
-		queue(ring, dir, &files[k], k);
+		queue(ring, dir, &files[k], cap, k);
 	}
 	submitted = io_uring_submit(ring);
 	if (submitted != (int)(3 * n))
@@ -181,8 +211,8 @@ static int read_ring(struct ht_batch_read *b, int dir,
 	return ret;
 }
 
-void ht_batch_read_sized(struct ht_batch_read *b, int dir,
-			 struct ht_batch_file *files, size_t n)
+static void read_batch(struct ht_batch_read *b, int dir,
+		       struct ht_batch_file *files, size_t n, size_t cap)
 {
 	int got[DEPTH];
 	size_t i, k, m;
@@ -193,36 +223,51 @@ void ht_batch_read_sized(struct ht_batch_read *b, int dir,
 	}
 	for (i = 0; i < n; i += m) {
 		m = n - i < DEPTH ? n - i : DEPTH;
-		/* room for each (and a byte more); else the plain way */
+		/* room for each read; else the plain way */
 		for (k = 0; k < m; k++) {
 			struct ht_batch_file *f = &files[i + k];
 
-			if (f->size >= UINT32_MAX ||
-			    ht_strbuf_grow(f->out, f->size + 1) < 0) {
+			if (read_len(f, cap) > UINT32_MAX ||
+			    ht_strbuf_grow(f->out, read_len(f, cap)) < 0) {
 				ht_error_clear();
 				break;
 			}
 		}
 		if (k < m || !ring_start(b) ||
-		    read_ring(b, dir, files + i, (unsigned)m, got) < 0) {
+		    read_ring(b, dir, files + i, (unsigned)m, cap, got) < 0) {
 			for (k = 0; k < m; k++)
-				read_plain(dir, &files[i + k]);
+				read_plain(dir, &files[i + k], cap);
 			continue;
 		}
 		for (k = 0; k < m; k++) {
 			struct ht_batch_file *f = &files[i + k];
 
-			if (got[k] >= 0 && (size_t)got[k] == f->size &&
-			    !maybe_cut(f->size)) {
-				VALGRIND_MAKE_MEM_DEFINED(f->out->buf, f->size);
-				ht_strbuf_setlen(f->out, f->size);
+			switch (judge(f, cap, got[k])) {
+			case 1:
+				VALGRIND_MAKE_MEM_DEFINED(f->out->buf,
+							  (size_t)got[k]);
+				ht_strbuf_setlen(f->out, (size_t)got[k]);
+				f->size = (size_t)got[k];
 				f->ok = 1;
-			} else if (got[k] < 0 || (size_t)got[k] <= f->size) {
-				/* the ring could not, or not without waiting */
-				read_plain(dir, f);
+				break;
+			case -1: /* the ring could not, or not without waiting */
+				read_plain(dir, f, cap);
+				break;
 			}
 		}
 	}
+}
+
+void ht_batch_read_sized(struct ht_batch_read *b, int dir,
+			 struct ht_batch_file *files, size_t n)
+{
+	read_batch(b, dir, files, n, 0);
+}
+
+void ht_batch_read_small(struct ht_batch_read *b, int dir,
+			 struct ht_batch_file *files, size_t n, size_t cap)
+{
+	read_batch(b, dir, files, n, cap ? cap : 1);
 }
 
 void ht_batch_read_release(struct ht_batch_read *b)

@@ -18,6 +18,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -354,6 +355,28 @@ static enum dir_entry dir_entry(struct dir_walk *w, enum ht_check_type *type)
 }
 
 /*
+ * What the entry `de` of a folder is (its path in w->full): readdir(3)
+ * says it of a file or a link on most file systems, with no lstat(2).
+ */
+static enum dir_entry entry_of(struct dir_walk *w, const struct dirent *de,
+			       enum ht_check_type *type)
+{
+	switch (de->d_type) {
+	case DT_REG:
+		*type = HT_CHECK_FILE;
+		return ENTRY_LIST;
+	case DT_LNK:
+		*type = HT_CHECK_SYMLINK;
+		return ENTRY_LIST;
+	case DT_DIR:
+	case DT_UNKNOWN:
+		return dir_entry(w, type);
+	default:
+		return ENTRY_SKIP; /* a FIFO, a socket, a device */
+	}
+}
+
+/*
  * Add the files, symbolic links and submodules in `rel` (a folder of the
  * tree), and with `recurse` those of its folders.
  */
@@ -388,7 +411,7 @@ static int walk_dir(struct dir_walk *w, const char *rel, int recurse)
 			       de->d_name);
 		ht_strbuf_reset(&w->full);
 		ht_strbuf_addf(&w->full, "%s/%s", w->root, sub.buf);
-		switch (dir_entry(w, &type)) {
+		switch (entry_of(w, de, &type)) {
 		case ENTRY_LIST:
 			ht_check_tree_add(w->t, sub.buf, NULL)->type = type;
 			break;
@@ -407,29 +430,83 @@ static int walk_dir(struct dir_walk *w, const char *rel, int recurse)
 	return ret;
 }
 
+/* What a work tree's check tree reads from: its root, by name and open. */
+struct dir_source {
+	char *root;
+	int fd; /* -1 when it would not open */
+};
+
+static void release_dir_source(void *payload)
+{
+	struct dir_source *src = payload;
+
+	if (src->fd >= 0)
+		close(src->fd);
+	free(src->root);
+	free(src);
+}
+
 static int read_dir_file(struct ht_strbuf *out, const struct ht_check_file *f,
 			 size_t max, void *payload)
 {
+	const struct dir_source *src = payload;
 	struct ht_strbuf full = HT_STRBUF_INIT;
 	int ret;
 
-	ht_strbuf_addf(&full, "%s/%s", (const char *)payload, f->path);
+	ht_strbuf_addf(&full, "%s/%s", src->root, f->path);
 	ret = ht_strbuf_read_file(out, full.buf, max);
 	ht_strbuf_release(&full);
 	return ret;
+}
+
+/*
+ * The files in batches (batchread.h), those of up to TRY_DIR_MAX bytes;
+ * read_dir_file() reads the others (and an empty file, or one that is no
+ * longer a regular file), and says what is wrong with them.
+ */
+#define TRY_DIR_MAX (64u << 10)
+
+static void try_dir_files(const struct ht_check_file *const *f,
+			  struct ht_strbuf *out, int *ok, size_t n, size_t max,
+			  struct ht_batch_read *br, void *payload)
+{
+	const struct dir_source *src = payload;
+	struct ht_batch_file *bf = ht_xcalloc(n ? n : 1, sizeof(*bf));
+	size_t *at = ht_xcalloc(n ? n : 1, sizeof(*at));
+	size_t k, m = 0;
+
+	for (k = 0; k < n; k++) {
+		ok[k] = 0;
+		if (src->fd < 0 || f[k]->type != HT_CHECK_FILE)
+			continue;
+		bf[m].path = f[k]->path;
+		bf[m].out = &out[k];
+		at[m++] = k;
+	}
+	ht_batch_read_small(br, src->fd, bf, m,
+			    max && max < TRY_DIR_MAX ? max + 1 : TRY_DIR_MAX);
+	for (k = 0; k < m; k++)
+		ok[at[k]] = bf[k].ok;
+	free(bf);
+	free(at);
 }
 
 int ht_check_tree_from_dir(struct ht_check_tree *t, const char *root,
 			   const char *prefix)
 {
 	struct dir_walk w = { t, root, HT_STRBUF_INIT };
+	struct dir_source *src = ht_xcalloc(1, sizeof(*src));
 	struct ht_strbuf rel = HT_STRBUF_INIT;
 	const char *p;
 	size_t plen;
 	int k, ret;
 
+	src->root = ht_xstrdup(root);
+	src->fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	t->read = read_dir_file;
-	t->payload = (void *)root;
+	t->try_read = try_dir_files;
+	t->payload = src;
+	t->release = release_dir_source;
 	ret = walk_dir(&w, "", 0);
 	ht_kind_trim_prefix(&p, &plen, prefix);
 	for (k = 0; !ret && k < HT_KIND__COUNT; k++) {

@@ -2,17 +2,18 @@
 #define HIGHTOUCH_BATCHREAD_H
 
 /*
- * Many small files of known sizes read at once: `git hightouch check
- * --staged` reads every staged file from the work tree when it is the
- * staged blob.  Opening, reading and closing a file is three system
- * calls, and on the virtual machines the project is measured on their
- * entry and exit cost more than the work.  Where the kernel allows it,
- * a batch goes to io_uring instead: for each file an open, a read and a
- * close linked together, the whole batch in one system call, or a few
- * (Linux 5.19 or later, and io_uring not disabled, as container runtimes
- * often do).
- * Elsewhere, and for any file io_uring could not read, the same three
- * calls are made one by one; the results are the same either way.
+ * Many small files read at once: `git hightouch check --staged` reads
+ * every staged file from the work tree when it is the staged blob (its
+ * size known from the index), `git hightouch check` every file.
+ * Opening, reading and closing a file is three system calls, and on the
+ * virtual machines the project is measured on their entry and exit cost
+ * more than the work.  Where the kernel allows it, a batch goes to
+ * io_uring instead: for each file an open, a read and a close linked
+ * together, the whole batch in one system call, or a few (Linux 5.19 or
+ * later, and io_uring not disabled, as container runtimes often do).
+ * Elsewhere, and for any file io_uring could not read (or not without
+ * waiting), the same three calls are made one by one; the results are
+ * the same either way.
  *
  * A reader belongs to one thread.  It starts io_uring at its first
  * batch, and not again after io_uring failed it once.
@@ -24,9 +25,9 @@
 
 struct ht_batch_file {
 	const char *path; /* relative to the batch's folder */
-	size_t size;      /* the size it must have */
+	size_t size;      /* the size it must have; when `ok`, its size */
 	struct ht_strbuf *out; /* its bytes (reset first), when `ok` */
-	int ok;           /* set: read, and of that size */
+	int ok;           /* set: read, and as wanted */
 };
 
 struct ht_batch_read {
@@ -44,6 +45,14 @@ struct ht_batch_read {
  */
 void ht_batch_read_sized(struct ht_batch_read *b, int dir,
 			 struct ht_batch_file *files, size_t n);
+
+/*
+ * The same for files whose size is not known (`size` is set when `ok`):
+ * each read whole when it is a regular file of fewer than `cap` bytes.
+ * Each `out` may grow to `cap` bytes.  Never fails.
+ */
+void ht_batch_read_small(struct ht_batch_read *b, int dir,
+			 struct ht_batch_file *files, size_t n, size_t cap);
 
 void ht_batch_read_release(struct ht_batch_read *b);
 
