@@ -2,7 +2,7 @@
 #define HIGHTOUCH_GITFILES_H
 
 /*
- * Check trees (check.h) from git: a tree object, or the index.  Only the
+ * Check trees (checktree.h) from git: a tree object, or the index.  Only the
  * paths ht_check_wants_path() accepts are listed (the root's files and
  * the kinds' folders below the prefix): files, and symbolic links and
  * submodules (gitlinks) with their type, for the checker to refuse (they
@@ -23,7 +23,7 @@
 
 #include <git2.h>
 
-#include "hightouch/check.h"
+#include "hightouch/checktree.h"
 
 /* The files of `tree` (NULL: none, as an unborn branch). */
 int ht_check_tree_from_git(struct ht_check_tree *t, git_repository *repo,
