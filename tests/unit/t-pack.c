@@ -232,6 +232,7 @@ static void test_pack(void **state)
 {
 	(void)state;
 	pack_and_check(0x7fffffff, 1, "--index-version=2");
+	pack_and_check(0x7fffffff, 0, "--index-version=2"); /* stored */
 }
 
 /* Offsets past 31 bits, without a 2 GiB pack: the limit lowered. */
@@ -253,6 +254,11 @@ static void test_pack_errors(void **state)
 	(void)state;
 	repo_init(&r);
 	make_objects(o);
+	/* a level libdeflate does not have (it has zlib's, and 10 to 12) */
+	assert_int_equal(ht_pack_begin(&p, 13), HT_ERROR);
+	assert_string_equal(ht_error_message(), "cannot start libdeflate's "
+			    "compressor at level 13");
+	ht_pack_release(&p);
 	assert_int_equal(ht_pack_begin(&p, 1), 0);
 	assert_int_equal(ht_pack_add(&p, &o[0].id, GIT_OBJECT_OFS_DELTA,
 				     o[0].data.buf, o[0].data.len),
