@@ -186,10 +186,47 @@ static int unknown(struct wsremote *w, struct ht_strbuf *msg,
 	return ret;
 }
 
+static const struct sync_name *sort_names;
+
+/* By slug, then by place on the command line. */
+static int cmp_name(const void *va, const void *vb)
+{
+	size_t a = *(const size_t *)va, b = *(const size_t *)vb;
+	int c = strcmp(sort_names[a].slug, sort_names[b].slug);
+
+	return c ? c : a < b ? -1 : a > b;
+}
+
+/*
+ * Mark each name whose slug an earlier one has (dup), with first[i] the
+ * earlier one's place; sorted, not pair by pair: a command line may hold
+ * thousands (xargs).
+ */
+static void mark_dups(struct sync_name *out, size_t nr, size_t *first)
+{
+	size_t *order = ht_xcalloc(nr ? nr : 1, sizeof(*order));
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		order[i] = i;
+		first[i] = i;
+	}
+	sort_names = out;
+	qsort(order, nr, sizeof(*order), cmp_name);
+	sort_names = NULL;
+	for (i = 1; i < nr; i++)
+		if (!strcmp(out[order[i - 1]].slug, out[order[i]].slug)) {
+			first[order[i]] = first[order[i - 1]];
+			out[order[i]].dup = 1;
+		}
+	free(order);
+}
+
 int resolve_syncs(struct wsremote *w, const char *const *args, size_t nr,
 		  struct sync_name *out)
 {
 	struct lookup *l = ht_xcalloc(nr + 1, sizeof(*l));
+	size_t *first = ht_xcalloc(nr + 1, sizeof(*first));
 	struct ht_strbuf msg = HT_STRBUF_INIT;
 	struct unknowns u = UNKNOWNS_INIT;
 	size_t i, j, n = 0;
@@ -199,14 +236,14 @@ int resolve_syncs(struct wsremote *w, const char *const *args, size_t nr,
 	for (i = 0; !ret && i < nr; i++) {
 		out[i].arg = args[i];
 		ret = sync_slug(w, args[i], &out[i].slug);
-		for (j = 0; !ret && j < i; j++)
-			if (!strcmp(out[j].slug, out[i].slug))
-				out[i].dup = 1;
-		if (!ret && !out[i].dup) {
+	}
+	if (!ret)
+		mark_dups(out, nr, first);
+	for (i = 0; !ret && i < nr; i++)
+		if (!out[i].dup) {
 			l[n].kind = HT_KIND_SYNC;
 			l[n++].slug = out[i].slug;
 		}
-	}
 	if (!ret)
 		ret = lookup_run(w, l, n);
 	for (i = 0, j = 0; !ret && i < nr; i++) {
@@ -224,12 +261,10 @@ int resolve_syncs(struct wsremote *w, const char *const *args, size_t nr,
 		ret = unknowns_result(&u, "syncs named");
 	ht_strbuf_release(&u.last);
 	for (i = 0; !ret && i < nr; i++)
-		if (out[i].dup)
-			for (j = 0; j < i; j++)
-				if (!strcmp(out[j].slug, out[i].slug))
-					out[i].id = out[j].id;
+		out[i].id = out[first[i]].id;
 	lookup_release(l, n);
 	free(l);
+	free(first);
 	ht_strbuf_release(&msg);
 	return ret;
 }

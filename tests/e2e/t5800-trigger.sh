@@ -83,6 +83,15 @@ test_expect_success 'a sync named twice runs once' '
 	test $(wc -l <out) = 1
 '
 
+test_expect_success 'names given more than once, among others: each sync once' '
+	trig orders-to-hubspot accounts-to-braze \
+		syncs/orders-to-hubspot.yaml orders-to-hubspot \
+		syncs/accounts-to-braze.yaml &&
+	test $(wc -l <out) = 2 &&
+	grep "^Triggered sync .orders-to-hubspot.: run " out &&
+	grep "^Triggered sync .accounts-to-braze.: run " out
+'
+
 test_expect_success 'the file of a model, or outside the repository, is refused' '
 	test_expect_code 2 git -C c hightouch trigger models/users.yaml 2>err &&
 	grep "^fatal: nothing was triggered: .models/users.yaml. is a model.s file, not a sync.s$" err &&
