@@ -31,6 +31,11 @@ struct ht_check_file *ht_check_tree_add(struct ht_check_tree *t,
 	return f;
 }
 
+void ht_check_tree_reserve(struct ht_check_tree *t, size_t n)
+{
+	HT_ALLOC_GROW(t->files, t->nr + n, t->alloc);
+}
+
 void ht_check_tree_add_data(struct ht_check_tree *t, const char *path,
 			    const char *data, size_t len)
 {

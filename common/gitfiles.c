@@ -115,8 +115,10 @@ static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
 	if (!entry_type(git_tree_entry_filemode(e), &type))
 		return 0;
 	ht_strbuf_reset(&w->path);
-	ht_strbuf_addf(&w->path, "%s/%s%s", w->folder, root,
-		       git_tree_entry_name(e));
+	ht_strbuf_addstr(&w->path, w->folder);
+	ht_strbuf_addch(&w->path, '/');
+	ht_strbuf_addstr(&w->path, root);
+	ht_strbuf_addstr(&w->path, git_tree_entry_name(e));
 	add_entry(w->t, w->path.buf, git_tree_entry_id(e), type);
 	return 0;
 }
@@ -306,6 +308,7 @@ int ht_check_tree_from_index(struct ht_check_tree *t, git_repository *repo,
 	t->release = release_index_source;
 	t->serial_read = 1;
 	t->try_read = read_worktree;
+	ht_check_tree_reserve(t, n);
 	for (i = 0; i < n; i++) {
 		const git_index_entry *e = git_index_get_byindex(index, i);
 		enum ht_check_type type;

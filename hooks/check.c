@@ -622,9 +622,12 @@ static int build_trees(struct check_cmd *cmd, const char *prefix)
 	else
 		ret = ht_check_tree_from_git(&cmd->head, cmd->repo,
 					     cmd->head_tree, prefix);
-	if (!ret && cmd->have_base)
+	/* the base is much the head's size, the other state of it */
+	if (!ret && cmd->have_base) {
+		ht_check_tree_reserve(&cmd->base, cmd->head.nr);
 		ret = ht_check_tree_from_git(&cmd->base, cmd->repo,
 					     cmd->base_tree, prefix);
+	}
 	return ret;
 }
 

@@ -79,6 +79,12 @@ struct ht_check_tree {
  */
 struct ht_check_file *ht_check_tree_add(struct ht_check_tree *t,
 					const char *path, const char *id);
+/*
+ * Room for `n` more files, at once: a tree of 20,000 files grown as they
+ * come copies its array, and faults in fresh memory, at each of its
+ * twenty or so steps.
+ */
+void ht_check_tree_reserve(struct ht_check_tree *t, size_t n);
 /* Add a file with its content (copied), for trees without `read`. */
 void ht_check_tree_add_data(struct ht_check_tree *t, const char *path,
 			    const char *data, size_t len);
