@@ -250,7 +250,7 @@ static void read_batch(struct ht_batch_read *b, int dir,
 				f->size = (size_t)got[k];
 				f->ok = 1;
 				break;
-			case -1: /* the ring could not, or not without waiting */
+			case -1: /* the ring could not, or not at once */
 				read_plain(dir, f, cap);
 				break;
 			}

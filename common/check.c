@@ -370,7 +370,8 @@ static void add_not_a_file(struct check *c, const struct ht_check_file *f,
 	const char *rest = NULL, *what = "file";
 	int link = f->type == HT_CHECK_SYMLINK;
 
-	if (ht_check_folder_of(f->path, c->opts->prefix, &rest) != HT_KIND__COUNT &&
+	if (ht_check_folder_of(f->path, c->opts->prefix, &rest) !=
+		    HT_KIND__COUNT &&
 	    !*rest)
 		what = "folder";
 	else if (k == HT_KIND__COUNT) {

@@ -314,8 +314,8 @@ static int read_dir_file(struct ht_strbuf *out, const struct ht_check_file *f,
 
 /*
  * The files in batches (batchread.h), those of up to TRY_DIR_MAX bytes;
- * read_dir_file() reads the others (and an empty file, or one that is no
- * longer a regular file), and says what is wrong with them.
+ * read_dir_file() reads the others (a larger file, one gone or no longer
+ * a regular file), and says what is wrong with them.
  */
 #define TRY_DIR_MAX (64u << 10)
 
@@ -338,8 +338,11 @@ static void try_dir_files(const struct ht_check_file *const *f,
 	}
 	ht_batch_read_small(br, src->fd, bf, m,
 			    max && max < TRY_DIR_MAX ? max + 1 : TRY_DIR_MAX);
-	for (k = 0; k < m; k++)
+	for (k = 0; k < m; k++) {
 		ok[at[k]] = bf[k].ok;
+		if (!bf[k].ok)
+			ht_strbuf_reset(bf[k].out); /* empty, as it came */
+	}
 	free(bf);
 	free(at);
 }

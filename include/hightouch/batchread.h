@@ -48,8 +48,11 @@ void ht_batch_read_sized(struct ht_batch_read *b, int dir,
 
 /*
  * The same for files whose size is not known (`size` is set when `ok`):
- * each read whole when it is a regular file of fewer than `cap` bytes.
- * Each `out` may grow to `cap` bytes.  Never fails.
+ * each read whole when it has fewer than `cap` bytes.  They are to be
+ * regular files, as the caller listed them: one read through io_uring is
+ * taken as it is, and only the plain way checks the type again (a file
+ * replaced by a FIFO meanwhile may be read either way).  Each `out` may
+ * grow to `cap` bytes.  Never fails.
  */
 void ht_batch_read_small(struct ht_batch_read *b, int dir,
 			 struct ht_batch_file *files, size_t n, size_t cap);

@@ -70,6 +70,24 @@ test_expect_success '--staged: an empty staged file, a FIFO in the work tree' '
 	)
 '
 
+test_expect_success 'the work tree: a file past the batch reads (64 KiB) is read whole' '
+	(
+		cd repo &&
+		M=models/active-users.yaml &&
+		cp $M ../saved &&
+		awk "BEGIN { for (i = 0; i < 1200; i++) printf \"# %060d\\n\", i }" \
+			>>$M &&
+		test $(wc -c <$M) -gt 70000 &&
+		git hightouch check &&
+		n=$(($(wc -l <$M) + 1)) &&
+		echo "name: again" >>$M &&
+		test_expect_code 1 git hightouch check >../out &&
+		grep "^$M:$n:1: error: " ../out &&
+		cp ../saved $M &&
+		git hightouch check
+	)
+'
+
 test_expect_success '--staged: a file staged in part is checked as staged' '
 	(
 		cd repo &&

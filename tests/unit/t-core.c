@@ -131,7 +131,17 @@ static void test_strbuf_read_file(void **state)
 #define NBATCH 70 /* more than one batch of the ring (32) */
 
 /* Where each kind of file a batch may meet is, among NBATCH. */
-enum { SHORTER = 3, LONGER, MISSING, FIFO, FOLDER, EMPTY, PAGE, PAGE_MORE };
+enum {
+	SHORTER = 3, LONGER, MISSING, FIFO, FOLDER, EMPTY, PAGE, PAGE_MORE,
+	CAP_LESS, CAP_AT /* a byte under BATCH_CAP, and BATCH_CAP */
+};
+
+/*
+ * The batch as read: of the sizes said (`cap` 0), or whole under `cap`
+ * (BATCH_CAP: not PAGE_MORE or CAP_AT), where a size said wrongly is no
+ * matter.
+ */
+#define BATCH_CAP 6000
 
 /* What file `i` holds (PAGE_MORE: a page more than it is said to). */
 static void batch_content(struct ht_strbuf *sb, int i)
@@ -141,6 +151,9 @@ static void batch_content(struct ht_strbuf *sb, int i)
 	ht_strbuf_reset(sb);
 	if (i == PAGE || i == PAGE_MORE)
 		ht_strbuf_addchars(sb, 'a' + i, i == PAGE ? 4096 : 8192);
+	else if (i == CAP_LESS || i == CAP_AT)
+		ht_strbuf_addchars(sb, 'a' + i,
+				   i == CAP_AT ? BATCH_CAP : BATCH_CAP - 1);
 	else if (i != EMPTY)
 		for (r = 0; r <= i % 5; r++)
 			ht_strbuf_addf(sb, "file %d\n", i);
@@ -194,12 +207,6 @@ static int have_io_uring(void)
 	return ok;
 }
 
-/*
- * The batch as read: of the sizes said (`cap` 0), or whole under `cap`
- * (BATCH_CAP: all but PAGE_MORE), where a size said wrongly is no matter.
- */
-#define BATCH_CAP 6000
-
 static void check_batch(struct ht_batch_file *f, size_t cap)
 {
 	struct ht_strbuf want = HT_STRBUF_INIT;
@@ -207,7 +214,7 @@ static void check_batch(struct ht_batch_file *f, size_t cap)
 
 	for (i = 0; i < NBATCH; i++) {
 		int bad = i == MISSING || i == FIFO || i == FOLDER ||
-			  i == PAGE_MORE ||
+			  i == PAGE_MORE || (cap && i == CAP_AT) ||
 			  (!cap && (i == SHORTER || i == LONGER));
 
 		assert_int_equal(f[i].ok, !bad);
