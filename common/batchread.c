@@ -89,8 +89,12 @@ static int judge(const struct ht_batch_file *f, size_t cap, int got)
 {
 	size_t n = (size_t)got;
 
-	if (got < 0 || !(n % 4096))
-		return n == f->size && !cap && !n ? 1 : -1;
+	if (got < 0)
+		return -1;
+	if (!cap && !n && !f->size)
+		return 1; /* empty, as it is to be */
+	if (!(n % 4096))
+		return -1;
 	if (cap)
 		return n < cap ? 1 : 0;
 	return n == f->size ? 1 : n < f->size ? -1 : 0;

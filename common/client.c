@@ -1304,7 +1304,12 @@ int ht_client_config_read(struct ht_client_config *out,
 
 	out->retries = HT_CLIENT_RETRIES_DEFAULT;
 	out->url_flags = 0;
+	out->page_size = HT_CLIENT_PAGE_LIMIT;
 	ret = ht_config_number(cfg, "hightouch.retries", 0, 20, &out->retries);
+	if (!ret)
+		ret = ht_config_number(cfg, "hightouch.pagesize", 1,
+				       HT_CLIENT_PAGE_SIZE_MAX,
+				       &out->page_size);
 	if (!ret)
 		ret = ht_config_bool(cfg, "hightouch.allowhttp", &allow_http);
 	if (!ret && allow_http)

@@ -59,7 +59,8 @@ int cmd_trigger(int argc, char **argv);
 struct wsremote {
 	char *name;           /* the remote */
 	struct ht_config cfg; /* remote.*, hightouch.* */
-	struct ht_client_config client_cfg; /* hightouch.retries, ... */
+	/* hightouch.retries, allowHttp, pageSize */
+	struct ht_client_config client_cfg;
 	char *prefix;         /* remote.<name>.hightouchPath, or "" */
 	struct ht_url url;
 	struct ht_credential_config key;

@@ -186,13 +186,12 @@ static int unknown(struct wsremote *w, struct ht_strbuf *msg,
 	return ret;
 }
 
-static const struct sync_name *sort_names;
-
-/* By slug, then by place on the command line. */
+/* By slug, then by place on the command line (all in one array). */
 static int cmp_name(const void *va, const void *vb)
 {
-	size_t a = *(const size_t *)va, b = *(const size_t *)vb;
-	int c = strcmp(sort_names[a].slug, sort_names[b].slug);
+	const struct sync_name *a = *(const struct sync_name *const *)va;
+	const struct sync_name *b = *(const struct sync_name *const *)vb;
+	int c = strcmp(a->slug, b->slug);
 
 	return c ? c : a < b ? -1 : a > b;
 }
@@ -204,20 +203,18 @@ static int cmp_name(const void *va, const void *vb)
  */
 static void mark_dups(struct sync_name *out, size_t nr, size_t *first)
 {
-	size_t *order = ht_xcalloc(nr ? nr : 1, sizeof(*order));
+	struct sync_name **order = ht_xcalloc(nr ? nr : 1, sizeof(*order));
 	size_t i;
 
 	for (i = 0; i < nr; i++) {
-		order[i] = i;
+		order[i] = &out[i];
 		first[i] = i;
 	}
-	sort_names = out;
 	qsort(order, nr, sizeof(*order), cmp_name);
-	sort_names = NULL;
 	for (i = 1; i < nr; i++)
-		if (!strcmp(out[order[i - 1]].slug, out[order[i]].slug)) {
-			first[order[i]] = first[order[i - 1]];
-			out[order[i]].dup = 1;
+		if (!strcmp(order[i - 1]->slug, order[i]->slug)) {
+			first[order[i] - out] = first[order[i - 1] - out];
+			order[i]->dup = 1;
 		}
 	free(order);
 }

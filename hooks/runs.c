@@ -246,16 +246,12 @@ cleanup:
 static int read_newest(struct wsremote *w, struct runlist *rl,
 		       int64_t sync_id, size_t want)
 {
-	struct reader rd = { w, HT_STRBUF_INIT, HT_CLIENT_PAGE_LIMIT };
+	struct reader rd = { w, HT_STRBUF_INIT, w->client_cfg.page_size };
 	struct ht_page first = HT_PAGE_INIT;
-	unsigned page = HT_CLIENT_PAGE_LIMIT;
 	int full = 0, ordered, dir, ret;
 
-	ret = ht_config_number(&w->cfg, "hightouch.pagesize", 1, 1000, &page);
-	rd.page = page;
 	ht_strbuf_addf(&rd.path, "/syncs/%" PRId64 "/runs", sync_id);
-	if (!ret)
-		ret = read_page(&rd, &first, 0, rd.page, &full);
+	ret = read_page(&rd, &first, 0, rd.page, &full);
 	if (!ret)
 		ret = runlist_add(rl, first.items);
 	if (ret || !full)

@@ -377,7 +377,7 @@ static int post_check(struct push *p)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.client = p->o->rm->client;
 	ctx.state = p->s;
-	ctx.page_size = p->o->rm->cfg->page_size;
+	ctx.page_size = p->o->rm->cfg->client.page_size;
 	for (t = 0; t < HT_IDS__COUNT && !ret; t++) {
 		enum ht_kind list = ht_ids_kind((enum ht_ids)t);
 		struct listing l;

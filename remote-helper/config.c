@@ -74,7 +74,6 @@ int config_read(struct helper_config *cfg, const char *remote)
 	cfg->author_name = ht_xstrdup(HELPER_DEFAULT_NAME);
 	cfg->author_email = ht_xstrdup(HELPER_DEFAULT_EMAIL);
 	cfg->prefix = ht_xstrdup("");
-	cfg->page_size = HT_CLIENT_PAGE_LIMIT;
 	cfg->quote_path = 1;
 
 	ret = ht_config_read(&git,
@@ -92,9 +91,6 @@ int config_read(struct helper_config *cfg, const char *remote)
 	if (!ret)
 		ret = set_string(&cfg->author_email, &git,
 				 "hightouch.authoremail");
-	if (!ret)
-		ret = ht_config_number(&git, "hightouch.pagesize", 1, 1000,
-				       &cfg->page_size);
 	if (!ret && remote)
 		ret = ht_remotes_path_config(&git, remote, &cfg->prefix);
 	if (!ret && remote)

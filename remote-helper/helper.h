@@ -96,14 +96,14 @@ int run_git(struct ht_strbuf *out, const char *in, size_t in_len,
  * config.c
  */
 struct helper_config {
-	struct ht_client_config client; /* hightouch.retries, allowHttp */
+	/* hightouch.retries, allowHttp, pageSize */
+	struct ht_client_config client;
 	int full_resync;
 	char *author_name;  /* hightouch.authorName, or the default */
 	char *author_email; /* hightouch.authorEmail, or the default */
 	char *prefix;       /* remote.<name>.hightouchPath, normalised */
 	char *base;         /* remote.<name>.hightouchBase, or NULL */
 	struct ht_credential_config key; /* where its API key comes from */
-	unsigned page_size; /* hightouch.pageSize, 1..1000, default 100 */
 	int quote_path;     /* core.quotePath, default 1 */
 };
 

@@ -178,7 +178,7 @@ static void import_init(struct import *im, struct odb *r, struct state *s,
 	im->o = o;
 	im->lctx.client = o->client;
 	im->lctx.state = s;
-	im->lctx.page_size = o->cfg->page_size;
+	im->lctx.page_size = o->cfg->client.page_size;
 	im->lctx.first = o->first;
 	im->sources = json_object();
 	im->destinations = json_object();
@@ -509,14 +509,14 @@ void import_first_request(struct first_request *out, const struct state *s,
 	out->seen_schema = s->schema;
 	out->list = out->order[0];
 	out->offset = 0;
-	out->limit = o->cfg->page_size;
+	out->limit = o->cfg->client.page_size;
 	out->nlists = n;
 	out->probe = 0;
 	for (i = 0; mode == MODE_INCREMENTAL && i < n; i++) {
 		if (ht_kind_info(out->order[i])->extension && !s->schema)
 			continue;
 		if (listing_probe_request(&s->lists[out->order[i]],
-					  o->cfg->page_size, &offset, &limit)) {
+					  o->cfg->client.page_size, &offset, &limit)) {
 			out->probe = 1;
 			return;
 		}

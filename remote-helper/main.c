@@ -211,7 +211,7 @@ static int first_request(struct helper *h, git_oid *id, int *unchanged)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.client = h->client;
 	ctx.state = &s;
-	ctx.page_size = h->cfg.page_size;
+	ctx.page_size = h->cfg.client.page_size;
 	ret = listing_first_request(&ctx, &h->first);
 	if (!ret && found)
 		*unchanged = import_unchanged(&h->first, h->gitdir, &s,

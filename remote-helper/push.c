@@ -149,7 +149,7 @@ static int workspace_changed(struct push *p, int *changed)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.client = p->o->rm->client;
 	ctx.state = p->s;
-	ctx.page_size = p->o->rm->cfg->page_size;
+	ctx.page_size = p->o->rm->cfg->client.page_size;
 	*changed = 0;
 	for (i = 0; i < n && !*changed; i++) {
 		struct listing l;

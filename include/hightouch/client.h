@@ -88,13 +88,17 @@
 /*
  * What git's config says of the client, for every program that talks to
  * a workspace: hightouch.retries (0 to 20, default
- * HT_CLIENT_RETRIES_DEFAULT) and hightouch.allowHttp (plain http to
- * other hosts than loopback: HT_URL_ALLOW_HTTP for ht_url_parse()).
+ * HT_CLIENT_RETRIES_DEFAULT), hightouch.allowHttp (plain http to other
+ * hosts than loopback: HT_URL_ALLOW_HTTP for ht_url_parse()) and
+ * hightouch.pageSize (items a list page asks for, 1 to
+ * HT_CLIENT_PAGE_SIZE_MAX, default HT_CLIENT_PAGE_LIMIT).
  */
+#define HT_CLIENT_PAGE_SIZE_MAX 1000
 struct ht_config;
 struct ht_client_config {
 	unsigned retries;
 	unsigned url_flags;
+	unsigned page_size;
 };
 
 /* Read it from `cfg` (config.h); a bad value is an error. */

@@ -1821,29 +1821,39 @@ static void test_rate_limit_counts_retries(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
-/* hightouch.retries and hightouch.allowHttp, for every program. */
+/* hightouch.retries, allowHttp and pageSize, for every program. */
 static void test_client_config(void **state)
 {
 	struct ht_config_entry items[] = {
 		{ (char *)"hightouch.retries", (char *)"3" },
 		{ (char *)"hightouch.allowhttp", NULL },
+		{ (char *)"hightouch.pagesize", (char *)"1000" },
 	};
 	struct ht_config cfg = HT_CONFIG_INIT;
 	struct ht_client_config cc;
 
 	(void)state;
 	cfg.items = items;
-	cfg.alloc = 2;
+	cfg.alloc = 3;
 	assert_int_equal(ht_client_config_read(&cc, &cfg), 0);
 	assert_int_equal(cc.retries, HT_CLIENT_RETRIES_DEFAULT);
 	assert_int_equal(cc.url_flags, 0);
-	cfg.nr = 2;
+	assert_int_equal(cc.page_size, HT_CLIENT_PAGE_LIMIT);
+	cfg.nr = 3;
 	assert_int_equal(ht_client_config_read(&cc, &cfg), 0);
 	assert_int_equal(cc.retries, 3);
 	assert_int_equal(cc.url_flags, HT_URL_ALLOW_HTTP);
+	assert_int_equal(cc.page_size, HT_CLIENT_PAGE_SIZE_MAX);
 	items[0].value = (char *)"21";
 	assert_true(ht_client_config_read(&cc, &cfg) < 0);
 	assert_non_null(strstr(ht_error_message(), "hightouch.retries"));
+	ht_error_clear();
+	items[0].value = (char *)"3";
+	items[2].value = (char *)"1001";
+	assert_true(ht_client_config_read(&cc, &cfg) < 0);
+	assert_string_equal(ht_error_message(),
+			    "bad config value for 'hightouch.pagesize': it "
+			    "must be a number from 1 to 1000");
 	ht_error_clear();
 }
 
